@@ -1,0 +1,57 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { AgentConfig } from './config';
+import { DockerRuntime } from './runtime/docker';
+import { createHandlers } from './server/handlers';
+import { startServer, type AgentServer } from './server/server';
+import { Users } from './users';
+import type { Logger } from './util/log';
+import { Bootstrap } from './workspaces/bootstrap';
+import { EventBus } from './workspaces/events';
+import { PortAllocator } from './workspaces/ports';
+import { Reconciler } from './workspaces/reconciler';
+import { WorkspaceService } from './workspaces/service';
+import { Store } from './workspaces/store';
+
+/** A running agent. */
+export interface Agent {
+  server: AgentServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds the agent from its parts, reconciles the store with Docker, then listens. Docker may be
+ * down at start: the agent still serves, and reconciles when the engine comes back.
+ */
+export async function startAgent(config: AgentConfig, log: Logger): Promise<Agent> {
+  await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  const store = await Store.open(config.stateDir);
+  const users = Users.in(config.stateDir);
+  const runtime = new DockerRuntime(config.dockerSocket);
+  const bus = new EventBus();
+  const service = new WorkspaceService({
+    config,
+    store,
+    users,
+    runtime,
+    bus,
+    log,
+    ports: new PortAllocator(config.ports, config.sshHost),
+    bootstrap: new Bootstrap(path.join(config.stateDir, 'workspaces')),
+  });
+  const reconciler = new Reconciler(service, runtime, store, log);
+  await reconciler.run().ready;
+  const handlers = createHandlers({ config, service, users, runtime, reconciler });
+  const server = await startServer(config.listen, { users, handlers, bus, log });
+  log.info(
+    `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
+  );
+  return {
+    server,
+    stop: async () => {
+      reconciler.stop();
+      await server.close();
+      await store.save();
+    },
+  };
+}

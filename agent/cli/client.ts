@@ -1,0 +1,167 @@
+import WebSocket from 'ws';
+import {
+  BerthError,
+  DEFAULT_AGENT_URL,
+  MAX_FRAME_BYTES,
+  METHODS,
+  PROTOCOL_VERSION,
+  ServerFrame,
+  describeIssues,
+  parseEvent,
+  type EventData,
+  type EventName,
+  type MethodName,
+  type ParamsInput,
+  type Result,
+  type Welcome,
+} from '../../protocol';
+import { errorMessage } from '../util/log';
+
+/** The text of a WebSocket message, whatever form `ws` delivers it in. */
+function rawText(data: WebSocket.RawData): string {
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+}
+
+/** A validated event as a listener receives it. */
+export type ClientEvent = { [E in EventName]: { event: E; data: EventData<E> } }[EventName];
+
+interface Pending {
+  method: MethodName;
+  resolve: (result: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Aborting sends a cancel frame; the request then settles with the agent's answer (usually `cancelled`). */
+  signal?: AbortSignal;
+}
+
+/**
+ * A protocol client over one WebSocket: the handshake, typed requests with validated replies,
+ * cancellation, and events. Used by the CLI (and, later, the extension).
+ */
+export class AgentClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(event: ClientEvent) => void>();
+  private closedError: Error | null = null;
+
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly welcome: Welcome,
+  ) {
+    ws.on('message', (data) => this.onFrame(rawText(data)));
+    ws.on('close', (code, reason) => {
+      this.closedError = new BerthError(
+        'internal',
+        `the connection to the agent closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`,
+      );
+      for (const pending of this.pending.values()) pending.reject(this.closedError);
+      this.pending.clear();
+    });
+  }
+
+  /** Connects, authenticates with `token` and shakes hands; errors say what to fix. */
+  static async connect(url: string, token: string, client = 'berth-cli'): Promise<AgentClient> {
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, maxPayload: 16 * MAX_FRAME_BYTES });
+    const welcome = await new Promise<Welcome>((resolve, reject) => {
+      const fail = (err: Error) => {
+        ws.removeAllListeners();
+        ws.on('error', () => undefined);
+        ws.terminate();
+        reject(err);
+      };
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => {
+          let message = `the agent refused the connection (HTTP ${res.statusCode ?? '?'})`;
+          try {
+            message = (JSON.parse(body) as { error: { message: string } }).error.message;
+          } catch {
+            // Not a Berth agent's JSON body: keep the HTTP status.
+          }
+          fail(new BerthError(res.statusCode === 401 ? 'unauthorized' : 'internal', message));
+        });
+      });
+      ws.once('error', (err) =>
+        fail(
+          new BerthError(
+            'internal',
+            `cannot reach the Berth agent at ${url} (${errorMessage(err)}); is "berth serve" running there? Set --url or BERTH_URL`,
+          ),
+        ),
+      );
+      ws.once('open', () => ws.send(JSON.stringify({ hello: { protocol: PROTOCOL_VERSION, client } })));
+      ws.once('message', (data) => {
+        const frame = ServerFrame.safeParse(JSON.parse(rawText(data)));
+        if (frame.success && 'welcome' in frame.data) {
+          ws.removeAllListeners();
+          return resolve(frame.data.welcome);
+        }
+        const error = frame.success && 'error' in frame.data ? frame.data.error : null;
+        fail(
+          error
+            ? new BerthError(error.code, error.message)
+            : new BerthError('bad_frame', 'the agent answered the handshake with something unexpected'),
+        );
+      });
+    });
+    return new AgentClient(ws, welcome);
+  }
+
+  /** Sends a request and resolves with its validated result, or rejects with the agent's {@link BerthError}. */
+  request<M extends MethodName>(method: M, params: ParamsInput<M>, options: RequestOptions = {}): Promise<Result<M>> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<Result<M>>((resolve, reject) => {
+      this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject });
+      this.ws.send(JSON.stringify({ id, method, params }));
+      options.signal?.addEventListener('abort', () => this.ws.send(JSON.stringify({ cancel: id })), { once: true });
+    });
+  }
+
+  /** Receives every event the agent sends to this connection; returns the unsubscribe function. */
+  onEvent(listener: (event: ClientEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private onFrame(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const frame = ServerFrame.safeParse(json);
+    if (!frame.success) return;
+    const data = frame.data;
+    if ('event' in data) {
+      const event = parseEvent(data);
+      if (event) for (const listener of this.listeners) listener(event);
+      return;
+    }
+    if (!('id' in data) || typeof data.id !== 'number') return;
+    const pending = this.pending.get(data.id);
+    if (!pending) return;
+    this.pending.delete(data.id);
+    if ('error' in data) return pending.reject(new BerthError(data.error.code, data.error.message, data.error.data));
+    const result = METHODS[pending.method].result.safeParse(data.result);
+    if (result.success) pending.resolve(result.data);
+    else
+      pending.reject(
+        new BerthError(
+          'bad_frame',
+          `the agent's reply to ${pending.method} is malformed: ${describeIssues(result.error)}`,
+        ),
+      );
+  }
+}
+
+export { DEFAULT_AGENT_URL };

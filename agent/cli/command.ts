@@ -1,0 +1,105 @@
+import { BerthError, type Workspace } from '../../protocol';
+import { AgentClient, type ClientEvent } from './client';
+import { clientSettings, configFile } from './settings';
+import { age, formatSize, table } from './format';
+
+/** A `berth` subcommand. `run` returns the process exit code. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Connects with the resolved settings, runs `fn`, and always closes the connection. */
+export async function withClient<T>(
+  flags: { url?: string | undefined; token?: string | undefined },
+  fn: (client: AgentClient) => Promise<T>,
+): Promise<T> {
+  const settings = clientSettings(flags);
+  if (!settings.token) {
+    throw new BerthError(
+      'unauthorized',
+      `no token; pass --token, set BERTH_TOKEN, or put one in ${configFile()} (make one on the host with: berth token create --user NAME)`,
+    );
+  }
+  const client = await AgentClient.connect(settings.url, settings.token);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** Prints the progress events of the caller's requests on stderr, e.g. `create web: waiting-for-ssh`. */
+export function reportProgress(client: AgentClient, quiet: boolean): () => void {
+  return client.onEvent((event: ClientEvent) => {
+    if (quiet || event.event !== 'workspace.progress' || event.data.phase === 'done') return;
+    process.stderr.write(`  ${event.data.name}: ${event.data.message}\n`);
+  });
+}
+
+/**
+ * Runs a long request: its progress goes to stderr (unless `quiet`), and Ctrl-C cancels it on the
+ * agent (which rolls back or stops cleanly) instead of abandoning it.
+ */
+export async function withProgress<T>(
+  client: AgentClient,
+  quiet: boolean,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const unsubscribe = reportProgress(client, quiet);
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('cancelling…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+    unsubscribe();
+  }
+}
+
+/** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
+export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean): void {
+  if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
+  if (!workspaces.length) return void process.stdout.write('No workspaces. Create one with: berth create NAME\n');
+  const header = [
+    'NAME',
+    ...(withOwner ? ['OWNER'] : []),
+    'STATE',
+    'SSH',
+    'IMAGE',
+    'CPUS',
+    'MEMORY',
+    'SINCE',
+    'MESSAGE',
+  ];
+  const rows = workspaces.map((ws) => [
+    ws.name,
+    ...(withOwner ? [ws.owner] : []),
+    ws.state,
+    `${ws.ssh.host}:${ws.ssh.port}`,
+    ws.spec.image,
+    String(ws.spec.cpus),
+    formatSize(ws.spec.memory),
+    age(ws.since),
+    ws.message ?? '',
+  ]);
+  process.stdout.write(`${table(header, rows)}\n`);
+}
+
+/** Prints one workspace after an action: JSON, or a line saying where it stands. */
+export function printWorkspace(workspace: Workspace, json: boolean): void {
+  if (json) return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
+  const where =
+    workspace.state === 'running'
+      ? ` · ssh ${workspace.ssh.user}@${workspace.ssh.host} -p ${workspace.ssh.port} (or: berth ssh ${workspace.name})`
+      : '';
+  process.stdout.write(
+    `${workspace.name}: ${workspace.state}${workspace.message ? ` (${workspace.message})` : ''}${where}\n`,
+  );
+}

@@ -1,0 +1,31 @@
+import { CLIENT_OPTIONS, parse, positionals } from '../args';
+import { printWorkspace, withClient, withProgress, type Command } from '../command';
+
+function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, summary: string): Command {
+  const usage = `berth ${name} NAME [--json]`;
+  return {
+    name,
+    summary,
+    usage,
+    async run(argv) {
+      const { values, positionals: rest } = parse(
+        argv,
+        { ...CLIENT_OPTIONS, quiet: { type: 'boolean', short: 'q' } },
+        usage,
+      );
+      const [workspaceName = ''] = positionals(rest, ['NAME'], usage);
+      await withClient(values, async (client) => {
+        const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
+          client.request(method, { name: workspaceName }, { signal }),
+        );
+        printWorkspace(workspace, values.json ?? false);
+      });
+      return 0;
+    },
+  };
+}
+
+/** `berth start NAME`: starts a workspace and waits until its sshd answers. */
+export const start = lifecycle('workspace.start', 'start', 'start a stopped workspace');
+/** `berth stop NAME`: stops a workspace; its home volume and port are kept. */
+export const stop = lifecycle('workspace.stop', 'stop', 'stop a workspace (its data is kept)');

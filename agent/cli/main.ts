@@ -1,0 +1,63 @@
+import { BerthError } from '../../protocol';
+import { AGENT_VERSION } from '../version';
+import { UsageError } from './args';
+import type { Command } from './command';
+import { create } from './commands/create';
+import { info } from './commands/info';
+import { key } from './commands/key';
+import { start, stop } from './commands/lifecycle';
+import { logs } from './commands/logs';
+import { ls } from './commands/ls';
+import { rm } from './commands/rm';
+import { serve } from './commands/serve';
+import { ssh } from './commands/ssh';
+import { token } from './commands/token';
+import { update } from './commands/update';
+
+const COMMANDS: Command[] = [ls, create, start, stop, update, rm, ssh, logs, info, key, token, serve];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `berth ${AGENT_VERSION}: containerized workspaces on a shared compute host`,
+    '',
+    'Usage: berth COMMAND [options]   (berth COMMAND --help for its options)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Clients find the agent through --url/--token, BERTH_URL/BERTH_TOKEN, or ~/.config/berth/config.json.',
+  ].join('\n');
+}
+
+/** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. Errors are one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`berth: unknown command "${name}"; run berth --help for the list\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`berth ${name}: ${err.message}\nusage: ${err.usage}\n`);
+      return 2;
+    }
+    const message = err instanceof BerthError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`berth ${name}: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,46 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { PortRange } from './workspaces/ports';
+
+/** Settings of one agent; `berth serve` flags map onto them. */
+export interface AgentConfig {
+  /** Address the WebSocket server listens on; loopback unless the operator says otherwise. */
+  listen: { host: string; port: number };
+  /** Where the store, users and per-workspace bootstrap directories live. */
+  stateDir: string;
+  /** Host ports handed out for workspaces' sshd, published on `sshHost` only. */
+  ports: PortRange;
+  /** Address workspace SSH ports are published on and that clients connect to. */
+  sshHost: string;
+  dockerSocket: string;
+  defaults: { image: string; cpus: number; memoryBytes: number; user: string };
+  /** How long a start may take until sshd answers. */
+  sshReadyTimeoutMs: number;
+  /** Grace period for `docker stop` before the container is killed. */
+  stopTimeoutSeconds: number;
+}
+
+/** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
+export function defaultStateDir(): string {
+  if (process.env.BERTH_STATE_DIR) return process.env.BERTH_STATE_DIR;
+  return process.getuid?.() === 0 ? '/var/lib/berth' : path.join(os.homedir(), '.local', 'state', 'berth');
+}
+
+/** The configuration `berth serve` runs with when given no flags. */
+export function defaultConfig(): AgentConfig {
+  return {
+    listen: { host: '127.0.0.1', port: 7420 },
+    stateDir: defaultStateDir(),
+    ports: { first: 2200, last: 2399 },
+    sshHost: '127.0.0.1',
+    dockerSocket: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock',
+    defaults: {
+      image: 'berth-workspace:latest',
+      cpus: Math.min(2, os.cpus().length),
+      memoryBytes: 4 * 1024 ** 3,
+      user: 'dev',
+    },
+    sshReadyTimeoutMs: 60_000,
+    stopTimeoutSeconds: 10,
+  };
+}

@@ -1,0 +1,246 @@
+import Docker from 'dockerode';
+import { BerthError } from '../../protocol';
+import { errorMessage } from '../util/log';
+import { containerName, volumeName } from '../workspaces/record';
+import { LogDemuxer } from './demux';
+import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
+
+const PIDS_LIMIT = 4096;
+
+const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+
+/** Turns an engine failure into a protocol error that says what Docker said. */
+function runtimeError(action: string, err: unknown): BerthError {
+  if (err instanceof BerthError) return err;
+  const reason = (err as { json?: { message?: string } }).json?.message ?? errorMessage(err);
+  return new BerthError('runtime_error', `Docker could not ${action}: ${reason}`);
+}
+
+/** {@link Runtime} on a Docker engine through dockerode. */
+export class DockerRuntime implements Runtime {
+  private readonly docker: Docker;
+
+  constructor(socketPath = '/var/run/docker.sock') {
+    this.docker = new Docker({ socketPath });
+  }
+
+  async info(): Promise<{ version: string; apiVersion: string }> {
+    const version = await this.docker.version();
+    return { version: version.Version, apiVersion: version.ApiVersion };
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw runtimeError(`inspect image ${image}`, err);
+    }
+  }
+
+  async ensureVolume(record: ContainerPlan['record']): Promise<void> {
+    const labels = { [LABELS.workspace]: record.id, [LABELS.owner]: record.owner, [LABELS.name]: record.name };
+    try {
+      // Creating an existing named volume is a no-op in Docker, which makes this idempotent.
+      await this.docker.createVolume({ Name: volumeName(record.id), Labels: labels });
+    } catch (err) {
+      throw runtimeError('create the home volume', err);
+    }
+  }
+
+  async removeVolume(id: string): Promise<void> {
+    try {
+      await this.docker.getVolume(volumeName(id)).remove();
+    } catch (err) {
+      if (statusCode(err) !== 404) throw runtimeError('remove the home volume', err);
+    }
+  }
+
+  async createContainer({ record, specHash, bootstrapDir }: ContainerPlan): Promise<void> {
+    const { spec } = record;
+    const env = [
+      `BERTH_USER=${spec.user}`,
+      `BERTH_WORKSPACE=${record.name}`,
+      // Without GPUs, an nvidia default runtime or an image's NVIDIA_VISIBLE_DEVICES=all must not leak any.
+      'NVIDIA_VISIBLE_DEVICES=void',
+      ...Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+    ];
+    if (spec.timezone) env.push(`BERTH_TZ=${spec.timezone}`, `TZ=${spec.timezone}`);
+    if (spec.command) env.push(`BERTH_STARTUP=${spec.command}`);
+    try {
+      await this.docker.createContainer({
+        name: containerName(record.id),
+        Image: spec.image,
+        Entrypoint: ['/bin/sh', '/.berth/init'],
+        Cmd: [],
+        Hostname: record.name,
+        Env: env,
+        Labels: {
+          [LABELS.workspace]: record.id,
+          [LABELS.owner]: record.owner,
+          [LABELS.name]: record.name,
+          [LABELS.specHash]: specHash,
+        },
+        ExposedPorts: { '22/tcp': {} },
+        HostConfig: {
+          PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(record.port) }] },
+          Mounts: [
+            { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
+            { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
+          ],
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          Memory: spec.memory,
+          MemorySwap: spec.memory,
+          PidsLimit: PIDS_LIMIT,
+          Privileged: false,
+          RestartPolicy: { Name: 'no' },
+        },
+      });
+    } catch (err) {
+      if (statusCode(err) === 404) {
+        throw new BerthError(
+          'image_not_found',
+          `image "${spec.image}" is not on this host; build or pull it first, or choose another image`,
+        );
+      }
+      throw runtimeError('create the container', err);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerName(id)).start();
+    } catch (err) {
+      if (statusCode(err) !== 304) throw runtimeError('start the container', err);
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(containerName(id)).stop({ t: timeoutSeconds });
+    } catch (err) {
+      const code = statusCode(err);
+      if (code !== 304 && code !== 404) throw runtimeError('stop the container', err);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerName(id)).remove({ force: true });
+    } catch (err) {
+      if (statusCode(err) !== 404) throw runtimeError('remove the container', err);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerStatus | null> {
+    try {
+      const info = await this.docker.getContainer(containerName(id)).inspect();
+      return {
+        running: info.State.Running,
+        exitCode: info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        specHash: info.Config.Labels[LABELS.specHash] ?? '',
+        pid: info.State.Pid,
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw runtimeError('inspect the container', err);
+    }
+  }
+
+  async logs(id: string, tail: number): Promise<string> {
+    try {
+      const buffer = await this.docker
+        .getContainer(containerName(id))
+        .logs({ stdout: true, stderr: true, tail, follow: false });
+      return new LogDemuxer().push(buffer);
+    } catch (err) {
+      if (statusCode(err) === 404) return '';
+      throw runtimeError('read the logs', err);
+    }
+  }
+
+  async followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker
+        .getContainer(containerName(id))
+        .logs({ stdout: true, stderr: true, tail, follow: true });
+    } catch (err) {
+      if (statusCode(err) === 404) return;
+      throw runtimeError('follow the logs', err);
+    }
+    const demuxer = new LogDemuxer();
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        (stream as unknown as { destroy(): void }).destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      stream.on('data', (chunk: Buffer) => {
+        const text = demuxer.push(chunk);
+        if (text) onText(text);
+      });
+      stream.on('end', stop);
+      stream.on('error', stop);
+    });
+  }
+
+  async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {
+    try {
+      const filters = { label: [LABELS.workspace] };
+      const [containers, volumes] = await Promise.all([
+        this.docker.listContainers({ all: true, filters }),
+        this.docker.listVolumes({ filters }),
+      ]);
+      return {
+        containers: new Map(containers.map((c) => [c.Labels[LABELS.workspace] ?? '', c.Names[0]?.slice(1) ?? c.Id])),
+        volumes: new Map((volumes.Volumes ?? []).map((v) => [v.Name, v.Labels?.[LABELS.workspace] ?? ''])),
+      };
+    } catch (err) {
+      throw runtimeError('list Berth containers and volumes', err);
+    }
+  }
+
+  async watch(
+    onEvent: (event: RuntimeEvent) => void,
+    signal: AbortSignal,
+    onSubscribed: () => Promise<void>,
+  ): Promise<void> {
+    const stream = await this.docker.getEvents({ filters: { type: ['container'], label: [LABELS.workspace] } });
+    let pending = '';
+    const ended = new Promise<void>((resolve) => {
+      const stop = () => {
+        (stream as unknown as { destroy(): void }).destroy();
+        resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      stream.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('utf8');
+        let newline: number;
+        while ((newline = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, newline);
+          pending = pending.slice(newline + 1);
+          if (!line.trim()) continue;
+          try {
+            const event = JSON.parse(line) as { Action?: string; Actor?: { Attributes?: Record<string, string> } };
+            const workspaceId = event.Actor?.Attributes?.[LABELS.workspace];
+            if (workspaceId && event.Action) onEvent({ workspaceId, action: event.Action });
+          } catch {
+            // A line that is not JSON is not an event; the stream goes on.
+          }
+        }
+      });
+      stream.on('end', stop);
+      stream.on('error', stop);
+    });
+    try {
+      await onSubscribed();
+    } catch (err) {
+      (stream as unknown as { destroy(): void }).destroy();
+      throw err;
+    }
+    await ended;
+  }
+}

@@ -1,0 +1,63 @@
+import type { WorkspaceRecord } from '../workspaces/record';
+
+/** Labels on every container and volume Berth makes: Docker is the truth about what exists. */
+export const LABELS = {
+  workspace: 'dev.berth.workspace',
+  owner: 'dev.berth.owner',
+  name: 'dev.berth.name',
+  specHash: 'dev.berth.spec-hash',
+} as const;
+
+/** What the runtime reports about a workspace's container. */
+export interface ContainerStatus {
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  /** Hash of the spec the container was made from; a different one means it must be recreated. */
+  specHash: string;
+  /** Main process id on the host while running (0 otherwise). */
+  pid: number;
+}
+
+/** A change Docker reports about a labelled container. */
+export interface RuntimeEvent {
+  workspaceId: string;
+  action: string;
+}
+
+/** Everything needed to (re)create a workspace's container. */
+export interface ContainerPlan {
+  record: WorkspaceRecord;
+  specHash: string;
+  /** Host directory mounted read-only at /.berth: init script, host key, authorized_keys, env. */
+  bootstrapDir: string;
+}
+
+/**
+ * How the agent drives containers. Shaped around workspaces rather than Docker calls so that a
+ * Kubernetes runtime (pod, PVC, service) can stand beside the Docker one.
+ */
+export interface Runtime {
+  info(): Promise<{ version: string; apiVersion: string }>;
+  imageExists(image: string): Promise<boolean>;
+  ensureVolume(record: WorkspaceRecord): Promise<void>;
+  removeVolume(id: string): Promise<void>;
+  createContainer(plan: ContainerPlan): Promise<void>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  /** The container's status, or null when it does not exist. */
+  inspect(id: string): Promise<ContainerStatus | null>;
+  /** The last `tail` lines of output. */
+  logs(id: string, tail: number): Promise<string>;
+  /** Follows output until the container stops or `signal` aborts. */
+  followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /** Ids of workspaces that have a labelled container, and labelled volumes by name. */
+  listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
+  /**
+   * Streams container events until the connection to the engine drops; resolves then (or when
+   * `signal` aborts), so the caller can reconnect and reconcile. `onSubscribed` runs once the stream
+   * is open, so that a reconciliation started from it misses no event.
+   */
+  watch(onEvent: (event: RuntimeEvent) => void, signal: AbortSignal, onSubscribed: () => Promise<void>): Promise<void>;
+}

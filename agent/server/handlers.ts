@@ -1,0 +1,71 @@
+import * as os from 'node:os';
+import { BerthError, PROTOCOL_VERSION, type MethodName, type Params, type Result } from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { Runtime } from '../runtime/runtime';
+import type { User, Users } from '../users';
+import type { Reconciler } from '../workspaces/reconciler';
+import type { OpContext, WorkspaceService } from '../workspaces/service';
+import { AGENT_VERSION } from '../version';
+
+/** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
+export interface HandlerContext extends OpContext {
+  user: User;
+  /** Sends `workspace.log` output to the requesting connection only. */
+  sendLog(text: string): void;
+}
+
+/** One handler per method of the protocol: a missing one is a compile error. */
+export type Handlers = { [M in MethodName]: (params: Params<M>, ctx: HandlerContext) => Promise<Result<M>> };
+
+export interface HandlerDeps {
+  config: AgentConfig;
+  service: WorkspaceService;
+  users: Users;
+  runtime: Runtime;
+  reconciler: Reconciler;
+}
+
+/** The agent's request handlers; they check permissions and delegate to the workspace service. */
+export function createHandlers({ config, service, users, runtime, reconciler }: HandlerDeps): Handlers {
+  return {
+    'host.info': async (_params, ctx) => {
+      const docker = await runtime.info().catch(() => null);
+      const all = service.list({ name: ctx.user.name, admin: true });
+      return {
+        agentVersion: AGENT_VERSION,
+        protocol: PROTOCOL_VERSION,
+        host: os.hostname(),
+        user: ctx.user,
+        docker,
+        cpus: os.cpus().length,
+        memory: os.totalmem(),
+        defaultImage: config.defaults.image,
+        sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
+        workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
+        gpus: [],
+        orphans: ctx.user.admin ? reconciler.orphans : [],
+      };
+    },
+    'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
+    'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
+    'workspace.create': async (params, ctx) => ({ workspace: await service.create(ctx.user, params, ctx) }),
+    'workspace.start': async (params, ctx) => ({ workspace: await service.start(ctx.user, params, ctx) }),
+    'workspace.stop': async (params, ctx) => ({ workspace: await service.stop(ctx.user, params, ctx) }),
+    'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
+    'workspace.update': async ({ changes, ...ref }, ctx) => ({
+      workspace: await service.update(ctx.user, ref, changes, ctx),
+    }),
+    'workspace.logs': async ({ tail, follow, ...ref }, ctx) => ({
+      text: await service.logs(ctx.user, ref, tail, follow, ctx, (text) => ctx.sendLog(text)),
+    }),
+    'user.addKey': async ({ user, key }, ctx) => {
+      const target = user ?? ctx.user.name;
+      if (target !== ctx.user.name && !ctx.user.admin) {
+        throw new BerthError('forbidden', `only an admin may add keys for another user (${target})`);
+      }
+      const added = await users.addKey(target, key);
+      await service.refreshKeys(target);
+      return { user: target, ...added };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import * as http from 'node:http';
+import * as os from 'node:os';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { MAX_FRAME_BYTES } from '../../protocol';
+import type { Users } from '../users';
+import { errorMessage, type Logger } from '../util/log';
+import type { EventBus } from '../workspaces/events';
+import { AGENT_VERSION } from '../version';
+import type { Handlers } from './handlers';
+import { Session } from './session';
+
+export interface ServerDeps {
+  users: Users;
+  handlers: Handlers;
+  bus: EventBus;
+  log: Logger;
+}
+
+/** A listening agent endpoint. */
+export interface AgentServer {
+  /** The bound address (port resolved when 0 was asked for). */
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** Refuses an upgrade with a plain HTTP response: a caller without a valid token never gets a socket. */
+function refuse(socket: Duplex, status: number, reason: string, message: string): void {
+  const body = JSON.stringify({ error: { code: 'unauthorized', message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * The agent's HTTP server: `GET /healthz` for readiness checks, and the WebSocket endpoint where the
+ * bearer token is checked at the upgrade.
+ */
+export function startServer(listen: { host: string; port: number }, deps: ServerDeps): Promise<AgentServer> {
+  // Frames past the protocol limit are answered with `frame_too_large`; only far bigger ones drop the connection.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES });
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ ok: true, version: AGENT_VERSION }));
+      return;
+    }
+    res
+      .writeHead(426, { 'Content-Type': 'text/plain' })
+      .end('This is a Berth agent: connect with the berth CLI or the VS Code extension.\n');
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!match?.[1]) {
+      return refuse(
+        socket,
+        401,
+        'Unauthorized',
+        'no token; pass one with --token or BERTH_TOKEN (make one with: berth token create --user NAME)',
+      );
+    }
+    deps.users.authenticate(match[1]).then(
+      (user) => {
+        if (!user)
+          return refuse(
+            socket,
+            401,
+            'Unauthorized',
+            'this token is not valid for this agent; make a new one with: berth token create --user NAME',
+          );
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          new Session(ws, user, { handlers: deps.handlers, bus: deps.bus, log: deps.log, host: os.hostname() });
+        });
+      },
+      (err: unknown) => {
+        deps.log.error(`authentication failed: ${errorMessage(err)}`);
+        refuse(socket, 500, 'Internal Server Error', `the agent could not check the token: ${errorMessage(err)}`);
+      },
+    );
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : listen.port;
+      resolve({
+        address: { host: listen.host, port },
+        close: () =>
+          new Promise<void>((done) => {
+            for (const client of wss.clients) client.terminate();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,170 @@
+import type { RawData, WebSocket } from 'ws';
+import {
+  BerthError,
+  ClientFrame,
+  Hello,
+  MAX_FRAME_BYTES,
+  METHODS,
+  PROTOCOL_VERSION,
+  RequestId,
+  describeIssues,
+  isMethodName,
+  type ErrorBody,
+  type MethodName,
+  type Request,
+} from '../../protocol';
+import type { User } from '../users';
+import { errorMessage, type Logger } from '../util/log';
+import type { AgentEvent, EventBus } from '../workspaces/events';
+import { AGENT_VERSION } from '../version';
+import type { HandlerContext, Handlers } from './handlers';
+
+/** Connection-level needs of a session. */
+export interface SessionDeps {
+  handlers: Handlers;
+  bus: EventBus;
+  log: Logger;
+  host: string;
+}
+
+/**
+ * One authenticated WebSocket connection: the handshake, then requests dispatched to the handlers,
+ * cancellations, and the events this user may see. Bad frames get an error reply and the connection
+ * goes on; only a failed handshake closes it.
+ */
+export class Session {
+  private greeted = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly inflight = new Map<RequestId, AbortController>();
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly user: User,
+    private readonly deps: SessionDeps,
+  ) {
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.dispose());
+    ws.on('error', () => this.dispose());
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buffer.length > MAX_FRAME_BYTES) {
+      return this.replyError(
+        null,
+        'frame_too_large',
+        `frame of ${buffer.length} bytes exceeds the limit of ${MAX_FRAME_BYTES} bytes; send smaller requests`,
+      );
+    }
+    if (isBinary)
+      return this.replyError(null, 'bad_frame', 'binary frames are not part of the protocol; send JSON text frames');
+    let frame: unknown;
+    try {
+      frame = JSON.parse(buffer.toString('utf8'));
+    } catch (err) {
+      return this.replyError(
+        null,
+        'bad_frame',
+        `frame is not JSON (${errorMessage(err)}); send one JSON object per message`,
+      );
+    }
+    if (!this.greeted) return this.onHello(frame);
+    const parsed = ClientFrame.safeParse(frame);
+    if (!parsed.success) {
+      const id = RequestId.safeParse((frame as { id?: unknown } | null)?.id);
+      return this.replyError(
+        id.success ? id.data : null,
+        'bad_frame',
+        `not a request or cancel frame: ${describeIssues(parsed.error)}`,
+      );
+    }
+    if ('cancel' in parsed.data) {
+      this.inflight.get(parsed.data.cancel)?.abort();
+      return;
+    }
+    void this.dispatch(parsed.data);
+  }
+
+  private onHello(frame: unknown): void {
+    const hello = Hello.safeParse(frame);
+    if (!hello.success) {
+      this.replyError(
+        null,
+        'bad_frame',
+        `the first frame must be {"hello":{"protocol":${PROTOCOL_VERSION},"client":"…"}}`,
+      );
+      return this.ws.close(1002, 'handshake expected');
+    }
+    if (hello.data.hello.protocol !== PROTOCOL_VERSION) {
+      this.replyError(
+        null,
+        'unsupported_version',
+        `this agent speaks protocol ${PROTOCOL_VERSION}, the client ${hello.data.hello.protocol}; install matching versions of the agent and the client`,
+      );
+      return this.ws.close(1002, 'unsupported protocol version');
+    }
+    this.greeted = true;
+    this.send({
+      welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
+    });
+    this.unsubscribe = this.deps.bus.subscribe((event, owner) => this.onEvent(event, owner));
+  }
+
+  private async dispatch(request: Request): Promise<void> {
+    const { id, method } = request;
+    if (!isMethodName(method)) {
+      return this.replyError(
+        id,
+        'unknown_method',
+        `unknown method "${method}"; this agent serves ${Object.keys(METHODS).join(', ')}`,
+      );
+    }
+    if (this.inflight.has(id))
+      return this.replyError(id, 'bad_frame', `request id ${id} is already in use by a running request`);
+    const params = METHODS[method].params.safeParse(request.params ?? {});
+    if (!params.success) return this.replyError(id, 'invalid_params', describeIssues(params.error));
+    const abort = new AbortController();
+    this.inflight.set(id, abort);
+    const ctx: HandlerContext = {
+      user: this.user,
+      requestId: id,
+      signal: abort.signal,
+      sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
+    };
+    try {
+      const handler = this.deps.handlers[method] as (params: unknown, ctx: HandlerContext) => Promise<unknown>;
+      const result = await handler(params.data, ctx);
+      this.send({ id, result });
+    } catch (err) {
+      this.send({ id, error: this.toErrorBody(method, err) });
+    } finally {
+      this.inflight.delete(id);
+    }
+  }
+
+  private toErrorBody(method: MethodName, err: unknown): ErrorBody {
+    if (err instanceof BerthError) return err.toBody();
+    this.deps.log.error(
+      `${method} by ${this.user.name} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
+    return { code: 'internal', message: `the agent failed unexpectedly: ${errorMessage(err)}; see the agent's log` };
+  }
+
+  private onEvent(event: AgentEvent, owner: string): void {
+    if (this.user.admin || owner === this.user.name) this.send(event);
+  }
+
+  private replyError(id: RequestId | null, code: ErrorBody['code'], message: string): void {
+    this.send({ id, error: { code, message } });
+  }
+
+  private send(frame: unknown): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+  }
+
+  private dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const abort of this.inflight.values()) abort.abort();
+  }
+}

@@ -1,0 +1,53 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import initScript from '../image/berth-init';
+import { writeFileAtomic } from '../util/files';
+import type { WorkspaceRecord } from './record';
+
+/** Quotes a value for a POSIX shell: `it's` becomes `'it'\''s'`. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The per-workspace directory in the state dir, mounted read-only at /.berth in the container: the
+ * init script (so any image with sshd and a shell works), the host key made once at creation, the
+ * owner's authorized keys (rewritten live when a key is added) and the spec's environment.
+ */
+export class Bootstrap {
+  constructor(private readonly root: string) {}
+
+  /** Host directory of a workspace. */
+  dir(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  /** Creates the directory with the workspace's host key; called once, at creation. */
+  async create(id: string, privateKey: string, publicKey: string): Promise<void> {
+    const dir = this.dir(id);
+    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key'), privateKey, 0o600);
+    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key.pub'), `${publicKey}\n`, 0o644);
+  }
+
+  /** Rewrites everything but the host key from the current spec and keys; before every container start. */
+  async refresh(record: WorkspaceRecord, keys: readonly string[]): Promise<void> {
+    const dir = this.dir(record.id);
+    const env = Object.entries(record.spec.env).map(([key, value]) => `export ${key}=${shellQuote(value)}\n`);
+    await Promise.all([
+      writeFileAtomic(path.join(dir, 'init'), initScript, 0o755),
+      writeFileAtomic(path.join(dir, 'env'), env.join(''), 0o644),
+      this.writeKeys(record.id, keys),
+    ]);
+  }
+
+  /** Replaces the authorized keys; sshd reads them at every login, so this takes effect at once. */
+  writeKeys(id: string, keys: readonly string[]): Promise<void> {
+    return writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), 0o644);
+  }
+
+  /** Removes the directory (after the workspace is deleted). */
+  async remove(id: string): Promise<void> {
+    await fs.rm(this.dir(id), { recursive: true, force: true });
+  }
+}

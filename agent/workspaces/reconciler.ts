@@ -1,0 +1,171 @@
+import type { Runtime } from '../runtime/runtime';
+import { errorMessage, type Logger } from '../util/log';
+import { volumeName, type WorkspaceRecord } from './record';
+import type { WorkspaceService } from './service';
+import { waitForSsh } from './ssh-probe';
+import type { Store } from './store';
+
+const WATCHED_ACTIONS = new Set(['start', 'die', 'stop', 'kill', 'oom', 'destroy']);
+const INTERRUPTED_SSH_WAIT_MS = 15_000;
+
+/**
+ * Keeps the store in step with Docker. At start-up and after every reconnect to the engine it
+ * compares each record with its container; in between it follows Docker's event stream, so a
+ * container stopped, killed or removed behind the agent's back shows up within moments. Orphans
+ * (labelled objects no record claims) are reported, never adopted or deleted.
+ */
+export class Reconciler {
+  /** Labelled containers and volumes that no workspace claims, as of the last reconciliation. */
+  orphans: string[] = [];
+  private readonly abort = new AbortController();
+  private connected = false;
+
+  constructor(
+    private readonly service: WorkspaceService,
+    private readonly runtime: Runtime,
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {}
+
+  /** Whether the engine answered at the last attempt. */
+  get dockerConnected(): boolean {
+    return this.connected;
+  }
+
+  /**
+   * Connects to the engine's event stream, reconciles, and keeps doing so after every disconnect, with
+   * backoff. `ready` resolves after the first reconciliation (or the first failed attempt).
+   */
+  run(): { ready: Promise<void> } {
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    void (async () => {
+      let backoffMs = 250;
+      while (!this.abort.signal.aborted) {
+        try {
+          await this.runtime.watch(
+            (event) => {
+              if (WATCHED_ACTIONS.has(event.action)) void this.check(event.workspaceId);
+            },
+            this.abort.signal,
+            async () => {
+              this.connected = true;
+              backoffMs = 250;
+              await this.reconcileAll();
+              markReady();
+            },
+          );
+          if (this.connected) this.log.warn('lost the Docker event stream; reconnecting');
+        } catch (err) {
+          if (this.connected || backoffMs === 250) this.log.warn(`Docker is not reachable: ${errorMessage(err)}`);
+        }
+        this.connected = false;
+        markReady();
+        if (this.abort.signal.aborted) break;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    })();
+    return { ready };
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  /** Brings every record in line with Docker, finishing or failing operations a crash interrupted. */
+  async reconcileAll(): Promise<void> {
+    const labelled = await this.runtime.listLabelled();
+    await Promise.all(this.store.all().map((record) => this.reconcileOne(record)));
+    const known = new Set(this.store.all().map((record) => record.id));
+    const kept = this.store.keptVolumes();
+    this.orphans = [
+      ...[...labelled.containers].filter(([id]) => !known.has(id)).map(([, name]) => `container ${name}`),
+      ...[...labelled.volumes]
+        .filter(([name, id]) => !known.has(id) && !kept.has(name))
+        .map(([name]) => `volume ${name}`),
+    ];
+    for (const orphan of this.orphans)
+      this.log.warn(`orphan ${orphan}: labelled by Berth but no workspace claims it; left alone`);
+  }
+
+  /** Re-reads one workspace's container after a Docker event. */
+  async check(id: string): Promise<void> {
+    const record = this.store.get(id);
+    if (!record || this.service.isBusy(id)) return;
+    try {
+      await this.reconcileOne(record);
+    } catch (err) {
+      this.log.warn(`could not check workspace ${record.owner}/${record.name}: ${errorMessage(err)}`);
+    }
+  }
+
+  private async reconcileOne(record: WorkspaceRecord): Promise<void> {
+    if (this.service.isBusy(record.id)) return;
+    const status = await this.runtime.inspect(record.id);
+    const running = status?.running ?? false;
+    switch (record.state) {
+      case 'creating':
+      case 'starting':
+        // The agent died during this operation: keep what came up, fail what did not.
+        await this.service.exclusive(record, 'recovering', async () => {
+          if (running && (await this.sshAnswers(record))) return this.service.setState(record, 'running');
+          if (running) await this.runtime.stopContainer(record.id, 0);
+          const verb = record.state === 'creating' ? 'creating' : 'starting';
+          await this.service.setState(
+            record,
+            'failed',
+            `the agent stopped while ${verb} this workspace; start it to retry, or delete it`,
+          );
+        });
+        return;
+      case 'stopping':
+        await this.service.exclusive(record, 'stopping', async () => {
+          await this.runtime.stopContainer(record.id, 10);
+          await this.service.setState(record, 'stopped');
+        });
+        return;
+      case 'deleting':
+        await this.service.exclusive(record, 'deleting', () => this.service.finishDelete(record, { requestId: null }));
+        return;
+      case 'running':
+        if (running) return;
+        if (status?.oomKilled) {
+          return this.service.setState(
+            record,
+            'failed',
+            `the container ran out of memory (limit ${Math.round(record.spec.memory / 1024 ** 2)} MiB); raise it with berth update`,
+          );
+        }
+        return this.service.setState(
+          record,
+          'stopped',
+          status
+            ? `stopped outside Berth (exit code ${status.exitCode})`
+            : `its container was removed outside Berth; start recreates it on ${volumeName(record.id)}`,
+        );
+      case 'stopped':
+      case 'failed':
+        if (!running) return;
+        // Started behind the agent's back: it counts as running once sshd answers.
+        await this.service.exclusive(record, 'recovering', async () => {
+          if (await this.sshAnswers(record)) await this.service.setState(record, 'running', 'started outside Berth');
+        });
+        return;
+    }
+  }
+
+  private async sshAnswers(record: WorkspaceRecord): Promise<boolean> {
+    try {
+      await waitForSsh({
+        host: this.service.deps.config.sshHost,
+        port: record.port,
+        timeoutMs: INTERRUPTED_SSH_WAIT_MS,
+        failure: () => this.service.exitReason(record),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,410 @@
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import {
+  BerthError,
+  WorkspaceSpec,
+  describeIssues,
+  type ProgressPhase,
+  type RequestId,
+  type Workspace,
+  type WorkspaceChanges,
+  type WorkspaceRef,
+  type WorkspaceSpecInput,
+  type WorkspaceState,
+} from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { Runtime } from '../runtime/runtime';
+import type { User, Users } from '../users';
+import { errorMessage, type Logger } from '../util/log';
+import type { Bootstrap } from './bootstrap';
+import type { EventBus } from './events';
+import { generateHostKey } from './hostkeys';
+import type { PortAllocator } from './ports';
+import { toWorkspace, volumeName, type WorkspaceRecord } from './record';
+import { specHash } from './spec-hash';
+import { waitForSsh } from './ssh-probe';
+import type { Store } from './store';
+
+/** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
+export interface OpContext {
+  requestId: RequestId | null;
+  signal?: AbortSignal;
+}
+
+/** Everything the service drives. */
+export interface ServiceDeps {
+  config: AgentConfig;
+  store: Store;
+  users: Users;
+  runtime: Runtime;
+  ports: PortAllocator;
+  bootstrap: Bootstrap;
+  bus: EventBus;
+  log: Logger;
+}
+
+/**
+ * The workspace lifecycle. One operation at a time per workspace (a second gets `conflict`); every
+ * state change is written to the store before the request that caused it is answered.
+ */
+export class WorkspaceService {
+  /** Workspace id → the operation now running on it. */
+  private readonly busy = new Map<string, string>();
+  /** Chains allocations (name, port, id) so that concurrent creates never take the same ones. */
+  private allocation: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly deps: ServiceDeps) {}
+
+  /** The workspaces `user` may see: their own, or all for an admin. */
+  list(user: User): Workspace[] {
+    return this.deps.store
+      .all()
+      .filter((record) => user.admin || record.owner === user.name)
+      .map((record) => this.view(record));
+  }
+
+  get(user: User, ref: WorkspaceRef): Workspace {
+    return this.view(this.resolve(user, ref));
+  }
+
+  /** The protocol view of a record. */
+  view(record: WorkspaceRecord): Workspace {
+    return toWorkspace(record, this.deps.config.sshHost);
+  }
+
+  /** Whether an operation is running on the workspace (the reconciler leaves such ones alone). */
+  isBusy(id: string): boolean {
+    return this.busy.has(id);
+  }
+
+  /** Creates a workspace and waits until it is running; on failure nothing of it is left behind. */
+  async create(user: User, input: WorkspaceSpecInput, ctx: OpContext): Promise<Workspace> {
+    const { store, runtime, bootstrap } = this.deps;
+    const spec = this.completeSpec(input);
+    await this.requireImage(spec.image);
+    const record = await this.reserve(user, spec, ctx);
+    try {
+      const hostKey = generateHostKey(`berth-${record.id}`);
+      record.hostKey = hostKey.publicKey;
+      await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
+      await store.save();
+      this.changed(record);
+      this.progress(record, ctx, 'creating-volume', `Creating home volume ${volumeName(record.id)}`);
+      await runtime.ensureVolume(record);
+      await this.bringUp(record, ctx);
+      await this.setState(record, 'running');
+      return this.view(record);
+    } catch (err) {
+      this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
+      await this.rollBack(record);
+      throw err;
+    } finally {
+      this.busy.delete(record.id);
+    }
+  }
+
+  /** Starts a stopped or failed workspace; a running one is returned as it is. */
+  async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
+    const record = this.resolve(user, ref);
+    if (record.state === 'running') return this.view(record);
+    return this.exclusive(record, 'starting', async () => {
+      await this.setState(record, 'starting');
+      await this.bringUpOrFail(record, ctx);
+      return this.view(record);
+    });
+  }
+
+  /** Stops a workspace; its container and home volume are kept. */
+  async stop(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
+    const record = this.resolve(user, ref);
+    if (record.state === 'stopped') return this.view(record);
+    return this.exclusive(record, 'stopping', async () => {
+      await this.setState(record, 'stopping');
+      this.progress(record, ctx, 'stopping', 'Stopping the container');
+      await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
+      await this.setState(record, 'stopped');
+      this.progress(record, ctx, 'done', 'Stopped');
+      return this.view(record);
+    });
+  }
+
+  /** Deletes a workspace; its home volume goes only with `deleteData`. */
+  async delete(
+    user: User,
+    ref: WorkspaceRef,
+    deleteData: boolean,
+    ctx: OpContext,
+  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+    const record = this.resolve(user, ref);
+    return this.exclusive(record, 'deleting', async () => {
+      record.deleteData = deleteData;
+      await this.setState(record, 'deleting');
+      return this.finishDelete(record, ctx);
+    });
+  }
+
+  /** Completes a delete whose record is in `deleting` (also after an agent restart). */
+  async finishDelete(
+    record: WorkspaceRecord,
+    ctx: OpContext,
+  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+    const { runtime, store, bootstrap } = this.deps;
+    this.progress(record, ctx, 'removing-container', 'Removing the container');
+    await runtime.removeContainer(record.id);
+    let keptVolume: string | null = null;
+    if (record.deleteData) {
+      this.progress(record, ctx, 'removing-volume', `Removing home volume ${volumeName(record.id)}`);
+      await runtime.removeVolume(record.id);
+    } else {
+      keptVolume = volumeName(record.id);
+      store.keepVolume(keptVolume);
+    }
+    store.remove(record.id);
+    await store.save();
+    await bootstrap.remove(record.id);
+    this.deps.bus.emit(
+      { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
+      record.owner,
+    );
+    this.progress(record, ctx, 'done', 'Deleted');
+    return { id: record.id, name: record.name, keptVolume };
+  }
+
+  /** Changes image, limits or settings; a running workspace is recreated on its volume and started again. */
+  async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
+    const record = this.resolve(user, ref);
+    const spec = this.validSpec({ ...record.spec, ...changes });
+    if (changes.image !== undefined) await this.requireImage(spec.image);
+    return this.exclusive(record, 'updating', async () => {
+      const wasRunning = record.state === 'running';
+      record.spec = spec;
+      if (!wasRunning) {
+        await this.deps.store.save();
+        this.changed(record);
+        return this.view(record);
+      }
+      await this.setState(record, 'starting', 'Applying the new spec');
+      await this.bringUpOrFail(record, ctx);
+      return this.view(record);
+    });
+  }
+
+  /** The container's recent output; with `follow`, streams it through `onText` until it stops or is cancelled. */
+  async logs(
+    user: User,
+    ref: WorkspaceRef,
+    tail: number,
+    follow: boolean,
+    ctx: OpContext,
+    onText: (text: string) => void,
+  ): Promise<string> {
+    const record = this.resolve(user, ref);
+    if (!follow) return this.deps.runtime.logs(record.id, tail);
+    const signal = ctx.signal ?? new AbortController().signal;
+    await this.deps.runtime.followLogs(record.id, tail, onText, signal);
+    if (signal.aborted) throw new BerthError('cancelled', 'log stream cancelled');
+    return '';
+  }
+
+  /** Rewrites the authorized keys of every workspace of `owner` (after a key was added). */
+  async refreshKeys(owner: string): Promise<void> {
+    const keys = await this.deps.users.keys(owner);
+    const records = this.deps.store.all().filter((record) => record.owner === owner);
+    await Promise.all(records.map((record) => this.deps.bootstrap.writeKeys(record.id, keys)));
+  }
+
+  /**
+   * Runs `fn` as the only operation on the workspace; a concurrent one gets `conflict` instead of
+   * interleaving. Exposed for the reconciler.
+   */
+  async exclusive<T>(record: WorkspaceRecord, operation: string, fn: () => Promise<T>): Promise<T> {
+    const running = this.busy.get(record.id);
+    if (running) {
+      throw new BerthError(
+        'conflict',
+        `workspace "${record.name}" is busy ${running}; wait until that finishes and try again`,
+        { operation: running },
+      );
+    }
+    this.busy.set(record.id, operation);
+    try {
+      return await fn();
+    } finally {
+      this.busy.delete(record.id);
+    }
+  }
+
+  /** Records a new state durably and tells the clients. */
+  async setState(record: WorkspaceRecord, state: WorkspaceState, message?: string): Promise<void> {
+    record.state = state;
+    record.since = new Date().toISOString();
+    if (message === undefined) delete record.message;
+    else record.message = message;
+    await this.deps.store.save();
+    this.changed(record);
+  }
+
+  /**
+   * Makes the container match the spec (recreating it when the spec changed or it is gone), starts
+   * it and waits for sshd.
+   */
+  async bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+    const { runtime, bootstrap, users, config } = this.deps;
+    const hash = specHash(record.spec);
+    const status = await runtime.inspect(record.id);
+    await bootstrap.refresh(record, await users.keys(record.owner));
+    if (!status || status.specHash !== hash) {
+      if (status) await runtime.removeContainer(record.id);
+      this.progress(record, ctx, 'creating-container', `Creating container from ${record.spec.image}`);
+      await runtime.createContainer({ record, specHash: hash, bootstrapDir: bootstrap.dir(record.id) });
+    }
+    this.progress(record, ctx, 'starting-container', 'Starting the container');
+    await runtime.startContainer(record.id);
+    this.progress(record, ctx, 'waiting-for-ssh', `Waiting for sshd on port ${record.port}`);
+    await waitForSsh({
+      host: config.sshHost,
+      port: record.port,
+      timeoutMs: config.sshReadyTimeoutMs,
+      signal: ctx.signal,
+      failure: () => this.exitReason(record),
+    });
+    this.progress(record, ctx, 'done', 'Running');
+  }
+
+  /** Why the container is not running, from its exit code and last output; null while it runs. */
+  async exitReason(record: WorkspaceRecord): Promise<string | null> {
+    const status = await this.deps.runtime.inspect(record.id);
+    if (status?.running) return null;
+    if (!status) return 'the container was removed';
+    if (status.oomKilled)
+      return `the container ran out of memory (limit ${Math.round(record.spec.memory / 1024 ** 2)} MiB); raise it with berth update`;
+    const lines = (await this.deps.runtime.logs(record.id, 20))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    const reason = lines.filter((line) => line.startsWith('berth: ')).pop() ?? lines.pop() ?? 'no output';
+    return `the container exited with code ${status.exitCode}: ${reason}`;
+  }
+
+  private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+    try {
+      await this.bringUp(record, ctx);
+      await this.setState(record, 'running');
+    } catch (err) {
+      await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
+      const cancelled = err instanceof BerthError && err.code === 'cancelled';
+      await this.setState(
+        record,
+        cancelled ? 'stopped' : 'failed',
+        cancelled ? 'start was cancelled' : errorMessage(err),
+      );
+      throw err;
+    }
+  }
+
+  /** Takes the name, a port and an id for a new workspace and stores it as `creating`, locked. */
+  private reserve(user: User, spec: WorkspaceSpec, ctx: OpContext): Promise<WorkspaceRecord> {
+    const next = this.allocation.then(async () => {
+      const { store, ports } = this.deps;
+      if (store.find(user.name, spec.name)) {
+        throw new BerthError(
+          'already_exists',
+          `you already have a workspace called "${spec.name}"; choose another name or delete it first`,
+        );
+      }
+      const port = await ports.allocate(new Set(store.all().map((record) => record.port)));
+      const now = new Date().toISOString();
+      const record: WorkspaceRecord = {
+        id: randomBytes(6).toString('hex'),
+        name: spec.name,
+        owner: user.name,
+        spec,
+        state: 'creating',
+        since: now,
+        createdAt: now,
+        port,
+        hostKey: '',
+      };
+      store.put(record);
+      this.busy.set(record.id, 'creating');
+      this.progress(record, ctx, 'allocating', `Assigned SSH port ${port}`);
+      return record;
+    });
+    this.allocation = next.catch(() => undefined);
+    return next;
+  }
+
+  private async rollBack(record: WorkspaceRecord): Promise<void> {
+    const { runtime, store, bootstrap, bus } = this.deps;
+    await runtime.removeContainer(record.id).catch(() => undefined);
+    await runtime.removeVolume(record.id).catch(() => undefined);
+    store.remove(record.id);
+    await store.save();
+    await bootstrap.remove(record.id);
+    bus.emit(
+      { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
+      record.owner,
+    );
+  }
+
+  private resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
+    const owner = ref.owner ?? user.name;
+    if (owner !== user.name && !user.admin) {
+      throw new BerthError('forbidden', `you can only use your own workspaces; "${ref.name}" belongs to ${owner}`);
+    }
+    const record = this.deps.store.find(owner, ref.name);
+    if (!record) {
+      throw new BerthError(
+        'not_found',
+        `no workspace "${ref.name}"${owner === user.name ? '' : ` owned by ${owner}`}; list them with: berth ls`,
+      );
+    }
+    return record;
+  }
+
+  private completeSpec(input: WorkspaceSpecInput): WorkspaceSpec {
+    const { defaults } = this.deps.config;
+    return this.validSpec({
+      image: defaults.image,
+      cpus: defaults.cpus,
+      memory: defaults.memoryBytes,
+      gpus: 0,
+      env: {},
+      command: '',
+      user: defaults.user,
+      ...input,
+    });
+  }
+
+  private validSpec(candidate: unknown): WorkspaceSpec {
+    const parsed = WorkspaceSpec.safeParse(candidate);
+    if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
+    const hostCpus = os.cpus().length;
+    if (parsed.data.cpus > hostCpus) {
+      throw new BerthError('invalid_params', `cpus: this host has ${hostCpus} CPUs; ask for at most ${hostCpus}`);
+    }
+    if (parsed.data.gpus > 0) {
+      throw new BerthError('no_capacity', `this agent does not assign GPUs yet; create the workspace with --gpus 0`);
+    }
+    return parsed.data;
+  }
+
+  private async requireImage(image: string): Promise<void> {
+    if (!(await this.deps.runtime.imageExists(image))) {
+      throw new BerthError(
+        'image_not_found',
+        `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image`,
+        { image },
+      );
+    }
+  }
+
+  private changed(record: WorkspaceRecord): void {
+    this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
+  }
+
+  private progress(record: WorkspaceRecord, ctx: OpContext, phase: ProgressPhase, message: string): void {
+    const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message };
+    this.deps.bus.emit({ event: 'workspace.progress', data }, record.owner);
+  }
+}

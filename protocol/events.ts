@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { UserName } from './spec';
+import { Workspace } from './workspace';
+
+/** Phases of long operations, reported in order through `workspace.progress`. */
+export const PROGRESS_PHASES = [
+  'allocating',
+  'creating-volume',
+  'creating-container',
+  'starting-container',
+  'waiting-for-ssh',
+  'stopping',
+  'removing-container',
+  'removing-volume',
+  'done',
+] as const;
+export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
+
+/** The event table: every event the agent sends, with its data schema. */
+export const EVENTS = {
+  /** A workspace was created or changed (state, spec...). Carries the whole new object. */
+  'workspace.changed': z.object({ workspace: Workspace }),
+  'workspace.removed': z.object({ id: z.string(), name: z.string(), owner: UserName }),
+  /** A phase of a long operation; `requestId` ties it to the request that started it. */
+  'workspace.progress': z.object({
+    requestId: z.union([z.string(), z.number()]).nullable(),
+    id: z.string(),
+    name: z.string(),
+    phase: z.enum(PROGRESS_PHASES),
+    message: z.string(),
+  }),
+  /** Output of a followed `workspace.logs` request. */
+  'workspace.log': z.object({ requestId: z.union([z.string(), z.number()]), text: z.string() }),
+} as const;
+
+export type EventTable = typeof EVENTS;
+export type EventName = keyof EventTable;
+export type EventData<E extends EventName> = z.infer<EventTable[E]>;

@@ -1,0 +1,11 @@
+/**
+ * The Berth wire protocol: schemas and types shared by the agent, the CLI and the extension.
+ * No I/O here, and no imports of `vscode` or `node:*` (enforced by lint).
+ */
+export * from './version';
+export * from './errors';
+export * from './spec';
+export * from './workspace';
+export * from './methods';
+export * from './events';
+export * from './frames';

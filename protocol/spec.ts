@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
+export const WorkspaceName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,62}$/,
+    'must be 1–63 lowercase letters, digits or hyphens, starting with a letter (e.g. "my-project")',
+  );
+
+/** User names of the agent (token owners). */
+export const UserName = z
+  .string()
+  .regex(
+    /^[a-z_][a-z0-9_-]{0,31}$/,
+    'must be 1–32 lowercase letters, digits, "_" or "-", starting with a letter or "_"',
+  );
+
+/** The Unix account a workspace is entered as. `root` is refused: workspaces run unprivileged logins. */
+export const SshUser = UserName.refine((name) => name !== 'root', 'must not be root; the user gets sudo instead');
+
+/** A Docker image reference such as `berth-workspace:latest` or `ghcr.io/org/img@sha256:…`. */
+export const ImageRef = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, 'must be a Docker image reference such as "debian:bookworm"');
+
+/** Environment variable names, as POSIX shells accept them. */
+export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
+
+/** An IANA time zone such as `Europe/Berlin`. */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/, 'must be an IANA time zone such as "Europe/Berlin"');
+
+const MiB = 1024 * 1024;
+
+/** The resources and settings a workspace is built from; every field has a value once created. */
+export const WorkspaceSpec = z.object({
+  name: WorkspaceName,
+  image: ImageRef,
+  /** CPU cores (fractions allowed), enforced with NanoCpus. */
+  cpus: z.number().positive('must be positive').max(1024),
+  /** Memory limit in bytes. */
+  memory: z
+    .number()
+    .int()
+    .min(64 * MiB, 'must be at least 64 MiB'),
+  /** Number of GPUs requested (allocation comes with the GPU work). */
+  gpus: z.number().int().min(0).max(64),
+  env: z.record(EnvName, z.string().max(32 * 1024)),
+  /** Shell command started as the SSH user whenever the workspace starts; empty for none. */
+  command: z.string().max(8 * 1024),
+  user: SshUser,
+  timezone: TimeZone.optional(),
+  /** Seconds without activity before an idle stop; 0 means never; absent means the agent's default. */
+  idleTimeout: z.number().int().min(0).optional(),
+});
+export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
+
+/** What a client sends to create a workspace: a name, and any spec field it wants to choose. */
+export const WorkspaceSpecInput = WorkspaceSpec.partial().required({ name: true }).strict();
+export type WorkspaceSpecInput = z.infer<typeof WorkspaceSpecInput>;
+
+/** Fields that may change after creation; `name` and `user` are fixed (the home volume depends on them). */
+export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true }).partial().strict();
+export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

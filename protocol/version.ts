@@ -1,0 +1,8 @@
+/** Version of the wire protocol; both ends state it in the handshake and refuse a different one. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame (in bytes of UTF-8 JSON) either end accepts; bigger frames get `frame_too_large`. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Default address of the agent: loopback only, remote use goes through SSH. */
+export const DEFAULT_AGENT_URL = 'ws://127.0.0.1:7420';
