@@ -19,7 +19,8 @@ import { errorMessage } from '../util/log';
 
 /** The text of a WebSocket message, whatever form `ws` delivers it in. */
 function rawText(data: WebSocket.RawData): string {
-  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
 }
 
 /** A validated event as a listener receives it. */

@@ -1,0 +1,140 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AgentClient } from '../../agent/cli/client';
+import { waitFor } from './wait';
+
+/** The bundle under test: integration tests drive the real `berth` binary, as users do. */
+export const BERTH = path.resolve(__dirname, '..', '..', 'dist', 'berth.js');
+
+/** A free TCP port on loopback, as the kernel hands it out. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+let nextRange = 0;
+/**
+ * A distinct SSH port range for each agent a test run starts, so agents of different tests never
+ * compete for ports. Spread by process id so that two runs on one machine differ too.
+ */
+export function sshPortRange(size: number): { first: number; last: number } {
+  const base = 30000 + (process.pid % 100) * 300 + nextRange;
+  nextRange += size;
+  return { first: base, last: base + size - 1 };
+}
+
+/** Runs the berth CLI to completion. */
+export function berth(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BERTH, ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface AgentOptions {
+  ports?: { first: number; last: number };
+  /** Extra `berth serve` flags. */
+  args?: string[];
+  stateDir?: string;
+}
+
+/** A `berth serve` process with its own state directory, port and SSH port range. */
+export class AgentProcess {
+  private child: ChildProcess | null = null;
+  /** Everything the agent wrote to stderr. */
+  log = '';
+
+  private constructor(
+    readonly stateDir: string,
+    readonly port: number,
+    readonly ports: { first: number; last: number },
+    private readonly extraArgs: string[],
+  ) {}
+
+  /** Starts an agent and waits until it answers /healthz. */
+  static async start(options: AgentOptions = {}): Promise<AgentProcess> {
+    const stateDir = options.stateDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'berth-test-')));
+    const agent = new AgentProcess(stateDir, await freePort(), options.ports ?? sshPortRange(20), options.args ?? []);
+    await agent.restart();
+    return agent;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts (again) on the same state directory and port. */
+  async restart(): Promise<void> {
+    const args = [BERTH, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
+    args.push('--ports', `${this.ports.first}-${this.ports.last}`, ...this.extraArgs);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
+    await waitFor(`agent on port ${this.port} to answer /healthz`, async () => {
+      if (child.exitCode !== null) throw new Error(`the agent exited with ${child.exitCode}:\n${this.log}`);
+      const res = await fetch(`http://127.0.0.1:${this.port}/healthz`).catch(() => null);
+      return res?.ok ?? false;
+    });
+  }
+
+  /** Mints a token with the real `berth token create`. */
+  token(user: string, admin = false): string {
+    const result = berth([
+      'token',
+      'create',
+      '--user',
+      user,
+      '--state-dir',
+      this.stateDir,
+      ...(admin ? ['--admin'] : []),
+    ]);
+    if (result.code !== 0) throw new Error(`token create failed: ${result.stderr}`);
+    return result.stdout.trim();
+  }
+
+  /** A connected protocol client for `token`. */
+  connect(token: string): Promise<AgentClient> {
+    return AgentClient.connect(this.url, token, 'berth-tests');
+  }
+
+  /** SIGKILL, as a crash would. */
+  async kill9(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** Stops the agent; its containers keep running, as they would on a real host. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** Removes every container and volume this agent's store knows, then its state directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    const state = JSON.parse(
+      await fs.readFile(path.join(this.stateDir, 'workspaces.json'), 'utf8').catch(() => '{}'),
+    ) as {
+      workspaces?: { id: string }[];
+      keptVolumes?: string[];
+    };
+    const ids = (state.workspaces ?? []).map((ws) => ws.id);
+    if (ids.length) spawnSync('docker', ['rm', '-f', ...ids.map((id) => `berth-${id}`)], { stdio: 'ignore' });
+    const volumes = [...ids.map((id) => `berth-${id}-home`), ...(state.keptVolumes ?? [])];
+    if (volumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
+    await fs.rm(this.stateDir, { recursive: true, force: true });
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+}

@@ -1,0 +1,52 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Workspace } from '../../protocol';
+
+/** A client key pair made with the stock ssh-keygen. */
+export function sshKeyPair(): { privateKey: string; publicKey: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-key-'));
+  const privateKey = path.join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'berth-test', '-f', privateKey]);
+  return { privateKey, publicKey: readFileSync(`${privateKey}.pub`, 'utf8') };
+}
+
+/**
+ * Runs `command` in the workspace with the stock OpenSSH client, strict host-key checking against
+ * the host key the agent reported, and no interaction.
+ */
+export function sshRun(
+  workspace: Workspace,
+  privateKey: string,
+  command: string,
+): { code: number; stdout: string; stderr: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-kh-'));
+  const knownHosts = path.join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
+  const result = spawnSync(
+    'ssh',
+    [
+      '-p',
+      String(workspace.ssh.port),
+      '-i',
+      privateKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
+      `${workspace.ssh.user}@${workspace.ssh.host}`,
+      command,
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
