@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentConfig } from './config';
@@ -5,6 +6,7 @@ import { DockerRuntime } from './runtime/docker';
 import { createHandlers } from './server/handlers';
 import { startServer, type AgentServer } from './server/server';
 import { Users } from './users';
+import { writeFileAtomic } from './util/files';
 import type { Logger } from './util/log';
 import { Bootstrap } from './workspaces/bootstrap';
 import { EventBus } from './workspaces/events';
@@ -12,6 +14,16 @@ import { PortAllocator } from './workspaces/ports';
 import { Reconciler } from './workspaces/reconciler';
 import { WorkspaceService } from './workspaces/service';
 import { Store } from './workspaces/store';
+
+/** The id of the agent owning `stateDir`, made on first start; it labels the agent's Docker objects. */
+async function agentId(stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'agent-id');
+  const existing = await fs.readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const id = randomBytes(8).toString('hex');
+  await writeFileAtomic(file, `${id}\n`, 0o644);
+  return id;
+}
 
 /** A running agent. */
 export interface Agent {
@@ -27,7 +39,9 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const store = await Store.open(config.stateDir);
   const users = Users.in(config.stateDir);
-  const runtime = new DockerRuntime(config.dockerSocket);
+  const runtime = new DockerRuntime(config.dockerSocket, await agentId(config.stateDir));
+  const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
+  await bootstrap.prune(new Set(store.all().map((record) => record.id)));
   const bus = new EventBus();
   const service = new WorkspaceService({
     config,
@@ -37,7 +51,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     bus,
     log,
     ports: new PortAllocator(config.ports, config.sshHost),
-    bootstrap: new Bootstrap(path.join(config.stateDir, 'workspaces')),
+    bootstrap,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;

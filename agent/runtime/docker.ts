@@ -19,9 +19,15 @@ function runtimeError(action: string, err: unknown): BerthError {
 /** {@link Runtime} on a Docker engine through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
+  private readonly ownLabel: string;
 
-  constructor(socketPath = '/var/run/docker.sock') {
+  /** `agentId` labels everything this agent makes, and limits what it lists and watches to that. */
+  constructor(
+    socketPath: string,
+    private readonly agentId: string,
+  ) {
     this.docker = new Docker({ socketPath });
+    this.ownLabel = `${LABELS.agent}=${agentId}`;
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -40,7 +46,12 @@ export class DockerRuntime implements Runtime {
   }
 
   async ensureVolume(record: ContainerPlan['record']): Promise<void> {
-    const labels = { [LABELS.workspace]: record.id, [LABELS.owner]: record.owner, [LABELS.name]: record.name };
+    const labels = {
+      [LABELS.agent]: this.agentId,
+      [LABELS.workspace]: record.id,
+      [LABELS.owner]: record.owner,
+      [LABELS.name]: record.name,
+    };
     try {
       // Creating an existing named volume is a no-op in Docker, which makes this idempotent.
       await this.docker.createVolume({ Name: volumeName(record.id), Labels: labels });
@@ -77,6 +88,7 @@ export class DockerRuntime implements Runtime {
         Hostname: record.name,
         Env: env,
         Labels: {
+          [LABELS.agent]: this.agentId,
           [LABELS.workspace]: record.id,
           [LABELS.owner]: record.owner,
           [LABELS.name]: record.name,
@@ -189,7 +201,7 @@ export class DockerRuntime implements Runtime {
 
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {
     try {
-      const filters = { label: [LABELS.workspace] };
+      const filters = { label: [this.ownLabel] };
       const [containers, volumes] = await Promise.all([
         this.docker.listContainers({ all: true, filters }),
         this.docker.listVolumes({ filters }),
@@ -208,7 +220,7 @@ export class DockerRuntime implements Runtime {
     signal: AbortSignal,
     onSubscribed: () => Promise<void>,
   ): Promise<void> {
-    const stream = await this.docker.getEvents({ filters: { type: ['container'], label: [LABELS.workspace] } });
+    const stream = await this.docker.getEvents({ filters: { type: ['container'], label: [this.ownLabel] } });
     let pending = '';
     const ended = new Promise<void>((resolve) => {
       const stop = () => {

@@ -2,6 +2,8 @@ import type { WorkspaceRecord } from '../workspaces/record';
 
 /** Labels on every container and volume Berth makes: Docker is the truth about what exists. */
 export const LABELS = {
+  /** Which agent (state directory) made it: several agents may share one engine. */
+  agent: 'dev.berth.agent',
   workspace: 'dev.berth.workspace',
   owner: 'dev.berth.owner',
   name: 'dev.berth.name',
@@ -52,7 +54,7 @@ export interface Runtime {
   logs(id: string, tail: number): Promise<string>;
   /** Follows output until the container stops or `signal` aborts. */
   followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
-  /** Ids of workspaces that have a labelled container, and labelled volumes by name. */
+  /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */
   listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
   /**
    * Streams container events until the connection to the engine drops; resolves then (or when

@@ -46,6 +46,15 @@ export class Bootstrap {
     return writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), 0o644);
   }
 
+  /**
+   * Removes directories no workspace claims: a crash between making a workspace's directory and
+   * storing its record leaves one behind.
+   */
+  async prune(known: ReadonlySet<string>): Promise<void> {
+    const entries = await fs.readdir(this.root).catch(() => [] as string[]);
+    await Promise.all(entries.filter((id) => !known.has(id)).map((id) => this.remove(id)));
+  }
+
   /** Removes the directory (after the workspace is deleted). */
   async remove(id: string): Promise<void> {
     await fs.rm(this.dir(id), { recursive: true, force: true });
