@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Sets up this machine as a Berth host and starts the agent; safe to run again.
+#   1. the host: Docker engine, tools and workspace images (scripts/setup-host.sh, as root)
+#   2. npm dependencies and the bundle dist/berth.js
+#   3. the agent (`berth serve` on 127.0.0.1:7420) in the background, unless one already answers
+#   4. for the person running this: an admin token, an SSH key registered with the agent, and
+#      ~/.config/berth/config.json so that `berth` needs no flags
+# Environment: BERTH_STATE_DIR (agent state, default /var/lib/berth as root), BERTH_PORT (7420).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+PORT=${BERTH_PORT:-7420}
+URL="ws://127.0.0.1:$PORT"
+CONFIG_DIR="$HOME/.config/berth"
+CONFIG="$CONFIG_DIR/config.json"
+log() { printf 'setup: %s\n' "$*"; }
+die() {
+	printf 'setup: error: %s\n' "$*" >&2
+	exit 1
+}
+
+if [ "$(id -u)" = 0 ]; then
+	scripts/setup-host.sh
+elif command -v sudo >/dev/null; then
+	sudo scripts/setup-host.sh
+else
+	die "scripts/setup-host.sh must run as root (it installs Docker); run it as root, then this script again"
+fi
+
+command -v node >/dev/null || die "Node.js 20 or newer is needed (apt-get install nodejs npm)"
+log "installing npm dependencies"
+npm ci --no-audit --no-fund --loglevel=error
+log "building dist/berth.js"
+npm run --silent build
+BERTH=(node "$ROOT/dist/berth.js")
+
+STATE_DIR=${BERTH_STATE_DIR:-$([ "$(id -u)" = 0 ] && echo /var/lib/berth || echo "$HOME/.local/state/berth")}
+mkdir -p "$STATE_DIR"
+if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+	log "an agent already answers on 127.0.0.1:$PORT"
+else
+	log "starting the agent (log: $STATE_DIR/agent.log)"
+	setsid nohup "${BERTH[@]}" serve --state-dir "$STATE_DIR" --listen "127.0.0.1:$PORT" >>"$STATE_DIR/agent.log" 2>&1 </dev/null &
+	for _ in $(seq 1 100); do
+		curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 || die "the agent did not come up; see $STATE_DIR/agent.log"
+fi
+
+if [ ! -f "$CONFIG" ]; then
+	user=$(id -un | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_\n-' '_')
+	log "creating an admin token for $user and an SSH key in $CONFIG_DIR"
+	mkdir -p "$CONFIG_DIR" && chmod 700 "$CONFIG_DIR"
+	[ -f "$CONFIG_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "berth-$user" -f "$CONFIG_DIR/id_ed25519"
+	token=$(BERTH_STATE_DIR="$STATE_DIR" "${BERTH[@]}" token create --user "$user" --admin --state-dir "$STATE_DIR")
+	umask 077
+	printf '{\n  "url": "%s",\n  "token": "%s",\n  "identity": "%s"\n}\n' "$URL" "$token" "$CONFIG_DIR/id_ed25519" >"$CONFIG"
+	"${BERTH[@]}" key add "$CONFIG_DIR/id_ed25519.pub"
+fi
+
+if [ -w /usr/local/bin ] && [ ! -e /usr/local/bin/berth ]; then
+	ln -s "$ROOT/dist/berth.js" /usr/local/bin/berth
+fi
+command -v berth >/dev/null && b=berth || b="node $ROOT/dist/berth.js"
+cat <<MSG
+
+Berth is running on $URL (settings in $CONFIG).
+Create a workspace and enter it:
+  $b create my-workspace
+  $b ssh my-workspace
+More: $b --help · run the tests: npm test
+MSG
