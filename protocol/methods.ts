@@ -29,8 +29,9 @@ const WorkspaceResult = z.object({ workspace: Workspace });
  */
 export const METHODS = {
   'host.info': { params: Empty, result: HostInfo },
+  /** The caller's workspaces; an admin's list holds everyone's. */
   'workspace.list': {
-    params: z.object({ all: z.boolean().optional() }).strict(),
+    params: Empty,
     result: z.object({ workspaces: z.array(Workspace) }),
   },
   'workspace.get': { params: WorkspaceRef.strict(), result: WorkspaceResult },
