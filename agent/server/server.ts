@@ -26,7 +26,7 @@ export interface AgentServer {
 
 /** Refuses an upgrade with a plain HTTP response: a caller without a valid token never gets a socket. */
 function refuse(socket: Duplex, status: number, reason: string, message: string): void {
-  const body = JSON.stringify({ error: { code: 'unauthorized', message } });
+  const body = JSON.stringify({ error: { code: status === 401 ? 'unauthorized' : 'internal', message } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

@@ -48,27 +48,13 @@ export class Session {
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    if (buffer.length > MAX_FRAME_BYTES) {
-      return this.replyError(
-        null,
-        'frame_too_large',
-        `frame of ${buffer.length} bytes exceeds the limit of ${MAX_FRAME_BYTES} bytes; send smaller requests`,
-      );
+    const decoded = this.decode(data, isBinary);
+    if (!this.greeted) {
+      if (decoded.ok) return this.onHello(decoded.frame);
+      return this.ws.close(1002, 'handshake expected');
     }
-    if (isBinary)
-      return this.replyError(null, 'bad_frame', 'binary frames are not part of the protocol; send JSON text frames');
-    let frame: unknown;
-    try {
-      frame = JSON.parse(buffer.toString('utf8'));
-    } catch (err) {
-      return this.replyError(
-        null,
-        'bad_frame',
-        `frame is not JSON (${errorMessage(err)}); send one JSON object per message`,
-      );
-    }
-    if (!this.greeted) return this.onHello(frame);
+    if (!decoded.ok) return;
+    const frame = decoded.frame;
     const parsed = ClientFrame.safeParse(frame);
     if (!parsed.success) {
       const id = RequestId.safeParse((frame as { id?: unknown } | null)?.id);
@@ -83,6 +69,29 @@ export class Session {
       return;
     }
     void this.dispatch(parsed.data);
+  }
+
+  /** Parses a frame's JSON; a frame that is too big, binary or not JSON gets an error reply instead. */
+  private decode(data: RawData, isBinary: boolean): { ok: true; frame: unknown } | { ok: false } {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buffer.length > MAX_FRAME_BYTES) {
+      this.replyError(
+        null,
+        'frame_too_large',
+        `frame of ${buffer.length} bytes exceeds the limit of ${MAX_FRAME_BYTES} bytes; send smaller requests`,
+      );
+      return { ok: false };
+    }
+    if (isBinary) {
+      this.replyError(null, 'bad_frame', 'binary frames are not part of the protocol; send JSON text frames');
+      return { ok: false };
+    }
+    try {
+      return { ok: true, frame: JSON.parse(buffer.toString('utf8')) };
+    } catch (err) {
+      this.replyError(null, 'bad_frame', `frame is not JSON (${errorMessage(err)}); send one JSON object per message`);
+      return { ok: false };
+    }
   }
 
   private onHello(frame: unknown): void {

@@ -29,13 +29,21 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode 
   }
 }
 
-/** Reads and parses a JSON file; `undefined` when it does not exist. */
+/** Reads and parses a JSON file; `undefined` when it does not exist, an error naming the file when it is not JSON. */
 export async function readJson(file: string): Promise<unknown> {
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+    text = await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); restore it from a backup or move it away`, {
+      cause: err,
+    });
   }
 }
 

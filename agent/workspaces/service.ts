@@ -106,8 +106,8 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    if (record.state === 'running') return this.view(record);
     return this.exclusive(record, 'starting', async () => {
+      if (record.state === 'running') return this.view(record);
       await this.setState(record, 'starting');
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
@@ -117,8 +117,8 @@ export class WorkspaceService {
   /** Stops a workspace; its container and home volume are kept. */
   async stop(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    if (record.state === 'stopped') return this.view(record);
     return this.exclusive(record, 'stopping', async () => {
+      if (record.state === 'stopped') return this.view(record);
       await this.setState(record, 'stopping');
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);

@@ -70,6 +70,11 @@ export class AgentProcess {
     return `ws://127.0.0.1:${this.port}`;
   }
 
+  /** Whether the agent process is still running. */
+  get alive(): boolean {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Starts (again) on the same state directory and port. */
   async restart(): Promise<void> {
     const args = [BERTH, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];

@@ -27,3 +27,13 @@ export function dockerBuild(tag: string, dockerfile: string): void {
   const result = spawnSync('docker', ['build', '-q', '-t', tag, '-'], { input: dockerfile, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`docker build ${tag} failed: ${result.stderr}`);
 }
+
+/** Containers and volumes that carry Berth's name label `name`, whoever owns them. */
+export function labelledWithName(name: string): { containers: string[]; volumes: string[] } {
+  const filter = `label=dev.berth.name=${name}`;
+  const lines = (text: string) => text.split('\n').filter(Boolean);
+  return {
+    containers: lines(docker('ps', '-a', '-q', '--filter', filter)),
+    volumes: lines(docker('volume', 'ls', '-q', '--filter', filter)),
+  };
+}

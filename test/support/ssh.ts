@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Workspace } from '../../protocol';
@@ -9,6 +9,7 @@ export function sshKeyPair(): { privateKey: string; publicKey: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-key-'));
   const privateKey = path.join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'berth-test', '-f', privateKey]);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return { privateKey, publicKey: readFileSync(`${privateKey}.pub`, 'utf8') };
 }
 
@@ -48,5 +49,6 @@ export function sshRun(
     ],
     { encoding: 'utf8', timeout: 30_000 },
   );
+  rmSync(dir, { recursive: true, force: true });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
