@@ -46,6 +46,7 @@ export class AgentClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: ClientEvent) => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
   private closedError: Error | null = null;
 
   private constructor(
@@ -60,7 +61,9 @@ export class AgentClient {
       );
       for (const pending of this.pending.values()) pending.reject(this.closedError);
       this.pending.clear();
+      for (const listener of this.closeListeners) listener(this.closedError.message);
     });
+    ws.on('error', () => undefined); // 'close' follows and says what happened.
   }
 
   /** Connects, authenticates with `token` and shakes hands; errors say what to fix. */
@@ -127,6 +130,17 @@ export class AgentClient {
   onEvent(listener: (event: ClientEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called once when the connection ends, for whatever reason (including `close()`). */
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Whether the connection has ended. */
+  get closed(): boolean {
+    return this.closedError !== null;
   }
 
   close(): void {

@@ -18,7 +18,7 @@ import type { User, Users } from '../users';
 import { errorMessage, type Logger } from '../util/log';
 import type { Bootstrap } from './bootstrap';
 import type { EventBus } from './events';
-import { generateHostKey } from './hostkeys';
+import { generateEd25519KeyPair } from '../util/ed25519';
 import type { PortAllocator } from './ports';
 import { toWorkspace, volumeName, type WorkspaceRecord } from './record';
 import { specHash } from './spec-hash';
@@ -84,7 +84,7 @@ export class WorkspaceService {
     await this.requireImage(spec.image);
     const record = await this.reserve(user, spec, ctx);
     try {
-      const hostKey = generateHostKey(`berth-${record.id}`);
+      const hostKey = generateEd25519KeyPair(`berth-${record.id}`);
       record.hostKey = hostKey.publicKey;
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.save();

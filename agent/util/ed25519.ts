@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 
-/** A workspace's SSH host key pair, in OpenSSH formats. */
-export interface HostKeyPair {
+/** An SSH key pair in OpenSSH formats. */
+export interface KeyPair {
   /** OpenSSH private key file content (`openssh-key-v1`, unencrypted). */
   privateKey: string;
   /** `ssh-ed25519 AAAA…` line, without comment. */
@@ -23,13 +23,13 @@ function uint32(value: number): Buffer {
 }
 
 /**
- * Generates an ed25519 host key pair. Made once per workspace and kept for its life, so clients pin it
- * in known_hosts and never see a trust prompt or a "host key changed" warning.
+ * Generates an ed25519 key pair in OpenSSH formats: workspace host keys (made once per workspace and
+ * kept, so clients pin them and never see a trust prompt) and the extension's client key.
  *
  * Built from node:crypto's raw keys rather than ssh2's generator, which drops leading zero bytes of
  * the public key (about one key in 256 comes out 31 bytes long, and sshd refuses it: mscdex/ssh2#1390).
  */
-export function generateHostKey(comment: string): HostKeyPair {
+export function generateEd25519KeyPair(comment: string): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
   const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d ?? '', 'base64url');
