@@ -104,13 +104,18 @@ else
 	else
 		log "starting dockerd (log: $DOCKERD_LOG)"
 		# Own session, no terminal, stdin from /dev/null: it outlives this script and its shell.
-		setsid nohup dockerd --host "unix://$DOCKER_SOCK" </dev/null >"$DOCKERD_LOG" 2>&1 &
+		# fd 9 (our lock) closed, or dockerd would hold the lock forever.
+		setsid nohup dockerd --host "unix://$DOCKER_SOCK" </dev/null >"$DOCKERD_LOG" 2>&1 9>&- &
+		dockerd_pid=$!
 		disown || true
 	fi
 	deadline=$(($(now) + DOCKERD_TIMEOUT))
 	until docker_up; do
-		if [ "$(now)" -ge "$deadline" ]; then
+		gone=
+		if [ -n "${dockerd_pid:-}" ] && ! kill -0 "$dockerd_pid" 2>/dev/null; then gone=1; fi
+		if [ -n "$gone" ] || [ "$(now)" -ge "$deadline" ]; then
 			tail -n 20 "$DOCKERD_LOG" 2>/dev/null | sed 's/^/setup:   dockerd: /' >&2 || true
+			if [ -n "$gone" ]; then die "dockerd exited at start (log: $DOCKERD_LOG)"; fi
 			die "the docker engine did not answer within ${DOCKERD_TIMEOUT}s (log: $DOCKERD_LOG)"
 		fi
 		sleep 0.2
@@ -207,7 +212,7 @@ else
 	fi
 	t0=$(now)
 	# The classic builder: it works with any docker CLI against this daemon, with no registry.
-	if ! DOCKER_BUILDKIT=0 docker build --pull=false -q \
+	if ! DOCKER_BUILDKIT=0 docker build --pull=false \
 		--build-arg "BASE=$BASE_IMAGE" \
 		--label "dev.berth.inputs=$inputs_hash" \
 		-t "$IMAGE" "$CONTEXT" >/tmp/berth-build.log 2>&1; then

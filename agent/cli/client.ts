@@ -28,6 +28,7 @@ export type ClientEvent = { [E in EventName]: { event: E; data: EventData<E> } }
 
 interface Pending {
   method: MethodName;
+  onLog?: ((text: string) => void) | undefined;
   resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -36,6 +37,8 @@ interface Pending {
 export interface RequestOptions {
   /** Aborting sends a cancel frame; the request then settles with the agent's answer (usually `cancelled`). */
   signal?: AbortSignal;
+  /** Receives the `workspace.log` output of this request (a followed `workspace.logs`). */
+  onLog?: (text: string) => void;
 }
 
 /**
@@ -120,7 +123,7 @@ export class AgentClient {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise<Result<M>>((resolve, reject) => {
-      this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject });
+      this.pending.set(id, { method, onLog: options.onLog, resolve: resolve as (result: unknown) => void, reject });
       this.ws.send(JSON.stringify({ id, method, params }));
       options.signal?.addEventListener('abort', () => this.ws.send(JSON.stringify({ cancel: id })), { once: true });
     });
@@ -159,6 +162,9 @@ export class AgentClient {
     const data = frame.data;
     if ('event' in data) {
       const event = parseEvent(data);
+      if (event?.event === 'workspace.log' && typeof event.data.requestId === 'number') {
+        this.pending.get(event.data.requestId)?.onLog?.(event.data.text);
+      }
       if (event) for (const listener of this.listeners) listener(event);
       return;
     }

@@ -84,6 +84,8 @@ export class DockerRuntime implements Runtime {
         name: containerName(record.id),
         Image: spec.image,
         Entrypoint: ['/bin/sh', '/.berth/init'],
+        // The init runs as root whatever the image's USER says; the login user is made by it.
+        User: '0',
         Cmd: [],
         Hostname: record.name,
         Env: env,

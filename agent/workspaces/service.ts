@@ -25,6 +25,9 @@ import { specHash } from './spec-hash';
 import { waitForSsh } from './ssh-probe';
 import type { Store } from './store';
 
+/** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
+const INIT_EXIT_CODES = new Set([127, 126, 78]);
+
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
 export interface OpContext {
   requestId: RequestId | null;
@@ -282,7 +285,12 @@ export class WorkspaceService {
       .split('\n')
       .map((line) => line.trim())
       .filter(Boolean);
-    const reason = lines.filter((line) => line.startsWith('berth: ')).pop() ?? lines.pop() ?? 'no output';
+    // The init's own failures (see agent/image/README.md) end with one `berth:` line; anything else
+    // (sshd dying after the init handed over) is best told by the last line.
+    const ownFailure = INIT_EXIT_CODES.has(status.exitCode)
+      ? lines.filter((line) => line.startsWith('berth: ')).pop()
+      : undefined;
+    const reason = ownFailure ?? lines.pop() ?? 'no output';
     return `the container exited with code ${status.exitCode}: ${reason}`;
   }
 

@@ -18,16 +18,16 @@ export const logs: Command = {
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
-      const unsubscribe = client.onEvent((event) => {
-        if (event.event === 'workspace.log') process.stdout.write(event.data.text);
-      });
       try {
-        const { text } = await client.request('workspace.logs', { name, tail, follow }, { signal: controller.signal });
+        const { text } = await client.request(
+          'workspace.logs',
+          { name, tail, follow },
+          { signal: controller.signal, onLog: (chunk) => process.stdout.write(chunk) },
+        );
         process.stdout.write(text);
       } catch (err) {
         if (!controller.signal.aborted) throw err;
       } finally {
-        unsubscribe();
         process.off('SIGINT', onSigint);
       }
     });

@@ -1,0 +1,42 @@
+import * as vscode from 'vscode';
+import { showError } from './errors';
+import { withAgentProgress } from './progress';
+import { resolveWorkspace } from './resolve';
+import type { Services } from './services';
+
+/** Berth: Delete Workspace. Modal; deleting the home's data also requires typing the name. */
+export async function deleteWorkspace(services: Services, arg?: unknown): Promise<void> {
+  const target = await resolveWorkspace(services, arg);
+  if (!target) return;
+  const { connection, workspace } = target;
+  const keep = 'Delete';
+  const wipe = 'Delete with Data…';
+  const choice = await vscode.window.showWarningMessage(
+    `Delete workspace "${workspace.name}"?`,
+    { modal: true, detail: `Its container goes. Its home volume is kept unless you choose "${wipe}".` },
+    keep,
+    wipe,
+  );
+  if (!choice) return;
+  const deleteData = choice === wipe;
+  if (deleteData) {
+    const typed = await vscode.window.showInputBox({
+      title: `Delete ${workspace.name} and all files in its home`,
+      prompt: `Type "${workspace.name}" to confirm. This cannot be undone.`,
+      validateInput: (value) => (value === workspace.name ? null : `Type ${workspace.name} exactly`),
+    });
+    if (typed !== workspace.name) return;
+  }
+  try {
+    const result = await withAgentProgress(`Deleting ${workspace.name}`, connection, workspace.name, () =>
+      connection.request('workspace.delete', { name: workspace.name, owner: workspace.owner, deleteData }),
+    );
+    if (result.keptVolume) {
+      void vscode.window.showInformationMessage(
+        `Deleted ${workspace.name}. Its home volume ${result.keptVolume} was kept on ${connection.host.label}.`,
+      );
+    }
+  } catch (err) {
+    showError(services, `delete ${workspace.name}`, err);
+  }
+}

@@ -1,0 +1,17 @@
+/** Every command the extension contributes; a test checks this list against package.json. */
+export const COMMAND_IDS = [
+  'berth.host.add',
+  'berth.host.remove',
+  'berth.host.reconnect',
+  'berth.refresh',
+  'berth.workspace.create',
+  'berth.workspace.start',
+  'berth.workspace.stop',
+  'berth.workspace.delete',
+  'berth.workspace.connect',
+  'berth.workspace.openTerminal',
+  'berth.workspace.showLogs',
+  'berth.workspace.copySshCommand',
+] as const;
+
+export type CommandId = (typeof COMMAND_IDS)[number];

@@ -1,0 +1,24 @@
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import type { Services } from './commands/services';
+import { HostManager } from './hosts/manager';
+import { ManagedSsh } from './ssh/managed';
+import { registerSshSync } from './ssh/sync';
+import { WorkspaceTreeProvider } from './tree/provider';
+
+/** Builds the services, then registers the tree, the commands and the SSH config sync. */
+export function activate(context: vscode.ExtensionContext): void {
+  const started = Date.now();
+  const log = vscode.window.createOutputChannel('Berth', { log: true });
+  const manager = new HostManager(context.globalState, context.secrets);
+  const tree = new WorkspaceTreeProvider(manager);
+  const services: Services = { manager, ssh: new ManagedSsh(os.homedir()), tree, log };
+
+  const view = vscode.window.createTreeView('berth.workspaces', { treeDataProvider: tree, showCollapseAll: false });
+  context.subscriptions.push(log, manager, tree, view, ...registerCommands(services), registerSshSync(services));
+  log.info(`Berth activated in ${Date.now() - started} ms with ${manager.hosts().length} host(s)`);
+}
+
+/** Nothing to do: every resource is in `context.subscriptions`. */
+export function deactivate(): void {}

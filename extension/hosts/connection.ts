@@ -1,0 +1,118 @@
+import { AgentClient, type ClientEvent, type RequestOptions } from '../../agent/cli/client';
+import { BerthError, type MethodName, type ParamsInput, type Result, type Workspace } from '../../protocol';
+import type { HostConfig, HostStatus } from './host';
+
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 30_000;
+
+/** Connects a client; swapped out in tests. */
+export type Connector = (url: string, token: string) => Promise<AgentClient>;
+
+/**
+ * One host's live connection: connects, lists the workspaces once, then keeps them current from the
+ * agent's events (no polling). When the connection drops it reconnects by itself with backoff; a
+ * refused token stops the retries until the user fixes it. Free of `vscode`, so it is tested in Node.
+ */
+export class HostConnection {
+  status: HostStatus = { kind: 'connecting' };
+  /** The host's workspaces by id, as the agent last reported them. */
+  readonly workspaces = new Map<string, Workspace>();
+  private client: AgentClient | null = null;
+  private retryMs = FIRST_RETRY_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+  private readonly listeners = new Set<(event?: ClientEvent) => void>();
+
+  constructor(
+    readonly host: HostConfig,
+    private readonly token: () => Promise<string | undefined>,
+    private readonly connector: Connector = (url, token) => AgentClient.connect(url, token, 'berth-vscode'),
+  ) {}
+
+  /** Called on every change of status or workspaces, with the agent event that caused it if any. */
+  onDidChange(listener: (event?: ClientEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Connects now (cancelling a pending retry). */
+  connect(): void {
+    if (this.disposed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.client?.close();
+    this.setStatus({ kind: 'connecting' });
+    void this.attempt();
+  }
+
+  /** Sends a request over the live connection; a clear error when the host is not connected. */
+  request<M extends MethodName>(method: M, params: ParamsInput<M>, options: RequestOptions = {}): Promise<Result<M>> {
+    if (!this.client || this.status.kind !== 'connected') {
+      const reason = this.status.kind === 'error' ? this.status.message : 'still connecting';
+      return Promise.reject(new BerthError('internal', `${this.host.label} is not connected (${reason})`));
+    }
+    return this.client.request(method, params, options);
+  }
+
+  /** The workspace called `name` owned by the connected user (or any owner, when `owner` is given). */
+  find(name: string, owner?: string): Workspace | undefined {
+    const me = this.status.kind === 'connected' ? this.status.welcome.user.name : undefined;
+    for (const ws of this.workspaces.values()) if (ws.name === name && ws.owner === (owner ?? me)) return ws;
+    return undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.client?.close();
+    this.listeners.clear();
+  }
+
+  private async attempt(): Promise<void> {
+    let client: AgentClient;
+    try {
+      const token = await this.token();
+      if (!token) throw new BerthError('unauthorized', 'no token stored for this host; set one to connect');
+      client = await this.connector(this.host.url, token);
+      if (this.disposed) return client.close();
+      const { workspaces } = await client.request('workspace.list', {});
+      this.workspaces.clear();
+      for (const ws of workspaces) this.workspaces.set(ws.id, ws);
+    } catch (err) {
+      const code = err instanceof BerthError ? err.code : undefined;
+      return this.fail(err instanceof Error ? err.message : String(err), code);
+    }
+    this.client = client;
+    this.retryMs = FIRST_RETRY_MS;
+    client.onEvent((event) => this.apply(event));
+    client.onClose((reason) => {
+      if (this.client === client) this.fail(`connection lost: ${reason}`);
+    });
+    this.setStatus({ kind: 'connected', welcome: client.welcome });
+  }
+
+  private apply(event: ClientEvent): void {
+    if (event.event === 'workspace.changed') this.workspaces.set(event.data.workspace.id, event.data.workspace);
+    else if (event.event === 'workspace.removed') this.workspaces.delete(event.data.id);
+    this.emit(event);
+  }
+
+  private fail(message: string, code?: string): void {
+    this.client = null;
+    if (this.disposed) return;
+    if (code === 'unauthorized') return this.setStatus({ kind: 'error', message, code });
+    const retryAt = Date.now() + this.retryMs;
+    this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
+    this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
+    this.setStatus(code ? { kind: 'error', message, code, retryAt } : { kind: 'error', message, retryAt });
+  }
+
+  private setStatus(status: HostStatus): void {
+    this.status = status;
+    this.emit();
+  }
+
+  private emit(event?: ClientEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,16 @@
+import type { Welcome } from '../../protocol';
+
+/** A compute host the user added: where its agent listens. The token lives in SecretStorage. */
+export interface HostConfig {
+  /** Stable id (slug of the label, made unique): tree ids, SSH aliases and secret keys use it. */
+  id: string;
+  label: string;
+  url: string;
+}
+
+/** Where a host's connection stands. */
+export type HostStatus =
+  | { kind: 'connecting' }
+  | { kind: 'connected'; welcome: Welcome }
+  /** `retryAt` is when the next attempt is due; absent when retrying cannot help (a bad token). */
+  | { kind: 'error'; message: string; code?: string; retryAt?: number };

@@ -1,0 +1,99 @@
+/**
+ * Pure text work on OpenSSH config files: the Berth-managed file, and the one `Include` line Berth
+ * adds to the user's ~/.ssh/config. No I/O here, so every case is tested in plain Node.
+ */
+
+/** One workspace's Host block. */
+export interface HostEntry {
+  /** The SSH alias, also the Remote-SSH authority: `berth.<host>.<workspace>`. */
+  alias: string;
+  hostName: string;
+  port: number;
+  user: string;
+  identityFile: string;
+  knownHostsFile: string;
+  /** Public host key line the agent reported, pinned under the alias. */
+  hostKey: string;
+  /** Host to jump through, for workspaces on a remote compute host. */
+  proxyJump?: string;
+}
+
+const HEADER = [
+  '# Managed by the Berth VS Code extension: one Host block per workspace.',
+  '# Rewritten whenever workspaces change; edits here are lost. Put your own settings in ~/.ssh/config.',
+];
+
+/** Quotes a path for ssh_config when it holds spaces. */
+export function configPath(file: string): string {
+  return /[\s"]/.test(file) ? `"${file.replace(/"/g, '\\"')}"` : file;
+}
+
+/** Makes a string safe inside an SSH alias: lowercase letters, digits and hyphens. */
+export function aliasPart(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'host'
+  );
+}
+
+/** The managed config file's text for `entries`, sorted by alias so that rewrites are stable. */
+export function renderManagedConfig(entries: readonly HostEntry[]): string {
+  const blocks = [...entries]
+    .sort((a, b) => a.alias.localeCompare(b.alias))
+    .map((entry) =>
+      [
+        `Host ${entry.alias}`,
+        `  HostName ${entry.hostName}`,
+        `  Port ${entry.port}`,
+        `  User ${entry.user}`,
+        `  IdentityFile ${configPath(entry.identityFile)}`,
+        '  IdentitiesOnly yes',
+        `  UserKnownHostsFile ${configPath(entry.knownHostsFile)}`,
+        `  HostKeyAlias ${entry.alias}`,
+        '  StrictHostKeyChecking yes',
+        '  ServerAliveInterval 15',
+        '  ServerAliveCountMax 4',
+        ...(entry.proxyJump ? [`  ProxyJump ${entry.proxyJump}`] : []),
+      ].join('\n'),
+    );
+  return `${[...HEADER, '', ...blocks.map((block) => `${block}\n`)].join('\n').trimEnd()}\n`;
+}
+
+/** known_hosts lines pinning each workspace's host key under its alias (see `HostKeyAlias`). */
+export function renderKnownHosts(entries: readonly HostEntry[]): string {
+  return [...entries]
+    .sort((a, b) => a.alias.localeCompare(b.alias))
+    .map((entry) => `${entry.alias} ${entry.hostKey}\n`)
+    .join('');
+}
+
+/** The Include line for the managed file. */
+export function includeLine(managedFile: string): string {
+  return `Include ${configPath(managedFile)}`;
+}
+
+/** Whether `config` already includes `managedFile` (any case of the keyword, quoted or not, any indentation). */
+export function hasInclude(config: string, managedFile: string): boolean {
+  return config.split(/\r?\n/).some((line) => {
+    const match = /^\s*include\s+(.+?)\s*$/i.exec(line);
+    if (!match?.[1]) return false;
+    const targets = match[1].match(/"[^"]*"|\S+/g) ?? [];
+    return targets.some((target) => target.replace(/^"|"$/g, '') === managedFile);
+  });
+}
+
+/**
+ * The user's config with Berth's Include line added at the very top (an Include only applies to
+ * every host when it stands before the first Host or Match block), or null when it is already there.
+ * Everything else stays byte for byte as it was: a byte-order mark, CRLF line ends, comments.
+ */
+export function withInclude(config: string, managedFile: string): string | null {
+  if (hasInclude(config, managedFile)) return null;
+  const bom = config.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const body = config.slice(bom.length);
+  const eol = body.includes('\r\n') ? '\r\n' : '\n';
+  const added = ['# Added by Berth (VS Code): settings of your Berth workspaces.', includeLine(managedFile)].join(eol);
+  return `${bom}${added}${eol}${body.length ? eol : ''}${body}`;
+}

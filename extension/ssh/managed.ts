@@ -1,0 +1,59 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { generateEd25519KeyPair } from '../../agent/util/ed25519';
+import { hasInclude, renderKnownHosts, renderManagedConfig, withInclude, type HostEntry } from './config-text';
+import { readText, replaceFile } from './files';
+
+/**
+ * The SSH files Berth manages under ~/.ssh/berth/: the extension's own key pair (made once), one
+ * Host block per workspace, and the pinned host keys. The user's ~/.ssh/config is touched only to add
+ * one Include line, once, with their consent.
+ */
+export class ManagedSsh {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly knownHostsFile: string;
+  readonly keyFile: string;
+  readonly userConfigFile: string;
+
+  constructor(home: string) {
+    this.dir = path.join(home, '.ssh', 'berth');
+    this.configFile = path.join(this.dir, 'config');
+    this.knownHostsFile = path.join(this.dir, 'known_hosts');
+    this.keyFile = path.join(this.dir, 'id_ed25519');
+    this.userConfigFile = path.join(home, '.ssh', 'config');
+  }
+
+  /** The public key line, making the pair first if there is none (private key 0600). */
+  async ensureKey(): Promise<string> {
+    const existing = await readText(`${this.keyFile}.pub`);
+    if (existing.trim() && (await readText(this.keyFile)).trim()) return existing.trim();
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const pair = generateEd25519KeyPair('berth-vscode');
+    await replaceFile(this.keyFile, pair.privateKey, 0o600);
+    await replaceFile(`${this.keyFile}.pub`, `${pair.publicKey} berth-vscode\n`, 0o644);
+    return pair.publicKey;
+  }
+
+  /** Rewrites the managed config and known_hosts for these workspaces (only when their text changes). */
+  async write(entries: readonly HostEntry[]): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await this.writeIfChanged(this.knownHostsFile, renderKnownHosts(entries));
+    await this.writeIfChanged(this.configFile, renderManagedConfig(entries));
+  }
+
+  /** Whether ~/.ssh/config already includes the managed file. */
+  async included(): Promise<boolean> {
+    return hasInclude(await readText(this.userConfigFile), this.configFile);
+  }
+
+  /** Adds the Include line at the top of ~/.ssh/config (idempotent, atomic, mode and content kept). */
+  async addInclude(): Promise<void> {
+    const updated = withInclude(await readText(this.userConfigFile), this.configFile);
+    if (updated !== null) await replaceFile(this.userConfigFile, updated, 0o600);
+  }
+
+  private async writeIfChanged(file: string, text: string): Promise<void> {
+    if ((await readText(file)) !== text) await replaceFile(file, text, 0o600);
+  }
+}

@@ -1,0 +1,65 @@
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { Workspace } from '../../protocol';
+import type { Services } from '../commands/services';
+import type { HostConnection } from '../hosts/connection';
+import { aliasPart, type HostEntry } from './config-text';
+
+const SYNC_DEBOUNCE_MS = 300;
+
+/** The SSH alias (and Remote-SSH authority) of a workspace: `berth.<host>.<workspace>`. */
+export function workspaceAlias(hostId: string, workspace: Workspace): string {
+  return `berth.${aliasPart(hostId)}.${workspace.name}`;
+}
+
+/** Host blocks for every workspace the connected users own, on every connected host. */
+export function sshEntries(services: Services): HostEntry[] {
+  return services.manager.all().flatMap((connection) => {
+    if (connection.status.kind !== 'connected') return [];
+    const me = connection.status.welcome.user.name;
+    return [...connection.workspaces.values()]
+      .filter((ws) => ws.owner === me && ws.ssh.hostKey)
+      .map((ws) => ({
+        alias: workspaceAlias(connection.host.id, ws),
+        hostName: ws.ssh.host,
+        port: ws.ssh.port,
+        user: ws.ssh.user,
+        identityFile: services.ssh.keyFile,
+        knownHostsFile: services.ssh.knownHostsFile,
+        hostKey: ws.ssh.hostKey,
+      }));
+  });
+}
+
+/** Writes the managed SSH files for the current workspaces, making Berth's key pair first if needed. */
+export async function syncSshConfig(services: Services): Promise<void> {
+  await services.ssh.ensureKey();
+  await services.ssh.write(sshEntries(services));
+}
+
+/** Registers the extension's public key with the user on `connection`'s host (idempotent on the agent). */
+export async function registerKey(services: Services, connection: HostConnection): Promise<void> {
+  const key = await services.ssh.ensureKey();
+  await connection.request('user.addKey', { key });
+}
+
+/**
+ * Keeps the managed SSH files in step with the workspaces (ports, host keys), once the user has used
+ * SSH through Berth (the directory exists): nothing is written to ~/.ssh before that.
+ */
+export function registerSshSync(services: Services): vscode.Disposable {
+  let timer: NodeJS.Timeout | null = null;
+  const subscription = services.manager.onDidChange(() => {
+    if (timer || !existsSync(services.ssh.dir)) return;
+    timer = setTimeout(() => {
+      timer = null;
+      services.ssh
+        .write(sshEntries(services))
+        .catch((err: unknown) => services.log.warn(`could not update the SSH config: ${String(err)}`));
+    }, SYNC_DEBOUNCE_MS);
+  });
+  return new vscode.Disposable(() => {
+    if (timer) clearTimeout(timer);
+    subscription.dispose();
+  });
+}

@@ -1,0 +1,171 @@
+import type { Workspace, WorkspaceState } from '../../protocol';
+import type { HostConfig, HostStatus } from '../hosts/host';
+
+/** A codicon with an optional theme colour id. */
+export interface Icon {
+  id: string;
+  color?: string;
+}
+
+/** What the tree shows, free of `vscode` types: the provider maps it onto TreeItems. */
+export type TreeNode =
+  | {
+      kind: 'host';
+      id: string;
+      hostId: string;
+      label: string;
+      description: string;
+      tooltip: string;
+      icon: Icon;
+      contextValue: string;
+    }
+  | {
+      kind: 'workspace';
+      id: string;
+      hostId: string;
+      workspace: Workspace;
+      label: string;
+      description: string;
+      tooltip: string;
+      icon: Icon;
+      contextValue: string;
+    }
+  /** A line under a host that says what is wrong or empty, with the command that helps. */
+  | { kind: 'hint'; id: string; hostId: string; label: string; tooltip: string; icon: Icon; command: string };
+
+export type WorkspaceNode = Extract<TreeNode, { kind: 'workspace' }>;
+export type HostNode = Extract<TreeNode, { kind: 'host' }>;
+
+const STATE_ICONS: Record<WorkspaceState, Icon> = {
+  running: { id: 'vm-running', color: 'testing.iconPassed' },
+  stopped: { id: 'vm-outline', color: 'disabledForeground' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  creating: { id: 'loading~spin' },
+  starting: { id: 'loading~spin' },
+  stopping: { id: 'loading~spin' },
+  deleting: { id: 'loading~spin' },
+};
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** `4294967296` → `4 GiB`, `536870912` → `512 MiB`. */
+export function memoryLabel(bytes: number): string {
+  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;
+}
+
+/** `running · 2 CPU · 4 GiB · 1 GPU`. */
+export function workspaceDescription(ws: Workspace): string {
+  const parts: string[] = [ws.state, `${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory)];
+  if (ws.spec.gpus > 0) parts.push(`${ws.spec.gpus} GPU${ws.spec.gpus === 1 ? '' : 's'}`);
+  return parts.join(' · ');
+}
+
+/** Tags for `when` clauses in menus: `workspace+running+gpu`, matched with `viewItem =~ /\bworkspace\b.*\brunning\b/`. */
+export function workspaceContext(ws: Workspace): string {
+  return ['workspace', ws.state, ...(ws.spec.gpus > 0 ? ['gpu'] : [])].join('+');
+}
+
+/** The Markdown tooltip of a workspace. */
+export function workspaceTooltip(ws: Workspace, hostLabel: string): string {
+  const rows: [string, string][] = [
+    ['Host', hostLabel],
+    ['Owner', ws.owner],
+    ['Image', `\`${ws.spec.image}\``],
+    ['CPU', `${ws.spec.cpus}`],
+    ['Memory', memoryLabel(ws.spec.memory)],
+    ['GPUs', ws.spec.gpus > 0 ? String(ws.spec.gpus) : 'none'],
+    ['SSH', `${ws.ssh.user}@${ws.ssh.host} port ${ws.ssh.port}`],
+    ['Created', ws.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
+  ];
+  const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
+  const since = ws.since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const message = ws.message ? `\n\n${ws.message}` : '';
+  return `**${ws.name}** — ${ws.state} since ${since}${message}\n\n${table}`;
+}
+
+/** The node of a workspace on a host. */
+export function workspaceNode(host: HostConfig, ws: Workspace): WorkspaceNode {
+  return {
+    kind: 'workspace',
+    id: `workspace:${host.id}:${ws.id}`,
+    hostId: host.id,
+    workspace: ws,
+    label: ws.name,
+    description: workspaceDescription(ws),
+    tooltip: workspaceTooltip(ws, host.label),
+    icon: STATE_ICONS[ws.state],
+    contextValue: workspaceContext(ws),
+  };
+}
+
+/** The node of a host, saying how its connection stands. */
+export function hostNode(host: HostConfig, status: HostStatus, now = Date.now()): HostNode {
+  const base = { kind: 'host' as const, id: `host:${host.id}`, hostId: host.id, label: host.label };
+  switch (status.kind) {
+    case 'connected': {
+      const { user, host: name } = status.welcome;
+      return {
+        ...base,
+        description: `${user.name}@${name}`,
+        tooltip: `${host.url}\nConnected as ${user.name}${user.admin ? ' (admin)' : ''}`,
+        icon: { id: 'server' },
+        contextValue: 'host+connected',
+      };
+    }
+    case 'connecting':
+      return {
+        ...base,
+        description: 'connecting…',
+        tooltip: host.url,
+        icon: { id: 'loading~spin' },
+        contextValue: 'host+connecting',
+      };
+    case 'error': {
+      const retry = status.retryAt
+        ? `reconnecting in ${Math.max(1, Math.ceil((status.retryAt - now) / 1000))} s`
+        : 'not connected';
+      return {
+        ...base,
+        description: retry,
+        tooltip: `${host.url}\n${status.message}`,
+        icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+        contextValue: 'host+error',
+      };
+    }
+  }
+}
+
+/** The children of a host: its workspaces (sorted by name), or one hint saying what is wrong or empty. */
+export function hostChildren(host: HostConfig, status: HostStatus, workspaces: Iterable<Workspace>): TreeNode[] {
+  if (status.kind === 'error') {
+    const fix = status.code === 'unauthorized' ? 'Click to enter a new token' : 'Click to reconnect now';
+    return [
+      {
+        kind: 'hint',
+        id: `hint:${host.id}`,
+        hostId: host.id,
+        label: status.message,
+        tooltip: fix,
+        icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+        command: 'berth.host.reconnect',
+      },
+    ];
+  }
+  if (status.kind === 'connecting') return [];
+  const nodes = [...workspaces]
+    .sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner))
+    .map((ws) => workspaceNode(host, ws));
+  if (nodes.length) return nodes;
+  return [
+    {
+      kind: 'hint',
+      id: `hint:${host.id}`,
+      hostId: host.id,
+      label: 'No workspaces yet: create one',
+      tooltip: 'Create a workspace on this host',
+      icon: { id: 'add' },
+      command: 'berth.workspace.create',
+    },
+  ];
+}
