@@ -21,6 +21,8 @@ export class HostConnection {
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | null = null;
   private disposed = false;
+  /** Counts connection attempts; an attempt that is no longer the latest gives up its client. */
+  private attempts = 0;
   private readonly listeners = new Set<(event?: ClientEvent) => void>();
 
   constructor(
@@ -40,9 +42,11 @@ export class HostConnection {
     if (this.disposed) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.client?.close();
+    const previous = this.client;
+    this.client = null;
+    previous?.close();
     this.setStatus({ kind: 'connecting' });
-    void this.attempt();
+    void this.attempt(++this.attempts);
   }
 
   /** Sends a request over the live connection; a clear error when the host is not connected. */
@@ -63,22 +67,28 @@ export class HostConnection {
 
   dispose(): void {
     this.disposed = true;
+    this.attempts++;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.client?.close();
+    this.client = null;
     this.listeners.clear();
   }
 
-  private async attempt(): Promise<void> {
-    let client: AgentClient;
+  private async attempt(attempt: number): Promise<void> {
+    const stale = () => attempt !== this.attempts;
+    let client: AgentClient | null = null;
     try {
       const token = await this.token();
       if (!token) throw new BerthError('unauthorized', 'no token stored for this host; set one to connect');
       client = await this.connector(this.host.url, token);
-      if (this.disposed) return client.close();
+      if (stale()) return client.close();
       const { workspaces } = await client.request('workspace.list', {});
+      if (stale()) return client.close();
       this.workspaces.clear();
       for (const ws of workspaces) this.workspaces.set(ws.id, ws);
     } catch (err) {
+      client?.close();
+      if (stale()) return;
       const code = err instanceof BerthError ? err.code : undefined;
       return this.fail(err instanceof Error ? err.message : String(err), code);
     }

@@ -24,10 +24,10 @@ export class ManagedSsh {
     this.userConfigFile = path.join(home, '.ssh', 'config');
   }
 
-  /** The public key line, making the pair first if there is none (private key 0600). */
+  /** The public key line (`ssh-ed25519 AAAA…`, no comment), making the pair first if there is none (private key 0600). */
   async ensureKey(): Promise<string> {
-    const existing = await readText(`${this.keyFile}.pub`);
-    if (existing.trim() && (await readText(this.keyFile)).trim()) return existing.trim();
+    const existing = (await readText(`${this.keyFile}.pub`)).trim().split(/\s+/).slice(0, 2).join(' ');
+    if (existing && (await readText(this.keyFile)).trim()) return existing;
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const pair = generateEd25519KeyPair('berth-vscode');
     await replaceFile(this.keyFile, pair.privateKey, 0o600);

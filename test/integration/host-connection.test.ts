@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import type { AgentClient } from '../../agent/cli/client';
+import type { Workspace } from '../../protocol';
+import { AgentProcess, freePort } from '../support/agent-process';
+import { docker, requireDocker } from '../support/docker';
+import { watchConnection, type WatchedConnection } from '../support/host-connection';
+import { waitFor } from '../support/wait';
+
+describe('extension: a host connection to a real agent', function () {
+  this.timeout(120_000);
+  let agent: AgentProcess;
+  let token: string;
+  /** Another client of the same user: the CLI, a colleague's VS Code, a script. */
+  let other: AgentClient;
+  /** The connection under test, open from the start. */
+  let lab: WatchedConnection;
+  let base: Workspace;
+  const opened: WatchedConnection[] = [];
+  const watch = (url: string, secret: string | undefined) => {
+    const watched = watchConnection(url, secret);
+    opened.push(watched);
+    return watched;
+  };
+  const connected = (watched: WatchedConnection) =>
+    waitFor('the connection to be connected', () => watched.connection.status.kind === 'connected');
+  const stateOf = (id: string) => lab.connection.workspaces.get(id)?.state;
+
+  before(async () => {
+    requireDocker();
+    agent = await AgentProcess.start();
+    token = agent.token('alice');
+    other = await agent.connect(token);
+    ({ workspace: base } = await other.request('workspace.create', { name: 'base', memory: 256 * 1024 ** 2 }));
+    lab = watch(agent.url, token);
+  });
+
+  after(async () => {
+    for (const watched of opened) watched.connection.dispose();
+    other?.close();
+    await agent?.destroy();
+  });
+
+  it('connects and lists the workspaces the agent already has', async () => {
+    await connected(lab);
+    assert.equal(lab.connection.status.kind === 'connected' && lab.connection.status.welcome.user.name, 'alice');
+    assert.deepEqual([...lab.connection.workspaces.values()], [base]);
+    assert.equal(lab.attempts(), 1);
+  });
+
+  it('shows a workspace another client creates, up to running, from events alone, within a second', async () => {
+    const { workspace } = await other.request('workspace.create', { name: 'web', memory: 256 * 1024 ** 2 });
+    const repliedAt = Date.now();
+    const runningAt = await waitFor('web to run in the connection', () => lab.seen.get(workspace.id)?.get('running'));
+    assert.ok(runningAt - repliedAt < 1_000, `seen running ${runningAt - repliedAt} ms after the create reply`);
+    assert.ok(lab.seen.get(workspace.id)?.has('creating'), 'it appeared while still being created');
+    assert.deepEqual(lab.connection.workspaces.get(workspace.id), workspace);
+    assert.equal(lab.attempts(), 1, 'no reconnect, hence no new list');
+  });
+
+  it('shows a stop made elsewhere as stopped', async () => {
+    const { workspace } = await other.request('workspace.stop', { name: 'web' });
+    await waitFor('web to be stopped in the connection', () => stateOf(workspace.id) === 'stopped', 1_000);
+    assert.deepEqual(lab.connection.workspaces.get(workspace.id), workspace);
+  });
+
+  it('drops a workspace deleted elsewhere', async () => {
+    const { workspace } = await other.request('workspace.get', { name: 'web' });
+    await other.request('workspace.delete', { name: 'web', deleteData: true });
+    await waitFor('web to leave the connection', () => !lab.connection.workspaces.has(workspace.id), 1_000);
+    assert.deepEqual([...lab.connection.workspaces.keys()], [base.id]);
+  });
+
+  it('stops at unauthorized for a wrong token, and does not retry it', async () => {
+    const refused = watch(agent.url, 'not-a-token');
+    await waitFor('the token to be refused', () => refused.connection.status.kind === 'error');
+    const status = refused.connection.status;
+    assert.equal(status.kind === 'error' && status.code, 'unauthorized');
+    assert.equal(status.kind === 'error' && status.retryAt, undefined);
+    // A host that cannot be reached retries after its first delay; once it has, the refused one would have too.
+    const unreachable = watch(`ws://127.0.0.1:${await freePort()}`, token);
+    await waitFor('the unreachable host to retry', () => unreachable.attempts() >= 2);
+    assert.equal(refused.attempts(), 1);
+    assert.equal(refused.connection.status, status, 'the status stays as it was');
+    assert.deepEqual(
+      refused.statuses.map((s) => s.kind),
+      ['connecting', 'error'],
+    );
+  });
+
+  it('reconnects a connected host on request straight back to connected, with no error in between', async () => {
+    const watched = watch(agent.url, token);
+    await connected(watched);
+    watched.connection.connect();
+    await waitFor('a second connection', () => watched.clients.length === 2);
+    await connected(watched);
+    assert.deepEqual(
+      watched.statuses.map((s) => s.kind),
+      ['connecting', 'connected', 'connecting', 'connected'],
+    );
+    await waitFor('the replaced client to close', () => watched.clients[0]?.closed, 5_000);
+  });
+
+  it('keeps one live client when asked to connect again while still connecting', async () => {
+    const watched = watch(agent.url, token);
+    watched.connection.connect();
+    await waitFor('both attempts to connect', () => watched.clients.length === 2);
+    await connected(watched);
+    await waitFor('only one client to stay open', () => watched.clients.filter((c) => !c.closed).length === 1, 5_000);
+  });
+
+  it('turns to error with a retry time when the agent dies', async () => {
+    await connected(lab);
+    await agent.kill9();
+    const status = await waitFor('the connection to fail', () =>
+      lab.connection.status.kind === 'error' ? lab.connection.status : null,
+    );
+    assert.match(status.message, /connection lost/);
+    assert.ok(status.retryAt && status.retryAt > Date.now() - 1_000, 'a retry is scheduled');
+  });
+
+  it('reconnects by itself once the agent is back, with the list current again', async () => {
+    const attempts = lab.attempts();
+    // A change while the connection is down: the container stops outside Berth.
+    docker('kill', `berth-${base.id}`);
+    await agent.restart();
+    await connected(lab);
+    assert.ok(lab.attempts() > attempts, 'it connected again on its own');
+    assert.equal(stateOf(base.id), 'stopped');
+    assert.match(lab.connection.workspaces.get(base.id)?.message ?? '', /outside Berth/);
+
+    other = await agent.connect(token);
+    await other.request('workspace.delete', { name: 'base', deleteData: true });
+    await waitFor('base to leave the connection', () => !lab.connection.workspaces.has(base.id), 1_000);
+  });
+});
