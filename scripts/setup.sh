@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up this machine as a Berth host and starts the agent; safe to run again.
-#   1. the host: Docker engine, tools and workspace images (scripts/setup-host.sh, as root)
+#   1. the host: Docker engine, tools and workspace images (scripts/setup-host.sh, as root), and
+#      code-server + Chromium for the extension's end-to-end tests (scripts/setup-vscode-test.sh)
 #   2. npm dependencies and the bundle dist/berth.js
 #   3. the agent (`berth serve` on 127.0.0.1:7420) in the background, unless one already answers
 #   4. for the person running this: an admin token, an SSH key registered with the agent, and
@@ -20,13 +21,18 @@ die() {
 	exit 1
 }
 
-if [ "$(id -u)" = 0 ]; then
-	scripts/setup-host.sh
-elif command -v sudo >/dev/null; then
-	sudo scripts/setup-host.sh
-else
-	die "scripts/setup-host.sh must run as root (it installs Docker); run it as root, then this script again"
-fi
+as_root() {
+	if [ "$(id -u)" = 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		die "$1 must run as root (it installs packages); run it as root, then this script again"
+	fi
+}
+as_root scripts/setup-host.sh
+# code-server and Chromium, for the extension's end-to-end tests in `npm test`.
+as_root scripts/setup-vscode-test.sh
 
 command -v node >/dev/null || die "Node.js 20 or newer is needed (apt-get install nodejs npm)"
 log "installing npm dependencies"

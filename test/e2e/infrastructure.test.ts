@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import { packageSampleExtension } from './fixtures/sample-extension/build';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
+import { waitFor } from '../support/wait';
+
+const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
 
 /**
  * Smoke test of the e2e harness with a throwaway extension: when this fails, code-server, Chromium
@@ -30,7 +33,7 @@ describe('e2e: code-server infrastructure', function () {
     if (this.currentTest?.state !== 'failed') return;
     const name = `infrastructure-failed-${this.currentTest.title.replace(/\W+/g, '-')}`;
     await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join('test-results', 'e2e-logs', name)).catch(() => undefined);
+    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
     console.error(await server?.logTail());
   });
 
@@ -48,8 +51,25 @@ describe('e2e: code-server infrastructure', function () {
     await workbench.screenshot('infrastructure-1-tree');
   });
 
+  it('expands a collapsed row to show its children', async () => {
+    await workbench.expandTreeRow('alpha first row');
+    await workbench.waitForTreeRow('child');
+    assert.deepEqual(await workbench.treeRows('Items'), ['alpha first row', 'child', 'beta env: passed through']);
+  });
+
+  it('shows the welcome content of an empty view', async () => {
+    assert.equal(await workbench.welcomeView('Empty Items'), 'Nothing here yet.\nGreet Someone');
+    assert.deepEqual(await workbench.treeRows('Empty Items'), []);
+  });
+
   it('passes the environment through to the extension host', async () => {
     await workbench.waitForTreeRow('beta env: passed through');
+  });
+
+  it("finds an extension's output channel among code-server's logs", async () => {
+    await waitFor('the Sample output channel to log activation', async () =>
+      (await server.outputChannel('Sample')).includes('activated with SAMPLE_ENV=passed through'),
+    );
   });
 
   it('runs a palette command, answers its input box and clicks its notification button', async () => {
@@ -61,6 +81,13 @@ describe('e2e: code-server infrastructure', function () {
     await workbench.screenshot('infrastructure-3-notification');
     await workbench.clickNotificationButton('Wave Back', 'Hello, Ada!');
     await workbench.waitForTreeRow('Ada waved back');
+  });
+
+  it('runs a command from a welcome-view button', async () => {
+    await workbench.clickWelcomeButton('Empty Items', 'Greet Someone');
+    await workbench.quickInput.typeAndEnter('Grace');
+    await workbench.clickNotificationButton('Wave Back', 'Hello, Grace!');
+    await workbench.waitForTreeRow('Grace waved back');
   });
 
   it('chooses from a tree row context menu, then from a QuickPick', async () => {
@@ -79,7 +106,12 @@ describe('e2e: code-server infrastructure', function () {
     await workbench.screenshot('infrastructure-6-modal');
     await workbench.dialog.click('Remove');
     await workbench.waitForNoTreeRow(/^beta /);
-    assert.deepEqual(await workbench.treeRows('Items'), ['alpha painted green', 'Ada waved back']);
+    assert.deepEqual(await workbench.treeRows('Items'), [
+      'alpha painted green',
+      'child',
+      'Ada waved back',
+      'Grace waved back',
+    ]);
     await workbench.screenshot('infrastructure-7-after');
   });
 

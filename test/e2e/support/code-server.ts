@@ -43,12 +43,12 @@ export function requireCodeServer(): void {
 
 /**
  * Packages the extension in `dir` into `outFile` with vsce, offline, without bundling node_modules
- * (the extension must be self-contained or bundled). Returns `outFile`.
+ * (the extension must be self-contained or bundled); `args` go to `vsce package` as well. Returns `outFile`.
  */
-export async function packageExtension(dir: string, outFile: string): Promise<string> {
+export async function packageExtension(dir: string, outFile: string, args: string[] = []): Promise<string> {
   const vsce = path.join(path.dirname(require.resolve('@vscode/vsce/package.json')), 'vsce');
   try {
-    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', outFile], { cwd: dir });
+    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--out', outFile, ...args], { cwd: dir });
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
     throw new Error(`vsce package in ${dir} failed:\n${stdout}${stderr}`, { cause: err });
@@ -79,12 +79,16 @@ export interface CodeServerOptions {
 export class CodeServer {
   private port = 0;
   private folder = '';
+  private stopped = false;
+  private spawnError: Error | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
     /** The temp dir that holds everything of this server (removed by {@link stop}). */
     readonly root: string,
-  ) {}
+  ) {
+    child.on('error', (err) => (this.spawnError = err));
+  }
 
   /** The workbench's address, with the folder to open. */
   get url(): string {
@@ -127,6 +131,9 @@ export class CodeServer {
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         CODE_SERVER_CONFIG: config,
+        // No extension gallery (open-vsx.org by default): nothing outside loopback is reachable, and
+        // with none configured the workbench stops querying it for updates.
+        EXTENSIONS_GALLERY: '{}',
         XDG_CONFIG_HOME: path.join(root, 'xdg', 'config'),
         XDG_DATA_HOME: path.join(root, 'xdg', 'data'),
         XDG_CACHE_HOME: path.join(root, 'xdg', 'cache'),
@@ -164,13 +171,28 @@ export class CodeServer {
 
   /** Ends code-server and everything it started, then removes its temp dir (logs included). Idempotent. */
   async stop(): Promise<void> {
-    if (this.child.pid !== undefined) await killGroup(this.child.pid);
+    // Once the group is gone its id may be reused: never signal it twice.
+    if (!this.stopped && this.child.pid !== undefined) await killGroup(this.child.pid);
+    this.stopped = true;
     await fs.rm(this.root, { recursive: true, force: true });
   }
 
   /** Ids of the live processes of code-server's process group (code-server and all it started). */
   async processes(): Promise<number[]> {
     return this.child.pid === undefined ? [] : groupMembers(this.child.pid);
+  }
+
+  /**
+   * What an extension wrote to its output channel `channel` (e.g. a LogOutputChannel "Berth"): VS Code
+   * keeps one file per channel under `<logsDir>/<session>/exthost1/<publisher.name>/`. Empty until
+   * the channel has written.
+   */
+  async outputChannel(channel: string): Promise<string> {
+    const files = (await listFiles(this.logsDir)).filter(
+      (file) => /[\\/]exthost\d*[\\/]/.test(file) && path.basename(file) === `${channel}.log`,
+    );
+    const texts = await Promise.all(files.sort().map((file) => fs.readFile(file, 'utf8').catch(() => '')));
+    return texts.join('');
   }
 
   /** Copies code-server's output and VS Code's logs into `dir`, to keep them after {@link stop}. */
@@ -181,13 +203,17 @@ export class CodeServer {
   }
 
   /**
-   * The last `maxChars` of code-server's output and of every extension-host log (the host itself and
-   * one file per output channel), for a failure message.
+   * The last `maxChars` of code-server's output, of the extension host's log and of the output
+   * channels of extensions that are not built in, for a failure message.
    */
   async logTail(maxChars = 4000): Promise<string> {
-    const files = [this.serverLog, ...(await listFiles(this.logsDir)).filter((f) => /[\\/]exthost\d*[\\/]/.test(f))];
+    const logs = (await listFiles(this.logsDir)).filter(
+      (file) =>
+        /[\\/]exthost\d*[\\/]remoteexthost\.log$/.test(file) ||
+        /[\\/]exthost\d*[\\/](?!vscode\.)[^\\/]+[\\/]/.test(file),
+    );
     const parts: string[] = [];
-    for (const file of files) {
+    for (const file of [this.serverLog, ...logs]) {
       const text = await fs.readFile(file, 'utf8').catch(() => '');
       if (text.trim()) parts.push(`--- ${path.relative(this.root, file)}\n${text.slice(-maxChars)}`);
     }
@@ -213,6 +239,7 @@ export class CodeServer {
   }
 
   private assertRunning(): void {
+    if (this.spawnError) throw new Error(`code-server did not start: ${this.spawnError.message}`);
     if (this.child.exitCode !== null || this.child.signalCode !== null) {
       // waitFor reports the last error when its deadline passes; this one is final, so say it all now.
       throw new Error(`code-server exited (${this.child.exitCode ?? this.child.signalCode}); see ${this.serverLog}`);

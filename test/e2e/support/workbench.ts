@@ -3,6 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { waitFor } from '../../support/wait';
+import { DEFAULT_TIMEOUT, Dialog, QuickInput, matches, textPattern, type TextMatch } from './widgets';
+
+export { Dialog, QuickInput, type TextMatch } from './widgets';
 
 /** Where {@link Workbench.screenshot} writes (git-ignored). */
 export const SCREENSHOTS_DIR = path.resolve(__dirname, '..', '..', '..', 'test-results', 'screenshots');
@@ -17,20 +20,12 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-dev-shm-usage',
 ];
-const DEFAULT_TIMEOUT = 30_000;
 
 /** The little of the DOM that page functions use: the tests' tsconfig has no DOM lib. */
 interface DomNode {
   readonly textContent: string | null;
   querySelector(selector: string): DomNode | null;
   checkVisibility(): boolean;
-}
-
-/** What a text matcher accepts: the whole text, or a pattern. */
-export type TextMatch = string | RegExp;
-
-function matches(text: string, match: TextMatch): boolean {
-  return typeof match === 'string' ? text === match : match.test(text);
 }
 
 /** A CSS attribute value, quoted. */
@@ -59,10 +54,11 @@ export class Workbench {
   ) {
     this.quickInput = new QuickInput(this);
     this.dialog = new Dialog(this);
+    // First lines only: the workbench logs minified stacks.
     page.on('console', (message) => {
-      if (message.type() === 'error') this.pageErrors.push(message.text());
+      if (message.type() === 'error') this.pageErrors.push(message.text().split('\n')[0]!.slice(0, 300));
     });
-    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    page.on('pageerror', (error) => this.pageErrors.push(error.message.split('\n')[0]!.slice(0, 300)));
   }
 
   /** Launches headless Chromium, opens `url` and waits until the workbench shows its activity bar. */
@@ -140,12 +136,13 @@ export class Workbench {
       timeoutMs,
     );
     // By label and description rather than by position: the list re-renders its rows.
-    const exactly = (value: string) => new RegExp(`^${escapeRegExp(value)}$`);
     let locator = this.page
       .locator(`${this.treeScope(view)} .monaco-list-row`)
-      .filter({ has: this.page.locator('.label-name', { hasText: exactly(row.label) }) });
+      .filter({ has: this.page.locator('.label-name', { hasText: textPattern(row.label) }) });
     if (row.description) {
-      locator = locator.filter({ has: this.page.locator('.label-description', { hasText: exactly(row.description) }) });
+      locator = locator.filter({
+        has: this.page.locator('.label-description', { hasText: textPattern(row.description) }),
+      });
     }
     return locator.first();
   }
@@ -157,6 +154,37 @@ export class Workbench {
       async () => !(await this.treeRows(view)).some((row) => matches(row, text)),
       timeoutMs,
     );
+  }
+
+  /** Expands the collapsed tree row whose text matches (clicks its twistie) and waits until it is expanded. */
+  async expandTreeRow(text: TextMatch, timeoutMs = DEFAULT_TIMEOUT, view?: string): Promise<void> {
+    const row = await this.waitForTreeRow(text, timeoutMs, view);
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+    await this.until(
+      `tree row ${String(text)} to expand`,
+      async () => (await row.getAttribute('aria-expanded')) === 'true',
+      timeoutMs,
+    );
+  }
+
+  /**
+   * The text of the welcome content (package.json's viewsWelcome) that view `view` shows instead of
+   * an empty tree, one line per paragraph or button; null while it shows none.
+   */
+  async welcomeView(view: string): Promise<string | null> {
+    const content = this.welcomeContent(view);
+    if (!(await content.isVisible())) return null;
+    const lines = (await content.innerText()).split('\n').map((line) => line.trim());
+    return lines.filter((line) => line !== '').join('\n'); // paragraphs come with blank lines between
+  }
+
+  /** Clicks the button `label` of view `view`'s welcome content. */
+  async clickWelcomeButton(view: string, label: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
+    const button = this.welcomeContent(view).locator('.monaco-button', {
+      hasText: textPattern(label),
+    });
+    await this.until(`the welcome button "${label}" of view "${view}"`, () => button.isVisible(), timeoutMs);
+    await button.click();
   }
 
   /** Runs a command from the palette by its full title as the palette shows it ("Berth: Refresh"). */
@@ -188,7 +216,7 @@ export class Workbench {
   /** Clicks `item` in the open context menu and waits for the menu to close. */
   async chooseMenuItem(item: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
     const entry = this.page.locator('.context-view .monaco-menu .action-item a.action-menu-item').filter({
-      has: this.page.locator('.action-label', { hasText: new RegExp(`^${escapeRegExp(item)}$`) }),
+      has: this.page.locator('.action-label', { hasText: textPattern(item) }),
     });
     await this.until(`the context menu to offer "${item}"`, () => entry.isVisible(), timeoutMs);
     await entry.click();
@@ -225,15 +253,13 @@ export class Workbench {
 
   /** Waits until a notification toast's message matches; returns the toast. */
   async waitForNotification(text: TextMatch, timeoutMs = DEFAULT_TIMEOUT): Promise<Locator> {
-    const index = await this.until(
+    await this.until(
       `a notification ${String(text)}`,
-      async () => {
-        const found = (await this.notifications()).findIndex((message) => matches(message, text));
-        return found >= 0 ? found + 1 : false;
-      },
+      async () => (await this.notifications()).some((message) => matches(message, text)),
       timeoutMs,
     );
-    return this.page.locator('.notifications-toasts .notification-toast:visible').nth(index - 1);
+    const message = this.page.locator('.notification-list-item-message', { hasText: textPattern(text) });
+    return this.page.locator('.notifications-toasts .notification-toast:visible').filter({ has: message }).first();
   }
 
   /**
@@ -242,7 +268,7 @@ export class Workbench {
    */
   async clickNotificationButton(label: string, message?: TextMatch, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
     const button = this.page.locator('.notification-list-item-buttons-container .monaco-button', {
-      hasText: new RegExp(`^${escapeRegExp(label)}$`),
+      hasText: textPattern(label),
     });
     const toast =
       message === undefined
@@ -287,8 +313,17 @@ export class Workbench {
     try {
       return await waitFor(what, condition, timeoutMs);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await this.describe()}`, { cause: err });
+      if (err instanceof Error) err.message += `\n${await this.describe()}`;
+      throw err;
     }
+  }
+
+  private welcomeContent(view: string): Locator {
+    // A view's pane holds its header (title = the view's name, hidden when it is the only view) and its body.
+    return this.page
+      .locator('.part.sidebar .pane')
+      .filter({ has: this.page.locator('.pane-header h3.title', { hasText: textPattern(view) }) })
+      .locator('.welcome-view-content');
   }
 
   private treeScope(view?: string): string {
@@ -315,123 +350,4 @@ export class Workbench {
     const labels = await this.page.locator('.context-view .monaco-menu .action-item .action-label').allInnerTexts();
     return labels.map((label) => label.trim()).filter((label) => label !== ''); // separators have none
   }
-}
-
-/** The quick input widget: the command palette, showInputBox and showQuickPick. */
-export class QuickInput {
-  constructor(private readonly workbench: Workbench) {}
-
-  private get widget(): Locator {
-    return this.workbench.page.locator('.quick-input-widget');
-  }
-
-  /** Its text box. */
-  get input(): Locator {
-    return this.widget.locator('.quick-input-box input');
-  }
-
-  /** Waits until the quick input's title or its prompt (the message under the box) contains `text`. */
-  async waitForTitleOrPrompt(text: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    await this.workbench.until(
-      `a quick input titled or prompting "${text}"`,
-      async () => {
-        const state = await this.state();
-        return state !== null && (state.title.includes(text) || state.prompt.includes(text));
-      },
-      timeoutMs,
-    );
-  }
-
-  /** Types `text` into the open quick input (replacing what is there) and presses Enter. */
-  async typeAndEnter(text: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    await this.workbench.until('a quick input to type into', () => this.input.isVisible(), timeoutMs);
-    await this.input.fill(text);
-    await this.input.press('Enter');
-    await this.workbench.until(
-      `the quick input to take "${text}"`,
-      async () => !(await this.widget.isVisible()) || (await this.input.inputValue()) !== text,
-      timeoutMs,
-    );
-  }
-
-  /** Clicks the item whose label is `label` in the open QuickPick (or palette). */
-  async pick(label: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    const item = this.widget
-      .locator('.quick-input-list .monaco-list-row')
-      .filter({ has: this.workbench.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }) })
-      .first();
-    await this.workbench.until(`the quick pick item "${label}"`, () => item.isVisible(), timeoutMs);
-    await item.click();
-  }
-
-  /** Closes the quick input when it is open. */
-  async close(timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    if (!(await this.widget.isVisible())) return;
-    await this.input.press('Escape');
-    await this.workbench.until('the quick input to close', async () => !(await this.widget.isVisible()), timeoutMs);
-  }
-
-  /** Title, prompt, value and item labels of the open quick input; null when none is open. */
-  async state(): Promise<{ title: string; prompt: string; value: string; items: string[] } | null> {
-    if (!(await this.widget.isVisible())) return null;
-    const text = async (selector: string) => {
-      const node = this.widget.locator(selector).first();
-      return (await node.isVisible()) ? (await node.innerText()).trim() : '';
-    };
-    return {
-      title: await text('.quick-input-title'),
-      prompt: await text('.quick-input-message'),
-      value: await this.input.inputValue(),
-      items: await this.widget.locator('.quick-input-list .monaco-list-row .label-name').allInnerTexts(),
-    };
-  }
-}
-
-/**
- * Modal dialogs. code-server draws them in the page (`.monaco-dialog-box`), not as native windows,
- * so a test answers them by clicking their buttons.
- */
-export class Dialog {
-  constructor(private readonly workbench: Workbench) {}
-
-  private get box(): Locator {
-    return this.workbench.page.locator('.monaco-dialog-box');
-  }
-
-  /** The open dialog's message and detail, or null when none is open. */
-  async message(): Promise<string | null> {
-    if (!(await this.box.isVisible())) return null;
-    const parts = await this.box.locator('.dialog-message-text, .dialog-message-detail').allInnerTexts();
-    return parts.join('\n');
-  }
-
-  /** Waits until a dialog whose message (or detail) matches is open. */
-  async waitFor(text: TextMatch, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    await this.workbench.until(
-      `a dialog ${String(text)}`,
-      async () => {
-        const message = await this.message();
-        return message !== null && message.split('\n').some((line) => matches(line, text));
-      },
-      timeoutMs,
-    );
-  }
-
-  /** Clicks the open dialog's button `label` and waits for the dialog to close. */
-  async click(label: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
-    const button = this.box.locator('.dialog-buttons .monaco-button', {
-      hasText: new RegExp(`^${escapeRegExp(label)}$`),
-    });
-    await this.workbench.until(`a dialog with the button "${label}"`, () => button.isVisible(), timeoutMs);
-    await button.click();
-    await this.workbench.until(
-      `the dialog to close after "${label}"`,
-      async () => !(await this.box.isVisible()),
-      timeoutMs,
-    );
-  }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
