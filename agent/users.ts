@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { utils as sshUtils } from 'ssh2';
 import { z } from 'zod';
 import { BerthError, UserName } from '../protocol';
 import { readJson, withFileLock, writeFileAtomic } from './util/files';
@@ -106,16 +105,33 @@ export class Users {
   }
 }
 
-/** Validates an OpenSSH public key line; returns it without its comment, and its SHA-256 fingerprint. */
+const KEY_TYPES = new Set([
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'sk-ssh-ed25519@openssh.com',
+  'sk-ecdsa-sha2-nistp256@openssh.com',
+]);
+
+/**
+ * Validates an OpenSSH public key line (`TYPE BASE64 [COMMENT]`, as in a .pub file); returns it
+ * without its comment, and its SHA-256 fingerprint as ssh-keygen prints it. The key blob must
+ * decode and name the same type as the line.
+ */
 export function parsePublicKey(keyLine: string): { line: string; fingerprint: string } {
-  const parsed = sshUtils.parseKey(keyLine.trim());
-  if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey()) {
+  const [type = '', data = ''] = keyLine.trim().split(/\s+/);
+  const blob = /^[A-Za-z0-9+/]+={0,2}$/.test(data) ? Buffer.from(data, 'base64') : Buffer.alloc(0);
+  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+  const blobType =
+    typeLength > 0 && 4 + typeLength < blob.length ? blob.subarray(4, 4 + typeLength).toString('latin1') : '';
+  if (!KEY_TYPES.has(type) || blobType !== type) {
     throw new BerthError(
       'invalid_params',
       'key: not an OpenSSH public key; pass the contents of a .pub file such as ~/.ssh/id_ed25519.pub',
     );
   }
-  const blob = parsed.getPublicSSH();
-  const line = `${parsed.type} ${blob.toString('base64')}`;
-  return { line, fingerprint: `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}` };
+  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return { line: `${type} ${blob.toString('base64')}`, fingerprint };
 }

@@ -42,8 +42,9 @@ export class Bootstrap {
   }
 
   /** Replaces the authorized keys; sshd reads them at every login, so this takes effect at once. */
-  writeKeys(id: string, keys: readonly string[]): Promise<void> {
-    return writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), 0o644);
+  async writeKeys(id: string, keys: readonly string[]): Promise<void> {
+    await fs.mkdir(this.dir(id), { recursive: true, mode: 0o755 });
+    await writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), 0o644);
   }
 
   /**

@@ -55,7 +55,7 @@ export class Reconciler {
               markReady();
             },
           );
-          if (this.connected) this.log.warn('lost the Docker event stream; reconnecting');
+          if (this.connected && !this.abort.signal.aborted) this.log.warn('lost the Docker event stream; reconnecting');
         } catch (err) {
           if (this.connected || backoffMs === 250) this.log.warn(`Docker is not reachable: ${errorMessage(err)}`);
         }

@@ -213,14 +213,27 @@ export class Workbench {
     return this.menuItems();
   }
 
-  /** Clicks `item` in the open context menu and waits for the menu to close. */
+  /**
+   * Clicks `item` in the open context menu and waits for the menu to close. VS Code's menu items
+   * take a mouseup only from 100 ms after they render (so that releasing the right button that
+   * opened the menu chooses nothing), and a click that came sooner is lost: while the menu stays
+   * open, the item is clicked again, as a person would. A click that counts closes the menu at once.
+   */
   async chooseMenuItem(item: string, timeoutMs = DEFAULT_TIMEOUT): Promise<void> {
     const entry = this.page.locator('.context-view .monaco-menu .action-item a.action-menu-item').filter({
       has: this.page.locator('.action-label', { hasText: textPattern(item) }),
     });
     await this.until(`the context menu to offer "${item}"`, () => entry.isVisible(), timeoutMs);
-    await entry.click();
-    await this.until('the context menu to close', async () => !(await this.menuShown()), timeoutMs);
+    const closed = async () => !(await this.menuShown());
+    await this.until(
+      `the context menu to close after choosing "${item}"`,
+      async () => {
+        if (await closed()) return true;
+        await entry.click({ timeout: 1_000 });
+        return waitFor('the context menu to close', closed, 500).catch(() => false);
+      },
+      timeoutMs,
+    );
   }
 
   /** Right-clicks the tree row whose text matches and chooses `item` in its context menu. */

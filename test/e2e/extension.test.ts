@@ -1,0 +1,214 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { Workspace } from '../../protocol';
+import { AgentProcess, berth } from '../support/agent-process';
+import { cliEnv } from '../support/cli';
+import { requireDocker } from '../support/docker';
+import { waitFor } from '../support/wait';
+import {
+  BERTH_CONTAINER,
+  WORKSPACES_VIEW,
+  activationTimes,
+  answerAddHost,
+  berthVsix,
+  connectedHostRow,
+  makeFakeHome,
+  workspaceRow,
+} from './support/berth';
+import { CodeServer, requireCodeServer } from './support/code-server';
+import { Workbench } from './support/workbench';
+
+const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
+
+/** How long a change made elsewhere may take to show in the tree: events, not polling. */
+const EVENT_DEADLINE_MS = 5_000;
+/** Creating or starting a workspace waits for its sshd; Docker on a busy machine can be slow. */
+const LIFECYCLE_DEADLINE_MS = 90_000;
+/** The SSH alias of workspace made-in-ui on host "Lab Host": `berth.<host id>.<workspace>`. */
+const SSH_ALIAS = 'berth.lab-host.made-in-ui';
+
+/**
+ * The packaged extension in a real VS Code (code-server in Chromium), against a real agent on real
+ * Docker, driven as a person does: welcome view, palette, multi-step inputs, context menus, modal
+ * dialogs. The steps run in order and build on each other.
+ */
+describe('e2e: Berth extension in code-server', function () {
+  this.timeout(240_000);
+  let agent: AgentProcess;
+  let cli: NodeJS.ProcessEnv;
+  let home: string;
+  let server: CodeServer;
+  let workbench: Workbench;
+  const as = (args: string[]) => {
+    const run = berth(args, cli);
+    assert.equal(run.code, 0, `berth ${args.join(' ')} exited ${run.code}:\n${run.stderr}`);
+    return run.stdout;
+  };
+  const listed = () => z.array(Workspace).parse(JSON.parse(as(['ls', '--json'])));
+
+  before(async () => {
+    requireCodeServer();
+    requireDocker();
+    const vsix = berthVsix();
+    agent = await AgentProcess.start();
+    cli = cliEnv(agent.url, agent.token('alice'));
+    as(['create', 'pre', '--memory', '512m', '--cpus', '1']);
+    home = await makeFakeHome();
+    const folder = path.join(home, 'project');
+    await fs.mkdir(folder);
+    server = await CodeServer.start({ vsix, folder, env: { HOME: home } });
+    workbench = await Workbench.open(server.url);
+    await workbench.openView(BERTH_CONTAINER);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const name = `extension-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
+    await workbench?.screenshot(name).catch(() => undefined);
+    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
+    console.error(await server?.logTail().catch(() => ''));
+    console.error(`--- agent log (tail)\n${agent?.log.slice(-3000) ?? ''}`);
+  });
+
+  after(async () => {
+    await workbench?.close().catch(() => undefined);
+    await server?.stop();
+    await agent?.destroy();
+    for (const dir of [home, cli?.HOME]) if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('offers "Add Host" in the welcome view while no host is configured', async () => {
+    const welcome = await workbench.until('the welcome view', () => workbench.welcomeView(WORKSPACES_VIEW));
+    assert.match(welcome, /^No Berth host yet\./);
+    assert.match(welcome, /^Add Host$/m);
+    assert.deepEqual(await workbench.treeRows(WORKSPACES_VIEW), []);
+    await workbench.screenshot('extension-0-welcome');
+  });
+
+  it('adds a host from the welcome view and shows it connected as user@host', async () => {
+    await workbench.clickWelcomeButton(WORKSPACES_VIEW, 'Add Host');
+    await answerAddHost(workbench, { url: agent.url, name: 'Lab Host', token: agent.token('alice') });
+    const row = await workbench.waitForTreeRow(connectedHostRow('Lab Host', 'alice'));
+    assert.equal(await row.getAttribute('aria-level'), '1');
+    assert.equal(await workbench.welcomeView(WORKSPACES_VIEW), null);
+  });
+
+  it('logs its activation time on the Berth output channel', async () => {
+    const text = await waitFor('the Berth channel to log activation', async () => {
+      const log = await server.outputChannel('Berth');
+      return activationTimes(log).length > 0 && log;
+    });
+    assert.ok(activationTimes(text)[0]! < 1_000, `activation took ${activationTimes(text)[0]} ms`);
+  });
+
+  it('lists the workspace made with the CLI beforehand under the host', async () => {
+    const row = await workbench.waitForTreeRow('pre running · 1 CPU · 512 MiB');
+    assert.equal(await row.getAttribute('aria-level'), '2');
+    assert.deepEqual(await workbench.treeRows(WORKSPACES_VIEW), [
+      connectedHostRow('Lab Host', 'alice'),
+      'pre running · 1 CPU · 512 MiB',
+    ]);
+    await workbench.screenshot('extension-1-host-and-workspace');
+  });
+
+  it('creates a workspace from the palette through the multi-step input, and shows it running', async () => {
+    await workbench.runCommand('Berth: Create Workspace');
+    await workbench.quickInput.waitForTitleOrPrompt('New workspace on Lab Host (1/5): name');
+    await workbench.quickInput.typeAndEnter('made-in-ui');
+    await workbench.quickInput.waitForTitleOrPrompt('(2/5): image');
+    const image = await workbench.quickInput.state();
+    assert.equal(image?.value, 'berth-workspace:latest', 'the image box offers the host default');
+    await workbench.quickInput.typeAndEnter(image.value);
+    await workbench.quickInput.waitForTitleOrPrompt('(3/5): CPUs');
+    await workbench.quickInput.pick('1 CPU');
+    await workbench.quickInput.waitForTitleOrPrompt('(4/5): memory');
+    await workbench.quickInput.pick('1 GiB');
+    await workbench.quickInput.waitForTitleOrPrompt('(5/5): stop when idle');
+    await workbench.quickInput.pick('After 30 minutes');
+    await workbench.waitForTreeRow('made-in-ui running · 1 CPU · 1 GiB', LIFECYCLE_DEADLINE_MS);
+    const made = listed().find((ws) => ws.name === 'made-in-ui');
+    assert.equal(made?.state, 'running');
+    assert.equal(made?.spec.idleTimeout, 1800);
+    await workbench.screenshot('extension-2-running');
+  });
+
+  it('stops a workspace from its context menu', async () => {
+    await workbench.contextMenu(workspaceRow('made-in-ui', 'running'), 'Stop Workspace');
+    await workbench.waitForTreeRow('made-in-ui stopped · 1 CPU · 1 GiB', LIFECYCLE_DEADLINE_MS);
+    assert.equal(listed().find((ws) => ws.name === 'made-in-ui')?.state, 'stopped');
+    await workbench.screenshot('extension-3-stopped');
+  });
+
+  it('shows a start made with the CLI without a refresh, within seconds', async () => {
+    as(['start', 'made-in-ui']);
+    await workbench.waitForTreeRow('made-in-ui running · 1 CPU · 1 GiB', EVENT_DEADLINE_MS);
+  });
+
+  it('deletes a workspace after the modal confirmation; the agent no longer lists it', async () => {
+    await workbench.contextMenu(workspaceRow('pre', 'running'), 'Delete Workspace');
+    await workbench.dialog.waitFor('Delete workspace "pre"?');
+    await workbench.dialog.click('Delete');
+    await workbench.waitForNoTreeRow(workspaceRow('pre', '\\S+'), LIFECYCLE_DEADLINE_MS);
+    await workbench.waitForNotification(/^Deleted pre\. Its home volume \S+ was kept on Lab Host\.$/);
+    assert.deepEqual(
+      listed().map((ws) => ws.name),
+      ['made-in-ui'],
+    );
+    await workbench.screenshot('extension-4-after-delete');
+  });
+
+  it('connects without Remote-SSH: asks to add the Include line, then offers Remote-SSH or a terminal', async () => {
+    await workbench.clickInlineAction(workspaceRow('made-in-ui', 'running'), 'Connect to Workspace');
+    await workbench.dialog.waitFor(/May it add one line to ~\/\.ssh\/config/);
+    await workbench.screenshot('extension-5-include-dialog');
+    await workbench.dialog.click('Add Include Line');
+    const offer = await workbench.waitForNotification(/needs the Remote - SSH extension/);
+    for (const button of ['Install Remote-SSH', 'Open Terminal Instead']) {
+      assert.ok(await offer.getByRole('button', { name: button }).isVisible(), `the offer has "${button}"`);
+    }
+    const userConfig = await fs.readFile(path.join(home, '.ssh', 'config'), 'utf8');
+    assert.match(userConfig, new RegExp(`^Include ${path.join(home, '.ssh', 'berth', 'config')}$`, 'm'));
+    await workbench.screenshot('extension-6-remote-ssh-offer');
+  });
+
+  it('leaves an SSH config with which the stock ssh enters the workspace by its alias, host key checked', () => {
+    const options = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10'];
+    const ssh = spawnSync('ssh', ['-F', path.join(home, '.ssh', 'config'), ...options, SSH_ALIAS, 'true'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(ssh.status, 0, `ssh exited ${ssh.status}:\n${ssh.stderr}`);
+  });
+
+  it('opens a terminal in the workspace over SSH when "Open Terminal Instead" is chosen', async () => {
+    await workbench.clickNotificationButton('Open Terminal Instead', /needs the Remote - SSH extension/);
+    const panel = workbench.page.locator('.part.panel');
+    await workbench.until('the terminal "Berth: made-in-ui"', async () =>
+      (await panel.isVisible()) && (await panel.innerText()).includes('Berth: made-in-ui'),
+    );
+    await workbench.until('a shell prompt of the workspace user in the terminal', async () =>
+      /\bdev@\S+/.test(await panel.locator('.xterm-rows').innerText()),
+    );
+    await workbench.screenshot('extension-7-terminal');
+  });
+
+  it('shows a host with a bad token as a warning with the reason, and its fix-it takes a new token', async () => {
+    await workbench.runCommand('Berth: Add Host');
+    await answerAddHost(workbench, { url: agent.url, name: 'Bad Host', token: 'not-a-token' });
+    await workbench.waitForTreeRow('Bad Host not connected');
+    const hint = await workbench.waitForTreeRow(/^this token is not valid for this agent/);
+    assert.equal(await hint.getAttribute('aria-level'), '2');
+    await workbench.screenshot('extension-8-bad-token');
+
+    await hint.click();
+    await workbench.quickInput.waitForTitleOrPrompt('New token for Bad Host');
+    await workbench.quickInput.typeAndEnter(agent.token('bob'));
+    await workbench.waitForTreeRow(connectedHostRow('Bad Host', 'bob'));
+    await workbench.waitForNoTreeRow(/^this token is not valid/);
+    await workbench.waitForTreeRow('No workspaces yet: create one');
+    await workbench.screenshot('extension-9-fixed');
+  });
+});
