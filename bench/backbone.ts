@@ -40,7 +40,7 @@ import { errorMessage } from '../agent/util/log';
 import { Cleanup } from './lib/cleanup';
 import { footprint, type BenchContext, type Row } from './lib/context';
 import { docker, remaining, sweep } from './lib/docker';
-import { hostKey } from './lib/keys';
+import { generateEd25519KeyPair as hostKey } from '../agent/util/ed25519';
 import { INIT_SCRIPT } from './lib/raw';
 import { table } from './lib/stats';
 import { benchCreate } from './sections/create';

@@ -30,11 +30,14 @@ function uint32(value: number): Buffer {
  * the public key (about one key in 256 comes out 31 bytes long, and sshd refuses it: mscdex/ssh2#1390).
  */
 export function generateEd25519KeyPair(comment: string): KeyPair {
-  // The raw keys are the last 32 bytes of the DER encodings (SPKI and PKCS#8 both end with them).
-  // Not JWK: exporting JWK deadlocks node 20 every few thousand keys.
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-  const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32);
+  // Encoded as DER by the key generation itself; the raw keys are the last 32 bytes of SPKI and
+  // PKCS#8. Not exported from KeyObjects: exporting JWK deadlocks node 20 every few thousand keys.
+  const pair = generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  const pub = pair.publicKey.subarray(-32);
+  const seed = pair.privateKey.subarray(-32);
   if (pub.length !== 32 || seed.length !== 32)
     throw new Error('node:crypto returned an ed25519 key of unexpected size');
   const publicBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);

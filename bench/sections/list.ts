@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { WorkspaceRecord } from '../../agent/workspaces/record';
 import { gcBetween, type BenchAgent, type GcPauses } from '../lib/agent';
 import { fmtGc, watchGc } from '../lib/gc';
-import { hostKey } from '../lib/keys';
+import { generateEd25519KeyPair as hostKey } from '../../agent/util/ed25519';
 import { listProfile } from '../lib/list-profile';
 import { withAgent, type BenchContext, type Row } from '../lib/context';
 import { fmtMs, percentile } from '../lib/stats';
