@@ -57,13 +57,6 @@ export async function connectWorkspace(services: Services, arg?: unknown): Promi
     await registerKey(services, connection);
     await syncSshConfig(services);
     if (!(await ensureInclude(services))) return;
-    const platforms =
-      vscode.workspace.getConfiguration('remote.SSH').get<Record<string, string>>('remotePlatform') ?? {};
-    if (platforms[alias] !== 'linux') {
-      await vscode.workspace
-        .getConfiguration('remote.SSH')
-        .update('remotePlatform', { ...platforms, [alias]: 'linux' }, vscode.ConfigurationTarget.Global);
-    }
   } catch (err) {
     return showError(services, `prepare SSH for ${workspace.name}`, err);
   }
@@ -79,6 +72,16 @@ export async function connectWorkspace(services: Services, arg?: unknown): Promi
     else if (choice === terminal)
       await openTerminal(services, { kind: 'workspace', hostId: connection.host.id, workspace });
     return;
+  }
+  try {
+    // Preset the platform so Remote-SSH does not ask; the setting exists only once Remote-SSH is installed.
+    const remoteSsh = vscode.workspace.getConfiguration('remote.SSH');
+    const platforms = remoteSsh.get<Record<string, string>>('remotePlatform') ?? {};
+    if (platforms[alias] !== 'linux') {
+      await remoteSsh.update('remotePlatform', { ...platforms, [alias]: 'linux' }, vscode.ConfigurationTarget.Global);
+    }
+  } catch (err) {
+    services.log.warn(`could not preset remote.SSH.remotePlatform for ${alias}: ${String(err)}`);
   }
   const uri = vscode.Uri.parse(`vscode-remote://ssh-remote+${alias}/home/${workspace.ssh.user}`);
   const windowOpen = Boolean(vscode.workspace.workspaceFolders?.length);
