@@ -80,6 +80,8 @@ const extension = {
   // `vscode` is the host's; ws's native accelerators are optional and it works without them.
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
   plugins: [zodEnglishOnly],
+  // zod probes `navigator` at load; in the extension host that read logs a migration error.
+  define: { navigator: 'undefined' },
   logLevel: 'warning',
   legalComments: 'none',
   metafile: true,

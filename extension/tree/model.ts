@@ -38,7 +38,7 @@ export type HostNode = Extract<TreeNode, { kind: 'host' }>;
 
 const STATE_ICONS: Record<WorkspaceState, Icon> = {
   running: { id: 'vm-running', color: 'testing.iconPassed' },
-  stopped: { id: 'vm-outline', color: 'disabledForeground' },
+  stopped: { id: 'vm-outline' },
   failed: { id: 'error', color: 'testing.iconFailed' },
   creating: { id: 'loading~spin' },
   starting: { id: 'loading~spin' },
@@ -139,15 +139,18 @@ export function hostNode(host: HostConfig, status: HostStatus, now = Date.now())
 /** The children of a host: its workspaces (sorted by name), or one hint saying what is wrong or empty. */
 export function hostChildren(host: HostConfig, status: HostStatus, workspaces: Iterable<Workspace>): TreeNode[] {
   if (status.kind === 'error') {
-    const fix = status.code === 'unauthorized' ? 'Click to enter a new token' : 'Click to reconnect now';
+    const warning = { id: 'warning', color: 'problemsWarningIcon.foreground' };
+    const node =
+      status.code === 'unauthorized'
+        ? { label: 'Token refused: click to enter a new one', tooltip: status.message }
+        : { label: status.message, tooltip: 'Click to reconnect now' };
     return [
       {
         kind: 'hint',
-        id: `hint:${host.id}`,
+        id: `hint:${host.id}:error`,
         hostId: host.id,
-        label: status.message,
-        tooltip: fix,
-        icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+        ...node,
+        icon: warning,
         command: 'berth.host.reconnect',
       },
     ];
@@ -160,7 +163,7 @@ export function hostChildren(host: HostConfig, status: HostStatus, workspaces: I
   return [
     {
       kind: 'hint',
-      id: `hint:${host.id}`,
+      id: `hint:${host.id}:empty`,
       hostId: host.id,
       label: 'No workspaces yet: create one',
       tooltip: 'Create a workspace on this host',

@@ -57,7 +57,7 @@ function rendered(children: TreeNode[]): string[] {
 describe('tree: workspace nodes', () => {
   const icons: Record<WorkspaceState, { id: string; color?: string }> = {
     running: { id: 'vm-running', color: 'testing.iconPassed' },
-    stopped: { id: 'vm-outline', color: 'disabledForeground' },
+    stopped: { id: 'vm-outline' },
     failed: { id: 'error', color: 'testing.iconFailed' },
     creating: { id: 'loading~spin' },
     starting: { id: 'loading~spin' },
@@ -126,13 +126,14 @@ describe('tree: host nodes and their children', () => {
     assert.equal(hostNode(HOST, status, now).description, 'not connected');
   });
 
-  it('gives a host in error one hint child with the reason and the reconnect command', () => {
+  it('gives a host in error one hint child saying what is wrong, with the reconnect command', () => {
     const retrying = hostChildren(HOST, { kind: 'error', message: 'connection lost', retryAt: now }, []);
     assert.deepEqual(rendered(retrying), ['connection lost: berth.host.reconnect']);
     assert.equal(retrying[0]?.tooltip, 'Click to reconnect now');
     const refused = hostChildren(HOST, { kind: 'error', message: 'invalid token', code: 'unauthorized' }, []);
-    assert.deepEqual(rendered(refused), ['invalid token: berth.host.reconnect']);
-    assert.equal(refused[0]?.tooltip, 'Click to enter a new token');
+    assert.deepEqual(rendered(refused), ['Token refused: click to enter a new one: berth.host.reconnect']);
+    assert.equal(refused[0]?.tooltip, 'invalid token');
+    assert.notEqual(refused[0]?.id, hostChildren(HOST, CONNECTED, [])[0]?.id, 'the error and the empty hint differ');
   });
 
   it('shows nothing under a host that is still connecting', () => {

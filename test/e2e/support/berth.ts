@@ -1,6 +1,7 @@
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Locator } from 'playwright-core';
 import type { Workbench } from './workbench';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -55,7 +56,25 @@ export function workspaceRow(name: string, state: string): RegExp {
   return new RegExp(`^${name} ${state}( |$)`);
 }
 
-/** Every "Berth activated in N ms" figure the Berth output channel logged, in order. */
-export function activationTimes(channelText: string): number[] {
-  return [...channelText.matchAll(/Berth activated in (\d+) ms/g)].map((match) => Number(match[1]));
+/** An activation as the Berth output channel logged it: when (epoch ms, this machine's clock) and how long it took. */
+export interface Activation {
+  at: number;
+  ms: number;
+}
+
+/** Every "Berth activated in N ms" line of the Berth output channel's text, in order. */
+export function activations(channelText: string): Activation[] {
+  // A LogOutputChannel line: "2026-01-31 12:34:56.789 [info] Berth activated in 7 ms with 0 host(s)", local time.
+  const lines = channelText.matchAll(
+    /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) \[info\] Berth activated in (\d+) ms/gm,
+  );
+  return [...lines].map(([, day, time, ms]) => ({ at: new Date(`${day}T${time}`).getTime(), ms: Number(ms) }));
+}
+
+/** The codicon a tree row shows (`vm-running`, `warning`…), from its icon's `codicon-*` class; null without one. */
+export async function rowIcon(row: Locator): Promise<string | null> {
+  const icon = row.locator('.custom-view-tree-node-item-icon');
+  if (!(await icon.count())) return null;
+  const classes = (await icon.first().getAttribute('class')) ?? '';
+  return /(?:^|\s)codicon-([\w-]+(?:~\w+)?)/.exec(classes)?.[1] ?? null;
 }
