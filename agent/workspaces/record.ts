@@ -1,23 +1,12 @@
 import { z } from 'zod';
-import {
-  UserName,
-  type Workspace,
-  WorkspaceName,
-  WorkspaceSpec,
-  WorkspaceState,
-  type SshEndpoint,
-} from '../../protocol';
+import { Workspace, type SshEndpoint } from '../../protocol';
 
-/** What the store keeps for each workspace: the protocol object's fields plus what only the agent needs. */
-export const WorkspaceRecord = z.object({
+/**
+ * What the store keeps for each workspace: the protocol object without its derived `ssh` endpoint,
+ * plus what only the agent needs.
+ */
+export const WorkspaceRecord = Workspace.omit({ ssh: true }).extend({
   id: z.string().regex(/^[a-f0-9]{12}$/),
-  name: WorkspaceName,
-  owner: UserName,
-  spec: WorkspaceSpec,
-  state: WorkspaceState,
-  since: z.string(),
-  message: z.string().optional(),
-  createdAt: z.string(),
   /** Host port (on 127.0.0.1) published for the workspace's sshd; held until the workspace is deleted. */
   port: z.number().int(),
   /** Public host key line (`ssh-ed25519 AAAA…`); the private half lives in the workspace's directory. */

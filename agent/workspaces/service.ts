@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import * as os from 'node:os';
 import {
   BerthError,
-  WorkspaceSpec,
-  describeIssues,
   type ProgressPhase,
   type RequestId,
   type Workspace,
   type WorkspaceChanges,
   type WorkspaceRef,
+  type WorkspaceSpec,
   type WorkspaceSpecInput,
   type WorkspaceState,
 } from '../../protocol';
@@ -22,6 +20,7 @@ import { generateEd25519KeyPair } from '../util/ed25519';
 import type { PortAllocator } from './ports';
 import { toWorkspace, volumeName, type WorkspaceRecord } from './record';
 import { specHash } from './spec-hash';
+import { completeSpec, validSpec } from './spec-rules';
 import { waitForSsh } from './ssh-probe';
 import type { Store } from './store';
 
@@ -83,12 +82,12 @@ export class WorkspaceService {
   /** Creates a workspace and waits until it is running; on failure nothing of it is left behind. */
   async create(user: User, input: WorkspaceSpecInput, ctx: OpContext): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
-    const spec = this.completeSpec(input);
+    const spec = completeSpec(this.deps.config.defaults, input);
     await this.requireImage(spec.image);
-    const record = await this.reserve(user, spec, ctx);
+    const id = randomBytes(6).toString('hex');
+    const hostKey = generateEd25519KeyPair(`berth-${id}`);
+    const record = await this.reserve(user, id, spec, hostKey.publicKey, ctx);
     try {
-      const hostKey = generateEd25519KeyPair(`berth-${record.id}`);
-      record.hostKey = hostKey.publicKey;
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.save();
       this.changed(record);
@@ -176,7 +175,7 @@ export class WorkspaceService {
   /** Changes image, limits or settings; a running workspace is recreated on its volume and started again. */
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    const spec = this.validSpec({ ...record.spec, ...changes });
+    const spec = validSpec({ ...record.spec, ...changes });
     if (changes.image !== undefined) await this.requireImage(spec.image);
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
@@ -310,8 +309,14 @@ export class WorkspaceService {
     }
   }
 
-  /** Takes the name, a port and an id for a new workspace and stores it as `creating`, locked. */
-  private reserve(user: User, spec: WorkspaceSpec, ctx: OpContext): Promise<WorkspaceRecord> {
+  /** Takes the name and a port for a new workspace and puts it in the store as `creating`, locked. */
+  private reserve(
+    user: User,
+    id: string,
+    spec: WorkspaceSpec,
+    hostKey: string,
+    ctx: OpContext,
+  ): Promise<WorkspaceRecord> {
     const next = this.allocation.then(async () => {
       const { store, ports } = this.deps;
       if (store.find(user.name, spec.name)) {
@@ -323,7 +328,7 @@ export class WorkspaceService {
       const port = await ports.allocate(new Set(store.all().map((record) => record.port)));
       const now = new Date().toISOString();
       const record: WorkspaceRecord = {
-        id: randomBytes(6).toString('hex'),
+        id,
         name: spec.name,
         owner: user.name,
         spec,
@@ -331,7 +336,7 @@ export class WorkspaceService {
         since: now,
         createdAt: now,
         port,
-        hostKey: '',
+        hostKey,
       };
       store.put(record);
       this.busy.set(record.id, 'creating');
@@ -368,33 +373,6 @@ export class WorkspaceService {
       );
     }
     return record;
-  }
-
-  private completeSpec(input: WorkspaceSpecInput): WorkspaceSpec {
-    const { defaults } = this.deps.config;
-    return this.validSpec({
-      image: defaults.image,
-      cpus: defaults.cpus,
-      memory: defaults.memoryBytes,
-      gpus: 0,
-      env: {},
-      command: '',
-      user: defaults.user,
-      ...input,
-    });
-  }
-
-  private validSpec(candidate: unknown): WorkspaceSpec {
-    const parsed = WorkspaceSpec.safeParse(candidate);
-    if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
-    const hostCpus = os.cpus().length;
-    if (parsed.data.cpus > hostCpus) {
-      throw new BerthError('invalid_params', `cpus: this host has ${hostCpus} CPUs; ask for at most ${hostCpus}`);
-    }
-    if (parsed.data.gpus > 0) {
-      throw new BerthError('no_capacity', `this agent does not assign GPUs yet; create the workspace with --gpus 0`);
-    }
-    return parsed.data;
   }
 
   private async requireImage(image: string): Promise<void> {

@@ -1,0 +1,31 @@
+import * as os from 'node:os';
+import { BerthError, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
+import type { AgentConfig } from '../config';
+
+/** A spec that the schema accepts and this host can run; `invalid_params` (or `no_capacity`) saying why not. */
+export function validSpec(candidate: unknown): WorkspaceSpec {
+  const parsed = WorkspaceSpec.safeParse(candidate);
+  if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
+  const hostCpus = os.cpus().length;
+  if (parsed.data.cpus > hostCpus) {
+    throw new BerthError('invalid_params', `cpus: this host has ${hostCpus} CPUs; ask for at most ${hostCpus}`);
+  }
+  if (parsed.data.gpus > 0) {
+    throw new BerthError('no_capacity', 'this agent does not assign GPUs yet; create the workspace with --gpus 0');
+  }
+  return parsed.data;
+}
+
+/** A client's spec input completed with the agent's defaults, then validated. */
+export function completeSpec(defaults: AgentConfig['defaults'], input: WorkspaceSpecInput): WorkspaceSpec {
+  return validSpec({
+    image: defaults.image,
+    cpus: defaults.cpus,
+    memory: defaults.memoryBytes,
+    gpus: 0,
+    env: {},
+    command: '',
+    user: defaults.user,
+    ...input,
+  });
+}
