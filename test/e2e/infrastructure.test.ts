@@ -58,7 +58,10 @@ describe('e2e: code-server infrastructure', function () {
   });
 
   it('shows the welcome content of an empty view', async () => {
-    assert.equal(await workbench.welcomeView('Empty Items'), 'Nothing here yet.\nGreet Someone');
+    const welcome = await workbench.until('the welcome content of Empty Items', () =>
+      workbench.welcomeView('Empty Items'),
+    );
+    assert.equal(welcome, 'Nothing here yet.\nGreet Someone');
     assert.deepEqual(await workbench.treeRows('Empty Items'), []);
   });
 
