@@ -1,7 +1,6 @@
 import WebSocket from 'ws';
 import {
   BerthError,
-  DEFAULT_AGENT_URL,
   MAX_FRAME_BYTES,
   METHODS,
   PROTOCOL_VERSION,
@@ -185,4 +184,3 @@ export class AgentClient {
   }
 }
 
-export { DEFAULT_AGENT_URL };
