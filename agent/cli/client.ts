@@ -54,9 +54,12 @@ export class AgentClient {
   private constructor(
     private readonly ws: WebSocket,
     readonly welcome: Welcome,
+    keepAliveMs: number,
   ) {
     ws.on('message', (data) => this.onFrame(rawText(data)));
+    const keepAlive = keepAliveMs > 0 ? this.keepAlive(keepAliveMs) : null;
     ws.on('close', (code, reason) => {
+      if (keepAlive) clearInterval(keepAlive);
       this.closedError = new BerthError(
         'internal',
         `the connection to the agent closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`,
@@ -68,8 +71,30 @@ export class AgentClient {
     ws.on('error', () => undefined); // 'close' follows and says what happened.
   }
 
-  /** Connects, authenticates with `token` and shakes hands; errors say what to fix. */
-  static async connect(url: string, token: string, client = 'berth-cli'): Promise<AgentClient> {
+  /**
+   * Pings every `intervalMs` and drops the connection when a ping goes unanswered for two intervals:
+   * a peer gone without a word (a laptop that slept, a cut network) is noticed in seconds, not when
+   * TCP gives up. The timer does not keep the process alive.
+   */
+  private keepAlive(intervalMs: number): NodeJS.Timeout {
+    let answered = Date.now();
+    this.ws.on('pong', () => (answered = Date.now()));
+    const timer = setInterval(() => {
+      if (Date.now() - answered > 2 * intervalMs) {
+        this.ws.terminate();
+        return;
+      }
+      this.ws.ping();
+    }, intervalMs);
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * Connects, authenticates with `token` and shakes hands; errors say what to fix. The connection is
+   * kept alive with pings every `keepAliveMs` (0 turns that off) and dropped when they go unanswered.
+   */
+  static async connect(url: string, token: string, client = 'berth-cli', keepAliveMs = 15_000): Promise<AgentClient> {
     const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, maxPayload: 16 * MAX_FRAME_BYTES });
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       const fail = (err: Error) => {
@@ -114,7 +139,7 @@ export class AgentClient {
         );
       });
     });
-    return new AgentClient(ws, welcome);
+    return new AgentClient(ws, welcome, keepAliveMs);
   }
 
   /** Sends a request and resolves with its validated result, or rejects with the agent's {@link BerthError}. */

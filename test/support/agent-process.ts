@@ -109,6 +109,11 @@ export class AgentProcess {
     return AgentClient.connect(this.url, token, 'berth-tests');
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the agent: a peer that is there but answers nothing. */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   /** SIGKILL, as a crash would. */
   async kill9(): Promise<void> {
     await this.signal('SIGKILL');
