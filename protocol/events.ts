@@ -29,6 +29,18 @@ export const EVENTS = {
     phase: z.enum(PROGRESS_PHASES),
     message: z.string(),
   }),
+  /**
+   * The idle monitor will stop the workspace at `stopAt` unless activity or a keepalive comes first.
+   * Sent `warnBefore` ahead of every idle stop (and again if the deadline moves).
+   */
+  'workspace.idleWarning': z.object({
+    id: z.string(),
+    name: z.string(),
+    owner: UserName,
+    stopAt: z.string(),
+    /** Why, in words: "nobody present for 25 min and not busy". */
+    reason: z.string(),
+  }),
   /** Output of a followed `workspace.logs` request. */
   'workspace.log': z.object({ requestId: z.union([z.string(), z.number()]), text: z.string() }),
 } as const;

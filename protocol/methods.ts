@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
-import { Workspace, WorkspaceRef } from './workspace';
+import { Activity, Workspace, WorkspaceRef } from './workspace';
 
 /** What `host.info` reports about the compute host and its agent. */
 export const HostInfo = z.object({
@@ -54,6 +54,22 @@ export const METHODS = {
       follow: z.boolean().default(false),
     }).strict(),
     result: z.object({ text: z.string() }),
+  },
+  /**
+   * A client says someone is working in the workspace (edits, terminal input, window focus). Clients
+   * send it at most about once a minute; the agent coalesces more frequent reports.
+   */
+  'workspace.activity': {
+    params: WorkspaceRef.extend({ signal: z.literal('present').default('present') }).strict(),
+    result: z.object({ lastActivity: Activity }),
+  },
+  /**
+   * "Keep running until now + seconds": no idle stop before then. Capped by the agent's maximum;
+   * `capped` says the request was cut to it. Without `seconds`, the agent's default extension.
+   */
+  'workspace.keepalive': {
+    params: WorkspaceRef.extend({ seconds: z.number().int().min(1).optional() }).strict(),
+    result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
   'user.addKey': {
     /** `user` defaults to the caller; only admins may add keys for someone else. */

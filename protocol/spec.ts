@@ -56,6 +56,13 @@ export const WorkspaceSpec = z.object({
   timezone: TimeZone.optional(),
   /** Seconds without activity before an idle stop; 0 means never; absent means the agent's default. */
   idleTimeout: z.number().int().min(0).optional(),
+  /**
+   * Seconds an SSH connection with nobody present keeps the workspace running (a forgotten window);
+   * absent means the agent's default.
+   */
+  attachedGrace: z.number().int().min(0).optional(),
+  /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
+  maxLifetime: z.number().int().min(0).optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 

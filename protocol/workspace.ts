@@ -23,6 +23,27 @@ export const SshEndpoint = z.object({
 });
 export type SshEndpoint = z.infer<typeof SshEndpoint>;
 
+/**
+ * What counts as activity: someone `present` (a client reported edits, typing or focus), an SSH
+ * connection `attached`, the workspace `busy` (CPU or GPU), an explicit `keepalive`, or its start.
+ */
+export const ACTIVITY_SIGNALS = ['present', 'attached', 'busy', 'keepalive', 'started'] as const;
+export const ActivitySignal = z.enum(ACTIVITY_SIGNALS);
+export type ActivitySignal = z.infer<typeof ActivitySignal>;
+
+/** The last time a workspace was active, and which signal said so. */
+export const Activity = z.object({ at: z.string(), signal: ActivitySignal });
+export type Activity = z.infer<typeof Activity>;
+
+/**
+ * Why a workspace last stopped: a user asked, the idle monitor stopped it (nobody present and not
+ * busy; an attached connection outlived `attachedGrace`; `maxLifetime` reached), it stopped outside
+ * Berth (docker stop, a crash), or it failed to start.
+ */
+export const STOP_REASONS = ['user', 'idle', 'attached-grace', 'max-lifetime', 'outside', 'failed'] as const;
+export const StopReason = z.enum(STOP_REASONS);
+export type StopReason = z.infer<typeof StopReason>;
+
 /** A workspace as both ends see it. */
 export const Workspace = z.object({
   id: z.string(),
@@ -36,6 +57,14 @@ export const Workspace = z.object({
   message: z.string().optional(),
   createdAt: z.string(),
   ssh: SshEndpoint,
+  /** The last activity the idle monitor saw (kept across stops and agent restarts). */
+  lastActivity: Activity.optional(),
+  /** While running: the ISO time the idle monitor will stop it if nothing changes; absent when it never will. */
+  idleStopAt: z.string().optional(),
+  /** While running: an explicit "keep running until" (ISO time) from `workspace.keepalive`. */
+  keepUntil: z.string().optional(),
+  /** While stopped: why it stopped. */
+  stopReason: StopReason.optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

@@ -58,6 +58,13 @@ export function createHandlers({ config, service, users, runtime, reconciler }: 
     'workspace.logs': async ({ tail, follow, ...ref }, ctx) => ({
       text: await service.logs(ctx.user, ref, tail, follow, ctx, (text) => ctx.sendLog(text)),
     }),
+    // TODO(idle): placeholders until the idle monitor lands (issue #5); replace both.
+    'workspace.activity': async () => {
+      throw new BerthError('internal', 'activity reports are not handled yet');
+    },
+    'workspace.keepalive': async () => {
+      throw new BerthError('internal', 'keepalive is not handled yet');
+    },
     'user.addKey': async ({ user, key }, ctx) => {
       const target = user ?? ctx.user.name;
       if (target !== ctx.user.name && !ctx.user.admin) {
