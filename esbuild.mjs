@@ -87,7 +87,30 @@ const extension = {
   metafile: true,
 };
 
-const builds = [agent, extension];
+/**
+ * ssh2 loads its optional native parts (the `sshcrypto.node` addon, `cpu-features`) in try/catch and
+ * falls back to JavaScript without them; they stay outside the bundle, where nothing provides them.
+ */
+const leaveOutNative = {
+  name: 'leave-out-native',
+  setup(build) {
+    build.onResolve({ filter: /\.node$|^cpu-features$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * The SSH side of the extension (ssh2, ssh-config: hosts reached over SSH) as dist/remote.js, which
+ * the extension and the CLI load only when such a host is used: neither activation nor the agent pays for it.
+ */
+/** @type {esbuild.BuildOptions} */
+const remote = {
+  ...extension,
+  entryPoints: ['extension/remote/ssh.ts'],
+  outfile: 'dist/remote.js',
+  plugins: [zodEnglishOnly, leaveOutNative],
+};
+
+const builds = [agent, extension, remote];
 if (process.argv.includes('--watch')) {
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {

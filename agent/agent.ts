@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentConfig } from './config';
+import { Gpus } from './gpu/gpus';
+import { nvidiaGpuProbe } from './idle/gpu';
+import { IdleMonitor } from './idle/monitor';
 import { DockerRuntime } from './runtime/docker';
 import { createHandlers } from './server/handlers';
 import { startServer, type AgentServer } from './server/server';
@@ -25,6 +28,19 @@ async function agentId(stateDir: string): Promise<string> {
   return id;
 }
 
+/**
+ * Warns when Docker's default runtime is nvidia: containers that do not go through Berth (and images
+ * that set NVIDIA_VISIBLE_DEVICES=all) then see every GPU. Berth's own set the variable themselves.
+ */
+async function warnAboutNvidiaDefaultRuntime(runtime: DockerRuntime, log: Logger): Promise<void> {
+  const name = await runtime.defaultRuntime().catch(() => '');
+  if (name === 'nvidia') {
+    log.warn(
+      'Docker\'s default runtime is nvidia: any container started outside Berth sees every GPU unless it sets NVIDIA_VISIBLE_DEVICES=void; Berth sets it in each workspace (void, or only the GPUs it holds). Consider making runc the default (default-runtime in /etc/docker/daemon.json).',
+    );
+  }
+}
+
 /** A running agent. */
 export interface Agent {
   server: AgentServer;
@@ -43,6 +59,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
   await bootstrap.prune(new Set(store.all().map((record) => record.id)));
   const bus = new EventBus();
+  const gpus = new Gpus(config.gpu, store, async (user) => (await users.gpuQuota(user)) ?? config.gpu.defaultQuota, log);
+  await gpus.load();
   const service = new WorkspaceService({
     config,
     store,
@@ -52,10 +70,17 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     log,
     ports: new PortAllocator(config.ports, config.sshHost),
     bootstrap,
+    gpus,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
-  const handlers = createHandlers({ config, service, users, runtime, reconciler });
+  void warnAboutNvidiaDefaultRuntime(runtime, log);
+  const parentOf = (uuid: string) =>
+    gpus.hostGpus({ name: '', admin: true }).find((gpu) => gpu.uuid === uuid)?.parent ?? null;
+  const gpuProbe = nvidiaGpuProbe(config.gpu.nvidiaSmi, parentOf);
+  const monitor = new IdleMonitor({ config, store, service, runtime, bus, log, gpuProbe });
+  monitor.start();
+  const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor });
   const server = await startServer(config.listen, { users, handlers, bus, log });
   log.info(
     `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
@@ -64,6 +89,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
     server,
     stop: async () => {
       reconciler.stop();
+      await monitor.stop();
       await server.close();
       await store.save();
     },

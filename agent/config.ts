@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultIdleConfig, type IdleConfig } from './idle/settings';
 import type { PortRange } from './workspaces/ports';
 
 /** Settings of one agent; `berth serve` flags map onto them. */
@@ -18,6 +19,16 @@ export interface AgentConfig {
   sshReadyTimeoutMs: number;
   /** Grace period for `docker stop` before the container is killed. */
   stopTimeoutSeconds: number;
+  /**
+   * GPUs: the nvidia-smi binary (a name looked up on PATH, or a path); how Docker is asked for
+   * devices (`nvidia`: DeviceRequests with the nvidia driver and UUIDs; `cdi`: CDI names
+   * `nvidia.com/gpu=<UUID>`, for engines with CDI enabled); how many workspaces may hold one GPU at
+   * once (1: exclusive; more shares it with no memory or fault isolation); the GPU quota of users
+   * the admin set none for (null: no limit).
+   */
+  gpu: { nvidiaSmi: string; mode: 'nvidia' | 'cdi'; sharing: number; defaultQuota: number | null };
+  /** The idle monitor's defaults and cadence (issue #5); specs may override the timeouts. */
+  idle: IdleConfig;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -42,5 +53,7 @@ export function defaultConfig(): AgentConfig {
     },
     sshReadyTimeoutMs: 60_000,
     stopTimeoutSeconds: 10,
+    gpu: { nvidiaSmi: 'nvidia-smi', mode: 'nvidia', sharing: 1, defaultQuota: null },
+    idle: defaultIdleConfig(),
   };
 }

@@ -10,6 +10,8 @@ const UserEntry = z.object({
   /** SHA-256 of each token: tokens are 192-bit random, so a fast hash is enough and nothing reversible is kept. */
   tokens: z.array(z.object({ sha256: z.string(), createdAt: z.string() })),
   keys: z.array(z.string()),
+  /** The most GPUs the user may hold at once; absent: the agent's default. */
+  gpuQuota: z.number().int().min(0).optional(),
 });
 const UsersFile = z.object({ users: z.record(UserName, UserEntry) });
 type UsersFile = z.infer<typeof UsersFile>;
@@ -81,6 +83,23 @@ export class Users {
       count = entry.keys.length;
     });
     return { fingerprint, keys: count };
+  }
+
+  /** The GPU quota an admin set for `user`, or null when none was set. */
+  async gpuQuota(user: string): Promise<number | null> {
+    return (await this.read()).users[user]?.gpuQuota ?? null;
+  }
+
+  /** Sets (or with null, removes) the GPU quota of `user`, who must exist. */
+  async setGpuQuota(user: string, gpus: number | null): Promise<void> {
+    await this.change((data) => {
+      const entry = data.users[user];
+      if (!entry) {
+        throw new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
+      }
+      if (gpus === null) delete entry.gpuQuota;
+      else entry.gpuQuota = gpus;
+    });
   }
 
   private async change(mutate: (data: UsersFile) => void): Promise<void> {

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import type { Services } from './commands/services';
 import { HostManager } from './hosts/manager';
+import { remoteHostFactory } from './remote/factory';
+import { registerIdle } from './idle';
 import { ManagedSsh } from './ssh/managed';
 import { registerSshSync } from './ssh/sync';
 import { WorkspaceTreeProvider } from './tree/provider';
@@ -11,12 +13,20 @@ import { WorkspaceTreeProvider } from './tree/provider';
 export function activate(context: vscode.ExtensionContext): void {
   const started = Date.now();
   const log = vscode.window.createOutputChannel('Berth', { log: true });
-  const manager = new HostManager(context.globalState, context.secrets);
+  const manager = new HostManager(context.globalState, context.secrets, remoteHostFactory(context, log));
   const tree = new WorkspaceTreeProvider(manager);
   const services: Services = { manager, ssh: new ManagedSsh(os.homedir()), tree, log };
 
   const view = vscode.window.createTreeView('berth.workspaces', { treeDataProvider: tree, showCollapseAll: false });
-  context.subscriptions.push(log, manager, tree, view, ...registerCommands(services), registerSshSync(services));
+  context.subscriptions.push(
+    log,
+    manager,
+    tree,
+    view,
+    ...registerCommands(services),
+    registerSshSync(services),
+    ...registerIdle(services),
+  );
   log.info(`Berth activated in ${Date.now() - started} ms with ${manager.hosts().length} host(s)`);
 }
 

@@ -5,6 +5,7 @@ import { Workspace } from './workspace';
 /** Phases of long operations, reported in order through `workspace.progress`. */
 export const PROGRESS_PHASES = [
   'allocating',
+  'waiting-for-gpus',
   'creating-volume',
   'creating-container',
   'starting-container',
@@ -28,6 +29,8 @@ export const EVENTS = {
     name: z.string(),
     phase: z.enum(PROGRESS_PHASES),
     message: z.string(),
+    /** With `waiting-for-gpus`: the request's place in the GPU queue, 1 being next. */
+    queuePosition: z.number().int().min(1).optional(),
   }),
   /**
    * The idle monitor will stop the workspace at `stopAt` unless activity or a keepalive comes first.

@@ -1,6 +1,89 @@
 import { z } from 'zod';
 import { UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
-import { Activity, Workspace, WorkspaceRef } from './workspace';
+import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
+
+/**
+ * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
+ * appear with `owner` and `workspace` null, so their count shows but not who they are.
+ */
+export const GpuHolder = z.object({ owner: UserName.nullable(), workspace: z.string().nullable() });
+export type GpuHolder = z.infer<typeof GpuHolder>;
+
+/**
+ * A GPU or MIG slice of the host. A GPU in MIG mode is listed with `mig: true` and no slots: only its
+ * slices (listed after it, with `parent` its UUID and `index` like "0:1") are assigned.
+ */
+export const HostGpu = z.object({
+  index: z.string(),
+  uuid: z.string(),
+  name: z.string(),
+  /** Total memory in bytes; null when nvidia-smi does not report it. */
+  memory: z.number().nullable(),
+  /** Memory in use, in bytes; null when not reported (MIG slices, `[N/A]`). */
+  memoryUsed: z.number().nullable(),
+  /** Utilization in percent; null when not reported. */
+  utilization: z.number().nullable(),
+  /** The parent GPU's UUID for a MIG slice, else null. */
+  parent: z.string().nullable(),
+  /** Whether this GPU is in MIG mode (then assigned only through its slices). */
+  mig: z.boolean(),
+  /** How many workspaces may hold it at once (0 for a GPU in MIG mode), and how many more can. */
+  slots: z.number().int().min(0),
+  free: z.number().int().min(0),
+  holders: z.array(GpuHolder),
+});
+export type HostGpu = z.infer<typeof HostGpu>;
+
+/** How long a start may wait in the GPU queue, in seconds (0 or absent: fail at once with `no_capacity`). */
+const WaitForGpus = z.number().int().min(0).max(7 * 86400).optional();
+
+/** The agent's idle defaults, in seconds (a workspace's spec may override the first three). */
+export const IdleDefaults = z.object({
+  idleTimeout: z.number(),
+  attachedGrace: z.number(),
+  maxLifetime: z.number(),
+  warnBefore: z.number(),
+  keepaliveMax: z.number(),
+  interval: z.number(),
+  cpuThreshold: z.number(),
+});
+export type IdleDefaults = z.infer<typeof IdleDefaults>;
+
+/**
+ * One workspace as the idle monitor sees it. `signals` is null until a running workspace has been
+ * sampled (and for one that is not running); `decision` likewise.
+ */
+export const IdleStatus = z.object({
+  name: z.string(),
+  owner: UserName,
+  state: WorkspaceState,
+  lastActivity: Activity.optional(),
+  /** The last present report of this run. */
+  presentAt: z.string().optional(),
+  signals: z
+    .object({
+      sampledAt: z.string(),
+      /** SSH connections open. */
+      attached: z.number().int(),
+      /** Cores used over the last interval; null until two samples exist. */
+      cpu: z.number().nullable(),
+      /** Whether its GPUs are in use; null when it holds none or nvidia-smi did not answer. */
+      gpuBusy: z.boolean().nullable(),
+      busy: z.boolean().nullable(),
+    })
+    .nullable(),
+  decision: z
+    .object({
+      action: z.enum(['keep', 'warn', 'stop']),
+      stopAt: z.string().nullable(),
+      stopReason: StopReason.nullable(),
+      reason: z.string(),
+    })
+    .nullable(),
+  keepUntil: z.string().optional(),
+  stopReason: StopReason.optional(),
+});
+export type IdleStatus = z.infer<typeof IdleStatus>;
 
 /** What `host.info` reports about the compute host and its agent. */
 export const HostInfo = z.object({
@@ -14,7 +97,14 @@ export const HostInfo = z.object({
   defaultImage: z.string(),
   sshPorts: z.object({ first: z.number().int(), last: z.number().int(), used: z.number().int() }),
   workspaces: z.object({ total: z.number().int(), running: z.number().int() }),
-  gpus: z.array(z.object({ index: z.number().int(), uuid: z.string(), name: z.string() })),
+  /** CPUs and memory (bytes) set aside for the workspaces that run or are being brought up, everyone's. */
+  allocated: z.object({ cpus: z.number(), memory: z.number() }).optional(),
+  /** GPUs and MIG slices from nvidia-smi, with who holds them; empty when there are none (see `gpuNote`). */
+  gpus: z.array(HostGpu),
+  /** Why `gpus` is empty or may be stale (no nvidia-smi, no GPU, nvidia-smi failed); absent when all is well. */
+  gpuNote: z.string().optional(),
+  /** How many workspaces may hold one GPU at the same time (1: exclusive). */
+  gpuSharing: z.number().int().min(1),
   /** Labelled containers or volumes that no workspace claims: reported, never adopted or deleted. */
   orphans: z.array(z.string()),
 });
@@ -35,8 +125,9 @@ export const METHODS = {
     result: z.object({ workspaces: z.array(Workspace) }),
   },
   'workspace.get': { params: WorkspaceRef.strict(), result: WorkspaceResult },
-  'workspace.create': { params: WorkspaceSpecInput, result: WorkspaceResult },
-  'workspace.start': { params: WorkspaceRef.strict(), result: WorkspaceResult },
+  /** `waitForGpus`: queue up to that many seconds when the GPUs asked for are held (progress tells the place). */
+  'workspace.create': { params: WorkspaceSpecInput.extend({ waitForGpus: WaitForGpus }), result: WorkspaceResult },
+  'workspace.start': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.stop': { params: WorkspaceRef.strict(), result: WorkspaceResult },
   'workspace.delete': {
     params: WorkspaceRef.extend({ deleteData: z.boolean().default(false) }).strict(),
@@ -71,6 +162,14 @@ export const METHODS = {
     params: WorkspaceRef.extend({ seconds: z.number().int().min(1).optional() }).strict(),
     result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
+  /**
+   * The idle monitor's view of the caller's workspaces (an admin's: everyone's) for `berth idle`. With
+   * `dryRun`, running workspaces are sampled afresh and the policy evaluated now, without acting.
+   */
+  'idle.status': {
+    params: z.object({ dryRun: z.boolean().default(false) }).strict(),
+    result: z.object({ now: z.string(), settings: IdleDefaults, workspaces: z.array(IdleStatus) }),
+  },
   'user.addKey': {
     /** `user` defaults to the caller; only admins may add keys for someone else. */
     params: z
@@ -83,6 +182,14 @@ export const METHODS = {
       })
       .strict(),
     result: z.object({ user: UserName, fingerprint: z.string(), keys: z.number().int() }),
+  },
+  /**
+   * Admins only: the most GPUs `user` may hold at once (over all their running workspaces); null
+   * gives them the agent's default again.
+   */
+  'user.setQuota': {
+    params: z.object({ user: UserName, gpus: z.number().int().min(0).max(1024).nullable() }).strict(),
+    result: z.object({ user: UserName, gpus: z.number().int().nullable(), effective: z.number().int().nullable() }),
   },
 } as const;
 

@@ -47,8 +47,18 @@ export const WorkspaceSpec = z.object({
     .number()
     .int()
     .min(64 * MiB, 'must be at least 64 MiB'),
-  /** Number of GPUs requested (allocation comes with the GPU work). */
+  /** Number of GPUs (or MIG slices) requested; assigned by UUID, exclusively, while the workspace runs. */
   gpus: z.number().int().min(0).max(64),
+  /** Only GPUs whose name contains this (case-insensitive), e.g. "H100". */
+  gpuModel: z.string().min(1).max(64).optional(),
+  /** Only GPUs (or MIG slices) with at least this much memory, in bytes. */
+  gpuMemory: z.number().int().min(0).optional(),
+  /** Exactly these GPU or MIG UUIDs (set by an admin only); `gpus` must equal their count. */
+  gpuUuids: z
+    .array(z.string().regex(/^(GPU|MIG)-[A-Za-z0-9/-]+$/, 'must be a GPU-… or MIG-… UUID as nvidia-smi -L prints it'))
+    .min(1)
+    .max(64)
+    .optional(),
   env: z.record(EnvName, z.string().max(32 * 1024)),
   /** Shell command started as the SSH user whenever the workspace starts; empty for none. */
   command: z.string().max(8 * 1024),

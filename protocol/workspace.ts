@@ -44,6 +44,10 @@ export const STOP_REASONS = ['user', 'idle', 'attached-grace', 'max-lifetime', '
 export const StopReason = z.enum(STOP_REASONS);
 export type StopReason = z.infer<typeof StopReason>;
 
+/** A GPU (or MIG slice) a workspace holds while it runs; `index` is nvidia-smi's ("0", or "0:1" for a MIG slice). */
+export const AssignedGpu = z.object({ uuid: z.string(), index: z.string(), name: z.string() });
+export type AssignedGpu = z.infer<typeof AssignedGpu>;
+
 /** A workspace as both ends see it. */
 export const Workspace = z.object({
   id: z.string(),
@@ -65,6 +69,8 @@ export const Workspace = z.object({
   keepUntil: z.string().optional(),
   /** While stopped: why it stopped. */
   stopReason: StopReason.optional(),
+  /** The GPUs it holds (from start until stop); absent when it holds none. */
+  gpus: z.array(AssignedGpu).optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

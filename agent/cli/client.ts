@@ -1,3 +1,5 @@
+import type { createConnection as netCreateConnection } from 'node:net';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
   BerthError,
@@ -30,6 +32,15 @@ interface Pending {
   onLog?: ((text: string) => void) | undefined;
   resolve: (result: unknown) => void;
   reject: (err: Error) => void;
+}
+
+/** How `AgentClient.connect` reaches the agent. */
+export interface ConnectOptions {
+  /**
+   * Opens the byte stream to the agent (an SSH channel, say) instead of a TCP connection to the
+   * URL's host and port; the URL still names the agent (its Host header).
+   */
+  stream?: () => Promise<Duplex>;
 }
 
 /** Options of one request. */
@@ -94,8 +105,28 @@ export class AgentClient {
    * Connects, authenticates with `token` and shakes hands; errors say what to fix. The connection is
    * kept alive with pings every `keepAliveMs` (0 turns that off) and dropped when they go unanswered.
    */
-  static async connect(url: string, token: string, client = 'berth-cli', keepAliveMs = 15_000): Promise<AgentClient> {
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` }, maxPayload: 16 * MAX_FRAME_BYTES });
+  static async connect(
+    url: string,
+    token: string,
+    client = 'berth-cli',
+    keepAliveMs = 15_000,
+    options: ConnectOptions = {},
+  ): Promise<AgentClient> {
+    const { stream } = options;
+    // http.request takes a callback-style createConnection too; ws's typing only knows net's.
+    const createConnection = stream
+      ? (((_: unknown, done: (err: Error | null, socket?: Duplex) => void) => {
+          stream().then(
+            (socket) => done(null, socket),
+            (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+          );
+        }) as unknown as typeof netCreateConnection)
+      : undefined;
+    const ws = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${token}` },
+      maxPayload: 16 * MAX_FRAME_BYTES,
+      ...(createConnection ? { createConnection } : {}),
+    });
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       const fail = (err: Error) => {
         ws.removeAllListeners();

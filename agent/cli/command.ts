@@ -1,5 +1,6 @@
 import { BerthError, type Workspace } from '../../protocol';
 import { AgentClient, type ClientEvent } from './client';
+import { connectOverSsh } from './remote';
 import { clientSettings, configFile } from './settings';
 import { age, formatSize, table } from './format';
 
@@ -23,7 +24,9 @@ export async function withClient<T>(
       `no token; pass --token, set BERTH_TOKEN, or put one in ${configFile()} (make one on the host with: berth token create --user NAME)`,
     );
   }
-  const client = await AgentClient.connect(settings.url, settings.token);
+  const client = settings.ssh
+    ? await connectOverSsh(settings.ssh, settings.token)
+    : await AgentClient.connect(settings.url, settings.token);
   try {
     return await fn(client);
   } finally {
@@ -63,6 +66,17 @@ export async function withProgress<T>(
   }
 }
 
+/** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
+export function activityText(ws: Workspace, now = Date.now()): string {
+  const parts: string[] = [];
+  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago`);
+  if (ws.state === 'running' && ws.idleStopAt) {
+    const left = Date.parse(ws.idleStopAt) - now;
+    parts.push(left > 0 ? `idle stop in ${age(new Date(now - left).toISOString(), now)}` : 'idle stop due');
+  }
+  return parts.join(', ');
+}
+
 /** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
 export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean): void {
   if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
@@ -76,6 +90,7 @@ export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwne
     'CPUS',
     'MEMORY',
     'SINCE',
+    'LAST ACTIVITY',
     'MESSAGE',
   ];
   const rows = workspaces.map((ws) => [
@@ -87,7 +102,10 @@ export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwne
     String(ws.spec.cpus),
     formatSize(ws.spec.memory),
     age(ws.since),
-    ws.message ?? '',
+    activityText(ws),
+    [ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '', ws.message ?? '']
+      .filter(Boolean)
+      .join('; '),
   ]);
   process.stdout.write(`${table(header, rows)}\n`);
 }

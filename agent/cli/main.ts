@@ -3,18 +3,22 @@ import { AGENT_VERSION } from '../version';
 import { UsageError } from './args';
 import type { Command } from './command';
 import { create } from './commands/create';
+import { gpus } from './commands/gpus';
+import { host } from './commands/host';
+import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
 import { key } from './commands/key';
 import { start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
 import { ls } from './commands/ls';
+import { quota } from './commands/quota';
 import { rm } from './commands/rm';
 import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
 
-const COMMANDS: Command[] = [ls, create, start, stop, update, rm, ssh, logs, info, key, token, serve];
+const COMMANDS: Command[] = [ls, create, start, stop, update, rm, ssh, logs, idle, keepalive, info, gpus, key, token, quota, host, serve];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

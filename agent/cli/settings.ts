@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_AGENT_URL } from '../../protocol';
+import type { SshHostSettings } from './remote';
 
 /** Where a client finds its agent: flags, then environment, then the config file written by setup. */
 export interface ClientSettings {
@@ -9,6 +10,8 @@ export interface ClientSettings {
   token: string | undefined;
   /** Private key `berth ssh` offers; unset means ssh's own defaults. */
   identity: string | undefined;
+  /** A host reached over SSH (`berth host add`), used when no URL is given by flag or environment. */
+  ssh?: SshHostSettings | undefined;
 }
 
 /** The CLI's config file: `$BERTH_CONFIG` or ~/.config/berth/config.json. */
@@ -27,6 +30,15 @@ function readConfigFile(): Partial<ClientSettings> {
 /** Resolves the settings of a client command from its flags. */
 export function clientSettings(flags: { url?: string | undefined; token?: string | undefined }): ClientSettings {
   const file = readConfigFile();
+  const url = flags.url ?? process.env.BERTH_URL;
+  if (!url && file.ssh) {
+    return {
+      url: `ssh://${file.ssh.spec}`,
+      token: flags.token ?? process.env.BERTH_TOKEN ?? file.token,
+      identity: process.env.BERTH_IDENTITY ?? file.identity,
+      ssh: file.ssh,
+    };
+  }
   return {
     url: flags.url ?? process.env.BERTH_URL ?? file.url ?? DEFAULT_AGENT_URL,
     token: flags.token ?? process.env.BERTH_TOKEN ?? file.token,

@@ -16,6 +16,15 @@ function runtimeError(action: string, err: unknown): BerthError {
   return new BerthError('runtime_error', `Docker could not ${action}: ${reason}`);
 }
 
+/**
+ * The device request for GPUs by UUID. Never `Count`: Docker turns Count 1 into "GPU 0" for every
+ * container. `cdi` names the devices as the NVIDIA CDI spec does (`nvidia.com/gpu=<UUID>`).
+ */
+export function deviceRequest(uuids: string[], mode: 'nvidia' | 'cdi'): Docker.DeviceRequest {
+  if (mode === 'cdi') return { Driver: 'cdi', DeviceIDs: uuids.map((uuid) => `nvidia.com/gpu=${uuid}`) };
+  return { Driver: 'nvidia', DeviceIDs: uuids, Capabilities: [['gpu']] };
+}
+
 /** {@link Runtime} on a Docker engine through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
@@ -33,6 +42,12 @@ export class DockerRuntime implements Runtime {
   async info(): Promise<{ version: string; apiVersion: string }> {
     const version = await this.docker.version();
     return { version: version.Version, apiVersion: version.ApiVersion };
+  }
+
+  /** The engine's default OCI runtime (`runc`, or `nvidia` when the NVIDIA toolkit made it the default). */
+  async defaultRuntime(): Promise<string> {
+    const info = (await this.docker.info()) as { DefaultRuntime?: string };
+    return info.DefaultRuntime ?? '';
   }
 
   async imageExists(image: string): Promise<boolean> {
@@ -68,14 +83,17 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async createContainer({ record, specHash, bootstrapDir }: ContainerPlan): Promise<void> {
+  async createContainer({ record, specHash, bootstrapDir, gpuMode }: ContainerPlan): Promise<void> {
     const { spec } = record;
+    const gpus = record.assignedGpus ?? [];
     const env = [
       `BERTH_USER=${spec.user}`,
       `BERTH_WORKSPACE=${record.name}`,
-      // Without GPUs, an nvidia default runtime or an image's NVIDIA_VISIBLE_DEVICES=all must not leak any.
-      'NVIDIA_VISIBLE_DEVICES=void',
       ...Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      // Last, so that neither the spec's env nor the image can widen it: without GPUs, an nvidia
+      // default runtime or an image's NVIDIA_VISIBLE_DEVICES=all must not leak any; with GPUs, only
+      // the assigned ones.
+      `NVIDIA_VISIBLE_DEVICES=${gpus.length ? gpus.join(',') : 'void'}`,
     ];
     if (spec.timezone) env.push(`BERTH_TZ=${spec.timezone}`, `TZ=${spec.timezone}`);
     if (spec.command) env.push(`BERTH_STARTUP=${spec.command}`);
@@ -109,6 +127,7 @@ export class DockerRuntime implements Runtime {
           PidsLimit: PIDS_LIMIT,
           Privileged: false,
           RestartPolicy: { Name: 'no' },
+          ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
         },
       });
     } catch (err) {

@@ -33,6 +33,8 @@ export interface ContainerPlan {
   specHash: string;
   /** Host directory mounted read-only at /.berth: init script, host key, authorized_keys, env. */
   bootstrapDir: string;
+  /** How the GPUs in `record.assignedGpus` are requested: nvidia DeviceRequests by UUID, or CDI names. */
+  gpuMode: 'nvidia' | 'cdi';
 }
 
 /**

@@ -1,6 +1,16 @@
 import * as os from 'node:os';
-import { BerthError, PROTOCOL_VERSION, type MethodName, type Params, type Result } from '../../protocol';
+import {
+  BerthError,
+  PROTOCOL_VERSION,
+  type MethodName,
+  type Params,
+  type Result,
+  type Workspace,
+} from '../../protocol';
 import type { AgentConfig } from '../config';
+import type { Gpus } from '../gpu/gpus';
+import { idleHandlers } from '../idle/handlers';
+import type { IdleMonitor } from '../idle/monitor';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
 import type { Reconciler } from '../workspaces/reconciler';
@@ -23,13 +33,27 @@ export interface HandlerDeps {
   users: Users;
   runtime: Runtime;
   reconciler: Reconciler;
+  gpus: Gpus;
+  monitor: IdleMonitor;
+}
+
+/** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
+function allocated(workspaces: readonly Workspace[]): { cpus: number; memory: number } {
+  const holding = workspaces.filter(
+    (ws) => ws.state === 'running' || ws.state === 'starting' || ws.state === 'creating',
+  );
+  return {
+    cpus: holding.reduce((sum, ws) => sum + ws.spec.cpus, 0),
+    memory: holding.reduce((sum, ws) => sum + ws.spec.memory, 0),
+  };
 }
 
 /** The agent's request handlers; they check permissions and delegate to the workspace service. */
-export function createHandlers({ config, service, users, runtime, reconciler }: HandlerDeps): Handlers {
+export function createHandlers({ config, service, users, runtime, reconciler, gpus, monitor }: HandlerDeps): Handlers {
   return {
     'host.info': async (_params, ctx) => {
       const docker = await runtime.info().catch(() => null);
+      await gpus.refresh();
       const all = service.list({ name: ctx.user.name, admin: true });
       return {
         agentVersion: AGENT_VERSION,
@@ -42,14 +66,21 @@ export function createHandlers({ config, service, users, runtime, reconciler }: 
         defaultImage: config.defaults.image,
         sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
         workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
-        gpus: [],
+        allocated: allocated(all),
+        gpus: gpus.hostGpus(ctx.user),
+        ...(gpus.note ? { gpuNote: gpus.note } : {}),
+        gpuSharing: config.gpu.sharing,
         orphans: ctx.user.admin ? reconciler.orphans : [],
       };
     },
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
-    'workspace.create': async (params, ctx) => ({ workspace: await service.create(ctx.user, params, ctx) }),
-    'workspace.start': async (params, ctx) => ({ workspace: await service.start(ctx.user, params, ctx) }),
+    'workspace.create': async ({ waitForGpus, ...spec }, ctx) => ({
+      workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }),
+    }),
+    'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
+      workspace: await service.start(ctx.user, ref, { ...ctx, waitForGpus }),
+    }),
     'workspace.stop': async (params, ctx) => ({ workspace: await service.stop(ctx.user, params, ctx) }),
     'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
     'workspace.update': async ({ changes, ...ref }, ctx) => ({
@@ -58,12 +89,11 @@ export function createHandlers({ config, service, users, runtime, reconciler }: 
     'workspace.logs': async ({ tail, follow, ...ref }, ctx) => ({
       text: await service.logs(ctx.user, ref, tail, follow, ctx, (text) => ctx.sendLog(text)),
     }),
-    // TODO(idle): placeholders until the idle monitor lands (issue #5); replace both.
-    'workspace.activity': async () => {
-      throw new BerthError('internal', 'activity reports are not handled yet');
-    },
-    'workspace.keepalive': async () => {
-      throw new BerthError('internal', 'keepalive is not handled yet');
+    ...idleHandlers({ config, service, monitor }),
+    'user.setQuota': async ({ user, gpus: quota }, ctx) => {
+      if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set GPU quotas');
+      await users.setGpuQuota(user, quota);
+      return { user, gpus: quota, effective: quota ?? config.gpu.defaultQuota };
     },
     'user.addKey': async ({ user, key }, ctx) => {
       const target = user ?? ctx.user.name;

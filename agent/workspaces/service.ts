@@ -9,12 +9,15 @@ import {
   type WorkspaceSpec,
   type WorkspaceSpecInput,
   type WorkspaceState,
+  type StopReason,
 } from '../../protocol';
 import type { AgentConfig } from '../config';
+import { trackRun } from '../idle/clocks';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
 import { errorMessage, type Logger } from '../util/log';
 import type { Bootstrap } from './bootstrap';
+import { containerHash, GpuRefusal, requireAdminToPin, type Gpus } from '../gpu/gpus';
 import type { EventBus } from './events';
 import { generateEd25519KeyPair } from '../util/ed25519';
 import type { PortAllocator } from './ports';
@@ -31,6 +34,8 @@ const INIT_EXIT_CODES = new Set([127, 126, 78]);
 export interface OpContext {
   requestId: RequestId | null;
   signal?: AbortSignal;
+  /** Seconds a start may wait in the GPU queue (absent or 0: fail at once when none are free). */
+  waitForGpus?: number | undefined;
 }
 
 /** Everything the service drives. */
@@ -43,6 +48,7 @@ export interface ServiceDeps {
   bootstrap: Bootstrap;
   bus: EventBus;
   log: Logger;
+  gpus: Gpus;
 }
 
 /**
@@ -71,7 +77,7 @@ export class WorkspaceService {
 
   /** The protocol view of a record. */
   view(record: WorkspaceRecord): Workspace {
-    return toWorkspace(record, this.deps.config.sshHost);
+    return toWorkspace(record, this.deps.config.sshHost, (uuid) => this.deps.gpus.describe(uuid));
   }
 
   /** Whether an operation is running on the workspace (the reconciler leaves such ones alone). */
@@ -83,6 +89,7 @@ export class WorkspaceService {
   async create(user: User, input: WorkspaceSpecInput, ctx: OpContext): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
+    requireAdminToPin(user, input.gpuUuids);
     await this.requireImage(spec.image);
     const id = randomBytes(6).toString('hex');
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
@@ -116,11 +123,16 @@ export class WorkspaceService {
     });
   }
 
-  /** Stops a workspace; its container and home volume are kept. */
-  async stop(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
-    const record = this.resolve(user, ref);
+  /** Stops a workspace; its container and home volume are kept. `reason` is recorded (a user's stop by default). */
+  async stop(user: User, ref: WorkspaceRef, ctx: OpContext, reason: StopReason = 'user'): Promise<Workspace> {
+    return this.stopRecord(this.resolve(user, ref), ctx, reason);
+  }
+
+  /** Stops the workspace of `record` for `reason` (the idle monitor's path: no user to resolve). */
+  async stopRecord(record: WorkspaceRecord, ctx: OpContext, reason: StopReason): Promise<Workspace> {
     return this.exclusive(record, 'stopping', async () => {
       if (record.state === 'stopped') return this.view(record);
+      record.stopReason = reason;
       await this.setState(record, 'stopping');
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
@@ -163,6 +175,7 @@ export class WorkspaceService {
     }
     store.remove(record.id);
     await store.save();
+    this.deps.gpus.wake();
     await bootstrap.remove(record.id);
     this.deps.bus.emit(
       { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
@@ -176,6 +189,7 @@ export class WorkspaceService {
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
     const spec = validSpec({ ...record.spec, ...changes });
+    requireAdminToPin(user, changes.gpuUuids);
     if (changes.image !== undefined) await this.requireImage(spec.image);
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
@@ -238,10 +252,14 @@ export class WorkspaceService {
 
   /** Records a new state durably and tells the clients. */
   async setState(record: WorkspaceRecord, state: WorkspaceState, message?: string): Promise<void> {
+    const was = record.state;
     record.state = state;
     record.since = new Date().toISOString();
+    trackRun(record, was, record.since);
     if (message === undefined) delete record.message;
     else record.message = message;
+    // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
+    if (state === 'stopped' || state === 'failed') this.deps.gpus.release(record);
     await this.deps.store.save();
     this.changed(record);
   }
@@ -251,14 +269,24 @@ export class WorkspaceService {
    * it and waits for sshd.
    */
   async bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
-    const { runtime, bootstrap, users, config } = this.deps;
-    const hash = specHash(record.spec);
+    const { runtime, bootstrap, users, config, gpus } = this.deps;
+    await gpus.acquire(record, {
+      waitMs: (ctx.waitForGpus ?? 0) * 1000,
+      signal: ctx.signal,
+      onQueued: (position, message) => this.progress(record, ctx, 'waiting-for-gpus', message, position),
+    });
+    const hash = containerHash(specHash(record.spec), record.assignedGpus, config.gpu.mode);
     const status = await runtime.inspect(record.id);
     await bootstrap.refresh(record, await users.keys(record.owner));
     if (!status || status.specHash !== hash) {
       if (status) await runtime.removeContainer(record.id);
       this.progress(record, ctx, 'creating-container', `Creating container from ${record.spec.image}`);
-      await runtime.createContainer({ record, specHash: hash, bootstrapDir: bootstrap.dir(record.id) });
+      await runtime.createContainer({
+        record,
+        specHash: hash,
+        bootstrapDir: bootstrap.dir(record.id),
+        gpuMode: config.gpu.mode,
+      });
     }
     this.progress(record, ctx, 'starting-container', 'Starting the container');
     await runtime.startContainer(record.id);
@@ -300,9 +328,11 @@ export class WorkspaceService {
     } catch (err) {
       await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
       const cancelled = err instanceof BerthError && err.code === 'cancelled';
+      // No free GPU (or over quota) is a refusal to start, not a failure of the workspace.
+      const refused = err instanceof GpuRefusal;
       await this.setState(
         record,
-        cancelled ? 'stopped' : 'failed',
+        cancelled || refused ? 'stopped' : 'failed',
         cancelled ? 'start was cancelled' : errorMessage(err),
       );
       throw err;
@@ -353,6 +383,7 @@ export class WorkspaceService {
     await runtime.removeVolume(record.id).catch(() => undefined);
     store.remove(record.id);
     await store.save();
+    this.deps.gpus.wake();
     await bootstrap.remove(record.id);
     bus.emit(
       { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
@@ -360,7 +391,8 @@ export class WorkspaceService {
     );
   }
 
-  private resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
+  /** The record `ref` names, if `user` may use it; `forbidden` or `not_found` otherwise. */
+  resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
     const owner = ref.owner ?? user.name;
     if (owner !== user.name && !user.admin) {
       throw new BerthError('forbidden', `you can only use your own workspaces; "${ref.name}" belongs to ${owner}`);
@@ -389,8 +421,14 @@ export class WorkspaceService {
     this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
   }
 
-  private progress(record: WorkspaceRecord, ctx: OpContext, phase: ProgressPhase, message: string): void {
-    const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message };
+  private progress(
+    record: WorkspaceRecord,
+    ctx: OpContext,
+    phase: ProgressPhase,
+    message: string,
+    queuePosition?: number,
+  ): void {
+    const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message, queuePosition };
     this.deps.bus.emit({ event: 'workspace.progress', data }, record.owner);
   }
 }

@@ -10,8 +10,12 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
   if (parsed.data.cpus > hostCpus) {
     throw new BerthError('invalid_params', `cpus: this host has ${hostCpus} CPUs; ask for at most ${hostCpus}`);
   }
-  if (parsed.data.gpus > 0) {
-    throw new BerthError('no_capacity', 'this agent does not assign GPUs yet; create the workspace with --gpus 0');
+  const pinned = parsed.data.gpuUuids;
+  if (pinned && (parsed.data.gpus !== pinned.length || new Set(pinned).size !== pinned.length)) {
+    throw new BerthError(
+      'invalid_params',
+      `gpuUuids: ${pinned.length} distinct UUIDs must go with gpus ${pinned.length} (gpus is ${parsed.data.gpus})`,
+    );
   }
   return parsed.data;
 }
@@ -22,7 +26,7 @@ export function completeSpec(defaults: AgentConfig['defaults'], input: Workspace
     image: defaults.image,
     cpus: defaults.cpus,
     memory: defaults.memoryBytes,
-    gpus: 0,
+    gpus: input.gpuUuids?.length ?? 0,
     env: {},
     command: '',
     user: defaults.user,

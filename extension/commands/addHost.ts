@@ -14,8 +14,35 @@ export function agentUrlProblem(value: string): string | null {
   }
 }
 
-/** Berth: Add Host — the agent's URL, a name, and a token (kept in SecretStorage). */
+/** Checks `user@host[:port]` or an SSH alias as typed (the full parse is the SSH code's). */
+export function sshTargetProblem(value: string): string | null {
+  return /^(?:[^@\s:]+@)?(?:[^@\s:[\]]+|\[[^\]\s]+\])(?::\d{1,5})?$/.test(value.trim())
+    ? null
+    : 'Use user@host, user@host:port, or a Host alias of your ~/.ssh/config';
+}
+
+/**
+ * Berth: Add Host — over SSH (the agent is installed and reached through the user's own SSH access),
+ * or by the agent's URL and a token (kept in SecretStorage).
+ */
 export async function addHost(services: Services): Promise<void> {
+  const how = await vscode.window.showQuickPick(
+    [
+      {
+        label: '$(terminal) Over SSH',
+        detail: 'user@host or an SSH alias: Berth installs and reaches its agent there',
+        ssh: true,
+      },
+      {
+        label: '$(plug) Agent URL and token',
+        detail: 'An agent you can reach directly, e.g. ws://127.0.0.1:7420',
+        ssh: false,
+      },
+    ],
+    { title: 'Add Berth Host', ignoreFocusOut: true },
+  );
+  if (!how) return;
+  if (how.ssh) return addSshHost(services);
   const url = await vscode.window.showInputBox({
     title: 'Add Berth Host (1/3): agent URL',
     value: DEFAULT_AGENT_URL,
@@ -42,4 +69,50 @@ export async function addHost(services: Services): Promise<void> {
   if (!token) return;
   const host = await services.manager.add(label.trim(), url.trim(), token.trim());
   services.log.info(`added host ${host.label} (${host.url})`);
+}
+
+/** Adds a host reached over SSH, then shows how connecting (and installing the agent) goes. */
+async function addSshHost(services: Services): Promise<void> {
+  const spec = await vscode.window.showInputBox({
+    title: 'Add Berth Host over SSH (1/2): where',
+    placeHolder: 'alice@gpu1.example.org, alice@gpu1:2222 or an alias of ~/.ssh/config',
+    prompt: 'Your ssh-agent or keys, ~/.ssh/config and known_hosts are used; no port is opened on the host',
+    ignoreFocusOut: true,
+    validateInput: sshTargetProblem,
+  });
+  if (!spec) return;
+  const label = await vscode.window.showInputBox({
+    title: 'Add Berth Host over SSH (2/2): name',
+    value: spec
+      .trim()
+      .replace(/^[^@]*@/, '')
+      .replace(/:\d+$/, ''),
+    prompt: 'How the host is called in the tree',
+    ignoreFocusOut: true,
+    validateInput: (value) => (value.trim() ? null : 'Give the host a name'),
+  });
+  if (!label) return;
+  const host = await services.manager.addSsh(label.trim(), spec.trim());
+  services.log.info(`added host ${host.label} over SSH (${spec.trim()})`);
+  const connection = services.manager.connection(host.id);
+  if (!connection) return;
+  await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Connecting to ${host.label} over SSH (installing the Berth agent if needed)…`,
+    },
+    () =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (connection.status.kind === 'connecting') return;
+          stop();
+          resolve();
+          if (connection.status.kind === 'error') {
+            void vscode.window.showErrorMessage(`Berth: ${host.label}: ${connection.status.message}`);
+          }
+        };
+        const stop = connection.onDidChange(check);
+        check();
+      }),
+  );
 }

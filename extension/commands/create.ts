@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { WorkspaceName, type HostInfo, type WorkspaceSpecInput } from '../../protocol';
+import { capacityLabel } from '../hosts/capacity';
 import type { HostConnection } from '../hosts/connection';
-import { memoryLabel } from '../tree/model';
+import { memoryLabel, type TreeNode } from '../tree/model';
 import { showError } from './errors';
+import { gpuChoices } from './gpu-choices';
 import { withAgentProgress } from './progress';
 import { resolveHost } from './resolve';
 import type { Services } from './services';
@@ -26,7 +28,8 @@ async function pick<T>(title: string, items: Choice<T>[]): Promise<T | undefined
 
 /** Asks for the spec, step by step, with choices that fit the host. Undefined when the user backs out. */
 async function askSpec(connection: HostConnection, info: HostInfo): Promise<WorkspaceSpecInput | undefined> {
-  const steps = info.gpus.length ? 6 : 5;
+  const assignable = info.gpus.filter((gpu) => gpu.slots > 0);
+  const steps = assignable.length ? 6 : 5;
   const name = await vscode.window.showInputBox({
     title: `New workspace on ${connection.host.label} (1/${steps}): name`,
     prompt: 'Lowercase letters, digits and hyphens, starting with a letter',
@@ -58,14 +61,11 @@ async function askSpec(connection: HostConnection, info: HostInfo): Promise<Work
   );
   if (memory === undefined) return undefined;
   const spec: WorkspaceSpecInput = { name, image: image.trim(), cpus, memory };
-  if (info.gpus.length) {
+  if (assignable.length) {
+    const free = assignable.filter((gpu) => gpu.free > 0);
     const gpus = await pick(
-      `New workspace (5/${steps}): GPUs`,
-      Array.from({ length: info.gpus.length + 1 }, (_, n) => ({
-        label: n ? `${n} GPU${n > 1 ? 's' : ''}` : 'No GPU',
-        description: n ? info.gpus[0]?.name : '',
-        value: n,
-      })),
+      `New workspace (5/${steps}): GPUs (${free.length} of ${assignable.length} free)`,
+      gpuChoices(assignable),
     );
     if (gpus === undefined) return undefined;
     spec.gpus = gpus;
@@ -82,13 +82,51 @@ async function askSpec(connection: HostConnection, info: HostInfo): Promise<Work
   return spec;
 }
 
+/**
+ * The host to create on: the tree node's, the only connected one, or one the user picks among the
+ * connected hosts, each shown with its free CPUs, memory and GPUs. Its host info comes along.
+ */
+async function chooseHost(
+  services: Services,
+  arg: unknown,
+): Promise<{ connection: HostConnection; info: HostInfo } | undefined> {
+  const connected = services.manager.all().filter((c) => c.status.kind === 'connected');
+  const node = arg as TreeNode | undefined;
+  if ((node && 'hostId' in node) || connected.length <= 1) {
+    const connection = await resolveHost(services, arg);
+    return connection && { connection, info: await connection.request('host.info', {}) };
+  }
+  const infos = await Promise.all(connected.map((c) => c.request('host.info', {}).catch(() => null)));
+  const picked = await vscode.window.showQuickPick(
+    connected.map((connection, i) => {
+      const info = infos[i];
+      return {
+        label: connection.host.label,
+        description: info ? capacityLabel(info) : 'not answering',
+        detail: connection.host.url,
+        connection,
+        info,
+      };
+    }),
+    { title: 'New workspace: choose a host', ignoreFocusOut: true },
+  );
+  if (!picked) return undefined;
+  return { connection: picked.connection, info: picked.info ?? (await picked.connection.request('host.info', {})) };
+}
+
 /** Berth: Create Workspace — a multi-step input, then the agent's phases as cancellable progress. */
 export async function createWorkspace(services: Services, arg?: unknown): Promise<void> {
-  const connection = await resolveHost(services, arg);
-  if (!connection) return;
+  let chosen: { connection: HostConnection; info: HostInfo } | undefined;
+  try {
+    chosen = await chooseHost(services, arg);
+  } catch (err) {
+    return showError(services, 'create a workspace', err);
+  }
+  if (!chosen) return;
+  const { connection } = chosen;
   let spec: WorkspaceSpecInput | undefined;
   try {
-    spec = await askSpec(connection, await connection.request('host.info', {}));
+    spec = await askSpec(connection, chosen.info);
   } catch (err) {
     return showError(services, `create a workspace on ${connection.host.label}`, err);
   }

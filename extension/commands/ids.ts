@@ -12,6 +12,7 @@ export const COMMAND_IDS = [
   'berth.workspace.openTerminal',
   'berth.workspace.showLogs',
   'berth.workspace.copySshCommand',
+  'berth.workspace.keepRunning',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

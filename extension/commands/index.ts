@@ -5,6 +5,7 @@ import { copySshCommand } from './copySshCommand';
 import { createWorkspace } from './create';
 import { deleteWorkspace } from './delete';
 import type { CommandId } from './ids';
+import { keepRunning } from './keepRunning';
 import { openTerminal } from './openTerminal';
 import { reconnectHost } from './reconnectHost';
 import { refresh } from './refresh';
@@ -30,6 +31,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.openTerminal': openTerminal,
   'berth.workspace.showLogs': showLogs,
   'berth.workspace.copySshCommand': copySshCommand,
+  'berth.workspace.keepRunning': keepRunning,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -6,7 +6,8 @@ import type { Services } from './services';
 export async function reconnectHost(services: Services, arg?: unknown): Promise<void> {
   const connection = await resolveHost(services, arg, false);
   if (!connection) return;
-  if (connection.status.kind === 'error' && connection.status.code === 'unauthorized') {
+  // A host reached over SSH mints its own token: only a directly reached one asks for a new one.
+  if (connection.status.kind === 'error' && connection.status.code === 'unauthorized' && !connection.host.ssh) {
     const token = await vscode.window.showInputBox({
       title: `New token for ${connection.host.label}`,
       prompt: connection.status.message,

@@ -110,7 +110,10 @@ export class HostConnection {
   private fail(message: string, code?: string): void {
     this.client = null;
     if (this.disposed) return;
-    if (code === 'unauthorized') return this.setStatus({ kind: 'error', message, code });
+    // Retrying cannot help with a refused token, a changed SSH host key or a host without Node.js.
+    if (code === 'unauthorized' || code === 'forbidden' || code === 'not_found') {
+      return this.setStatus({ kind: 'error', message, code });
+    }
     const retryAt = Date.now() + this.retryMs;
     this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);

@@ -5,7 +5,10 @@ export interface HostConfig {
   /** Stable id (slug of the label, made unique): tree ids, SSH aliases and secret keys use it. */
   id: string;
   label: string;
+  /** The agent's WebSocket URL; for an SSH host, `ssh://` and the SSH target (display only). */
   url: string;
+  /** For a host reached over SSH: `user@host[:port]` or an alias of the user's SSH config. */
+  ssh?: string;
 }
 
 /** Where a host's connection stands. */

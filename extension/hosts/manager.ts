@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { ClientEvent } from '../../agent/cli/client';
+import type { RemoteHost } from '../remote/remote-host';
+import { sshHostConnection } from '../remote/remote-host';
 import { aliasPart } from '../ssh/config-text';
 import { HostConnection } from './connection';
 import type { HostConfig } from './host';
@@ -13,6 +15,8 @@ const tokenKey = (hostId: string) => `berth.token.${hostId}`;
  */
 export class HostManager implements vscode.Disposable {
   private readonly connections = new Map<string, HostConnection>();
+  /** The SSH side of the hosts reached over SSH, by host id. */
+  private readonly remotes = new Map<string, RemoteHost>();
   private readonly emitter = new vscode.EventEmitter<ClientEvent | undefined>();
   /** Fires with the agent event behind a change, when there is one. */
   readonly onDidChange = this.emitter.event;
@@ -20,6 +24,8 @@ export class HostManager implements vscode.Disposable {
   constructor(
     private readonly state: vscode.Memento,
     private readonly secrets: vscode.SecretStorage,
+    /** Makes the SSH side of a host reached over SSH (`user@host[:port]` or an alias). */
+    private readonly remoteHost?: (spec: string) => RemoteHost,
   ) {
     for (const host of this.hosts()) this.open(host);
   }
@@ -38,23 +44,32 @@ export class HostManager implements vscode.Disposable {
     return [...this.connections.values()];
   }
 
+  /** The SSH side of a host reached over SSH. */
+  remote(hostId: string): RemoteHost | undefined {
+    return this.remotes.get(hostId);
+  }
+
   /** Adds a host, keeps its token in SecretStorage and connects to it. */
   async add(label: string, url: string, token: string): Promise<HostConfig> {
-    const taken = new Set(this.hosts().map((host) => host.id));
-    const base = aliasPart(label);
-    let id = base;
-    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-    const host: HostConfig = { id, label, url };
-    await this.secrets.store(tokenKey(id), token);
-    await this.state.update(HOSTS_KEY, [...this.hosts(), host]);
-    this.open(host);
-    return host;
+    const host: HostConfig = { id: this.newId(label), label, url };
+    await this.secrets.store(tokenKey(host.id), token);
+    return this.insert(host);
+  }
+
+  /**
+   * Adds a host reached over SSH and connects to it: the agent is installed or upgraded there and
+   * a token minted over SSH (kept in SecretStorage), all on connect.
+   */
+  addSsh(label: string, spec: string): Promise<HostConfig> {
+    return this.insert({ id: this.newId(label), label, url: `ssh://${spec}`, ssh: spec });
   }
 
   /** Forgets a host and its token; its workspaces are not touched. */
   async remove(hostId: string): Promise<void> {
     this.connections.get(hostId)?.dispose();
     this.connections.delete(hostId);
+    this.remotes.get(hostId)?.close();
+    this.remotes.delete(hostId);
     await this.state.update(
       HOSTS_KEY,
       this.hosts().filter((host) => host.id !== hostId),
@@ -72,11 +87,39 @@ export class HostManager implements vscode.Disposable {
   dispose(): void {
     for (const connection of this.connections.values()) connection.dispose();
     this.connections.clear();
+    for (const remote of this.remotes.values()) remote.close();
+    this.remotes.clear();
     this.emitter.dispose();
   }
 
+  /** A unique id from a label. */
+  private newId(label: string): string {
+    const taken = new Set(this.hosts().map((host) => host.id));
+    const base = aliasPart(label);
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    return id;
+  }
+
+  private async insert(host: HostConfig): Promise<HostConfig> {
+    await this.state.update(HOSTS_KEY, [...this.hosts(), host]);
+    this.open(host);
+    return host;
+  }
+
   private open(host: HostConfig): void {
-    const connection = new HostConnection(host, () => Promise.resolve(this.secrets.get(tokenKey(host.id))));
+    const token = () => Promise.resolve(this.secrets.get(tokenKey(host.id)));
+    let connection: HostConnection;
+    if (host.ssh && this.remoteHost) {
+      const remote = this.remoteHost(host.ssh);
+      this.remotes.set(host.id, remote);
+      connection = sshHostConnection(host, remote, {
+        get: token,
+        set: (value) => Promise.resolve(this.secrets.store(tokenKey(host.id), value)),
+      });
+    } else {
+      connection = new HostConnection(host, token);
+    }
     connection.onDidChange((event) => this.emitter.fire(event));
     this.connections.set(host.id, connection);
     connection.connect();

@@ -18,6 +18,22 @@ export interface HostEntry {
   proxyJump?: string;
 }
 
+/** The Host block of a compute host reached over SSH, which its workspaces' blocks `ProxyJump` through. */
+export interface JumpHostEntry {
+  /** `berth.<host>`. */
+  alias: string;
+  hostName: string;
+  port: number;
+  user: string;
+  /** The user's own keys for the host (from their config); none means ssh's defaults and agent. */
+  identityFiles: string[];
+  /** The known_hosts files the host's key was checked against (and accepted into). */
+  knownHostsFiles: string[];
+  hostKeyAlias?: string;
+  /** The user's own hops to the host, if their config has any. */
+  proxyJump?: string;
+}
+
 const HEADER = [
   '# Managed by the Berth VS Code extension: one Host block per workspace.',
   '# Rewritten whenever workspaces change; edits here are lost. Put your own settings in ~/.ssh/config.',
@@ -38,8 +54,29 @@ export function aliasPart(text: string): string {
   );
 }
 
-/** The managed config file's text for `entries`, sorted by alias so that rewrites are stable. */
-export function renderManagedConfig(entries: readonly HostEntry[]): string {
+/** The Host block of a compute host that workspaces jump through. */
+function jumpBlock(entry: JumpHostEntry): string {
+  return [
+    `Host ${entry.alias}`,
+    `  HostName ${entry.hostName}`,
+    `  Port ${entry.port}`,
+    `  User ${entry.user}`,
+    ...entry.identityFiles.map((file) => `  IdentityFile ${configPath(file)}`),
+    `  UserKnownHostsFile ${entry.knownHostsFiles.map(configPath).join(' ')}`,
+    ...(entry.hostKeyAlias ? [`  HostKeyAlias ${entry.hostKeyAlias}`] : []),
+    '  StrictHostKeyChecking yes',
+    '  ServerAliveInterval 15',
+    '  ServerAliveCountMax 4',
+    ...(entry.proxyJump ? [`  ProxyJump ${entry.proxyJump}`] : []),
+  ].join('\n');
+}
+
+/**
+ * The managed config file's text for `entries` (and the compute hosts in `jumps` that some of them
+ * jump through), sorted by alias so that rewrites are stable.
+ */
+export function renderManagedConfig(entries: readonly HostEntry[], jumps: readonly JumpHostEntry[] = []): string {
+  const jumpBlocks = [...jumps].sort((a, b) => a.alias.localeCompare(b.alias)).map(jumpBlock);
   const blocks = [...entries]
     .sort((a, b) => a.alias.localeCompare(b.alias))
     .map((entry) =>
@@ -58,7 +95,7 @@ export function renderManagedConfig(entries: readonly HostEntry[]): string {
         ...(entry.proxyJump ? [`  ProxyJump ${entry.proxyJump}`] : []),
       ].join('\n'),
     );
-  return `${[...HEADER, '', ...blocks.map((block) => `${block}\n`)].join('\n').trimEnd()}\n`;
+  return `${[...HEADER, '', ...[...jumpBlocks, ...blocks].map((block) => `${block}\n`)].join('\n').trimEnd()}\n`;
 }
 
 /** known_hosts lines pinning each workspace's host key under its alias (see `HostKeyAlias`). */

@@ -1,7 +1,14 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { generateEd25519KeyPair } from '../../agent/util/ed25519';
-import { hasInclude, renderKnownHosts, renderManagedConfig, withInclude, type HostEntry } from './config-text';
+import {
+  hasInclude,
+  renderKnownHosts,
+  renderManagedConfig,
+  withInclude,
+  type HostEntry,
+  type JumpHostEntry,
+} from './config-text';
 import { readText, replaceFile } from './files';
 
 /**
@@ -35,11 +42,14 @@ export class ManagedSsh {
     return pair.publicKey;
   }
 
-  /** Rewrites the managed config and known_hosts for these workspaces (only when their text changes). */
-  async write(entries: readonly HostEntry[]): Promise<void> {
+  /**
+   * Rewrites the managed config and known_hosts for these workspaces, and the SSH compute hosts they
+   * jump through (only when their text changes).
+   */
+  async write(entries: readonly HostEntry[], jumps: readonly JumpHostEntry[] = []): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.writeIfChanged(this.knownHostsFile, renderKnownHosts(entries));
-    await this.writeIfChanged(this.configFile, renderManagedConfig(entries));
+    await this.writeIfChanged(this.configFile, renderManagedConfig(entries, jumps));
   }
 
   /** Whether ~/.ssh/config already includes the managed file. */

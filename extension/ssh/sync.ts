@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Workspace } from '../../protocol';
 import type { Services } from '../commands/services';
 import type { HostConnection } from '../hosts/connection';
-import { aliasPart, type HostEntry } from './config-text';
+import { aliasPart, type HostEntry, type JumpHostEntry } from './config-text';
 
 const SYNC_DEBOUNCE_MS = 300;
 
@@ -12,29 +12,52 @@ export function workspaceAlias(hostId: string, workspace: Workspace): string {
   return `berth.${aliasPart(hostId)}.${workspace.name}`;
 }
 
-/** Host blocks for every workspace the connected users own, on every connected host. */
+/** The SSH alias of a compute host reached over SSH, which its workspaces jump through: `berth.<host>`. */
+export function jumpAlias(hostId: string): string {
+  return `berth.${aliasPart(hostId)}`;
+}
+
+/**
+ * Host blocks for every workspace the connected users own, on every connected host. A workspace on
+ * a host reached over SSH is reached through that host (`ProxyJump`) at its loopback port.
+ */
 export function sshEntries(services: Services): HostEntry[] {
   return services.manager.all().flatMap((connection) => {
     if (connection.status.kind !== 'connected') return [];
     const me = connection.status.welcome.user.name;
+    const jump = connection.host.ssh ? jumpAlias(connection.host.id) : undefined;
     return [...connection.workspaces.values()]
       .filter((ws) => ws.owner === me && ws.ssh.hostKey)
       .map((ws) => ({
         alias: workspaceAlias(connection.host.id, ws),
-        hostName: ws.ssh.host,
+        hostName: jump ? '127.0.0.1' : ws.ssh.host,
         port: ws.ssh.port,
         user: ws.ssh.user,
         identityFile: services.ssh.keyFile,
         knownHostsFile: services.ssh.knownHostsFile,
         hostKey: ws.ssh.hostKey,
+        ...(jump ? { proxyJump: jump } : {}),
       }));
+  });
+}
+
+/** Host blocks for the compute hosts reached over SSH, as the user's SSH config describes them. */
+export function sshJumps(services: Services): JumpHostEntry[] {
+  return services.manager.hosts().flatMap((host) => {
+    const remote = services.manager.remote(host.id);
+    try {
+      return remote ? [remote.jumpEntry(jumpAlias(host.id))] : [];
+    } catch (err) {
+      services.log.warn(`no SSH block for ${host.label}: ${String(err)}`);
+      return [];
+    }
   });
 }
 
 /** Writes the managed SSH files for the current workspaces, making Berth's key pair first if needed. */
 export async function syncSshConfig(services: Services): Promise<void> {
   await services.ssh.ensureKey();
-  await services.ssh.write(sshEntries(services));
+  await services.ssh.write(sshEntries(services), sshJumps(services));
 }
 
 /** Registers the extension's public key with the user on `connection`'s host (idempotent on the agent). */
@@ -54,7 +77,7 @@ export function registerSshSync(services: Services): vscode.Disposable {
     timer = setTimeout(() => {
       timer = null;
       services.ssh
-        .write(sshEntries(services))
+        .write(sshEntries(services), sshJumps(services))
         .catch((err: unknown) => services.log.warn(`could not update the SSH config: ${String(err)}`));
     }, SYNC_DEBOUNCE_MS);
   });

@@ -1,5 +1,6 @@
 import type { Workspace, WorkspaceState } from '../../protocol';
 import type { HostConfig, HostStatus } from '../hosts/host';
+import { idleLines, stateLabel } from '../idle/describe';
 
 /** A codicon with an optional theme colour id. */
 export interface Icon {
@@ -54,11 +55,30 @@ export function memoryLabel(bytes: number): string {
   return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;
 }
 
-/** `running · 2 CPU · 4 GiB · 1 GPU`. */
+/** `running · 2 CPU · 4 GiB · 1 GPU`; `stopped (idle) · …` after an automatic stop. */
 export function workspaceDescription(ws: Workspace): string {
-  const parts: string[] = [ws.state, `${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory)];
-  if (ws.spec.gpus > 0) parts.push(`${ws.spec.gpus} GPU${ws.spec.gpus === 1 ? '' : 's'}`);
+  const parts: string[] = [stateLabel(ws), `${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory)];
+  if (ws.spec.gpus > 0) parts.push(gpuSummary(ws));
   return parts.join(' · ');
+}
+
+/** `2 GPUs (0, 1)` while it holds them (nvidia-smi indexes), `2 GPUs` while it does not. */
+export function gpuSummary(ws: Workspace): string {
+  const count = `${ws.spec.gpus} GPU${ws.spec.gpus === 1 ? '' : 's'}`;
+  return ws.gpus?.length ? `${count} (${ws.gpus.map((gpu) => gpu.index).join(', ')})` : count;
+}
+
+/** The tooltip's GPU cell: each held GPU (index, model, short UUID), or what it asks for while it holds none. */
+export function gpuDetails(ws: Workspace): string {
+  if (ws.gpus?.length) {
+    return ws.gpus.map((gpu) => `${gpu.index}: ${gpu.name} (\`${gpu.uuid.slice(0, 12)}…\`)`).join('<br>');
+  }
+  if (ws.spec.gpus === 0) return 'none';
+  const filters = [
+    ...(ws.spec.gpuModel ? [`"${ws.spec.gpuModel}"`] : []),
+    ...(ws.spec.gpuMemory ? [`≥ ${memoryLabel(ws.spec.gpuMemory)}`] : []),
+  ];
+  return `${ws.spec.gpus}${filters.length ? ` ${filters.join(', ')}` : ''}, assigned when it starts`;
 }
 
 /** Tags for `when` clauses in menus: `workspace+running+gpu`, matched with `viewItem =~ /\bworkspace\b.*\brunning\b/`. */
@@ -66,21 +86,21 @@ export function workspaceContext(ws: Workspace): string {
   return ['workspace', ws.state, ...(ws.spec.gpus > 0 ? ['gpu'] : [])].join('+');
 }
 
-/** The Markdown tooltip of a workspace. */
-export function workspaceTooltip(ws: Workspace, hostLabel: string): string {
+/** The Markdown tooltip of a workspace; `now` dates its idle lines ("stops in 12 min"). */
+export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.now()): string {
   const rows: [string, string][] = [
     ['Host', hostLabel],
     ['Owner', ws.owner],
     ['Image', `\`${ws.spec.image}\``],
     ['CPU', `${ws.spec.cpus}`],
     ['Memory', memoryLabel(ws.spec.memory)],
-    ['GPUs', ws.spec.gpus > 0 ? String(ws.spec.gpus) : 'none'],
+    ['GPUs', gpuDetails(ws)],
     ['SSH', `${ws.ssh.user}@${ws.ssh.host} port ${ws.ssh.port}`],
     ['Created', ws.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
   const since = ws.since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const message = ws.message ? `\n\n${ws.message}` : '';
+  const message = [ws.message, ...idleLines(ws, now)].map((line) => (line ? `\n\n${line}` : '')).join('');
   return `**${ws.name}** — ${ws.state} since ${since}${message}\n\n${table}`;
 }
 

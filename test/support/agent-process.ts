@@ -43,6 +43,8 @@ export interface AgentOptions {
   /** Extra `berth serve` flags. */
   args?: string[];
   stateDir?: string;
+  /** Extra environment of the agent process (e.g. PATH with a fake nvidia-smi first). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A `berth serve` process with its own state directory, port and SSH port range. */
@@ -56,12 +58,19 @@ export class AgentProcess {
     readonly port: number,
     readonly ports: { first: number; last: number },
     private readonly extraArgs: string[],
+    private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
   /** Starts an agent and waits until it answers /healthz. */
   static async start(options: AgentOptions = {}): Promise<AgentProcess> {
     const stateDir = options.stateDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'berth-test-')));
-    const agent = new AgentProcess(stateDir, await freePort(), options.ports ?? sshPortRange(20), options.args ?? []);
+    const agent = new AgentProcess(
+      stateDir,
+      await freePort(),
+      options.ports ?? sshPortRange(20),
+      options.args ?? [],
+      options.env,
+    );
     await agent.restart();
     return agent;
   }
@@ -79,7 +88,10 @@ export class AgentProcess {
   async restart(): Promise<void> {
     const args = [BERTH, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
     args.push('--ports', `${this.ports.first}-${this.ports.last}`, ...this.extraArgs);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...this.env },
+    });
     this.child = child;
     child.stderr?.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     await waitFor(`agent on port ${this.port} to answer /healthz`, async () => {

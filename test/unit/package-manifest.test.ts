@@ -106,8 +106,8 @@ describe('manifest: views and activation', () => {
     assert.equal(manifest.main, './dist/extension.js');
   });
 
-  it('activates implicitly, from its contributions (no activation events)', () => {
-    assert.deepEqual(manifest.activationEvents, []);
+  it('activates once startup has finished, so a window connected to a workspace reports presence and warns', () => {
+    assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
   });
 });
 
@@ -119,6 +119,12 @@ describe('manifest: item menus against the tree’s context values', () => {
         assert.ok(commands.has(id), `${value}: ${id}`);
       assert.ok(!commands.has('berth.workspace.start'), `${value}: no start`);
     }
+  });
+
+  it('offers "Keep Workspace Running" on a running workspace only', () => {
+    assert.ok(offered(context('running')).has('berth.workspace.keepRunning'));
+    for (const state of ['stopped', 'starting', 'failed'] as const)
+      assert.ok(!offered(context(state)).has('berth.workspace.keepRunning'), state);
   });
 
   it('offers start but not stop on a stopped workspace', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { ClientEvent } from '../../agent/cli/client';
 import type { HostConfig, HostStatus } from '../../extension/hosts/host';
-import { hostChildren, hostNode, workspaceNode, type TreeNode } from '../../extension/tree/model';
+import { hostChildren, hostNode, workspaceNode, workspaceTooltip, type TreeNode } from '../../extension/tree/model';
 import { EventFrame, WORKSPACE_STATES, parseEvent, type Workspace, type WorkspaceState } from '../../protocol';
 
 const HOST: HostConfig = { id: 'lab', label: 'Lab', url: 'ws://lab.example.org:7447' };
@@ -85,6 +85,26 @@ describe('tree: workspace nodes', () => {
     assert.equal(two.description, 'stopped · 0.5 CPU · 512 MiB · 2 GPUs');
   });
 
+  it('shows the GPUs a running workspace holds: indexes in the description, models and UUIDs in the tooltip', () => {
+    const gpus = [
+      { uuid: 'GPU-0b1f2a3c-4d5e-6f70-8192-a3b4c5d6e7f8', index: '0', name: 'NVIDIA H100 80GB HBM3' },
+      { uuid: 'MIG-e07a497d-1bb6-5a42-b670-1c33bf55ab6e', index: '1:0', name: 'NVIDIA A100 MIG 3g.20gb' },
+    ];
+    const node = workspaceNode(HOST, workspace('train', { gpus }, { gpus: 2 }));
+    assert.equal(node.description, 'running · 2 CPU · 4 GiB · 2 GPUs (0, 1:0)');
+    assert.ok(
+      node.tooltip.includes(
+        '\n| GPUs | 0: NVIDIA H100 80GB HBM3 (`GPU-0b1f2a3c…`)<br>1:0: NVIDIA A100 MIG 3g.20gb (`MIG-e07a497d…`) |',
+      ),
+      node.tooltip,
+    );
+    const waiting = workspaceNode(
+      HOST,
+      workspace('train', { state: 'stopped' }, { gpus: 1, gpuModel: 'H100', gpuMemory: 40 * GiB }),
+    );
+    assert.ok(waiting.tooltip.includes('| GPUs | 1 "H100", ≥ 40 GiB, assigned when it starts |'), waiting.tooltip);
+  });
+
   it('has a Markdown tooltip with image, CPU, memory, GPUs, SSH port, creation time and the state message', () => {
     const ws = workspace('web', { state: 'failed', message: 'sshd did not answer' }, { gpus: 1 });
     const tooltip = workspaceNode(HOST, ws).tooltip;
@@ -93,11 +113,46 @@ describe('tree: workspace nodes', () => {
       '| Image | `berth-workspace:latest` |',
       '| CPU | 2 |',
       '| Memory | 4 GiB |',
-      '| GPUs | 1 |',
+      '| GPUs | 1, assigned when it starts |',
       '| SSH | dev@127.0.0.1 port 2222 |',
       '| Created | 2024-05-01 10:00:00 UTC |',
     ])
       assert.ok(tooltip.includes(`\n${row}`), row);
+  });
+
+  it('says why a workspace stopped by itself after "stopped", and nothing more after a user\'s stop', () => {
+    const described = (stopReason: Workspace['stopReason']) =>
+      workspaceNode(HOST, workspace('web', { state: 'stopped', stopReason })).description;
+    assert.equal(described('idle'), 'stopped (idle) · 2 CPU · 4 GiB');
+    assert.equal(described('attached-grace'), 'stopped (idle, attached) · 2 CPU · 4 GiB');
+    assert.equal(described('max-lifetime'), 'stopped (max lifetime) · 2 CPU · 4 GiB');
+    assert.equal(described('outside'), 'stopped (outside Berth) · 2 CPU · 4 GiB');
+    assert.equal(described('user'), 'stopped · 2 CPU · 4 GiB');
+    assert.equal(described(undefined), 'stopped · 2 CPU · 4 GiB');
+  });
+
+  it('explains an idle stop and the last activity (time, signal, how long ago) in the tooltip', () => {
+    const ws = workspace('web', {
+      state: 'stopped',
+      stopReason: 'idle',
+      lastActivity: { at: '2024-05-01T11:00:00.000Z', signal: 'present' },
+    });
+    const tooltip = workspaceTooltip(ws, 'Lab', Date.parse('2024-05-01T11:42:10.000Z'));
+    assert.ok(tooltip.includes('\n\nStopped for idleness: nobody was present and it was not busy.\n\n'), tooltip);
+    assert.ok(tooltip.includes('\n\nLast activity: present, 2024-05-01 11:00:00 UTC (42 min ago).\n\n'), tooltip);
+  });
+
+  it('says in the tooltip of a running workspace when the idle monitor will stop it, and a keepalive', () => {
+    const ws = workspace('web', {
+      idleStopAt: '2024-05-01T12:25:00.000Z',
+      keepUntil: '2024-05-01T12:25:00.000Z',
+      lastActivity: { at: '2024-05-01T11:30:00.000Z', signal: 'keepalive' },
+    });
+    const tooltip = workspaceTooltip(ws, 'Lab', Date.parse('2024-05-01T12:13:00.000Z'));
+    assert.ok(tooltip.includes('Stops in 12 min (2024-05-01 12:25:00 UTC) unless someone is present or it is busy.'));
+    assert.ok(tooltip.includes('Kept running until 2024-05-01 12:25:00 UTC.'));
+    assert.ok(tooltip.includes('Last activity: keepalive, 2024-05-01 11:30:00 UTC (43 min ago).'));
+    assert.ok(!workspaceTooltip(workspace('web'), 'Lab').includes('Stops'), 'no deadline, no line');
   });
 
   it('keeps its id `workspace:<host>:<id>` whatever its state, so expansion and selection survive', () => {

@@ -1,8 +1,9 @@
-import { CLIENT_OPTIONS, parse, positionals } from '../args';
+import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { waitFlag } from './create';
 
 function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, summary: string): Command {
-  const usage = `berth ${name} NAME [--json]`;
+  const usage = `berth ${name} NAME${method === 'workspace.start' ? ' [--wait-gpus DURATION]' : ''} [--json]`;
   return {
     name,
     summary,
@@ -10,13 +11,19 @@ function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, s
     async run(argv) {
       const { values, positionals: rest } = parse(
         argv,
-        { ...CLIENT_OPTIONS, quiet: { type: 'boolean', short: 'q' } },
+        { ...CLIENT_OPTIONS, quiet: { type: 'boolean', short: 'q' }, 'wait-gpus': { type: 'string' } },
         usage,
       );
       const [workspaceName = ''] = positionals(rest, ['NAME'], usage);
+      if (method === 'workspace.stop' && values['wait-gpus'] !== undefined) {
+        throw new UsageError('--wait-gpus is for start and create', usage);
+      }
+      const waitForGpus = waitFlag(values['wait-gpus'], usage);
       await withClient(values, async (client) => {
         const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
-          client.request(method, { name: workspaceName }, { signal }),
+          method === 'workspace.start'
+            ? client.request(method, { name: workspaceName, waitForGpus }, { signal })
+            : client.request(method, { name: workspaceName }, { signal }),
         );
         printWorkspace(workspace, values.json ?? false);
       });

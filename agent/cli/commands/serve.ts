@@ -1,12 +1,13 @@
 import { startAgent } from '../../agent';
 import { defaultConfig, type AgentConfig } from '../../config';
+import { IDLE_OPTIONS, IDLE_USAGE, applyIdleFlags } from '../../idle/flags';
 import { createLogger } from '../../util/log';
 import { parsePortRange } from '../../workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
 import type { Command } from '../command';
 
 const usage =
-  'berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--quiet]';
+  `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] ${IDLE_USAGE} [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -17,6 +18,11 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     image: { type: 'string' },
     'docker-socket': { type: 'string' },
     'ssh-timeout': { type: 'string' },
+    'nvidia-smi': { type: 'string' },
+    'gpu-mode': { type: 'string' },
+    'gpu-sharing': { type: 'string' },
+    'gpu-quota': { type: 'string' },
+    ...IDLE_OPTIONS,
     quiet: { type: 'boolean', short: 'q' },
   } as const;
   const { values, positionals: rest } = parse(argv, options, usage);
@@ -39,7 +45,33 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   if (values['docker-socket']) config.dockerSocket = values['docker-socket'];
   const timeout = numberOption('ssh-timeout', values['ssh-timeout'], usage);
   if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
+  gpuFlags(config, values, usage);
+  applyIdleFlags(config.idle, values, usage);
   return { config, quiet: values.quiet ?? false };
+}
+
+/** Applies the GPU flags: nvidia-smi path, device request mode, sharing, default per-user quota. */
+function gpuFlags(
+  config: AgentConfig,
+  values: { 'nvidia-smi'?: string; 'gpu-mode'?: string; 'gpu-sharing'?: string; 'gpu-quota'?: string },
+  usage: string,
+): void {
+  if (values['nvidia-smi']) config.gpu.nvidiaSmi = values['nvidia-smi'];
+  const mode = values['gpu-mode'];
+  if (mode !== undefined) {
+    if (mode !== 'nvidia' && mode !== 'cdi') throw new UsageError(`--gpu-mode ${mode}: expected nvidia or cdi`, usage);
+    config.gpu.mode = mode;
+  }
+  const sharing = numberOption('gpu-sharing', values['gpu-sharing'], usage, true);
+  if (sharing !== undefined) {
+    if (sharing < 1) throw new UsageError('--gpu-sharing: expected 1 (exclusive) or more workspaces per GPU', usage);
+    config.gpu.sharing = sharing;
+  }
+  const quota = numberOption('gpu-quota', values['gpu-quota'], usage, true);
+  if (quota !== undefined) {
+    if (quota < 0) throw new UsageError('--gpu-quota: expected 0 or more GPUs per user', usage);
+    config.gpu.defaultQuota = quota;
+  }
 }
 
 /** `berth serve`: runs the agent until SIGINT/SIGTERM. */

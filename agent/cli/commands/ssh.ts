@@ -5,13 +5,24 @@ import * as path from 'node:path';
 import { BerthError, type Workspace } from '../../../protocol';
 import { CLIENT_OPTIONS, parse } from '../args';
 import { withClient, type Command } from '../command';
+import type { SshHostSettings } from '../remote';
 import { clientSettings } from '../settings';
 
 const usage = 'berth ssh NAME [--identity FILE] [-- COMMAND...]';
 
-/** The `ssh` arguments that enter `workspace`, pinning its host key from `knownHosts`. */
-export function sshArgs(workspace: Workspace, knownHosts: string, identity: string | undefined): string[] {
+/**
+ * The `ssh` arguments that enter `workspace`, pinning its host key from `knownHosts`; on a host
+ * reached over SSH (`jump`), through that host (`ProxyJump`, with the SSH config it was added with).
+ */
+export function sshArgs(
+  workspace: Workspace,
+  knownHosts: string,
+  identity: string | undefined,
+  jump?: SshHostSettings,
+): string[] {
   const args = [
+    ...(jump?.configFile ? ['-F', jump.configFile] : []),
+    ...(jump ? ['-o', `ProxyJump=${jump.spec}`] : []),
     '-p',
     String(workspace.ssh.port),
     '-o',
@@ -53,8 +64,9 @@ export const ssh: Command = {
     try {
       const knownHosts = path.join(dir, 'known_hosts');
       await fs.writeFile(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
-      const identity = values.identity ?? clientSettings(values).identity;
-      const child = spawn('ssh', [...sshArgs(workspace, knownHosts, identity), ...extra, ...remote], {
+      const settings = clientSettings(values);
+      const identity = values.identity ?? settings.identity;
+      const child = spawn('ssh', [...sshArgs(workspace, knownHosts, identity, settings.ssh), ...extra, ...remote], {
         stdio: 'inherit',
       });
       return await new Promise<number>((resolve, reject) => {

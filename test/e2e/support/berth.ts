@@ -36,8 +36,13 @@ export interface HostAnswers {
   token: string;
 }
 
-/** Answers the three input boxes of "Berth: Add Host" (already opened, from the palette or the welcome view). */
+/**
+ * Answers "Berth: Add Host" (already opened, from the palette or the welcome view) for an agent URL
+ * and token: the choice of how to reach the host, then its three input boxes.
+ */
 export async function answerAddHost(workbench: Workbench, answers: HostAnswers): Promise<void> {
+  await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host');
+  await workbench.quickInput.typeAndEnter('Agent URL and token');
   await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host (1/3)');
   await workbench.quickInput.typeAndEnter(answers.url);
   await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host (2/3)');

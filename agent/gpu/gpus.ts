@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import { BerthError, type AssignedGpu, type GpuHolder, type HostGpu } from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { User } from '../users';
+import type { Logger } from '../util/log';
+import type { WorkspaceRecord } from '../workspaces/record';
+import type { Store } from '../workspaces/store';
+import { choose, describeFilters, heldBy, type GpuRequest, type Holding } from './allocator';
+import { readInventory, type GpuInventory } from './nvidia-smi';
+
+/** How long a read of the inventory is reused by `host.info` before nvidia-smi runs again. */
+const INVENTORY_TTL_MS = 5_000;
+
+/** How a start waits for GPUs: up to `waitMs` (0: not at all), cancelled by `signal`, told its place. */
+export interface AcquireOptions {
+  waitMs: number;
+  signal?: AbortSignal | undefined;
+  onQueued(position: number, message: string): void;
+}
+
+interface Waiter {
+  record: WorkspaceRecord;
+  request: GpuRequest;
+  position: number;
+  onQueued: AcquireOptions['onQueued'];
+  settle(error?: BerthError): void;
+}
+
+/** The GPU request a spec makes. */
+export function requestOf(spec: WorkspaceRecord['spec']): GpuRequest {
+  return { count: spec.gpus, model: spec.gpuModel, minMemory: spec.gpuMemory, uuids: spec.gpuUuids };
+}
+
+/**
+ * The host's GPUs and who holds them. Holdings live in the store (`assignedGpus` of each record), so
+ * they survive agent restarts and the reconciler releases those whose container stopped meanwhile.
+ * Every decision (read holders, choose, write `assignedGpus`) happens in one synchronous step, so
+ * concurrent starts can never take the same GPU. When none are free a start may wait in a FIFO queue:
+ * every release serves the queue from its head, and a later request never overtakes an earlier one.
+ */
+export class Gpus {
+  private inventory: GpuInventory = { devices: [] };
+  private readAt = 0;
+  private readonly queue: Waiter[] = [];
+
+  constructor(
+    private readonly config: AgentConfig['gpu'],
+    private readonly store: Store,
+    private readonly quotaOf: (user: string) => Promise<number | null>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reads the inventory (at start) and logs what was found. */
+  async load(): Promise<void> {
+    await this.refresh(true);
+    const { devices, note } = this.inventory;
+    if (note) this.log.info(`GPUs: ${note}`);
+    else {
+      const assignable = devices.filter((device) => !device.mig).length;
+      this.log.info(
+        `GPUs: ${assignable} assignable (${devices.map((d) => `${d.index} ${d.name}`).join(', ')}); mode ${this.config.mode}, sharing ${this.config.sharing}`,
+      );
+    }
+  }
+
+  /** Re-reads the inventory when the last read is older than a few seconds (or `force`). */
+  async refresh(force = false): Promise<void> {
+    if (!force && Date.now() - this.readAt < INVENTORY_TTL_MS) return;
+    const next = await readInventory(this.config.nvidiaSmi);
+    this.readAt = Date.now();
+    // A failed re-read keeps the GPUs known from before: workspaces still hold them.
+    if (!next.devices.length && this.inventory.devices.length && next.note) {
+      this.inventory = { devices: this.inventory.devices, note: `last nvidia-smi read failed: ${next.note}` };
+    } else this.inventory = next;
+  }
+
+  /** Why there are no GPUs (or the list may be stale); undefined when all is well. */
+  get note(): string | undefined {
+    return this.inventory.note;
+  }
+
+  /** Index and model of a held UUID, for the workspace view. */
+  describe(uuid: string): AssignedGpu {
+    const device = this.inventory.devices.find((d) => d.uuid === uuid);
+    return { uuid, index: device?.index ?? '?', name: device?.name ?? 'GPU not in the inventory' };
+  }
+
+  /** The inventory with holders as `viewer` may see them: names of their own (all, for an admin), else anonymous. */
+  hostGpus(viewer: User): HostGpu[] {
+    const holdings = this.holdings();
+    return this.inventory.devices.map((device) => {
+      const holders: GpuHolder[] = holdings
+        .filter((holding) => holding.uuids.includes(device.uuid))
+        .map((holding) =>
+          viewer.admin || holding.owner === viewer.name
+            ? { owner: holding.owner, workspace: holding.name }
+            : { owner: null, workspace: null },
+        );
+      const slots = device.mig ? 0 : this.config.sharing;
+      return { ...device, slots, free: Math.max(0, slots - holders.length), holders };
+    });
+  }
+
+  /**
+   * Gives `record` the GPUs its spec asks for and saves that to the store, before its container is
+   * made. GPUs it already holds are kept when they still fit. When too few are free: `no_capacity`
+   * naming the holders, or (with `waitMs`) a place in the queue until they are, the time runs out
+   * (`no_capacity`) or the request is cancelled (`cancelled`). Beyond the owner's quota: `forbidden`.
+   */
+  async acquire(record: WorkspaceRecord, options: AcquireOptions): Promise<void> {
+    const request = requestOf(record.spec);
+    if (request.count === 0) {
+      if (this.release(record)) await this.store.save();
+      return;
+    }
+    await this.refresh();
+    const quota = await this.quotaOf(record.owner);
+    if (quota !== null) {
+      const mine = heldBy(this.holdings(), record.owner, record.id);
+      const held = mine.reduce((sum, holding) => sum + holding.uuids.length, 0);
+      if (held + request.count > quota) {
+        const where = mine.length ? ` (in ${mine.map((holding) => holding.name).join(', ')})` : '';
+        throw new GpuRefusal(
+          'forbidden',
+          `GPU quota of ${record.owner} is ${quota}: ${held} held${where}, ${request.count} more asked for; stop a workspace that holds GPUs, or ask an admin to raise it (berth quota ${record.owner} N)`,
+          { quota, held, requested: request.count },
+        );
+      }
+    }
+    const error = this.queue.length ? this.queuedError(record, request) : this.tryAssign(record, request);
+    if (!error) return this.store.save();
+    if (options.waitMs <= 0) throw error;
+    await this.wait(record, request, options);
+    await this.store.save();
+  }
+
+  /** Drops the GPUs `record` holds (in memory; the caller saves). True when it held any. */
+  release(record: WorkspaceRecord): boolean {
+    if (!record.assignedGpus?.length) return false;
+    this.log.info(`GPUs ${record.assignedGpus.join(', ')} released by ${record.owner}/${record.name}`);
+    delete record.assignedGpus;
+    queueMicrotask(() => this.serveQueue());
+    return true;
+  }
+
+  /** Serves the queue after GPUs were freed some other way (a workspace deleted). */
+  wake(): void {
+    queueMicrotask(() => this.serveQueue());
+  }
+
+  private holdings(): Holding[] {
+    return this.store
+      .all()
+      .filter((record) => record.assignedGpus?.length)
+      .map((record) => ({
+        workspaceId: record.id,
+        owner: record.owner,
+        name: record.name,
+        uuids: record.assignedGpus ?? [],
+      }));
+  }
+
+  /** Assigns at once when possible (returns undefined); else the error to give, unless it may wait. */
+  private tryAssign(record: WorkspaceRecord, request: GpuRequest): BerthError | undefined {
+    const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
+      workspaceId: record.id,
+      current: record.assignedGpus ?? [],
+    });
+    if (choice.kind === 'impossible') {
+      throw new GpuRefusal('no_capacity', `${choice.message}${this.inventory.note ? ` (${this.inventory.note})` : ''}`);
+    }
+    if (choice.kind === 'ok') {
+      record.assignedGpus = choice.uuids;
+      this.log.info(`GPUs ${choice.uuids.join(', ')} assigned to ${record.owner}/${record.name}`);
+      return undefined;
+    }
+    return this.busyError(record, request, choice.candidates, choice.free);
+  }
+
+  /** `no_capacity` naming who holds the matching GPUs: the owner's workspaces by name, others by count. */
+  private busyError(record: WorkspaceRecord, request: GpuRequest, candidates: string[], free: number): GpuRefusal {
+    const holders = this.holdings().filter(
+      (holding) => holding.workspaceId !== record.id && holding.uuids.some((uuid) => candidates.includes(uuid)),
+    );
+    const own = holders.filter((holding) => holding.owner === record.owner).map((holding) => holding.name);
+    const others = holders.length - own.length;
+    const by = [
+      ...(own.length ? [`your workspace${own.length > 1 ? 's' : ''} ${own.join(', ')}`] : []),
+      ...(others ? [`${others} workspace${others > 1 ? 's' : ''} of other users`] : []),
+    ].join(' and ');
+    const what = request.uuids
+      ? `GPUs ${request.uuids.join(', ')}`
+      : `${request.count} GPU${request.count > 1 ? 's' : ''}${describeFilters(request)}`;
+    return new GpuRefusal(
+      'no_capacity',
+      `no ${what} free (${free} of ${candidates.length} free; held by ${by || 'nobody'}); stop one, or wait for them with --wait-gpus`,
+      {
+        requested: request.count,
+        free,
+        holders: [
+          ...own.map((name) => ({ owner: record.owner, workspace: name })),
+          ...Array.from({ length: others }, () => ({ owner: null, workspace: null })),
+        ],
+      },
+    );
+  }
+
+  private queuedError(record: WorkspaceRecord, request: GpuRequest): BerthError {
+    // Impossible requests fail at once even behind a queue.
+    const choice = choose(this.inventory.devices, [], request, this.config.sharing, {
+      workspaceId: record.id,
+      current: [],
+    });
+    if (choice.kind === 'impossible') throw new GpuRefusal('no_capacity', choice.message);
+    return new GpuRefusal(
+      'no_capacity',
+      `${this.queue.length} earlier start${this.queue.length > 1 ? 's are' : ' is'} waiting for GPUs; wait your turn with --wait-gpus`,
+      { requested: request.count, queued: this.queue.length },
+    );
+  }
+
+  private wait(record: WorkspaceRecord, request: GpuRequest, options: AcquireOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => waiter.settle(new BerthError('cancelled', 'cancelled while waiting for GPUs'));
+      const timer = setTimeout(() => {
+        const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
+          workspaceId: record.id,
+          current: [],
+        });
+        const busy = choice.kind === 'busy' ? this.busyError(record, request, choice.candidates, choice.free) : null;
+        const waited = `${+(options.waitMs / 1000).toFixed(1)} s`;
+        const why = busy?.message ?? 'still none free';
+        waiter.settle(new GpuRefusal('no_capacity', `waited ${waited} for GPUs in vain: ${why}`, busy?.data));
+      }, options.waitMs);
+      const waiter: Waiter = {
+        record,
+        request,
+        position: 0,
+        onQueued: (position, message) => options.onQueued(position, message),
+        settle: (error) => {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', onAbort);
+          const index = this.queue.indexOf(waiter);
+          if (index >= 0) this.queue.splice(index, 1);
+          this.reportPositions();
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      if (options.signal?.aborted) return onAbort();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.queue.push(waiter);
+      this.log.info(`${record.owner}/${record.name} waits for ${request.count} GPU(s), place ${this.queue.length}`);
+      this.reportPositions();
+    });
+  }
+
+  /** Assigns GPUs to waiters from the head of the queue for as long as the head can be served. */
+  private serveQueue(): void {
+    for (let head = this.queue[0]; head; head = this.queue[0]) {
+      let error: BerthError | undefined;
+      try {
+        error = this.tryAssign(head.record, head.request);
+      } catch (err) {
+        head.settle(err as BerthError);
+        continue;
+      }
+      if (error) break;
+      head.settle();
+    }
+  }
+
+  /** Tells each waiter whose place changed where it now stands. */
+  private reportPositions(): void {
+    this.queue.forEach((waiter, index) => {
+      if (waiter.position === index + 1) return;
+      waiter.position = index + 1;
+      const count = waiter.request.count;
+      waiter.onQueued(
+        waiter.position,
+        `Waiting for ${count} GPU${count > 1 ? 's' : ''}${describeFilters(waiter.request)}: place ${waiter.position} in the queue`,
+      );
+    });
+  }
+}
+
+/** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
+export class GpuRefusal extends BerthError {}
+
+/** Pinning GPUs by UUID is an admin's call: `forbidden` for anyone else. */
+export function requireAdminToPin(user: User, uuids: string[] | undefined): void {
+  if (uuids?.length && !user.admin) {
+    throw new BerthError(
+      'forbidden',
+      'only an admin may pin GPUs by UUID; ask for a count, a model (--gpu-model) or memory (--gpu-memory) instead',
+    );
+  }
+}
+
+/**
+ * The label hash of a workspace's container: the spec's, plus the GPUs and how they were requested,
+ * so that a start with other GPUs recreates the container (DeviceRequests cannot be updated).
+ * Without GPUs it is the spec hash alone.
+ */
+export function containerHash(specHash: string, uuids: string[] | undefined, mode: string): string {
+  if (!uuids?.length) return specHash;
+  return createHash('sha256')
+    .update(JSON.stringify([specHash, mode, uuids]))
+    .digest('hex')
+    .slice(0, 16);
+}

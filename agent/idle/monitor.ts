@@ -1,0 +1,364 @@
+import type { ActivitySignal, IdleStatus } from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { Runtime } from '../runtime/runtime';
+import { errorMessage, type Logger } from '../util/log';
+import type { EventBus } from '../workspaces/events';
+import type { WorkspaceRecord } from '../workspaces/record';
+import type { WorkspaceService } from '../workspaces/service';
+import type { Store } from '../workspaces/store';
+import { runClocks, strongest } from './clocks';
+import { decide, type Decision } from './policy';
+import { settingsFor } from './settings';
+import type { GpuProbe } from './gpu';
+import { HostSignals, type HostSample } from './signals';
+
+/** The moving clocks (last work, last attached) reach the store at least this often while they move. */
+const PERSIST_EVERY_MS = 120_000;
+/** The CPU window of a dry run's fresh sample. */
+const DRY_RUN_WINDOW_MS = 1000;
+
+/** Busy and attached as one sample found them. */
+interface Observed {
+  attached: number;
+  cpuCores: number | null;
+  gpuBusy: boolean | null;
+  busy: boolean | null;
+}
+
+/** What the monitor last saw of one running workspace (for `idle.status`). */
+export interface IdleObservation extends Observed {
+  at: number;
+  decision: Decision;
+}
+
+export interface MonitorDeps {
+  config: AgentConfig;
+  store: Store;
+  service: WorkspaceService;
+  runtime: Runtime;
+  bus: EventBus;
+  log: Logger;
+  /** GPU use per workspace id; absent on hosts without GPUs. */
+  gpuProbe?: GpuProbe;
+  signals?: HostSignals;
+}
+
+/**
+ * The idle monitor: every `config.idle.interval` seconds it samples each running workspace (SSH
+ * connections, CPU, GPU), updates its clocks, and applies the pure policy — a warning event first,
+ * then the stop through the service's ordinary stop path with the reason. Workspaces that are not
+ * running or have an operation under way are never touched. Clocks live in the record and reach the
+ * store when a signal changes, a warning goes out, or at least every two minutes while they move,
+ * so an agent restart neither grants fresh timeouts nor stops what was active just before.
+ */
+export class IdleMonitor {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private readonly signals: HostSignals;
+  /** Workspace id → its container's pid, valid while the record's `since` is unchanged. */
+  private readonly pids = new Map<string, { since: string; pid: number }>();
+  private readonly seen = new Map<string, IdleObservation>();
+  /** Workspace id → the last activity written to the store, and when. */
+  private readonly persisted = new Map<string, { at: number; signal: string; activityAt: string }>();
+
+  constructor(private readonly deps: MonitorDeps) {
+    this.signals = deps.signals ?? new HostSignals();
+  }
+
+  /** Starts the periodic loop (the first tick comes one interval from now). */
+  start(): void {
+    const every = this.deps.config.idle.interval * 1000;
+    const loop = () => {
+      this.timer = setTimeout(() => {
+        this.ticking = this.tick().finally(() => {
+          this.ticking = null;
+          if (this.timer) loop();
+        });
+      }, every);
+    };
+    loop();
+  }
+
+  /** Stops the loop and waits for a tick under way. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  /** What the last tick saw of a running workspace; undefined before its first sample. */
+  observation(id: string): IdleObservation | undefined {
+    return this.seen.get(id);
+  }
+
+  /** One pass over every workspace. Exposed for tests and the benchmark. */
+  async tick(now = Date.now()): Promise<void> {
+    const records = this.deps.store.all();
+    for (const record of records) if (record.state !== 'running') this.forget(record.id);
+    const running = records.filter((record) => record.state === 'running' && !this.deps.service.isBusy(record.id));
+    const pids = new Map<string, number>();
+    for (const record of running) {
+      const pid = await this.pid(record).catch((err) => {
+        this.deps.log.warn(`idle: could not inspect ${record.owner}/${record.name}: ${errorMessage(err)}`);
+        return 0;
+      });
+      if (pid) pids.set(record.id, pid);
+    }
+    const gpu = await this.probeGpus(running, pids);
+    let save = false;
+    for (const record of running) {
+      const pid = pids.get(record.id);
+      if (pid) {
+        try {
+          save = (await this.check(record, pid, now, gpu.get(record.id) ?? null)) || save;
+        } catch (err) {
+          this.pids.delete(record.id);
+          this.deps.log.warn(`idle: could not sample ${record.owner}/${record.name}: ${errorMessage(err)}`);
+        }
+      }
+      save = this.due(record, now) || save;
+    }
+    if (save) await this.deps.store.save();
+  }
+
+  /**
+   * A client reported someone present: the idle clock starts again from now. Reports are coalesced:
+   * the next tick writes the store (when the signal changed, or every two minutes).
+   */
+  present(record: WorkspaceRecord, now = Date.now()): void {
+    if (record.state !== 'running') return;
+    this.work(record, now, 'present');
+    this.apply(record, now);
+  }
+
+  /**
+   * "Keep running until": no idle stop before `until`; it also counts as activity. Saved at once, as
+   * an explicit request deserves.
+   */
+  async keepalive(record: WorkspaceRecord, until: number, now = Date.now()): Promise<void> {
+    record.keepUntil = new Date(until).toISOString();
+    this.work(record, now, 'keepalive');
+    this.apply(record, now);
+    await this.deps.store.save();
+    this.changed(record);
+  }
+
+  /** Samples one workspace and acts on the decision; returns whether the store should be written. */
+  private async check(record: WorkspaceRecord, pid: number, now: number, gpuBusy: boolean | null): Promise<boolean> {
+    const observed = this.observe(await this.signals.sample(record.id, pid, now), gpuBusy);
+    const clocks = runClocks(record);
+    const at = new Date(now).toISOString();
+    const signals: ActivitySignal[] = [];
+    if (observed.busy) {
+      signals.push('busy');
+      clocks.lastWorkAt = at;
+    }
+    if (observed.attached > 0) {
+      signals.push('attached');
+      clocks.lastAttachedAt = at;
+      clocks.attachedSince ??= at;
+    } else delete clocks.attachedSince;
+    const signal = strongest(signals);
+    if (signal) record.lastActivity = { at, signal };
+    const decision = this.apply(record, now, observed);
+    this.seen.set(record.id, { at: now, ...observed, decision });
+    if (decision.action === 'stop' && decision.stopReason) {
+      this.deps.log.info(`idle: stopping ${record.owner}/${record.name}: ${decision.reason}`);
+      // The stop saves the store itself; a conflict means an operation began meanwhile.
+      void this.deps.service
+        .stopRecord(record, { requestId: null }, decision.stopReason)
+        .catch((err) =>
+          this.deps.log.warn(`idle: could not stop ${record.owner}/${record.name}: ${errorMessage(err)}`),
+        );
+      return false;
+    }
+    return decision.action === 'warn';
+  }
+
+  /** Busy from a host sample (CPU over the threshold) and the GPU probe. */
+  private observe(sample: HostSample, gpuBusy: boolean | null): Observed {
+    const cpuBusy = sample.cpuCores === null ? null : sample.cpuCores >= this.deps.config.idle.cpuThreshold;
+    const busy = gpuBusy === true || cpuBusy === true ? true : cpuBusy === null ? null : false;
+    return { attached: sample.attached, cpuCores: sample.cpuCores, gpuBusy, busy };
+  }
+
+  /**
+   * The idle status of `records` for `berth idle`: the last tick's observations, or with `dryRun` a
+   * fresh sample (two, a second apart) and the policy evaluated now, acting on nothing.
+   */
+  async status(records: WorkspaceRecord[], dryRun: boolean): Promise<IdleStatus[]> {
+    const now = Date.now();
+    const fresh = new Map<string, IdleObservation>();
+    const running = records.filter((record) => record.state === 'running');
+    if (dryRun && running.length) {
+      const signals = new HostSignals();
+      const pids = new Map<string, number>();
+      for (const record of running) pids.set(record.id, await this.pid(record).catch(() => 0));
+      const sampleAll = (at: number) =>
+        Promise.all(
+          running.map(async (record) => {
+            const pid = pids.get(record.id) ?? 0;
+            return [record.id, pid ? await signals.sample(record.id, pid, at).catch(() => null) : null] as const;
+          }),
+        );
+      await sampleAll(Date.now());
+      await new Promise((resolve) => setTimeout(resolve, DRY_RUN_WINDOW_MS));
+      const at = Date.now();
+      const [samples, gpu] = await Promise.all([sampleAll(at), this.probeGpus(running, pids)]);
+      for (const [id, sample] of samples) {
+        const record = running.find((r) => r.id === id);
+        if (!sample || !record) continue;
+        const observed = this.observe(sample, gpu.get(id) ?? null);
+        const decision = this.decideFor(record, at, observed);
+        fresh.set(id, { at, ...observed, decision });
+      }
+    }
+    return records.map((record) => {
+      const seen = record.state === 'running' ? (fresh.get(record.id) ?? this.seen.get(record.id)) : undefined;
+      const status: IdleStatus = {
+        name: record.name,
+        owner: record.owner,
+        state: record.state,
+        signals: seen
+          ? {
+              sampledAt: new Date(seen.at).toISOString(),
+              attached: seen.attached,
+              cpu: seen.cpuCores,
+              gpuBusy: seen.gpuBusy,
+              busy: seen.busy,
+            }
+          : null,
+        decision: seen
+          ? {
+              action: seen.decision.action,
+              stopAt: seen.decision.stopAt === null ? null : new Date(seen.decision.stopAt).toISOString(),
+              stopReason: seen.decision.stopReason,
+              reason: seen.decision.reason,
+            }
+          : null,
+      };
+      if (record.lastActivity) status.lastActivity = record.lastActivity;
+      if (record.idle?.lastPresentAt) status.presentAt = record.idle.lastPresentAt;
+      if (record.keepUntil) status.keepUntil = record.keepUntil;
+      if (record.stopReason) status.stopReason = record.stopReason;
+      return status;
+    });
+  }
+
+  /**
+   * Whether the record's activity should reach the store now: its signal changed since the last
+   * write, or it moved and the last write is two minutes old. Marks it written.
+   */
+  private due(record: WorkspaceRecord, now: number): boolean {
+    const activity = record.lastActivity;
+    if (!activity || record.state !== 'running') return false;
+    const last = this.persisted.get(record.id);
+    const due =
+      !last ||
+      last.signal !== activity.signal ||
+      (last.activityAt !== activity.at && now - last.at >= PERSIST_EVERY_MS);
+    if (due) this.persisted.set(record.id, { at: now, signal: activity.signal, activityAt: activity.at });
+    return due;
+  }
+
+  /** The policy's decision for `record` at `now`, with `observed` (default: the last sample). Changes nothing. */
+  private decideFor(record: WorkspaceRecord, now: number, observed?: Observed): Decision {
+    const last = observed ?? this.seen.get(record.id);
+    const clocks = runClocks(record);
+    const keepUntil = record.keepUntil ? Date.parse(record.keepUntil) : null;
+    return decide(settingsFor(record.spec, this.deps.config.idle), {
+      now,
+      startedAt: Date.parse(clocks.startedAt),
+      lastWorkAt: Date.parse(clocks.lastWorkAt),
+      lastAttachedAt: clocks.lastAttachedAt ? Date.parse(clocks.lastAttachedAt) : null,
+      attached: last?.attached ?? 0,
+      attachedSince: clocks.attachedSince ? Date.parse(clocks.attachedSince) : null,
+      lastPresentAt: clocks.lastPresentAt ? Date.parse(clocks.lastPresentAt) : null,
+      busy: last?.busy ?? null,
+      keepUntil: keepUntil !== null && keepUntil > now ? keepUntil : null,
+      warning: clocks.warning ? { at: Date.parse(clocks.warning.at), stopAt: Date.parse(clocks.warning.stopAt) } : null,
+    });
+  }
+
+  /**
+   * Re-decides with what is known now, keeps the warning state, announces a warning when the policy
+   * says so, and publishes a changed deadline.
+   */
+  private apply(record: WorkspaceRecord, now: number, observed?: Observed): Decision {
+    const decision = this.decideFor(record, now, observed);
+    const clocks = runClocks(record);
+    if (record.keepUntil && Date.parse(record.keepUntil) <= now) delete record.keepUntil;
+    if (decision.warning) {
+      clocks.warning = {
+        at: new Date(decision.warning.at).toISOString(),
+        stopAt: new Date(decision.warning.stopAt).toISOString(),
+      };
+    } else delete clocks.warning;
+    const stopAt = decision.stopAt === null ? undefined : new Date(decision.stopAt).toISOString();
+    const moved =
+      (stopAt === undefined) !== (record.idleStopAt === undefined) ||
+      Math.abs(Date.parse(stopAt ?? '0') - Date.parse(record.idleStopAt ?? '0')) >=
+        this.deps.config.idle.interval * 1000;
+    if (stopAt === undefined) delete record.idleStopAt;
+    else record.idleStopAt = stopAt;
+    if (decision.action === 'warn' && decision.stopAt !== null) {
+      this.deps.log.info(`idle: warning ${record.owner}/${record.name}: stop at ${stopAt}: ${decision.reason}`);
+      const data = {
+        id: record.id,
+        name: record.name,
+        owner: record.owner,
+        stopAt: stopAt ?? '',
+        reason: decision.reason,
+      };
+      this.deps.bus.emit({ event: 'workspace.idleWarning', data }, record.owner);
+    }
+    if (moved || decision.action === 'warn') this.changed(record);
+    return decision;
+  }
+
+  /** Records work (present, busy, keepalive) at `now`. */
+  private work(record: WorkspaceRecord, now: number, signal: ActivitySignal): void {
+    const at = new Date(now).toISOString();
+    const clocks = runClocks(record);
+    clocks.lastWorkAt = at;
+    if (signal === 'present') clocks.lastPresentAt = at;
+    record.lastActivity = { at, signal };
+  }
+
+  private async pid(record: WorkspaceRecord): Promise<number> {
+    const cached = this.pids.get(record.id);
+    if (cached?.since === record.since) return cached.pid;
+    const status = await this.deps.runtime.inspect(record.id);
+    const pid = status?.running ? status.pid : 0;
+    if (pid) this.pids.set(record.id, { since: record.since, pid });
+    return pid;
+  }
+
+  private async probeGpus(records: WorkspaceRecord[], pids: Map<string, number>): Promise<Map<string, boolean>> {
+    const holders = records.flatMap((record) => {
+      const pid = pids.get(record.id);
+      return pid && record.assignedGpus?.length ? [{ record, pid }] : [];
+    });
+    if (!this.deps.gpuProbe || !holders.length) return new Map();
+    try {
+      return await this.deps.gpuProbe(holders);
+    } catch (err) {
+      this.deps.log.warn(`idle: could not read GPU use: ${errorMessage(err)}`);
+      return new Map();
+    }
+  }
+
+  private forget(id: string): void {
+    this.pids.delete(id);
+    this.seen.delete(id);
+    this.persisted.delete(id);
+    this.signals.forget(id);
+  }
+
+  private changed(record: WorkspaceRecord): void {
+    this.deps.bus.emit(
+      { event: 'workspace.changed', data: { workspace: this.deps.service.view(record) } },
+      record.owner,
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import type { WorkspaceSpec } from '../../protocol';
+import type { IdleSettings } from './policy';
+
+/** The agent's idle settings, in seconds; `berth serve --idle-*` flags map onto them. */
+export interface IdleConfig {
+  /** Default seconds without presence (and not busy) before an idle stop; 0 = never. */
+  timeout: number;
+  /** Default seconds an SSH connection with nobody present keeps a workspace running. */
+  attachedGrace: number;
+  /** Default hard cap on one run, in seconds; 0 = none. */
+  maxLifetime: number;
+  /** Seconds between the warning and the idle stop. */
+  warnBefore: number;
+  /** The longest "keep running" a user may ask for (the admin's cap). */
+  keepaliveMax: number;
+  /** A keepalive without a duration keeps the workspace this long. */
+  keepaliveDefault: number;
+  /** Seconds between two samples of every running workspace. */
+  interval: number;
+  /**
+   * Cores of CPU use, averaged over one interval, above which a workspace is busy. 0.1 core: an idle
+   * workspace (sshd, a shell, an idle vscode-server and its extension host) stays around 0.01–0.03,
+   * while any real work (a build, tests, a data loader, `yes`) uses half a core or more.
+   */
+  cpuThreshold: number;
+}
+
+/** The defaults of issue #5: 30 min idle, 4 h attached grace, warning 5 min ahead, samples every 30 s. */
+export function defaultIdleConfig(): IdleConfig {
+  return {
+    timeout: 30 * 60,
+    attachedGrace: 4 * 3600,
+    maxLifetime: 0,
+    warnBefore: 5 * 60,
+    keepaliveMax: 12 * 3600,
+    keepaliveDefault: 3600,
+    interval: 30,
+    cpuThreshold: 0.1,
+  };
+}
+
+/** One workspace's policy settings (ms): its spec's values where set, else the agent's defaults. */
+export function settingsFor(spec: WorkspaceSpec, config: IdleConfig): IdleSettings {
+  return {
+    idleTimeout: (spec.idleTimeout ?? config.timeout) * 1000,
+    attachedGrace: (spec.attachedGrace ?? config.attachedGrace) * 1000,
+    maxLifetime: (spec.maxLifetime ?? config.maxLifetime) * 1000,
+    warnBefore: config.warnBefore * 1000,
+  };
+}

@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { RemoteError } from './errors';
+import type { SshSession } from './session';
+
+/** Where the agent lives on the host, relative to the user's home (SFTP and commands start there). */
+const ROOT = '.local/share/berth';
+const LOG = '.local/state/berth/agent.log';
+const UNIT = 'berth-agent';
+
+/** The agent bundle the extension carries, and how to run it on the host. */
+export interface AgentBundle {
+  /** Local path of dist/berth.js. */
+  file: string;
+  /** The version it was built as (the extension's). */
+  version: string;
+  /**
+   * The agent's loopback port on the host. By default a free one is picked at the first start and
+   * kept (~/.local/share/berth/agent.port): each user of a shared host runs their own agent.
+   */
+  port?: number;
+  /** More `berth serve` flags (e.g. `--ports`). */
+  serveArgs?: string[];
+}
+
+/** The running agent on a host, as `ensureAgent` left it. */
+export interface RemoteAgentInfo {
+  port: number;
+  /** `<version>-<sha256 prefix>` of the bundle that runs. */
+  build: string;
+  /** The Node.js binary it runs under. */
+  node: string;
+  /** What `ensureAgent` had to do. */
+  action: 'reused' | 'installed' | 'upgraded' | 'started';
+}
+
+/** `<version>-<12 hex of the bundle's sha256>`: a rebuilt bundle of the same version still differs. */
+export function buildId(bundle: AgentBundle): string {
+  const hash = createHash('sha256').update(readFileSync(bundle.file)).digest('hex').slice(0, 12);
+  return `${bundle.version}-${hash}`;
+}
+
+/** Quotes a word for a POSIX shell. */
+function sh(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Looks around on the host: a Node.js ≥ 20 (PATH, then common places), the build installed, whether
+ * the agent runs, whether `systemctl --user` works. Plain POSIX sh read from stdin, whatever the login shell.
+ */
+const PROBE = `
+node=; old=
+for n in "$(command -v node 2>/dev/null)" "$HOME/.local/bin/node" /usr/local/bin/node /opt/node/bin/node "$HOME"/.nvm/versions/node/*/bin/node; do
+  [ -n "$n" ] && [ -x "$n" ] || continue
+  v=$("$n" --version 2>/dev/null) || continue
+  case "$v" in v[2-9][0-9].*) node=$n; break ;; esac
+  [ -n "$old" ] || old="$n $v"
+done
+echo "node=$node"
+echo "old=$old"
+echo "user=$(id -un 2>/dev/null)"
+echo "build=$(cat ${ROOT}/current 2>/dev/null)"
+echo "port=$(cat ${ROOT}/agent.port 2>/dev/null)"
+pid=$(cat ${ROOT}/agent.pid 2>/dev/null)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running=$pid"; fi
+if systemctl --user show-environment >/dev/null 2>&1; then echo systemd=yes; fi
+`;
+
+/** Parses `key=value` lines. */
+function fields(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('=');
+    if (at > 0) map.set(line.slice(0, at), line.slice(at + 1).trim());
+  }
+  return map;
+}
+
+/** Whether the agent answers `GET /healthz` on its loopback port, asked through the SSH connection. */
+export async function healthy(session: SshSession, port: number): Promise<boolean> {
+  const channel = await session.channel('127.0.0.1', port).catch(() => null);
+  if (!channel) return false;
+  return new Promise((resolve) => {
+    let head = '';
+    const done = (ok: boolean) => {
+      channel.destroy();
+      resolve(ok);
+    };
+    channel.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (head.includes('\r\n')) done(/^HTTP\/1\.[01] 200 /.test(head));
+    });
+    channel.on('close', () => done(false));
+    channel.on('error', () => done(false));
+    channel.write('GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
+  });
+}
+
+/**
+ * Makes sure the host runs the agent of this bundle, as the SSH user: checks the build there and,
+ * when it is missing or another, uploads it to ~/.local/share/berth/<build>/ over SFTP, stops the old
+ * agent and starts the new one (a systemd user service where `systemctl --user` works, else a
+ * detached process with a pid file), then waits until it answers /healthz through the SSH connection.
+ */
+export async function ensureAgent(session: SshSession, bundle: AgentBundle): Promise<RemoteAgentInfo> {
+  const host = session.target.hostName;
+  const probe = fields((await session.exec('/bin/sh -s', PROBE)).stdout);
+  const node = probe.get('node');
+  if (!node) {
+    const old = probe.get('old');
+    throw new RemoteError(
+      'not_found',
+      `Berth needs Node.js 20 or newer on ${host}${old ? ` (found ${old})` : ''}; install it (e.g. apt install nodejs) and try again`,
+    );
+  }
+  const build = buildId(bundle);
+  const kept = Number(probe.get('port')) || undefined;
+  let port = bundle.port ?? kept ?? (await freePort(session, node));
+  if (probe.get('build') === build && probe.has('running') && port === kept && (await healthy(session, port))) {
+    return { port, build, node, action: 'reused' };
+  }
+  // Something else (another user's agent) answers there while ours does not run: move to a free port.
+  if (!probe.has('running') && !bundle.port && (await healthy(session, port))) port = await freePort(session, node);
+  let action: RemoteAgentInfo['action'] = 'started';
+  if (probe.get('build') !== build) {
+    action = probe.get('build') ? 'upgraded' : 'installed';
+    await run(session, `mkdir -p ${ROOT}/${build} .local/state/berth`);
+    await session.upload(bundle.file, `${ROOT}/${build}/berth.js.part`);
+    await run(
+      session,
+      `mv -f ${ROOT}/${build}/berth.js.part ${ROOT}/${build}/berth.js && echo ${sh(build)} > ${ROOT}/current`,
+    );
+  }
+  const serve = [
+    node,
+    `${ROOT}/${build}/berth.js`,
+    'serve',
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...(bundle.serveArgs ?? []),
+  ];
+  await run(session, `${stopScript(probe.has('systemd'))}; echo ${port} > ${ROOT}/agent.port`);
+  await run(session, probe.has('systemd') ? systemdStart(serve) : detachedStart(serve));
+  const deadline = Date.now() + 30_000;
+  while (!(await healthy(session, port))) {
+    if (Date.now() > deadline) {
+      const log = await session.exec(`tail -n 15 ${LOG} 2>/dev/null`);
+      throw new RemoteError(
+        'timeout',
+        `the Berth agent on ${host} did not answer on 127.0.0.1:${port} within 30 s; its log (~/${LOG}) ends:\n${log.stdout.trim()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  // Earlier builds are no longer run by anyone (one agent per user): only the running one is kept.
+  if (action === 'upgraded')
+    await run(session, `for d in ${ROOT}/*/; do [ "$d" = ${sh(`${ROOT}/${build}/`)} ] || rm -rf "$d"; done`);
+  return { port, build, node, action };
+}
+
+/** A loopback port nothing listens on at the host, as its kernel hands it out. */
+async function freePort(session: SshSession, node: string): Promise<number> {
+  const script = `const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})`;
+  const port = Number((await run(session, `${sh(node)} -e ${sh(script)}`)).trim());
+  if (!Number.isInteger(port) || port <= 0)
+    throw new RemoteError('internal', `no free port found on ${session.target.hostName}`);
+  return port;
+}
+
+/** Stops the agent this installer started (if any), waiting until it is gone. */
+function stopScript(systemd: boolean): string {
+  const service = systemd ? `systemctl --user stop ${UNIT} 2>/dev/null; ` : '';
+  return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi; rm -f ${ROOT}/agent.pid`;
+}
+
+/** Starts the agent detached from the SSH session (its own session, no terminal), recording its pid. */
+function detachedStart(serve: string[]): string {
+  const command = serve.map(sh).join(' ');
+  return `s=; command -v setsid >/dev/null 2>&1 && s=setsid; nohup $s ${command} >> ${LOG} 2>&1 < /dev/null & echo $! > ${ROOT}/agent.pid`;
+}
+
+/** Starts the agent as a systemd user service (restarted on failure), recording its pid. */
+function systemdStart(serve: string[]): string {
+  const unit = [
+    '[Unit]',
+    'Description=Berth agent',
+    '[Service]',
+    'WorkingDirectory=%h',
+    `ExecStart=${serve.map((word) => (word.startsWith('.') ? `%h/${word}` : word)).join(' ')}`,
+    'Restart=on-failure',
+    `StandardError=append:%h/${LOG}`,
+    '[Install]',
+    'WantedBy=default.target',
+  ].join('\n');
+  return `mkdir -p .config/systemd/user && printf '%s\\n' ${sh(unit)} > .config/systemd/user/${UNIT}.service && systemctl --user daemon-reload && systemctl --user restart ${UNIT} && systemctl --user show -p MainPID --value ${UNIT} > ${ROOT}/agent.pid`;
+}
+
+/** Runs a command that must succeed. */
+async function run(session: SshSession, command: string): Promise<string> {
+  const result = await session.exec(command);
+  if (result.code !== 0) {
+    throw new RemoteError(
+      'internal',
+      `a setup step failed on ${session.target.hostName} (exit ${result.code}): ${result.stderr.trim() || command}`,
+    );
+  }
+  return result.stdout;
+}
+
+/**
+ * Mints a token for the SSH user with the agent's own `berth token create` on the host (possible
+ * because the agent runs as that very user): no token is copied by hand.
+ */
+export async function mintToken(session: SshSession, agent: RemoteAgentInfo): Promise<string> {
+  const command = `${sh(agent.node)} ${ROOT}/${agent.build}/berth.js token create --user "$(id -un)" --json`;
+  const output = await run(session, command);
+  try {
+    return (JSON.parse(output) as { token: string }).token;
+  } catch {
+    throw new RemoteError(
+      'internal',
+      `berth token create on ${session.target.hostName} printed no token: ${output.trim()}`,
+    );
+  }
+}

@@ -1,0 +1,140 @@
+import { AgentClient } from '../../agent/cli/client';
+import { BerthError } from '../../protocol';
+import { HostConnection } from '../hosts/connection';
+import type { HostConfig } from '../hosts/host';
+import type { JumpHostEntry } from '../ssh/config-text';
+import type { AgentBundle, RemoteAgentInfo } from './install';
+import { ownError } from './own-error';
+import type { SessionOptions, SshSession } from './session';
+import type * as SshCode from './ssh';
+import type { ResolveOptions, SshTarget } from './target';
+
+/** The SSH code (./ssh.ts), as loaded: in the extension, the separate bundle dist/remote.js. */
+export type SshModule = typeof SshCode;
+
+/** How to reach and set up a remote host. */
+export interface RemoteHostOptions extends Omit<SessionOptions, 'resolve'> {
+  /** The SSH code (extension/remote/ssh.ts), loaded. */
+  ssh: SshModule;
+  bundle: AgentBundle;
+  /** Where the user's SSH config is (tests point it elsewhere). */
+  resolve?: ResolveOptions;
+  log?: (line: string) => void;
+}
+
+/**
+ * A compute host reached only by SSH: one SSH session at a time (reopened after it drops), the
+ * agent installed or upgraded on it once per session, and WebSockets to the agent's loopback port
+ * carried in channels of that session.
+ */
+export class RemoteHost {
+  private session: SshSession | null = null;
+  private agent: RemoteAgentInfo | null = null;
+  private pending: Promise<{ session: SshSession; agent: RemoteAgentInfo }> | null = null;
+
+  constructor(
+    /** What the user typed: `user@host[:port]` or an alias of their SSH config. */
+    readonly spec: string,
+    private readonly options: RemoteHostOptions,
+  ) {}
+
+  /** The SSH target as the user's config says now. */
+  target(): SshTarget {
+    return this.options.ssh.resolveTarget(this.spec, this.options.resolve);
+  }
+
+  /** The managed Host block (`alias`) that workspaces on this host jump through. */
+  jumpEntry(alias: string): JumpHostEntry {
+    return this.options.ssh.jumpHostEntry(alias, this.target());
+  }
+
+  /** The live session and agent: connects over SSH and installs, upgrades or starts the agent as needed. */
+  ready(): Promise<{ session: SshSession; agent: RemoteAgentInfo }> {
+    if (this.session && !this.session.closed && this.agent) {
+      return Promise.resolve({ session: this.session, agent: this.agent });
+    }
+    this.pending ??= this.setUp()
+      .catch((err: unknown) => Promise.reject(ownError(err)))
+      .finally(() => (this.pending = null));
+    return this.pending;
+  }
+
+  /** Mints a token for the SSH user on the host. */
+  async mintToken(): Promise<string> {
+    const { session, agent } = await this.ready();
+    return this.options.ssh.mintToken(session, agent).catch((err: unknown) => Promise.reject(ownError(err)));
+  }
+
+  /**
+   * A protocol client to the host's agent through the tunnel: its WebSocket runs in a `direct-tcpip`
+   * channel of the SSH session to the agent's loopback port (no port is opened on either machine).
+   */
+  async connect(token: string, client = 'berth-vscode'): Promise<AgentClient> {
+    const { agent } = await this.ready();
+    const stream = async () => {
+      const live = await this.ready();
+      return live.session.channel('127.0.0.1', live.agent.port);
+    };
+    return AgentClient.connect(`ws://127.0.0.1:${agent.port}`, token, client, undefined, { stream });
+  }
+
+  /** Closes the SSH session (and with it every channel). */
+  close(): void {
+    this.session?.close();
+    this.session = null;
+  }
+
+  private async setUp(): Promise<{ session: SshSession; agent: RemoteAgentInfo }> {
+    this.session?.close();
+    const { ssh } = this.options;
+    const resolve = (spec: string) => ssh.resolveTarget(spec, this.options.resolve);
+    const session = await ssh.SshSession.open(this.target(), { ...this.options, resolve });
+    try {
+      const agent = await ssh.ensureAgent(session, this.options.bundle);
+      this.options.log?.(
+        `${this.spec}: agent ${agent.build} ${agent.action} on 127.0.0.1:${agent.port} (node ${agent.node})`,
+      );
+      this.session = session;
+      this.agent = agent;
+      session.onClose((reason) => this.options.log?.(`${this.spec}: ${reason}`));
+      return { session, agent };
+    } catch (err) {
+      session.close();
+      throw err;
+    }
+  }
+}
+
+/** Where an SSH host's token is kept (SecretStorage in the extension). */
+export interface TokenStore {
+  get(): Promise<string | undefined>;
+  set(token: string): Promise<void>;
+}
+
+/**
+ * A HostConnection to a host reached over SSH: the token is minted over SSH the first time (and
+ * again if the agent no longer knows it, e.g. after its state was reset), and every connection
+ * goes through the tunnel. Reconnecting with backoff after a drop reopens the SSH session.
+ */
+export function sshHostConnection(host: HostConfig, remote: RemoteHost, tokens: TokenStore): HostConnection {
+  const token = async () => {
+    const stored = await tokens.get();
+    if (stored) return stored;
+    const minted = await remote.mintToken();
+    await tokens.set(minted);
+    return minted;
+  };
+  const connector = async (_url: string, current: string) => {
+    await remote.ready();
+    try {
+      return await remote.connect(current);
+    } catch (err) {
+      // The agent no longer knows the token (its state was reset): the SSH user may mint another.
+      if (!(err instanceof BerthError) || err.code !== 'unauthorized') throw err;
+      const minted = await remote.mintToken();
+      await tokens.set(minted);
+      return remote.connect(minted);
+    }
+  };
+  return new HostConnection(host, token, connector);
+}

@@ -1,0 +1,137 @@
+import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import type { AgentClient } from '../../agent/cli/client';
+import { Workspace } from '../../protocol';
+import { AgentProcess, berth } from '../support/agent-process';
+import { cliEnv } from '../support/cli';
+import { requireDocker } from '../support/docker';
+import { waitFor } from '../support/wait';
+import { BERTH_CONTAINER, answerAddHost, berthVsix, connectedHostRow, makeFakeHome } from './support/berth';
+import { CodeServer, requireCodeServer } from './support/code-server';
+import { Workbench } from './support/workbench';
+
+const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
+const MiB = 1024 ** 2;
+const HOUR = 3600_000;
+/**
+ * The agent's idle monitor on seconds: a workspace nobody uses is warned 30 s before its stop, 40 s
+ * after its start; keepalives default to 2 h and are capped at 3 h.
+ */
+const IDLE_ARGS = [
+  ...['--idle-timeout', '40', '--idle-warn-before', '30', '--idle-interval', '1'],
+  ...['--keepalive-default', '2h', '--keepalive-max', '3h'],
+];
+/** The warning as the extension words it: `Berth: workspace idler stops at 14:05 — nobody present …`. */
+const warningFor = (name: string) => new RegExp(`^Berth: workspace ${name} stops at \\d\\d:\\d\\d — \\S`);
+
+/**
+ * Idle shutdown in the packaged extension, in code-server against a real agent whose idle monitor
+ * runs on seconds: the warning notification, "Keep Running" and "Stop Now", the palette command with
+ * its durations and the cap, and an idle stop shown in the tree. The steps run in order and build on each other.
+ */
+describe('e2e: idle shutdown in the Berth extension', function () {
+  this.timeout(240_000);
+  let agent: AgentProcess;
+  let client: AgentClient;
+  let cli: NodeJS.ProcessEnv;
+  let home: string;
+  let server: CodeServer;
+  let workbench: Workbench;
+  const listed = () => {
+    const run = berth(['ls', '--json'], cli);
+    assert.equal(run.code, 0, run.stderr);
+    return z.array(Workspace).parse(JSON.parse(run.stdout));
+  };
+  const workspace = (name: string) => listed().find((ws) => ws.name === name);
+  const running = (name: string) => waitFor(`${name} to run`, () => workspace(name)?.state === 'running', 90_000);
+
+  before(async () => {
+    requireCodeServer();
+    requireDocker();
+    const vsix = berthVsix();
+    agent = await AgentProcess.start({ args: IDLE_ARGS });
+    const token = agent.token('alice');
+    cli = cliEnv(agent.url, token);
+    client = await agent.connect(token);
+    home = await makeFakeHome();
+    const folder = path.join(home, 'project');
+    await fs.mkdir(folder);
+    server = await CodeServer.start({ vsix, folder, env: { HOME: home } });
+    workbench = await Workbench.open(server.url);
+    await workbench.openView(BERTH_CONTAINER);
+    await workbench.runCommand('Berth: Add Host');
+    await answerAddHost(workbench, { url: agent.url, name: 'Lab Host', token });
+    await workbench.waitForTreeRow(connectedHostRow('Lab Host', 'alice'));
+    // Warnings are events: the workspaces start once the window listens. "left" is left to stop,
+    // "done" is stopped from its warning.
+    await client.request('workspace.create', { name: 'left', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
+    await client.request('workspace.create', { name: 'idler', memory: 256 * MiB, cpus: 1 });
+    await client.request('workspace.create', { name: 'done', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const name = `idle-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
+    await workbench?.screenshot(name).catch(() => undefined);
+    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
+    console.error(await server?.logTail().catch(() => ''));
+    console.error(`--- agent log (tail)\n${agent?.log.slice(-3000) ?? ''}`);
+  });
+
+  after(async () => {
+    client?.close();
+    await workbench?.close().catch(() => undefined);
+    await server?.stop();
+    await agent?.destroy();
+    for (const dir of [home, cli?.HOME]) if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('warns before an idle stop, with "Keep Running" and "Stop Now"', async () => {
+    await running('idler');
+    const toast = await workbench.waitForNotification(warningFor('idler'), 60_000);
+    for (const button of ['Keep Running', 'Stop Now'])
+      assert.ok(await toast.getByRole('button', { name: button }).isVisible(), `the warning has "${button}"`);
+    assert.ok(workspace('idler')?.idleStopAt, 'the agent has a deadline for idler');
+    await workbench.screenshot('idle-1-warning');
+  });
+
+  it('keeps the workspace running for the agent’s default when "Keep Running" is clicked', async () => {
+    const clickedAt = Date.now();
+    await workbench.clickNotificationButton('Keep Running', warningFor('idler'));
+    await workbench.waitForNotification(/^Berth: idler keeps running until \d\d:\d\d, even if nobody is present\.$/);
+    const keepUntil = Date.parse(workspace('idler')?.keepUntil ?? '');
+    assert.ok(
+      keepUntil >= clickedAt + 2 * HOUR - 1_000 && keepUntil <= Date.now() + 2 * HOUR,
+      `keepUntil ${keepUntil}`,
+    );
+    await workbench.screenshot('idle-2-kept');
+  });
+
+  it('keeps it running for a duration from the palette, and says when the host capped it', async () => {
+    await workbench.runCommand('Berth: Keep Workspace Running…');
+    await workbench.quickInput.pick('idler');
+    await workbench.quickInput.waitForTitleOrPrompt('Keep idler running');
+    const pickedAt = Date.now();
+    await workbench.quickInput.pick('4 hours');
+    await workbench.waitForNotification(/^Berth: idler keeps running until .*the longest this host allows/);
+    const keepUntil = Date.parse(workspace('idler')?.keepUntil ?? '');
+    assert.ok(keepUntil >= pickedAt + 3 * HOUR - 1_000 && keepUntil <= Date.now() + 3 * HOUR, 'capped at 3 h');
+  });
+
+  it('stops the workspace at once when "Stop Now" is clicked: a user\'s stop, not an idle one', async () => {
+    await workbench.clickNotificationButton('Stop Now', warningFor('done'), 60_000);
+    await workbench.waitForTreeRow('done stopped · 1 CPU · 256 MiB', 60_000);
+    assert.equal(workspace('done')?.stopReason, 'user');
+  });
+
+  it('shows a workspace the idle monitor stopped as "stopped (idle)" in the tree', async () => {
+    await workbench.waitForTreeRow('left stopped (idle) · 1 CPU · 256 MiB', 90_000);
+    const left = workspace('left');
+    assert.equal(left?.state, 'stopped');
+    assert.equal(left?.stopReason, 'idle');
+    assert.equal(workspace('idler')?.state, 'running', 'the kept workspace still runs');
+    await workbench.screenshot('idle-3-stopped-idle');
+  });
+});

@@ -1,0 +1,103 @@
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AgentClient } from '../../agent/cli/client';
+import { AgentProcess } from '../support/agent-process';
+import { requireDocker } from '../support/docker';
+import { fakeGpuEnv } from '../support/fake-gpus';
+import { RecordingDockerProxy } from '../support/recording-proxy';
+import { waitFor } from '../support/wait';
+
+const TRAINING = 'GPU-7a1f2a3c-4d5e-6f70-8192-a3b4c5d6e7f8';
+const IDLE_GPU = 'GPU-8b2d3e4f-5a6b-7c8d-9eaf-b0c1d2e3f4a5';
+
+/**
+ * A host with two GPUs as the fake nvidia-smi prints them: the H100 at 97 % with a compute process
+ * (a training run), the A100 untouched. The compute process's pid is not on this host, as when
+ * nvidia-smi sees another PID namespace: the GPU being held by one workspace is what ties it.
+ */
+const FIXTURE = {
+  gpus: [
+    {
+      index: '0',
+      uuid: TRAINING,
+      name: 'NVIDIA H100 80GB HBM3',
+      'memory.total': '81559',
+      'memory.used': '61234',
+      'utilization.gpu': '97',
+      'mig.mode.current': 'Disabled',
+    },
+    {
+      index: '1',
+      uuid: IDLE_GPU,
+      name: 'NVIDIA A100-PCIE-40GB',
+      'memory.total': '40960',
+      'memory.used': '0',
+      'utilization.gpu': '0',
+      'mig.mode.current': 'Disabled',
+    },
+  ],
+  apps: [{ gpu_uuid: TRAINING, pid: '4194303', used_memory: '61000', process_name: 'python3' }],
+};
+
+describe('agent: idle shutdown sees GPU use (fake nvidia-smi)', function () {
+  this.timeout(120_000);
+  let proxy: RecordingDockerProxy;
+  let agent: AgentProcess;
+  let client: AgentClient;
+
+  before(async () => {
+    requireDocker();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idle-gpu-'));
+    const fixture = path.join(dir, 'training.json');
+    writeFileSync(fixture, JSON.stringify(FIXTURE));
+    proxy = await RecordingDockerProxy.start();
+    agent = await AgentProcess.start({
+      args: [
+        '--docker-socket',
+        proxy.socketPath,
+        '--idle-timeout',
+        '5',
+        '--idle-warn-before',
+        '2',
+        '--idle-interval',
+        '1',
+      ],
+      env: fakeGpuEnv(fixture),
+    });
+    client = await agent.connect(agent.token('carol'));
+  });
+
+  after(async () => {
+    client?.close();
+    await agent?.destroy();
+    await proxy?.close();
+  });
+
+  it('keeps the workspace whose GPU is busy with nobody present, and stops the one whose GPU is idle', async () => {
+    const training = await client.request('workspace.create', { name: 'training', gpus: 1, gpuModel: 'h100' });
+    assert.deepEqual(
+      training.workspace.gpus?.map((gpu) => gpu.uuid),
+      [TRAINING],
+    );
+    const idle = await client.request('workspace.create', { name: 'notebook', gpus: 1, gpuModel: 'a100' });
+    assert.deepEqual(
+      idle.workspace.gpus?.map((gpu) => gpu.uuid),
+      [IDLE_GPU],
+    );
+    const stopped = await waitFor('the workspace with the idle GPU to stop', async () => {
+      const { workspace } = await client.request('workspace.get', { name: 'notebook' });
+      return workspace.state === 'stopped' ? workspace : false;
+    });
+    assert.equal(stopped.stopReason, 'idle');
+    const { workspace } = await client.request('workspace.get', { name: 'training' });
+    assert.equal(workspace.state, 'running');
+    assert.equal(workspace.lastActivity?.signal, 'busy');
+    assert.ok(Date.now() - Date.parse(training.workspace.since) > 7_000, 'well past the idle timeout');
+    const status = await client.request('idle.status', {});
+    const row = status.workspaces.find((ws) => ws.name === 'training');
+    assert.equal(row?.signals?.gpuBusy, true);
+    assert.equal(row?.decision?.stopAt, null);
+  });
+});

@@ -1,0 +1,288 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AgentClient, ClientEvent } from '../../agent/cli/client';
+import type { StopReason, Workspace } from '../../protocol';
+import { AgentProcess, berth } from '../support/agent-process';
+import { cliEnv } from '../support/cli';
+import { requireDocker } from '../support/docker';
+import { sshKeyPair, sshRun } from '../support/ssh';
+import { waitFor } from '../support/wait';
+
+/** Seconds-long idle settings: 6 s idle timeout, warning 3 s ahead, 12 s attached grace, 1 s samples. */
+const IDLE = 6;
+const WARN = 3;
+const GRACE = 12;
+const KEEPALIVE_MAX = 20;
+const IDLE_ARGS = [
+  '--idle-timeout',
+  String(IDLE),
+  '--idle-warn-before',
+  String(WARN),
+  '--attached-grace',
+  String(GRACE),
+  '--keepalive-max',
+  String(KEEPALIVE_MAX),
+  '--keepalive-default',
+  '10',
+  '--idle-interval',
+  '1',
+];
+
+/** Every warning and state change of each workspace, stamped when the test saw it. */
+class Timeline {
+  readonly warnings = new Map<string, { seen: number; stopAt: number }[]>();
+  readonly stops = new Map<string, { seen: number; reason: StopReason | undefined }>();
+  readonly stopping = new Map<string, number>();
+
+  constructor(client: AgentClient) {
+    client.onEvent((event: ClientEvent) => {
+      const seen = Date.now();
+      if (event.event === 'workspace.idleWarning') {
+        const list = this.warnings.get(event.data.name) ?? [];
+        list.push({ seen, stopAt: Date.parse(event.data.stopAt) });
+        this.warnings.set(event.data.name, list);
+      }
+      if (event.event === 'workspace.changed') {
+        const ws = event.data.workspace;
+        if (ws.state === 'stopping' && !this.stopping.has(ws.name)) this.stopping.set(ws.name, seen);
+        if (ws.state === 'stopped') this.stops.set(ws.name, { seen, reason: ws.stopReason });
+      }
+    });
+  }
+}
+
+/** An interactive `ssh -tt` session left open (a terminal nobody types in). */
+function openSession(workspace: Workspace, privateKey: string): ChildProcess {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idle-kh-'));
+  const knownHosts = path.join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
+  return spawn(
+    'ssh',
+    [
+      '-tt',
+      '-p',
+      String(workspace.ssh.port),
+      '-i',
+      privateKey,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      `${workspace.ssh.user}@${workspace.ssh.host}`,
+      'sleep 600',
+    ],
+    { stdio: ['pipe', 'ignore', 'ignore'] },
+  );
+}
+
+describe('agent: idle shutdown on real containers and SSH sessions', function () {
+  this.timeout(120_000);
+  let agent: AgentProcess;
+  let client: AgentClient;
+  let timeline: Timeline;
+  let token: string;
+  const key = sshKeyPair();
+  const sessions: ChildProcess[] = [];
+
+  const get = async (name: string) => (await client.request('workspace.get', { name })).workspace;
+  const create = async (name: string, spec: { idleTimeout?: number } = {}) =>
+    (await client.request('workspace.create', { name, ...spec })).workspace;
+  const stoppedFor = (name: string, timeoutMs = 60_000) =>
+    waitFor(`${name} to be stopped`, () => timeline.stops.get(name), timeoutMs);
+
+  before(async () => {
+    requireDocker();
+    agent = await AgentProcess.start({ args: IDLE_ARGS });
+    token = agent.token('alice');
+    client = await agent.connect(token);
+    timeline = new Timeline(client);
+    await client.request('user.addKey', { key: key.publicKey });
+  });
+
+  after(async () => {
+    for (const session of sessions) session.kill();
+    client?.close();
+    await agent?.destroy();
+  });
+
+  it('with nobody connected: warns, then stops for idleness, and records why', async () => {
+    const created = await create('nobody');
+    assert.equal(created.lastActivity?.signal, 'started');
+    const stop = await stoppedFor('nobody');
+    assert.equal(stop.reason, 'idle');
+    const warnings = timeline.warnings.get('nobody') ?? [];
+    assert.ok(warnings.length >= 1, 'a warning came first');
+    const workspace = await get('nobody');
+    assert.equal(workspace.stopReason, 'idle');
+    assert.equal(workspace.lastActivity?.signal, 'started');
+    assert.equal(workspace.idleStopAt, undefined);
+    const ls = berth(['ls'], cliEnv(agent.url, token));
+    assert.match(ls.stdout, /nobody .*started \d+s ago.*stopped: idle/);
+  });
+
+  it('with an open interactive SSH session and nobody present: stops after the attached grace', async () => {
+    const workspace = await create('attached');
+    const startedAt = Date.parse(workspace.since);
+    sessions.push(openSession(workspace, key.privateKey));
+    await waitFor(
+      'the session to count as attached',
+      async () => (await get('attached')).lastActivity?.signal === 'attached',
+    );
+    const stop = await stoppedFor('attached');
+    assert.equal(stop.reason, 'attached-grace');
+    assert.ok(
+      stop.seen - startedAt >= GRACE * 1000,
+      `stopped ${stop.seen - startedAt} ms after start, grace ${GRACE} s`,
+    );
+  });
+
+  it('never stops a workspace running `yes > /dev/null`, and stops it once the work ends', async () => {
+    const workspace = await create('busy');
+    const run = sshRun(workspace, key.privateKey, 'nohup sh -c "yes > /dev/null" >/dev/null 2>&1 &');
+    assert.equal(run.code, 0, run.stderr);
+    await waitFor('the workspace to be busy', async () => (await get('busy')).lastActivity?.signal === 'busy');
+    const busySince = Date.now();
+    await waitFor(
+      `${2 * (IDLE + WARN)} s of busy time`,
+      async () => {
+        assert.equal((await get('busy')).state, 'running');
+        return Date.now() - busySince > 2 * (IDLE + WARN) * 1000;
+      },
+      60_000,
+    );
+    assert.equal(timeline.warnings.get('busy'), undefined, 'no warning while busy');
+    const status = await client.request('idle.status', {});
+    const row = status.workspaces.find((ws) => ws.name === 'busy');
+    assert.equal(row?.signals?.busy, true);
+    assert.ok((row?.signals?.cpu ?? 0) > 0.5, `cpu ${row?.signals?.cpu}`);
+    assert.equal(row?.decision?.stopAt, null);
+    assert.equal(sshRun(workspace, key.privateKey, 'pkill -x yes').code, 0);
+    const stop = await stoppedFor('busy');
+    assert.equal(stop.reason, 'idle');
+  });
+
+  it('never stops a workspace whose user reports presence', async () => {
+    await create('present');
+    const since = Date.now();
+    await waitFor(
+      `${2 * (IDLE + WARN)} s of presence reports`,
+      async () => {
+        const { lastActivity } = await client.request('workspace.activity', { name: 'present' });
+        assert.equal(lastActivity.signal, 'present');
+        assert.equal((await get('present')).state, 'running');
+        await new Promise((resolve) => setTimeout(resolve, 1000)); // a report a second, like a busy typist
+        return Date.now() - since > 2 * (IDLE + WARN) * 1000;
+      },
+      60_000,
+    );
+    assert.equal(timeline.warnings.get('present'), undefined, 'no warning while present');
+    const idle = berth(['idle', '--json'], cliEnv(agent.url, token));
+    const row = (JSON.parse(idle.stdout) as { workspaces: { name: string; presentAt?: string }[] }).workspaces.find(
+      (ws) => ws.name === 'present',
+    );
+    assert.ok(row?.presentAt, 'berth idle shows the last present report');
+    await client.request('workspace.stop', { name: 'present' });
+    assert.equal((await get('present')).stopReason, 'user');
+  });
+
+  it('keeps running until the keepalive, capped at the maximum', async () => {
+    await create('kept');
+    const capped = berth(['keepalive', 'kept', '1h'], cliEnv(agent.url, token));
+    assert.equal(capped.code, 0, capped.stderr);
+    assert.match(capped.stdout, /capped/);
+    const asked = Date.now();
+    const {
+      keepUntil,
+      capped: wasCapped,
+      workspace,
+    } = await client.request('workspace.keepalive', {
+      name: 'kept',
+      seconds: 3600,
+    });
+    assert.equal(wasCapped, true);
+    const until = Date.parse(keepUntil);
+    assert.ok(Math.abs(until - asked - KEEPALIVE_MAX * 1000) < 2000, `keepUntil ${keepUntil}`);
+    assert.equal(workspace.keepUntil, keepUntil);
+    assert.equal(workspace.lastActivity?.signal, 'keepalive');
+    const stop = await stoppedFor('kept');
+    assert.ok(stop.seen >= until, `stopped ${until - stop.seen} ms before the keepalive ended`);
+    assert.equal(stop.reason, 'idle');
+  });
+
+  it('always sends the warning at least warnBefore ahead of every idle stop', () => {
+    assert.ok(timeline.stops.size >= 4);
+    for (const [name, stop] of timeline.stops) {
+      if (stop.reason === 'user') continue;
+      const warnings = timeline.warnings.get(name) ?? [];
+      assert.ok(warnings.length >= 1, `${name}: a warning before the stop`);
+      const first = warnings[0]?.seen ?? Infinity;
+      const stoppingAt = timeline.stopping.get(name) ?? 0;
+      // Event times are the test's; allow the 1 s sampling interval between the two.
+      assert.ok(stoppingAt - first >= (WARN - 1) * 1000, `${name}: warned ${stoppingAt - first} ms ahead`);
+    }
+  });
+});
+
+describe('agent: idle clocks across an agent restart', function () {
+  this.timeout(120_000);
+  const TIMEOUT = 20;
+  let agent: AgentProcess;
+  let client: AgentClient;
+
+  before(async () => {
+    requireDocker();
+    agent = await AgentProcess.start({
+      args: ['--idle-timeout', String(TIMEOUT), '--idle-warn-before', '4', '--idle-interval', '1'],
+    });
+    client = await agent.connect(agent.token('bob'));
+  });
+
+  after(async () => {
+    client?.close();
+    await agent?.destroy();
+  });
+
+  it('neither grants a fresh timeout nor stops at once what was active just before', async () => {
+    await client.request('workspace.create', { name: 'active' });
+    const idle = (await client.request('workspace.create', { name: 'idle' })).workspace;
+    const idleSince = Date.parse(idle.since);
+    let lastPresent = 0;
+    await waitFor('the idle workspace to be idle for half its timeout', async () => {
+      lastPresent = Date.now();
+      await client.request('workspace.activity', { name: 'active' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return Date.now() - idleSince > (TIMEOUT / 2) * 1000;
+    });
+    client.close();
+    await agent.stop();
+    await agent.restart();
+    const restartedAt = Date.now();
+    client = await agent.connect(agent.token('bob'));
+    const get = async (name: string) => (await client.request('workspace.get', { name })).workspace;
+    const stopped = await waitFor('the idle workspace to stop', async () => {
+      const ws = await get('idle');
+      return ws.state === 'stopped' ? Date.now() : false;
+    });
+    assert.ok(
+      stopped < restartedAt + (TIMEOUT - 4) * 1000,
+      `stopped ${stopped - restartedAt} ms after the restart: the clock was reset`,
+    );
+    assert.equal((await get('idle')).stopReason, 'idle');
+    const active = await get('active');
+    assert.equal(active.state, 'running', 'the active workspace is not stopped at once');
+    assert.ok(active.idleStopAt && Date.parse(active.idleStopAt) >= lastPresent + TIMEOUT * 1000 - 1000);
+    const activeStopped = await waitFor(
+      'the active workspace to stop in its turn',
+      async () => ((await get('active')).state === 'stopped' ? Date.now() : false),
+      60_000,
+    );
+    assert.ok(activeStopped >= lastPresent + TIMEOUT * 1000, 'not before its own timeout');
+  });
+});
