@@ -36,7 +36,7 @@ async function warnAboutNvidiaDefaultRuntime(runtime: DockerRuntime, log: Logger
   const name = await runtime.defaultRuntime().catch(() => '');
   if (name === 'nvidia') {
     log.warn(
-      'Docker\'s default runtime is nvidia: any container started outside Berth sees every GPU unless it sets NVIDIA_VISIBLE_DEVICES=void; Berth sets it in each workspace (void, or only the GPUs it holds). Consider making runc the default (default-runtime in /etc/docker/daemon.json).',
+      "Docker's default runtime is nvidia: any container started outside Berth sees every GPU unless it sets NVIDIA_VISIBLE_DEVICES=void; Berth sets it in each workspace (void, or only the GPUs it holds). Consider making runc the default (default-runtime in /etc/docker/daemon.json).",
     );
   }
 }
@@ -59,7 +59,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Agen
   const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
   await bootstrap.prune(new Set(store.all().map((record) => record.id)));
   const bus = new EventBus();
-  const gpus = new Gpus(config.gpu, store, async (user) => (await users.gpuQuota(user)) ?? config.gpu.defaultQuota, log);
+  const gpus = new Gpus(
+    config.gpu,
+    store,
+    async (user) => (await users.gpuQuota(user)) ?? config.gpu.defaultQuota,
+    log,
+  );
   await gpus.load();
   const service = new WorkspaceService({
     config,

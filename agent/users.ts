@@ -95,7 +95,10 @@ export class Users {
     await this.change((data) => {
       const entry = data.users[user];
       if (!entry) {
-        throw new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
+        throw new BerthError(
+          'not_found',
+          `there is no user "${user}"; create one with: berth token create --user ${user}`,
+        );
       }
       if (gpus === null) delete entry.gpuQuota;
       else entry.gpuQuota = gpus;

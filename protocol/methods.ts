@@ -35,7 +35,12 @@ export const HostGpu = z.object({
 export type HostGpu = z.infer<typeof HostGpu>;
 
 /** How long a start may wait in the GPU queue, in seconds (0 or absent: fail at once with `no_capacity`). */
-const WaitForGpus = z.number().int().min(0).max(7 * 86400).optional();
+const WaitForGpus = z
+  .number()
+  .int()
+  .min(0)
+  .max(7 * 86400)
+  .optional();
 
 /** The agent's idle defaults, in seconds (a workspace's spec may override the first three). */
 export const IdleDefaults = z.object({

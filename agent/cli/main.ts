@@ -18,7 +18,25 @@ import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
 
-const COMMANDS: Command[] = [ls, create, start, stop, update, rm, ssh, logs, idle, keepalive, info, gpus, key, token, quota, host, serve];
+const COMMANDS: Command[] = [
+  ls,
+  create,
+  start,
+  stop,
+  update,
+  rm,
+  ssh,
+  logs,
+  idle,
+  keepalive,
+  info,
+  gpus,
+  key,
+  token,
+  quota,
+  host,
+  serve,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

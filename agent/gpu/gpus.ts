@@ -8,6 +8,9 @@ import type { Store } from '../workspaces/store';
 import { choose, describeFilters, heldBy, type GpuRequest, type Holding } from './allocator';
 import { readInventory, type GpuInventory } from './nvidia-smi';
 
+/** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
+export class GpuRefusal extends BerthError {}
+
 /** How long a read of the inventory is reused by `host.info` before nvidia-smi runs again. */
 const INVENTORY_TTL_MS = 5_000;
 
@@ -41,6 +44,7 @@ export function requestOf(spec: WorkspaceRecord['spec']): GpuRequest {
 export class Gpus {
   private inventory: GpuInventory = { devices: [] };
   private readAt = 0;
+  private reading: Promise<GpuInventory> | null = null;
   private readonly queue: Waiter[] = [];
 
   constructor(
@@ -63,10 +67,14 @@ export class Gpus {
     }
   }
 
-  /** Re-reads the inventory when the last read is older than a few seconds (or `force`). */
+  /**
+   * Re-reads the inventory when the last read is older than a few seconds (or `force`); concurrent
+   * callers share one nvidia-smi run.
+   */
   async refresh(force = false): Promise<void> {
     if (!force && Date.now() - this.readAt < INVENTORY_TTL_MS) return;
-    const next = await readInventory(this.config.nvidiaSmi);
+    this.reading ??= readInventory(this.config.nvidiaSmi).finally(() => (this.reading = null));
+    const next = await this.reading;
     this.readAt = Date.now();
     // A failed re-read keeps the GPUs known from before: workspaces still hold them.
     if (!next.devices.length && this.inventory.devices.length && next.note) {
@@ -167,7 +175,11 @@ export class Gpus {
       current: record.assignedGpus ?? [],
     });
     if (choice.kind === 'impossible') {
-      throw new GpuRefusal('no_capacity', `${choice.message}${this.inventory.note ? ` (${this.inventory.note})` : ''}`);
+      const { devices, note } = this.inventory;
+      throw new GpuRefusal(
+        'no_capacity',
+        !devices.length && note ? `${note}; create the workspace with --gpus 0` : choice.message,
+      );
     }
     if (choice.kind === 'ok') {
       record.assignedGpus = choice.uuids;
@@ -283,9 +295,6 @@ export class Gpus {
     });
   }
 }
-
-/** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
-export class GpuRefusal extends BerthError {}
 
 /** Pinning GPUs by UUID is an admin's call: `forbidden` for anyone else. */
 export function requireAdminToPin(user: User, uuids: string[] | undefined): void {

@@ -52,3 +52,33 @@ export function applyIdleFlags(
   }
   if (idle.keepaliveDefault > idle.keepaliveMax) idle.keepaliveDefault = idle.keepaliveMax;
 }
+
+/** `berth create` / `berth update` flags for a workspace's own idle settings. */
+export const IDLE_SPEC_OPTIONS = {
+  'idle-timeout': { type: 'string' },
+  'attached-grace': { type: 'string' },
+  'max-lifetime': { type: 'string' },
+} as const;
+
+export const IDLE_SPEC_USAGE = '[--idle-timeout DUR] [--attached-grace DUR] [--max-lifetime DUR]';
+
+/** The spec fields of the idle flags given (seconds; 0 for the timeout or lifetime means never). */
+export function idleSpecFlags(
+  values: Partial<Record<keyof typeof IDLE_SPEC_OPTIONS, string>>,
+  usage: string,
+): { idleTimeout?: number; attachedGrace?: number; maxLifetime?: number } {
+  const spec: { idleTimeout?: number; attachedGrace?: number; maxLifetime?: number } = {};
+  const fields = [
+    ['idle-timeout', 'idleTimeout'],
+    ['attached-grace', 'attachedGrace'],
+    ['max-lifetime', 'maxLifetime'],
+  ] as const;
+  for (const [flag, field] of fields) {
+    const text = values[flag];
+    if (text === undefined) continue;
+    const seconds = parseDuration(text);
+    if (seconds === null) throw new UsageError(`--${flag} ${text}: expected a duration such as 0, 45m or 4h`, usage);
+    spec[field] = seconds;
+  }
+  return spec;
+}

@@ -70,10 +70,12 @@ export class IdleMonitor {
     const every = this.deps.config.idle.interval * 1000;
     const loop = () => {
       this.timer = setTimeout(() => {
-        this.ticking = this.tick().finally(() => {
-          this.ticking = null;
-          if (this.timer) loop();
-        });
+        this.ticking = this.tick()
+          .catch((err) => this.deps.log.warn(`idle: a pass over the workspaces failed: ${errorMessage(err)}`))
+          .finally(() => {
+            this.ticking = null;
+            if (this.timer) loop();
+          });
       }, every);
     };
     loop();
@@ -146,6 +148,8 @@ export class IdleMonitor {
   /** Samples one workspace and acts on the decision; returns whether the store should be written. */
   private async check(record: WorkspaceRecord, pid: number, now: number, gpuBusy: boolean | null): Promise<boolean> {
     const observed = this.observe(await this.signals.sample(record.id, pid, now), gpuBusy);
+    // An operation may have begun (or the workspace stopped) while this pass was reading.
+    if (record.state !== 'running' || this.deps.service.isBusy(record.id)) return false;
     const clocks = runClocks(record);
     const at = new Date(now).toISOString();
     const signals: ActivitySignal[] = [];
@@ -187,7 +191,6 @@ export class IdleMonitor {
    * fresh sample (two, a second apart) and the policy evaluated now, acting on nothing.
    */
   async status(records: WorkspaceRecord[], dryRun: boolean): Promise<IdleStatus[]> {
-    const now = Date.now();
     const fresh = new Map<string, IdleObservation>();
     const running = records.filter((record) => record.state === 'running');
     if (dryRun && running.length) {
@@ -295,12 +298,11 @@ export class IdleMonitor {
       };
     } else delete clocks.warning;
     const stopAt = decision.stopAt === null ? undefined : new Date(decision.stopAt).toISOString();
-    const moved =
-      (stopAt === undefined) !== (record.idleStopAt === undefined) ||
-      Math.abs(Date.parse(stopAt ?? '0') - Date.parse(record.idleStopAt ?? '0')) >=
-        this.deps.config.idle.interval * 1000;
-    if (stopAt === undefined) delete record.idleStopAt;
-    else record.idleStopAt = stopAt;
+    const moved = this.deadlineMoved(record, decision.stopAt);
+    if (moved) {
+      if (stopAt === undefined) delete record.idleStopAt;
+      else record.idleStopAt = stopAt;
+    }
     if (decision.action === 'warn' && decision.stopAt !== null) {
       this.deps.log.info(`idle: warning ${record.owner}/${record.name}: stop at ${stopAt}: ${decision.reason}`);
       const data = {
@@ -314,6 +316,20 @@ export class IdleMonitor {
     }
     if (moved || decision.action === 'warn') this.changed(record);
     return decision;
+  }
+
+  /**
+   * Whether the published deadline must change. One that appears, goes, or comes closer is published
+   * at once; one that only moves later (work pushing it out at every sample) only after it moved by a
+   * step (5 min for the default 30-min timeout), so that an active workspace does not redraw every
+   * client's tree every sample. The published deadline is thus never later than the real one.
+   */
+  private deadlineMoved(record: WorkspaceRecord, next: number | null): boolean {
+    const published = record.idleStopAt === undefined ? null : Date.parse(record.idleStopAt);
+    if (next === null || published === null) return next !== published;
+    const { idleTimeout } = settingsFor(record.spec, this.deps.config.idle);
+    const step = Math.max(this.deps.config.idle.interval * 1000, Math.min(5 * 60_000, idleTimeout / 6));
+    return next < published - 1000 || next - published >= step;
   }
 
   /** Records work (present, busy, keepalive) at `now`. */

@@ -145,7 +145,15 @@ export class DockerRuntime implements Runtime {
     try {
       await this.docker.getContainer(containerName(id)).start();
     } catch (err) {
-      if (statusCode(err) !== 304) throw runtimeError('start the container', err);
+      if (statusCode(err) === 304) return;
+      const failure = runtimeError('start the container', err);
+      if (/could not select device driver|unresolvable CDI devices/.test(failure.message)) {
+        throw new BerthError(
+          'runtime_error',
+          `${failure.message}. Docker cannot hand GPUs to containers here: install the NVIDIA Container Toolkit (nvidia-ctk runtime configure --runtime=docker), or for --gpu-mode cdi generate the CDI spec (nvidia-ctk cdi generate)`,
+        );
+      }
+      throw failure;
     }
   }
 

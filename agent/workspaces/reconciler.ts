@@ -147,6 +147,19 @@ export class Reconciler {
       case 'stopped':
       case 'failed':
         if (!running) return;
+        if (record.spec.gpus > 0) {
+          // Its container still names the GPUs it held before it stopped, which may be someone
+          // else's now: only a start through Berth assigns GPUs.
+          await this.service.exclusive(record, 'recovering', async () => {
+            await this.runtime.stopContainer(record.id, 0);
+            await this.service.setState(
+              record,
+              'stopped',
+              'started outside Berth, so stopped again: its GPUs are assigned only by berth start',
+            );
+          });
+          return;
+        }
         // Started behind the agent's back: it counts as running once sshd answers.
         await this.service.exclusive(record, 'recovering', async () => {
           if (await this.sshAnswers(record)) await this.service.setState(record, 'running', 'started outside Berth');

@@ -30,6 +30,16 @@ import type { Store } from './store';
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
 
+/** Whether two specs give the same container and GPUs (they differ at most in idle settings). */
+function sameContainer(a: WorkspaceSpec, b: WorkspaceSpec): boolean {
+  return (
+    specHash(a) === specHash(b) &&
+    a.gpuModel === b.gpuModel &&
+    a.gpuMemory === b.gpuMemory &&
+    (a.gpuUuids ?? []).join() === (b.gpuUuids ?? []).join()
+  );
+}
+
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
 export interface OpContext {
   requestId: RequestId | null;
@@ -185,7 +195,10 @@ export class WorkspaceService {
     return { id: record.id, name: record.name, keptVolume };
   }
 
-  /** Changes image, limits or settings; a running workspace is recreated on its volume and started again. */
+  /**
+   * Changes image, limits or settings. A running workspace is recreated on its volume and started
+   * again, unless only what the agent alone reads (the idle settings) changed.
+   */
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
     const spec = validSpec({ ...record.spec, ...changes });
@@ -193,8 +206,10 @@ export class WorkspaceService {
     if (changes.image !== undefined) await this.requireImage(spec.image);
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
+      const keepContainer = sameContainer(record.spec, spec);
       record.spec = spec;
-      if (!wasRunning) {
+      // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
+      if (!wasRunning || keepContainer) {
         await this.deps.store.save();
         this.changed(record);
         return this.view(record);

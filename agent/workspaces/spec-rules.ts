@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import { BerthError, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
 import type { AgentConfig } from '../config';
 
-/** A spec that the schema accepts and this host can run; `invalid_params` (or `no_capacity`) saying why not. */
+/** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
 export function validSpec(candidate: unknown): WorkspaceSpec {
   const parsed = WorkspaceSpec.safeParse(candidate);
   if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
@@ -15,6 +15,12 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
     throw new BerthError(
       'invalid_params',
       `gpuUuids: ${pinned.length} distinct UUIDs must go with gpus ${pinned.length} (gpus is ${parsed.data.gpus})`,
+    );
+  }
+  if ('NVIDIA_VISIBLE_DEVICES' in parsed.data.env) {
+    throw new BerthError(
+      'invalid_params',
+      'env: NVIDIA_VISIBLE_DEVICES is set by Berth (void, or the GPUs a workspace holds); ask for GPUs with --gpus instead',
     );
   }
   return parsed.data;

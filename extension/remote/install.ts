@@ -97,29 +97,72 @@ export async function healthy(session: SshSession, port: number): Promise<boolea
   });
 }
 
-/**
- * Makes sure the host runs the agent of this bundle, as the SSH user: checks the build there and,
- * when it is missing or another, uploads it to ~/.local/share/berth/<build>/ over SFTP, stops the old
- * agent and starts the new one (a systemd user service where `systemctl --user` works, else a
- * detached process with a pid file), then waits until it answers /healthz through the SSH connection.
- */
-export async function ensureAgent(session: SshSession, bundle: AgentBundle): Promise<RemoteAgentInfo> {
-  const host = session.target.hostName;
+/** What the probe found on the host. */
+interface Found {
+  probe: Map<string, string>;
+  node: string;
+  build: string;
+  /** The port the agent was last started on, if any. */
+  kept: number | undefined;
+}
+
+/** Runs the probe; a host without a suitable Node.js is an error that says what to install. */
+async function look(session: SshSession, bundle: AgentBundle): Promise<Found> {
   const probe = fields((await session.exec('/bin/sh -s', PROBE)).stdout);
   const node = probe.get('node');
   if (!node) {
     const old = probe.get('old');
     throw new RemoteError(
       'not_found',
-      `Berth needs Node.js 20 or newer on ${host}${old ? ` (found ${old})` : ''}; install it (e.g. apt install nodejs) and try again`,
+      `Berth needs Node.js 20 or newer on ${session.target.hostName}${old ? ` (found ${old})` : ''}; install it (e.g. apt install nodejs) and try again`,
     );
   }
-  const build = buildId(bundle);
-  const kept = Number(probe.get('port')) || undefined;
-  let port = bundle.port ?? kept ?? (await freePort(session, node));
-  if (probe.get('build') === build && probe.has('running') && port === kept && (await healthy(session, port))) {
-    return { port, build, node, action: 'reused' };
+  return { probe, node, build: buildId(bundle), kept: Number(probe.get('port')) || undefined };
+}
+
+/** The running agent when it is this bundle's, on the port asked for, and answering. */
+async function reusable(session: SshSession, bundle: AgentBundle, found: Found): Promise<RemoteAgentInfo | null> {
+  const { probe, node, build, kept } = found;
+  if (!kept || probe.get('build') !== build || !probe.has('running') || (bundle.port ?? kept) !== kept) return null;
+  return (await healthy(session, kept)) ? { port: kept, build, node, action: 'reused' } : null;
+}
+
+/**
+ * Makes sure the host runs the agent of this bundle, as the SSH user: checks the build there and,
+ * when it is missing or another, uploads it to ~/.local/share/berth/<build>/ over SFTP, stops the old
+ * agent and starts the new one (a systemd user service where `systemctl --user` works, else a
+ * detached process with a pid file), then waits until it answers /healthz through the SSH connection.
+ * Installing holds a lock on the host, so two windows connecting at once do not both start one.
+ */
+export async function ensureAgent(session: SshSession, bundle: AgentBundle): Promise<RemoteAgentInfo> {
+  const found = await look(session, bundle);
+  const running = await reusable(session, bundle, found);
+  if (running) return running;
+  await run(session, LOCK);
+  try {
+    // Another client may have installed or started it while this one waited for the lock.
+    const now = await look(session, bundle);
+    return (await reusable(session, bundle, now)) ?? (await install(session, bundle, now));
+  } finally {
+    await run(session, `rmdir ${ROOT}/.lock`).catch(() => undefined);
   }
+}
+
+/**
+ * Takes the install lock (a directory: `mkdir` is atomic), waiting up to a minute; a lock older than
+ * two minutes was left by a client that died while installing, and is taken over.
+ */
+const LOCK = `mkdir -p ${ROOT}; i=0
+while ! mkdir ${ROOT}/.lock 2>/dev/null; do
+  if [ -n "$(find ${ROOT}/.lock -maxdepth 0 -mmin +2 2>/dev/null)" ]; then rmdir ${ROOT}/.lock; continue; fi
+  i=$((i+1)); [ $i -lt 600 ] || { echo "another Berth install on this host has held ~/${ROOT}/.lock for a minute" >&2; exit 1; }
+  sleep 0.1
+done`;
+
+/** Uploads the bundle if the host lacks this build, then (re)starts the agent and waits for it. */
+async function install(session: SshSession, bundle: AgentBundle, found: Found): Promise<RemoteAgentInfo> {
+  const { probe, node, build, kept } = found;
+  let port = bundle.port ?? kept ?? (await freePort(session, node));
   // Something else (another user's agent) answers there while ours does not run: move to a free port.
   if (!probe.has('running') && !bundle.port && (await healthy(session, port))) port = await freePort(session, node);
   let action: RemoteAgentInfo['action'] = 'started';
@@ -145,17 +188,18 @@ export async function ensureAgent(session: SshSession, bundle: AgentBundle): Pro
   const deadline = Date.now() + 30_000;
   while (!(await healthy(session, port))) {
     if (Date.now() > deadline) {
-      const log = await session.exec(`tail -n 15 ${LOG} 2>/dev/null`);
+      const log = await session.exec('/bin/sh -s', `tail -n 15 ${LOG} 2>/dev/null`);
       throw new RemoteError(
         'timeout',
-        `the Berth agent on ${host} did not answer on 127.0.0.1:${port} within 30 s; its log (~/${LOG}) ends:\n${log.stdout.trim()}`,
+        `the Berth agent on ${session.target.hostName} did not answer on 127.0.0.1:${port} within 30 s; its log (~/${LOG}) ends:\n${log.stdout.trim()}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   // Earlier builds are no longer run by anyone (one agent per user): only the running one is kept.
-  if (action === 'upgraded')
+  if (action === 'upgraded') {
     await run(session, `for d in ${ROOT}/*/; do [ "$d" = ${sh(`${ROOT}/${build}/`)} ] || rm -rf "$d"; done`);
+  }
   return { port, build, node, action };
 }
 
@@ -196,9 +240,9 @@ function systemdStart(serve: string[]): string {
   return `mkdir -p .config/systemd/user && printf '%s\\n' ${sh(unit)} > .config/systemd/user/${UNIT}.service && systemctl --user daemon-reload && systemctl --user restart ${UNIT} && systemctl --user show -p MainPID --value ${UNIT} > ${ROOT}/agent.pid`;
 }
 
-/** Runs a command that must succeed. */
+/** Runs a POSIX sh command that must succeed (fed to /bin/sh, whatever the user's login shell is). */
 async function run(session: SshSession, command: string): Promise<string> {
-  const result = await session.exec(command);
+  const result = await session.exec('/bin/sh -s', command);
   if (result.code !== 0) {
     throw new RemoteError(
       'internal',

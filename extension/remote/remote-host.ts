@@ -75,7 +75,13 @@ export class RemoteHost {
       const live = await this.ready();
       return live.session.channel('127.0.0.1', live.agent.port);
     };
-    return AgentClient.connect(`ws://127.0.0.1:${agent.port}`, token, client, undefined, { stream });
+    try {
+      return await AgentClient.connect(`ws://127.0.0.1:${agent.port}`, token, client, undefined, { stream });
+    } catch (err) {
+      // The agent may have died on the host: the next attempt checks it (and starts it) again.
+      if (!(err instanceof BerthError && err.code === 'unauthorized')) this.agent = null;
+      throw err;
+    }
   }
 
   /** Closes the SSH session (and with it every channel). */
@@ -84,22 +90,24 @@ export class RemoteHost {
     this.session = null;
   }
 
+  /** Opens a session unless a live one is there, then makes sure the agent runs. */
   private async setUp(): Promise<{ session: SshSession; agent: RemoteAgentInfo }> {
-    this.session?.close();
     const { ssh } = this.options;
+    const live = this.session && !this.session.closed ? this.session : null;
+    if (!live) this.session?.close();
     const resolve = (spec: string) => ssh.resolveTarget(spec, this.options.resolve);
-    const session = await ssh.SshSession.open(this.target(), { ...this.options, resolve });
+    const session = live ?? (await ssh.SshSession.open(this.target(), { ...this.options, resolve }));
     try {
       const agent = await ssh.ensureAgent(session, this.options.bundle);
       this.options.log?.(
         `${this.spec}: agent ${agent.build} ${agent.action} on 127.0.0.1:${agent.port} (node ${agent.node})`,
       );
+      if (!live) session.onClose((reason) => this.options.log?.(`${this.spec}: ${reason}`));
       this.session = session;
       this.agent = agent;
-      session.onClose((reason) => this.options.log?.(`${this.spec}: ${reason}`));
       return { session, agent };
     } catch (err) {
-      session.close();
+      if (!live) session.close();
       throw err;
     }
   }

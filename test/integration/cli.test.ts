@@ -61,7 +61,7 @@ describe('cli: berth as a user runs it', function () {
     const [header, row, ...rest] = succeeds(as(['ls']))
       .trimEnd()
       .split('\n');
-    assert.match(header!, /^NAME\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+SINCE\s+MESSAGE$/);
+    assert.match(header!, /^NAME\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+SINCE\s+LAST ACTIVITY\s+MESSAGE$/);
     assert.match(row!, /^web\s+running\s+127\.0\.0\.1:\d+\s+berth-workspace:latest\s+1\s+512 MiB\s/);
     assert.deepEqual(rest, []);
   });

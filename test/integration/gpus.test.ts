@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient, ClientEvent } from '../../agent/cli/client';
 import { BerthError, type EventData } from '../../protocol';
-import { AgentProcess, berth, sshPortRange } from '../support/agent-process';
-import { cliEnv } from '../support/cli';
+import { AgentProcess, sshPortRange } from '../support/agent-process';
+import { cliEnv, startBerth } from '../support/cli';
 import { docker, requireDocker } from '../support/docker';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
@@ -28,6 +28,19 @@ interface DockerInspect {
 }
 const containerEnv = (id: string): string[] =>
   (JSON.parse(docker('inspect', `berth-${id}`)) as DockerInspect[])[0]?.Config.Env ?? [];
+
+/**
+ * Runs the berth CLI without blocking this process: the recording proxy lives here, so a synchronous
+ * spawn would stall the agent's Docker calls and deadlock.
+ */
+async function berth(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startBerth(args, env);
+  const { code } = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
 
 /** Rejects with the agent's error; fails when the request succeeds. */
 async function refusal(promise: Promise<unknown>): Promise<BerthError> {
@@ -91,7 +104,7 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(info.gpus[0]?.utilization, 17);
     assert.equal(info.gpus[3]?.utilization, null);
     assert.equal(info.gpus[3]?.memoryUsed, null);
-    const cli = berth(['gpus'], cliEnv(agent.url, adminToken));
+    const cli = await berth(['gpus'], cliEnv(agent.url, adminToken));
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, /^INDEX\s+UUID\s+NAME\s+MEMORY\s+UTIL\s+FREE\s+HELD BY/);
     assert.match(cli.stdout, new RegExp(`0\\s+${H100_0}\\s+NVIDIA H100 80GB HBM3\\s+79\\.6 GiB\\s+17%\\s+1/1\\s+-`));
@@ -105,10 +118,15 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(workspace.gpus, undefined);
     const env = containerEnv(workspace.id);
     assert.ok(env.includes('NVIDIA_VISIBLE_DEVICES=void'), env.join(' '));
+    const widened = await refusal(
+      alice.request('workspace.create', { name: 'leak', env: { NVIDIA_VISIBLE_DEVICES: 'all' }, ...SMALL }),
+    );
+    assert.equal(widened.code, 'invalid_params');
+    assert.match(widened.message, /NVIDIA_VISIBLE_DEVICES is set by Berth/);
   });
 
   it('assigns two H100s exclusively by UUID: DeviceIDs, driver nvidia, capability gpu, never Count', async () => {
-    const cli = berth(
+    const cli = await berth(
       ['create', 'train', '--gpus', '2', '--gpu-model', 'h100', '--cpus', '0.5', '--memory', '256m', '--json'],
       cliEnv(agent.url, agent.token('alice')),
     );
@@ -132,7 +150,7 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(mine.gpus[0]?.free, 0);
     const theirs = await bob.request('host.info', {});
     assert.deepEqual(theirs.gpus[1]?.holders, [{ owner: null, workspace: null }]);
-    const cli = berth(['gpus'], cliEnv(agent.url, agent.token('bob')));
+    const cli = await berth(['gpus'], cliEnv(agent.url, agent.token('bob')));
     assert.match(cli.stdout, new RegExp(`${H100_1}.*0/1\\s+1 other`));
   });
 
@@ -169,13 +187,21 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(pinned.code, 'forbidden');
     const notAdmin = await refusal(alice.request('user.setQuota', { user: 'bob', gpus: 1 }));
     assert.equal(notAdmin.code, 'forbidden');
-    const set = berth(['quota', 'bob', '1'], cliEnv(agent.url, adminToken));
+    const set = await berth(['quota', 'bob', '1'], cliEnv(agent.url, adminToken));
     assert.equal(set.code, 0, set.stderr);
     assert.equal(set.stdout, 'bob: at most 1 GPU\n');
     const over = await refusal(bob.request('workspace.create', { name: 'second', gpus: 1, ...SMALL }));
     assert.equal(over.code, 'forbidden');
     assert.match(over.message, /GPU quota of bob is 1: 1 held \(in infer\), 1 more asked for/);
-    berth(['quota', 'bob', 'default'], cliEnv(agent.url, adminToken));
+    await berth(['quota', 'bob', 'default'], cliEnv(agent.url, adminToken));
+    const admin = await agent.connect(adminToken);
+    try {
+      const { workspace } = await admin.request('workspace.create', { name: 'pinned', gpuUuids: [T4], ...SMALL });
+      assert.deepEqual(proxy.createOf(workspace.id)?.body.HostConfig?.DeviceRequests?.[0]?.DeviceIDs, [T4]);
+      await admin.request('workspace.delete', { name: 'pinned', deleteData: true });
+    } finally {
+      admin.close();
+    }
   });
 
   it('queues a start with waitForGpus, reports its place, and serves it when a stop releases GPUs', async () => {
@@ -216,6 +242,25 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(workspace.state, 'stopped');
   });
 
+  it('leaves the queue when the start is cancelled, the workspace stopped', async () => {
+    const events: EventData<'workspace.progress'>[] = [];
+    const off = alice.onEvent((event: ClientEvent) => {
+      if (event.event === 'workspace.progress') events.push(event.data);
+    });
+    const abort = new AbortController();
+    const start = refusal(
+      alice.request('workspace.start', { name: 'train', waitForGpus: 120 }, { signal: abort.signal }),
+    );
+    await waitFor('train to wait for GPUs', () => events.some((event) => event.phase === 'waiting-for-gpus'));
+    abort.abort();
+    const cancelled = await start;
+    off();
+    assert.equal(cancelled.code, 'cancelled');
+    const { workspace } = await alice.request('workspace.get', { name: 'train' });
+    assert.equal(workspace.state, 'stopped');
+    assert.equal(workspace.gpus, undefined);
+  });
+
   it('keeps holdings across an agent restart and releases those whose container stopped meanwhile', async () => {
     const before = await bob.request('workspace.list', {});
     const infer = before.workspaces.find((ws) => ws.name === 'infer')!;
@@ -242,6 +287,19 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
       alice.request('workspace.create', { name: 'pin0', gpus: 2, gpuModel: 'H100', ...SMALL }),
     );
     assert.match(taken.message, /held by 1 workspace of other users/);
+  });
+
+  it('stops again a GPU workspace started outside Berth, whose container names GPUs it no longer holds', async () => {
+    const { workspace } = await alice.request('workspace.get', { name: 'train' });
+    assert.equal(workspace.state, 'stopped');
+    docker('start', `berth-${workspace.id}`);
+    const stopped = await waitFor('the reconciler to stop it again', async () => {
+      const { workspace: now } = await alice.request('workspace.get', { name: 'train' });
+      const running = docker('inspect', '-f', '{{.State.Running}}', `berth-${workspace.id}`) === 'true';
+      return !running && now.message?.includes('started outside Berth') ? now : null;
+    });
+    assert.equal(stopped.state, 'stopped');
+    assert.equal(stopped.gpus, undefined);
   });
 
   it('never double-allocates under 50 concurrent creates', async () => {
@@ -334,5 +392,37 @@ describe('agent: shared GPUs, MIG slices and CDI device requests', function () {
     ]);
     assert.equal(info.gpus[1]?.free, 0);
     assert.equal(info.gpus[2]?.free, 1);
+  });
+});
+
+describe('agent: GPUs on an engine without the NVIDIA runtime (no proxy)', function () {
+  this.timeout(120_000);
+  let agent: AgentProcess;
+
+  before(async () => {
+    requireDocker();
+    agent = await AgentProcess.start({ env: fakeGpuEnv('plain') });
+  });
+
+  after(async () => {
+    await agent?.destroy();
+  });
+
+  it('says Docker cannot hand out GPUs and what to install, and leaves nothing behind', async () => {
+    const client = await agent.connect(agent.token('erin'));
+    try {
+      const failed = await refusal(client.request('workspace.create', { name: 'gpu', gpus: 1, ...SMALL }));
+      assert.equal(failed.code, 'runtime_error');
+      assert.match(failed.message, /could not select device driver "nvidia".*install the NVIDIA Container Toolkit/);
+      const { workspaces } = await client.request('workspace.list', {});
+      assert.deepEqual(workspaces, []);
+      const info = await client.request('host.info', {});
+      assert.ok(
+        info.gpus.every((gpu) => gpu.holders.length === 0),
+        'the failed create gave its GPU back',
+      );
+    } finally {
+      client.close();
+    }
   });
 });

@@ -60,6 +60,19 @@ describe('remote: a compute host reached only over SSH', function () {
     return host;
   };
 
+  /** A HostConnection to `lab` over SSH as the extension makes one (token minted over SSH), connected. */
+  const sshConnection = async (id: string, extra: Partial<RemoteHostOptions> = {}) => {
+    let token: string | undefined;
+    const connection = sshHostConnection({ id, label: 'lab', url: 'ssh://lab', ssh: 'lab' }, remote('lab', extra), {
+      get: () => Promise.resolve(token),
+      set: (value) => Promise.resolve(void (token = value)),
+    });
+    connections.push(connection);
+    connection.connect();
+    await waitFor('the SSH host to connect', () => connection.status.kind === 'connected', 60_000);
+    return connection;
+  };
+
   before(async function () {
     const problem = setUpTestSshd();
     if (problem) {
@@ -290,6 +303,42 @@ describe('remote: a compute host reached only over SSH', function () {
     await connection.request('workspace.delete', { name: 'tunnelled', deleteData: true });
   });
 
+  it('starts the agent again when it died on the host, over the same SSH connection', async () => {
+    const connection = await sshConnection('lab-crash');
+    const accepted = proxy.accepted;
+    const pid = remotePid();
+    spawnSync('kill', ['-9', String(pid)]);
+    await waitFor('the loss to be noticed', () => connection.status.kind === 'error');
+    await waitFor('the host to come back', () => connection.status.kind === 'connected', 60_000);
+    assert.notEqual(remotePid(), pid);
+    assert.ok(alive(remotePid()), 'a new agent runs');
+    assert.equal(proxy.accepted, accepted, 'no new SSH connection was needed');
+    await connection.request('workspace.list', {});
+  });
+
+  it('starts one agent when two windows connect at once', async () => {
+    // The connections so far would restart the agent themselves: only the two below may.
+    for (const connection of connections) connection.dispose();
+    const pid = remotePid();
+    spawnSync('sh', ['-c', `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`]);
+    const both = await Promise.all([remote('lab').ready(), remote('lab').ready()]);
+    assert.deepEqual(both.map(({ agent }) => agent.action).sort(), ['reused', 'started']);
+    assert.equal(both[0].agent.port, both[1].agent.port);
+    assert.ok(alive(remotePid()));
+  });
+
+  it('notices a tunnel that goes silent (a laptop asleep) by its keepalives, and reconnects', async () => {
+    // Keepalives every 300 ms instead of 15 s, so that three missed ones take a second, not a minute.
+    const connection = await sshConnection('lab-silent', { keepaliveMs: 300 });
+    const statuses: HostStatus[] = [];
+    connection.onDidChange(() => statuses.push(connection.status));
+    proxy.freeze();
+    await waitFor('the silence to be noticed', () => statuses.some((s) => s.kind === 'error'), 20_000);
+    await waitFor('the host to come back', () => connection.status.kind === 'connected', 60_000);
+    const { workspaces } = await connection.request('workspace.list', {});
+    assert.ok(Array.isArray(workspaces));
+  });
+
   it('a host without Node.js gets a clear error saying what to install', async () => {
     await assert.rejects(remote('nonode').ready(), (err: unknown) => {
       assert.ok(err instanceof BerthError);
@@ -323,6 +372,7 @@ describe('remote: a compute host reached only over SSH', function () {
   });
 
   it("moves to a free port when its kept port is taken by someone else's server", async () => {
+    for (const connection of connections) connection.dispose();
     const pid = remotePid();
     spawnSync('sh', ['-c', `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`]);
     const kept = options.bundle.port;

@@ -2,10 +2,11 @@ import * as net from 'node:net';
 
 /**
  * A byte-for-byte TCP proxy on 127.0.0.1 in front of `target`. `cut()` destroys every connection it
- * carries (a lost network or a laptop that slept, as the client sees it) and keeps accepting new ones.
+ * carries (a network that drops, as the client sees it); `freeze()` keeps them open but carries no
+ * more bytes (a laptop that slept, a network that blackholes). New connections work either way.
  */
 export class TcpProxy {
-  private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
   /** Connections accepted so far. */
   accepted = 0;
 
@@ -28,8 +29,21 @@ export class TcpProxy {
 
   /** Destroys every open connection. */
   cut(): void {
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+    for (const [client, upstream] of this.pairs) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  /** Stops carrying bytes on every open connection, leaving it open (and silent) until `close()`. */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   async close(): Promise<void> {
@@ -39,15 +53,13 @@ export class TcpProxy {
 
   private track(client: net.Socket, upstream: net.Socket): void {
     this.accepted++;
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.pairs.add(pair);
     const drop = () => {
       client.destroy();
       upstream.destroy();
-      this.sockets.delete(client);
-      this.sockets.delete(upstream);
+      this.pairs.delete(pair);
     };
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on('error', drop).on('close', drop);
-    }
+    for (const socket of pair) socket.on('error', drop).on('close', drop);
   }
 }

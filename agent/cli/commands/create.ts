@@ -2,9 +2,9 @@ import type { ParamsInput, WorkspaceSpecInput } from '../../../protocol';
 import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { parseSize } from '../format';
+import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../../idle/flags';
 
-const usage =
-  'berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] [--json]';
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -18,6 +18,7 @@ const SPEC_OPTIONS = {
   env: { type: 'string', multiple: true },
   command: { type: 'string' },
   timezone: { type: 'string' },
+  ...IDLE_SPEC_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -34,10 +35,10 @@ export function specFlags(
     env?: string[];
     command?: string;
     timezone?: string;
-  },
+  } & Parameters<typeof idleSpecFlags>[0],
   usage: string,
 ): Omit<WorkspaceSpecInput, 'name'> {
-  const spec: Omit<WorkspaceSpecInput, 'name'> = {};
+  const spec: Omit<WorkspaceSpecInput, 'name'> = idleSpecFlags(values, usage);
   if (values.image !== undefined) spec.image = values.image;
   const cpus = numberOption('cpus', values.cpus, usage);
   if (cpus !== undefined) spec.cpus = cpus;

@@ -22,11 +22,6 @@ function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
         ...(signals.gpuBusy === null ? [] : [`gpu ${signals.gpuBusy ? 'busy' : 'idle'}`]),
       ].join(' ')
     : '';
-  let stop = '';
-  if (ws.state !== 'running') stop = ws.stopReason ? `stopped (${ws.stopReason})` : '';
-  else if (!ws.decision) stop = 'not sampled yet';
-  else if (ws.decision.stopAt === null) stop = `never (${ws.decision.reason})`;
-  else stop = `${relative(ws.decision.stopAt, now)}: ${ws.decision.stopReason} (${ws.decision.reason})`;
   return [
     ws.name,
     ...(withOwner ? [ws.owner] : []),
@@ -35,8 +30,16 @@ function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
     ws.presentAt ? `${age(ws.presentAt, now)} ago` : '',
     signals ? String(signals.attached) : '',
     busy,
-    stop,
+    stopsWhen(ws, now),
   ];
+}
+
+/** When and why the idle monitor would stop the workspace, or why it stopped. */
+function stopsWhen(ws: IdleStatus, now: number): string {
+  if (ws.state !== 'running') return ws.stopReason ? `stopped (${ws.stopReason})` : '';
+  if (!ws.decision) return 'not sampled yet';
+  if (ws.decision.stopAt === null) return `never (${ws.decision.reason})`;
+  return `${relative(ws.decision.stopAt, now)}: ${ws.decision.stopReason} (${ws.decision.reason})`;
 }
 
 /** `berth idle`: each workspace's last activity and signals, and when the idle monitor would stop it. */

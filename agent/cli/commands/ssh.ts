@@ -53,10 +53,13 @@ export const ssh: Command = {
     );
     const [name, ...extra] = rest;
     if (!name) throw new BerthError('invalid_params', `missing NAME; usage: ${usage}`);
-    const workspace = await withClient(
-      values,
-      async (client) => (await client.request('workspace.get', { name })).workspace,
-    );
+    const workspace = await withClient(values, async (client) => {
+      const { workspace } = await client.request('workspace.get', { name });
+      // Someone is entering it: that is presence (the session itself then counts as attached). An
+      // agent too old to know the report must not keep anyone out.
+      if (workspace.state === 'running') await client.request('workspace.activity', { name }).catch(() => undefined);
+      return workspace;
+    });
     if (workspace.state !== 'running') {
       throw new BerthError('conflict', `workspace "${name}" is ${workspace.state}; start it with: berth start ${name}`);
     }

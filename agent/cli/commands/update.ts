@@ -1,9 +1,9 @@
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { IDLE_SPEC_USAGE } from '../../idle/flags';
 import { SPEC_OPTIONS, specFlags } from './create';
 
-const usage =
-  'berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--env KEY=VALUE]... [--command CMD] [--timezone TZ] [--json]';
+const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--timezone TZ] ${IDLE_SPEC_USAGE} [--json]`;
 
 /** `berth update NAME`: changes image, limits or settings; a running workspace is recreated on its home volume. */
 export const update: Command = {
