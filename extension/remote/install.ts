@@ -212,10 +212,13 @@ async function freePort(session: SshSession, node: string): Promise<number> {
   return port;
 }
 
-/** Stops the agent this installer started (if any), waiting until it is gone. */
+/**
+ * Stops the agent this installer started (if any): SIGTERM, up to 10 s to shut down cleanly, then
+ * SIGKILL, so that the new one finds its port free.
+ */
 function stopScript(systemd: boolean): string {
   const service = systemd ? `systemctl --user stop ${UNIT} 2>/dev/null; ` : '';
-  return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; fi; rm -f ${ROOT}/agent.pid`;
+  return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; fi; rm -f ${ROOT}/agent.pid`;
 }
 
 /** Starts the agent detached from the SSH session (its own session, no terminal), recording its pid. */

@@ -35,7 +35,7 @@ describe('e2e: a host reached over SSH, in code-server', function () {
       console.log(`    skipped: the test sshd could not be set up: ${problem}`);
       this.skip();
     }
-    resetRemote();
+    await resetRemote();
     const vsix = berthVsix();
     home = await makeFakeHome();
     await fs.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
@@ -64,7 +64,7 @@ describe('e2e: a host reached over SSH, in code-server', function () {
   after(async () => {
     await workbench?.close().catch(() => undefined);
     await server?.stop();
-    resetRemote();
+    await resetRemote();
     if (home) await fs.rm(home, { recursive: true, force: true });
   });
 

@@ -29,6 +29,7 @@ import {
   remotePid,
   resetRemote,
   setUpTestSshd,
+  stopRemoteAgent,
 } from '../support/remote-host';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
@@ -79,7 +80,7 @@ describe('remote: a compute host reached only over SSH', function () {
       console.log(`    skipped: the test sshd could not be set up: ${problem}`);
       this.skip();
     }
-    resetRemote();
+    await resetRemote();
     dir = mkdtempSync(path.join(os.tmpdir(), 'berth-remote-'));
     proxy = await TcpProxy.start(TEST_SSHD_PORT);
     knownHosts = path.join(dir, 'known_hosts');
@@ -128,11 +129,11 @@ describe('remote: a compute host reached only over SSH', function () {
     };
   });
 
-  after(() => {
+  after(async () => {
     for (const connection of connections) connection.dispose();
     for (const host of remotes) host.close();
     void proxy?.close();
-    if (options) resetRemote();
+    if (options) await resetRemote();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -319,8 +320,7 @@ describe('remote: a compute host reached only over SSH', function () {
   it('starts one agent when two windows connect at once', async () => {
     // The connections so far would restart the agent themselves: only the two below may.
     for (const connection of connections) connection.dispose();
-    const pid = remotePid();
-    spawnSync('sh', ['-c', `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`]);
+    await stopRemoteAgent();
     const both = await Promise.all([remote('lab').ready(), remote('lab').ready()]);
     assert.deepEqual(both.map(({ agent }) => agent.action).sort(), ['reused', 'started']);
     assert.equal(both[0].agent.port, both[1].agent.port);
@@ -373,8 +373,7 @@ describe('remote: a compute host reached only over SSH', function () {
 
   it("moves to a free port when its kept port is taken by someone else's server", async () => {
     for (const connection of connections) connection.dispose();
-    const pid = remotePid();
-    spawnSync('sh', ['-c', `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`]);
+    await stopRemoteAgent();
     const kept = options.bundle.port;
     // Another user's agent, as far as /healthz tells.
     const squatter = http.createServer((_req, res) => res.writeHead(200).end('{"ok":true}'));

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { waitFor } from './wait';
 
 /** The test sshd (scripts/setup-test-sshd.sh): this machine as its own remote host on 127.0.0.1:2222. */
 export const TEST_SSHD_PORT = 2222;
@@ -30,11 +31,21 @@ export function alive(pid: number): boolean {
   return spawnSync('kill', ['-0', String(pid)]).status === 0;
 }
 
-/** Stops the agent a previous run left on the remote account and removes its files and workspaces. */
-export function resetRemote(): void {
+/**
+ * Stops the agent on the remote account, if one runs, and waits until it is gone. Asynchronously: the
+ * agent closes its WebSockets first, and clients in this very process must be free to answer.
+ */
+export async function stopRemoteAgent(): Promise<void> {
   const pidFile = path.join(REMOTE_HOME, '.local/share/berth/agent.pid');
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
-  if (pid > 0) spawnSync('sh', ['-c', `kill ${pid} 2>/dev/null; while kill -0 ${pid} 2>/dev/null; do sleep 0.1; done`]);
+  if (!(pid > 0) || !alive(pid)) return;
+  spawnSync('kill', [String(pid)]);
+  await waitFor(`the remote agent (pid ${pid}) to exit`, () => !alive(pid));
+}
+
+/** Stops the agent a previous run left on the remote account and removes its files and workspaces. */
+export async function resetRemote(): Promise<void> {
+  await stopRemoteAgent();
   const store = path.join(REMOTE_HOME, '.local/state/berth/workspaces.json');
   const ids = existsSync(store)
     ? ((JSON.parse(readFileSync(store, 'utf8')) as { workspaces?: { id: string }[] }).workspaces ?? []).map((w) => w.id)
