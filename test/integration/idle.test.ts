@@ -1,14 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { AgentClient, ClientEvent } from '../../agent/cli/client';
 import type { StopReason, Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { requireDocker } from '../support/docker';
-import { sshKeyPair, sshRun } from '../support/ssh';
+import { sshKeyPair, sshRun, strictSshArgs } from '../support/ssh';
 import { waitFor } from '../support/wait';
 
 /** Seconds-long idle settings: 6 s idle timeout, warning 3 s ahead, 12 s attached grace, 1 s samples. */
@@ -56,30 +53,9 @@ class Timeline {
 
 /** An interactive `ssh -tt` session left open (a terminal nobody types in). */
 function openSession(workspace: Workspace, privateKey: string): ChildProcess {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idle-kh-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
-  return spawn(
-    'ssh',
-    [
-      '-tt',
-      '-p',
-      String(workspace.ssh.port),
-      '-i',
-      privateKey,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      `${workspace.ssh.user}@${workspace.ssh.host}`,
-      'sleep 600',
-    ],
-    { stdio: ['pipe', 'ignore', 'ignore'] },
-  );
+  return spawn('ssh', ['-tt', ...strictSshArgs(workspace, privateKey), 'sleep 600'], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
 }
 
 describe('agent: idle shutdown on real containers and SSH sessions', function () {

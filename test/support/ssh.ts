@@ -14,41 +14,45 @@ export function sshKeyPair(): { privateKey: string; publicKey: string } {
 }
 
 /**
- * Runs `command` in the workspace with the stock OpenSSH client, strict host-key checking against
- * the host key the agent reported, and no interaction.
+ * Arguments for the stock OpenSSH client into `workspace`: its port, `privateKey` only, strict
+ * host-key checking against the host key the agent reported (written to a known_hosts file in a
+ * temporary directory, removed at exit), and no interaction.
  */
+export function strictSshArgs(workspace: Workspace, privateKey: string): string[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-kh-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const knownHosts = path.join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
+  return [
+    '-p',
+    String(workspace.ssh.port),
+    '-i',
+    privateKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    `${workspace.ssh.user}@${workspace.ssh.host}`,
+  ];
+}
+
+/** Runs `command` in the workspace with the stock OpenSSH client (see {@link strictSshArgs}). */
 export function sshRun(
   workspace: Workspace,
   privateKey: string,
   command: string,
 ): { code: number; stdout: string; stderr: string } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-kh-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
-  const result = spawnSync(
-    'ssh',
-    [
-      '-p',
-      String(workspace.ssh.port),
-      '-i',
-      privateKey,
-      '-o',
-      'IdentitiesOnly=yes',
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
-      'GlobalKnownHostsFile=/dev/null',
-      '-o',
-      'StrictHostKeyChecking=yes',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'ConnectTimeout=10',
-      `${workspace.ssh.user}@${workspace.ssh.host}`,
-      command,
-    ],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  rmSync(dir, { recursive: true, force: true });
+  const result = spawnSync('ssh', [...strictSshArgs(workspace, privateKey), command], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
