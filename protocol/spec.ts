@@ -80,6 +80,31 @@ export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 export const WorkspaceSpecInput = WorkspaceSpec.partial().required({ name: true }).strict();
 export type WorkspaceSpecInput = z.infer<typeof WorkspaceSpecInput>;
 
-/** Fields that may change after creation; `name` and `user` are fixed (the home volume depends on them). */
-export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true }).partial().strict();
+/**
+ * Fields that may change after creation; `name` and `user` are fixed (the home volume depends on them).
+ * An optional field set to `null` is cleared: no GPU filter or pinning, the agent's default idle
+ * settings, the host's time zone.
+ */
+export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
+  .partial()
+  .extend({
+    gpuModel: WorkspaceSpec.shape.gpuModel.nullable(),
+    gpuMemory: WorkspaceSpec.shape.gpuMemory.nullable(),
+    gpuUuids: WorkspaceSpec.shape.gpuUuids.nullable(),
+    timezone: WorkspaceSpec.shape.timezone.nullable(),
+    idleTimeout: WorkspaceSpec.shape.idleTimeout.nullable(),
+    attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
+    maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
+  })
+  .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;
+
+/** The spec `changes` make of `spec`: fields set to null are removed. */
+export function applyChanges(spec: WorkspaceSpec, changes: WorkspaceChanges): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...spec };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return next;
+}

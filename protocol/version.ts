@@ -1,5 +1,8 @@
-/** Version of the wire protocol; both ends state it in the handshake and refuse a different one. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the wire protocol; both ends state it in the handshake and refuse a different one.
+ * 2: GPUs in host.info with holders, idle signals and methods, `waitForGpus`, `user.setQuota`.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Largest frame (in bytes of UTF-8 JSON) either end accepts; bigger frames get `frame_too_large`. */
 export const MAX_FRAME_BYTES = 1024 * 1024;

@@ -73,13 +73,24 @@ export async function connectOverSsh(host: SshHostSettings, token: string): Prom
   const session = await ssh.SshSession.open(options.resolve(host.spec), options).catch((err: unknown) => {
     throw ownError(err);
   });
+  let refused: Error | null = null;
+  const stream = () =>
+    session.channel('127.0.0.1', host.port).catch((err: unknown) => {
+      refused = ownError(err);
+      throw refused;
+    });
   try {
-    const stream = () => session.channel('127.0.0.1', host.port);
     const client = await AgentClient.connect(`ws://127.0.0.1:${host.port}`, token, 'berth-cli', undefined, { stream });
     client.onClose(() => session.close());
     return client;
   } catch (err) {
     session.close();
-    throw ownError(err);
+    if (!refused) throw ownError(err);
+    // Nothing listens on the agent's port there (the host rebooted, say): `berth host add` starts it.
+    const again = `berth host add ${host.configFile ? `-F ${host.configFile} ` : ''}${host.spec}`;
+    throw new BerthError(
+      'internal',
+      `the Berth agent on ${host.spec} does not answer on 127.0.0.1:${host.port} there (${(refused as Error).message}); start it again with: ${again}`,
+    );
   }
 }

@@ -24,6 +24,8 @@ export interface AcquireOptions {
 interface Waiter {
   record: WorkspaceRecord;
   request: GpuRequest;
+  /** The owner's quota when it queued: checked again when it is served (its other starts may have been served meanwhile). */
+  quota: number | null;
   position: number;
   onQueued: AcquireOptions['onQueued'];
   settle(error?: BerthError): void;
@@ -39,7 +41,9 @@ export function requestOf(spec: WorkspaceRecord['spec']): GpuRequest {
  * they survive agent restarts and the reconciler releases those whose container stopped meanwhile.
  * Every decision (read holders, choose, write `assignedGpus`) happens in one synchronous step, so
  * concurrent starts can never take the same GPU. When none are free a start may wait in a FIFO queue:
- * every release serves the queue from its head, and a later request never overtakes an earlier one.
+ * every release serves the queue from its head, and a later request never overtakes an earlier one
+ * (a workspace being updated may always keep GPUs it holds). The owner's quota is checked again when
+ * a waiter is served.
  */
 export class Gpus {
   private inventory: GpuInventory = { devices: [] };
@@ -123,23 +127,40 @@ export class Gpus {
     }
     await this.refresh();
     const quota = await this.quotaOf(record.owner);
-    if (quota !== null) {
-      const mine = heldBy(this.holdings(), record.owner, record.id);
-      const held = mine.reduce((sum, holding) => sum + holding.uuids.length, 0);
-      if (held + request.count > quota) {
-        const where = mine.length ? ` (in ${mine.map((holding) => holding.name).join(', ')})` : '';
-        throw new GpuRefusal(
-          'forbidden',
-          `GPU quota of ${record.owner} is ${quota}: ${held} held${where}, ${request.count} more asked for; stop a workspace that holds GPUs, or ask an admin to raise it (berth quota ${record.owner} N)`,
-          { quota, held, requested: request.count },
-        );
-      }
-    }
-    const error = this.queue.length ? this.queuedError(record, request) : this.tryAssign(record, request);
+    const over = this.quotaError(record, request, quota);
+    if (over) throw over;
+    // Waiters come first, except for a workspace that keeps GPUs it holds (a running one being updated).
+    const queued = this.queue.length > 0 && !this.keepsOwn(record, request);
+    const error = queued ? this.queuedError(record, request) : this.tryAssign(record, request);
     if (!error) return this.store.save();
     if (options.waitMs <= 0) throw error;
-    await this.wait(record, request, options);
+    await this.wait(record, request, quota, options);
     await this.store.save();
+  }
+
+  /** Whether `record` already holds every GPU `request` would give it now (it takes nothing from the queue). */
+  private keepsOwn(record: WorkspaceRecord, request: GpuRequest): boolean {
+    const current = record.assignedGpus ?? [];
+    if (!current.length) return false;
+    const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
+      workspaceId: record.id,
+      current,
+    });
+    return choice.kind === 'ok' && choice.uuids.every((uuid) => current.includes(uuid));
+  }
+
+  /** `forbidden` when `request` would take the owner past `quota` (null: no limit); else undefined. */
+  private quotaError(record: WorkspaceRecord, request: GpuRequest, quota: number | null): GpuRefusal | undefined {
+    if (quota === null) return undefined;
+    const mine = heldBy(this.holdings(), record.owner, record.id);
+    const held = mine.reduce((sum, holding) => sum + holding.uuids.length, 0);
+    if (held + request.count <= quota) return undefined;
+    const where = mine.length ? ` (in ${mine.map((holding) => holding.name).join(', ')})` : '';
+    return new GpuRefusal(
+      'forbidden',
+      `GPU quota of ${record.owner} is ${quota}: ${held} held${where}, ${request.count} more asked for; stop a workspace that holds GPUs, or ask an admin to raise it (berth quota ${record.owner} N)`,
+      { quota, held, requested: request.count },
+    );
   }
 
   /** Drops the GPUs `record` holds (in memory; the caller saves). True when it held any. */
@@ -182,8 +203,11 @@ export class Gpus {
       );
     }
     if (choice.kind === 'ok') {
+      // A workspace asking for fewer than it holds (an update) frees the rest for the queue.
+      const dropped = (record.assignedGpus ?? []).some((uuid) => !choice.uuids.includes(uuid));
       record.assignedGpus = choice.uuids;
       this.log.info(`GPUs ${choice.uuids.join(', ')} assigned to ${record.owner}/${record.name}`);
+      if (dropped) this.wake();
       return undefined;
     }
     return this.busyError(record, request, choice.candidates, choice.free);
@@ -231,7 +255,12 @@ export class Gpus {
     );
   }
 
-  private wait(record: WorkspaceRecord, request: GpuRequest, options: AcquireOptions): Promise<void> {
+  private wait(
+    record: WorkspaceRecord,
+    request: GpuRequest,
+    quota: number | null,
+    options: AcquireOptions,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => waiter.settle(new BerthError('cancelled', 'cancelled while waiting for GPUs'));
       const timer = setTimeout(() => {
@@ -247,6 +276,7 @@ export class Gpus {
       const waiter: Waiter = {
         record,
         request,
+        quota,
         position: 0,
         onQueued: (position, message) => options.onQueued(position, message),
         settle: (error) => {
@@ -255,8 +285,11 @@ export class Gpus {
           const index = this.queue.indexOf(waiter);
           if (index >= 0) this.queue.splice(index, 1);
           this.reportPositions();
-          if (error) reject(error);
-          else resolve();
+          if (error) {
+            // A waiter that gives up may have been what held up the ones behind it.
+            if (index >= 0) queueMicrotask(() => this.serveQueue());
+            reject(error);
+          } else resolve();
         },
       };
       if (options.signal?.aborted) return onAbort();
@@ -270,6 +303,11 @@ export class Gpus {
   /** Assigns GPUs to waiters from the head of the queue for as long as the head can be served. */
   private serveQueue(): void {
     for (let head = this.queue[0]; head; head = this.queue[0]) {
+      const over = this.quotaError(head.record, head.request, head.quota);
+      if (over) {
+        head.settle(over);
+        continue;
+      }
       let error: BerthError | undefined;
       try {
         error = this.tryAssign(head.record, head.request);
@@ -301,7 +339,7 @@ export function requireAdminToPin(user: User, uuids: string[] | undefined): void
   if (uuids?.length && !user.admin) {
     throw new BerthError(
       'forbidden',
-      'only an admin may pin GPUs by UUID; ask for a count, a model (--gpu-model) or memory (--gpu-memory) instead',
+      'only an admin may pin GPUs by UUID or remove a pin; ask for a count, a model (--gpu-model) or memory (--gpu-memory) instead',
     );
   }
 }

@@ -64,15 +64,19 @@ function fields(line: string, count: number): string[] | null {
   return [...parts.slice(0, 2), parts.slice(2, 3 + extra).join(', '), ...parts.slice(3 + extra)];
 }
 
+/** The fields asked of drivers older than R450, which know no MIG and refuse `mig.mode.current`. */
+export const QUERY_GPU_FIELDS_NO_MIG = QUERY_GPU_FIELDS.filter((field) => field !== 'mig.mode.current');
+
 /**
- * Parses `nvidia-smi --query-gpu=<QUERY_GPU_FIELDS> --format=csv,noheader,nounits`. Lines that do not
- * fit (warnings, blank lines) are skipped.
+ * Parses `nvidia-smi --query-gpu=<QUERY_GPU_FIELDS> --format=csv,noheader,nounits` (or, with
+ * `fieldCount` 6, the {@link QUERY_GPU_FIELDS_NO_MIG} of an older driver). Lines that do not fit
+ * (warnings, blank lines) are skipped.
  */
-export function parseQueryGpu(text: string): GpuDevice[] {
+export function parseQueryGpu(text: string, fieldCount: number = QUERY_GPU_FIELDS.length): GpuDevice[] {
   const devices: GpuDevice[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    const row = fields(line, QUERY_GPU_FIELDS.length);
+    const row = fields(line, fieldCount);
     if (!row) continue;
     const [index = '', uuid = '', name = '', total = '', used = '', utilization = '', mig = ''] = row;
     if (!/^\d+$/.test(index) || !uuid.startsWith('GPU-')) continue;
@@ -174,7 +178,7 @@ export function runNvidiaSmi(binary: string, args: string[]): Promise<string> {
       if (!err) return resolve(stdout);
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES') {
-        return reject(new NvidiaSmiError(`nvidia-smi not found (looked for "${binary}")`, true));
+        return reject(new NvidiaSmiError(`nvidia-smi not found or not executable (looked for "${binary}")`, true));
       }
       const said = `${stderr}\n${stdout}`.split('\n').find((line) => line.trim()) ?? err.message;
       reject(new NvidiaSmiError(`${binary} ${args[0] ?? ''} failed: ${said.trim()}`, false));
@@ -188,11 +192,7 @@ export function runNvidiaSmi(binary: string, args: string[]): Promise<string> {
  */
 export async function readInventory(binary: string): Promise<GpuInventory> {
   try {
-    const query = await runNvidiaSmi(binary, [
-      `--query-gpu=${QUERY_GPU_FIELDS.join(',')}`,
-      '--format=csv,noheader,nounits',
-    ]);
-    const gpus = parseQueryGpu(query);
+    const gpus = await queryGpus(binary);
     if (!gpus.length) return { devices: [], note: 'nvidia-smi lists no GPUs on this host' };
     const slices = gpus.some((gpu) => gpu.mig) ? parseListMig(await runNvidiaSmi(binary, ['-L'])) : [];
     return { devices: buildInventory(gpus, slices) };
@@ -204,6 +204,19 @@ export async function readInventory(binary: string): Promise<GpuInventory> {
         ? '; this host offers no GPUs (install the NVIDIA driver, or point berth serve --nvidia-smi at the binary)'
         : '; no GPUs are offered until it works';
     return { devices: [], note: `${message}${hint}` };
+  }
+}
+
+/** The GPUs of `--query-gpu`; a driver older than R450 refuses `mig.mode.current`, so it is asked without. */
+async function queryGpus(binary: string): Promise<GpuDevice[]> {
+  const query = (fields: readonly string[]) =>
+    runNvidiaSmi(binary, [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader,nounits']);
+  try {
+    return parseQueryGpu(await query(QUERY_GPU_FIELDS));
+  } catch (err) {
+    if (!(err instanceof NvidiaSmiError) || !/"?mig\.mode\.current"? is not a valid field/i.test(err.message))
+      throw err;
+    return parseQueryGpu(await query(QUERY_GPU_FIELDS_NO_MIG), QUERY_GPU_FIELDS_NO_MIG.length);
   }
 }
 

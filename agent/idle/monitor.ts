@@ -54,12 +54,16 @@ export interface MonitorDeps {
 export class IdleMonitor {
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
+  /** Idle stops under way (each settles, failures logged): `stop()` lets them finish. */
+  private readonly stopping = new Set<Promise<void>>();
   private readonly signals: HostSignals;
   /** Workspace id → its container's pid, valid while the record's `since` is unchanged. */
   private readonly pids = new Map<string, { since: string; pid: number }>();
   private readonly seen = new Map<string, IdleObservation>();
   /** Workspace id → the last activity written to the store, and when. */
   private readonly persisted = new Map<string, { at: number; signal: string; activityAt: string }>();
+  /** Workspaces whose CPU use could not be measured, already logged once. */
+  private readonly unmeasured = new Set<string>();
 
   constructor(private readonly deps: MonitorDeps) {
     this.signals = deps.signals ?? new HostSignals();
@@ -81,11 +85,12 @@ export class IdleMonitor {
     loop();
   }
 
-  /** Stops the loop and waits for a tick under way. */
+  /** Stops the loop and waits for a tick under way and the idle stops it began. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.ticking;
+    await Promise.all(this.stopping);
   }
 
   /** What the last tick saw of a running workspace; undefined before its first sample. */
@@ -96,7 +101,12 @@ export class IdleMonitor {
   /** One pass over every workspace. Exposed for tests and the benchmark. */
   async tick(now = Date.now()): Promise<void> {
     const records = this.deps.store.all();
-    for (const record of records) if (record.state !== 'running') this.forget(record.id);
+    // Stopped workspaces, and deleted ones the store no longer holds, start afresh if they run again.
+    const live = new Set(records.filter((record) => record.state === 'running').map((record) => record.id));
+    for (const id of [...this.pids.keys(), ...this.seen.keys(), ...this.persisted.keys(), ...this.unmeasured]) {
+      if (!live.has(id)) this.forget(id);
+    }
+    this.signals.retain(live);
     const running = records.filter((record) => record.state === 'running' && !this.deps.service.isBusy(record.id));
     const pids = new Map<string, number>();
     for (const record of running) {
@@ -150,6 +160,7 @@ export class IdleMonitor {
     const observed = this.observe(await this.signals.sample(record.id, pid, now), gpuBusy);
     // An operation may have begun (or the workspace stopped) while this pass was reading.
     if (record.state !== 'running' || this.deps.service.isBusy(record.id)) return false;
+    this.reportUnmeasured(record, pid, observed);
     const clocks = runClocks(record);
     const at = new Date(now).toISOString();
     const signals: ActivitySignal[] = [];
@@ -169,14 +180,30 @@ export class IdleMonitor {
     if (decision.action === 'stop' && decision.stopReason) {
       this.deps.log.info(`idle: stopping ${record.owner}/${record.name}: ${decision.reason}`);
       // The stop saves the store itself; a conflict means an operation began meanwhile.
-      void this.deps.service
+      const stopping: Promise<void> = this.deps.service
         .stopRecord(record, { requestId: null }, decision.stopReason)
-        .catch((err) =>
-          this.deps.log.warn(`idle: could not stop ${record.owner}/${record.name}: ${errorMessage(err)}`),
-        );
+        .then(
+          () => undefined,
+          (err) => this.deps.log.warn(`idle: could not stop ${record.owner}/${record.name}: ${errorMessage(err)}`),
+        )
+        .finally(() => this.stopping.delete(stopping));
+      this.stopping.add(stopping);
       return false;
     }
     return decision.action === 'warn';
+  }
+
+  /**
+   * Logs once when a workspace's CPU use stays unknown past its first sample (no readable cgroup CPU
+   * accounting): the policy never stops what it cannot tell is idle, so say why nothing happens.
+   */
+  private reportUnmeasured(record: WorkspaceRecord, pid: number, observed: Observed): void {
+    const before = this.seen.get(record.id);
+    if (observed.cpuCores !== null || !before || before.cpuCores !== null || this.unmeasured.has(record.id)) return;
+    this.unmeasured.add(record.id);
+    this.deps.log.warn(
+      `idle: cannot measure the CPU use of ${record.owner}/${record.name}: no readable cgroup CPU accounting for its process ${pid} (see /proc/${pid}/cgroup and /sys/fs/cgroup); it is not stopped for idleness while its use is unknown`,
+    );
   }
 
   /** Busy from a host sample (CPU over the threshold) and the GPU probe. */
@@ -368,6 +395,7 @@ export class IdleMonitor {
     this.pids.delete(id);
     this.seen.delete(id);
     this.persisted.delete(id);
+    this.unmeasured.delete(id);
     this.signals.forget(id);
   }
 

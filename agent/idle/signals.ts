@@ -98,7 +98,7 @@ export async function cpuAccountingFile(
     }
   }
   for (const candidate of candidates) {
-    if (await readCpuMicros(candidate.file, candidate.unit).catch(() => null)) return candidate;
+    if ((await readCpuMicros(candidate.file, candidate.unit).catch(() => null)) !== null) return candidate;
   }
   return null;
 }
@@ -160,5 +160,10 @@ export class HostSignals {
   /** Forgets a workspace (stopped or deleted): its next sample starts afresh. */
   forget(id: string): void {
     this.previous.delete(id);
+  }
+
+  /** Forgets every workspace but those in `ids` (the running ones). */
+  retain(ids: ReadonlySet<string>): void {
+    for (const id of this.previous.keys()) if (!ids.has(id)) this.previous.delete(id);
   }
 }

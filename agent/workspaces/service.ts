@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  applyChanges,
   BerthError,
   type ProgressPhase,
   type RequestId,
@@ -201,8 +202,9 @@ export class WorkspaceService {
    */
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    const spec = validSpec({ ...record.spec, ...changes });
-    requireAdminToPin(user, changes.gpuUuids);
+    const spec = validSpec(applyChanges(record.spec, changes));
+    // Removing a pin is the admin's too.
+    requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
     if (changes.image !== undefined) await this.requireImage(spec.image);
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';

@@ -14,7 +14,7 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
   if (pinned && (parsed.data.gpus !== pinned.length || new Set(pinned).size !== pinned.length)) {
     throw new BerthError(
       'invalid_params',
-      `gpuUuids: ${pinned.length} distinct UUIDs must go with gpus ${pinned.length} (gpus is ${parsed.data.gpus})`,
+      `gpuUuids: ${pinned.length} distinct UUIDs must go with gpus ${pinned.length} (gpus is ${parsed.data.gpus}); an admin can remove the pin with berth update NAME --clear gpu-uuid`,
     );
   }
   if ('NVIDIA_VISIBLE_DEVICES' in parsed.data.env) {

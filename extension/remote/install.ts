@@ -46,6 +46,12 @@ function sh(word: string): string {
 }
 
 /**
+ * Whether process `$pid` is an agent of ours, where /proc tells: the pid file outlives a reboot, and
+ * its number may by then belong to another of the user's processes, which must not be stopped.
+ */
+const OURS = `{ [ ! -r "/proc/$pid/cmdline" ] || grep -q /berth.js "/proc/$pid/cmdline"; }`;
+
+/**
  * Looks around on the host: a Node.js ≥ 20 (PATH, then common places), the build installed, whether
  * the agent runs, whether `systemctl --user` works. Plain POSIX sh read from stdin, whatever the login shell.
  */
@@ -63,8 +69,9 @@ echo "user=$(id -un 2>/dev/null)"
 echo "build=$(cat ${ROOT}/current 2>/dev/null)"
 echo "port=$(cat ${ROOT}/agent.port 2>/dev/null)"
 pid=$(cat ${ROOT}/agent.pid 2>/dev/null)
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "running=$pid"; fi
-if systemctl --user show-environment >/dev/null 2>&1; then echo systemd=yes; fi
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ${OURS}; then echo "running=$pid"; fi
+# Only with lingering: otherwise the user's systemd stops its services when their last session ends.
+if systemctl --user show-environment >/dev/null 2>&1 && loginctl show-user "$(id -un)" -p Linger 2>/dev/null | grep -qx Linger=yes; then echo systemd=yes; fi
 `;
 
 /** Parses `key=value` lines. */
@@ -77,13 +84,18 @@ function fields(text: string): Map<string, string> {
   return map;
 }
 
-/** Whether the agent answers `GET /healthz` on its loopback port, asked through the SSH connection. */
+/**
+ * Whether the agent answers `GET /healthz` on its loopback port, asked through the SSH connection;
+ * a server there that says nothing within 5 s (not an agent) counts as no.
+ */
 export async function healthy(session: SshSession, port: number): Promise<boolean> {
   const channel = await session.channel('127.0.0.1', port).catch(() => null);
   if (!channel) return false;
   return new Promise((resolve) => {
     let head = '';
+    const timer = setTimeout(() => done(false), 5_000);
     const done = (ok: boolean) => {
+      clearTimeout(timer);
       channel.destroy();
       resolve(ok);
     };
@@ -130,8 +142,9 @@ async function reusable(session: SshSession, bundle: AgentBundle, found: Found):
 /**
  * Makes sure the host runs the agent of this bundle, as the SSH user: checks the build there and,
  * when it is missing or another, uploads it to ~/.local/share/berth/<build>/ over SFTP, stops the old
- * agent and starts the new one (a systemd user service where `systemctl --user` works, else a
- * detached process with a pid file), then waits until it answers /healthz through the SSH connection.
+ * agent and starts the new one (a systemd user service where `systemctl --user` works and the user
+ * lingers, else a detached process with a pid file), then waits until it answers /healthz through
+ * the SSH connection.
  * Installing holds a lock on the host, so two windows connecting at once do not both start one.
  */
 export async function ensureAgent(session: SshSession, bundle: AgentBundle): Promise<RemoteAgentInfo> {
@@ -155,7 +168,7 @@ export async function ensureAgent(session: SshSession, bundle: AgentBundle): Pro
 const LOCK = `mkdir -p ${ROOT}; i=0
 while ! mkdir ${ROOT}/.lock 2>/dev/null; do
   if [ -n "$(find ${ROOT}/.lock -maxdepth 0 -mmin +2 2>/dev/null)" ]; then rmdir ${ROOT}/.lock; continue; fi
-  i=$((i+1)); [ $i -lt 600 ] || { echo "another Berth install on this host has held ~/${ROOT}/.lock for a minute" >&2; exit 1; }
+  i=$((i+1)); [ $i -lt 600 ] || { echo "another Berth install on this host has held ~/${ROOT}/.lock for a minute; if none is under way, remove it (rmdir ~/${ROOT}/.lock) and connect again" >&2; exit 1; }
   sleep 0.1
 done`;
 
@@ -183,7 +196,7 @@ async function install(session: SshSession, bundle: AgentBundle, found: Found): 
     `127.0.0.1:${port}`,
     ...(bundle.serveArgs ?? []),
   ];
-  await run(session, `${stopScript(probe.has('systemd'))}; echo ${port} > ${ROOT}/agent.port`);
+  await run(session, `${stopScript()}; echo ${port} > ${ROOT}/agent.port`);
   await run(session, probe.has('systemd') ? systemdStart(serve) : detachedStart(serve));
   const deadline = Date.now() + 30_000;
   while (!(await healthy(session, port))) {
@@ -216,9 +229,10 @@ async function freePort(session: SshSession, node: string): Promise<number> {
  * Stops the agent this installer started (if any): SIGTERM, up to 10 s to shut down cleanly, then
  * SIGKILL, so that the new one finds its port free.
  */
-function stopScript(systemd: boolean): string {
-  const service = systemd ? `systemctl --user stop ${UNIT} 2>/dev/null; ` : '';
-  return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; fi; rm -f ${ROOT}/agent.pid`;
+function stopScript(): string {
+  // Whatever the probe picks now: a service started while lingering was on is stopped too.
+  const service = `systemctl --user stop ${UNIT} 2>/dev/null; `;
+  return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && ${OURS} && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; fi; rm -f ${ROOT}/agent.pid`;
 }
 
 /** Starts the agent detached from the SSH session (its own session, no terminal), recording its pid. */

@@ -66,6 +66,25 @@ export function checkHostKey(files: readonly string[], name: string, blob: Buffe
   return changed ? { kind: 'changed', file: changed.file, line: changed.line } : { kind: 'unknown' };
 }
 
+/**
+ * The host key algorithms to ask the host for first: those of the keys the files already hold for
+ * `name`, as OpenSSH orders them, so that a host with a known RSA key is not asked for (and does not
+ * get to present) an ed25519 key the user would be asked about instead.
+ */
+export function preferredHostKeyAlgorithms(files: readonly string[], name: string): string[] {
+  const types = new Set(
+    files.flatMap((file) => hostLines(file, name)).flatMap((entry) => (entry.marker ? [] : [entry.type])),
+  );
+  const algorithms: Record<string, string[]> = {
+    'ssh-ed25519': ['ssh-ed25519'],
+    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  };
+  return [...types].flatMap((type) => algorithms[type] ?? []);
+}
+
 /** The lines of a known_hosts file that name `name` (none when the file is missing). */
 function hostLines(
   file: string,

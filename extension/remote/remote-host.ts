@@ -31,6 +31,8 @@ export class RemoteHost {
   private session: SshSession | null = null;
   private agent: RemoteAgentInfo | null = null;
   private pending: Promise<{ session: SshSession; agent: RemoteAgentInfo }> | null = null;
+  /** Set by `close()`: a set-up still under way then closes the session it opened instead of keeping it. */
+  private closed = false;
 
   constructor(
     /** What the user typed: `user@host[:port]` or an alias of their SSH config. */
@@ -50,6 +52,7 @@ export class RemoteHost {
 
   /** The live session and agent: connects over SSH and installs, upgrades or starts the agent as needed. */
   ready(): Promise<{ session: SshSession; agent: RemoteAgentInfo }> {
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.session && !this.session.closed && this.agent) {
       return Promise.resolve({ session: this.session, agent: this.agent });
     }
@@ -84,8 +87,9 @@ export class RemoteHost {
     }
   }
 
-  /** Closes the SSH session (and with it every channel). */
+  /** Closes the SSH session (and with it every channel), for good: the host was removed. */
   close(): void {
+    this.closed = true;
     this.session?.close();
     this.session = null;
   }
@@ -98,7 +102,9 @@ export class RemoteHost {
     const resolve = (spec: string) => ssh.resolveTarget(spec, this.options.resolve);
     const session = live ?? (await ssh.SshSession.open(this.target(), { ...this.options, resolve }));
     try {
+      if (this.closed) throw this.closedError();
       const agent = await ssh.ensureAgent(session, this.options.bundle);
+      if (this.closed) throw this.closedError();
       this.options.log?.(
         `${this.spec}: agent ${agent.build} ${agent.action} on 127.0.0.1:${agent.port} (node ${agent.node})`,
       );
@@ -110,6 +116,10 @@ export class RemoteHost {
       if (!live) session.close();
       throw err;
     }
+  }
+
+  private closedError(): BerthError {
+    return new BerthError('internal', `the SSH connection to ${this.spec} was closed (the host was removed)`);
   }
 }
 

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type ClientChannel } from 'ssh2';
+import { Client, utils, type AnyAuthMethod, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2';
 import { RemoteError } from './errors';
-import { addKnownHost, checkHostKey, fingerprint, keyType } from './known-hosts';
+import { addKnownHost, checkHostKey, fingerprint, keyType, preferredHostKeyAlgorithms } from './known-hosts';
 import { knownHostsName, type SshTarget } from './target';
 
 /** What the user is asked about a host key no known_hosts file has. */
@@ -70,6 +70,9 @@ export class SshSession {
     private readonly client: Client,
     private readonly via: SshSession | null,
   ) {
+    // After 'ready' ssh2 may emit more than one 'error' (keepalive timeout, then the socket's): each
+    // closes the session; without a listener one would crash the extension host.
+    client.on('error', (err) => this.markClosed(`the SSH connection failed: ${err.message}`));
     client.on('close', () => this.markClosed('the SSH connection closed'));
     via?.onClose((reason) => this.markClosed(`the jump host's SSH connection closed (${reason})`));
   }
@@ -92,6 +95,8 @@ export class SshSession {
     const client = new Client();
     const where = `${target.user}@${target.hostName}:${target.port}`;
     let refusal: Error | null = null;
+    /** A host key no known_hosts file has: the user is asked once this connection is dropped. */
+    let unknown: { key: UnknownHostKey; blob: Buffer } | null = null;
     const name = knownHostsName(target);
     const hostVerifier = (blob: Buffer, verify: (ok: boolean) => void) => {
       const verdict = checkHostKey(target.knownHostsFiles, name, blob);
@@ -103,19 +108,10 @@ export class SshSession {
         );
         return verify(false);
       }
-      const asked = { name, keyType: keyType(blob), fingerprint: fingerprint(blob) };
-      options.confirmHostKey(asked).then(
-        (accepted) => {
-          if (accepted) addKnownHost(target.knownHostsFiles[0] ?? '', name, blob);
-          else
-            refusal = new RemoteError('forbidden', `the host key of ${name} (${asked.fingerprint}) was not accepted`);
-          verify(accepted);
-        },
-        (err: unknown) => {
-          refusal = err instanceof Error ? err : new Error(String(err));
-          verify(false);
-        },
-      );
+      // Not while the handshake waits: its timer (readyTimeout) would run out under a user reading
+      // the fingerprint. The connection is made again once they trust the key.
+      unknown = { key: { name, keyType: keyType(blob), fingerprint: fingerprint(blob) }, blob };
+      verify(false);
     };
     const methods = authMethods(target, options.agentSocket ?? process.env.SSH_AUTH_SOCK);
     if (!methods.length) {
@@ -125,11 +121,14 @@ export class SshSession {
         `no SSH key to log in to ${where} with: start ssh-agent with your key, or name one with IdentityFile in ~/.ssh/config`,
       );
     }
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
+    const preferred = preferredHostKeyAlgorithms(target.knownHostsFiles, name) as ServerHostKeyAlgorithm[];
+    const outcome = await new Promise<'ready' | 'ask'>((resolve, reject) => {
+      client.once('ready', () => resolve('ready'));
       client.once('error', (err) => {
+        client.end();
         via?.close();
         if (refusal) return reject(refusal);
+        if (unknown) return resolve('ask');
         const level = (err as Error & { level?: string }).level;
         if (level === 'client-authentication') {
           return reject(
@@ -148,11 +147,22 @@ export class SshSession {
         ...(sock ? { sock } : {}),
         authHandler: methods,
         hostVerifier,
+        ...(preferred.length
+          ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } } }
+          : {}),
         readyTimeout: options.readyTimeoutMs ?? 20_000,
         keepaliveInterval: options.keepaliveMs ?? 15_000,
         keepaliveCountMax: 3,
       });
     });
+    if (outcome === 'ask' && unknown) {
+      const { key, blob } = unknown as { key: UnknownHostKey; blob: Buffer };
+      if (!(await options.confirmHostKey(key))) {
+        throw new RemoteError('forbidden', `the host key of ${name} (${key.fingerprint}) was not accepted`);
+      }
+      addKnownHost(target.knownHostsFiles[0] ?? '', name, blob);
+      return SshSession.open(target, options);
+    }
     return new SshSession(target, client, via);
   }
 

@@ -71,7 +71,8 @@ export function gpuSummary(ws: Workspace): string {
 /** The tooltip's GPU cell: each held GPU (index, model, short UUID), or what it asks for while it holds none. */
 export function gpuDetails(ws: Workspace): string {
   if (ws.gpus?.length) {
-    return ws.gpus.map((gpu) => `${gpu.index}: ${gpu.name} (\`${gpu.uuid.slice(0, 12)}…\`)`).join('<br>');
+    // A table cell holds one line: VS Code renders no HTML (`<br>`) in a MarkdownString without supportHtml.
+    return ws.gpus.map((gpu) => `${gpu.index}: ${gpu.name} (\`${gpu.uuid.slice(0, 12)}…\`)`).join('; ');
   }
   if (ws.spec.gpus === 0) return 'none';
   const filters = [

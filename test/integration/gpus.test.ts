@@ -185,6 +185,11 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
   it('lets only an admin pin UUIDs and set quotas, and enforces the quota', async () => {
     const pinned = await refusal(alice.request('workspace.create', { name: 'pin', gpuUuids: [T4], ...SMALL }));
     assert.equal(pinned.code, 'forbidden');
+    const repinned = await refusal(
+      alice.request('workspace.update', { name: 'train', changes: { gpus: 1, gpuUuids: [T4] } }),
+    );
+    assert.equal(repinned.code, 'forbidden');
+    assert.match(repinned.message, /only an admin may pin GPUs by UUID/);
     const notAdmin = await refusal(alice.request('user.setQuota', { user: 'bob', gpus: 1 }));
     assert.equal(notAdmin.code, 'forbidden');
     const set = await berth(['quota', 'bob', '1'], cliEnv(agent.url, adminToken));
@@ -198,6 +203,11 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     try {
       const { workspace } = await admin.request('workspace.create', { name: 'pinned', gpuUuids: [T4], ...SMALL });
       assert.deepEqual(proxy.createOf(workspace.id)?.body.HostConfig?.DeviceRequests?.[0]?.DeviceIDs, [T4]);
+      const unpin = await berth(['update', 'pinned', '--clear', 'gpu-uuid', '--json'], cliEnv(agent.url, adminToken));
+      assert.equal(unpin.code, 0, unpin.stderr);
+      const unpinned = (await admin.request('workspace.get', { name: 'pinned' })).workspace;
+      assert.equal(unpinned.spec.gpuUuids, undefined, 'the pin is gone');
+      assert.equal(unpinned.spec.gpus, 1, 'the count stays');
       await admin.request('workspace.delete', { name: 'pinned', deleteData: true });
     } finally {
       admin.close();

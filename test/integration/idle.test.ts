@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentClient, ClientEvent } from '../../agent/cli/client';
-import type { StopReason, Workspace } from '../../protocol';
+import { BerthError, type StopReason, type Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { requireDocker } from '../support/docker';
@@ -49,6 +49,17 @@ class Timeline {
       }
     });
   }
+}
+
+/** The error the agent refused a request with (fails when it was granted). */
+async function refusal(request: Promise<unknown>): Promise<BerthError> {
+  try {
+    await request;
+  } catch (err) {
+    if (err instanceof BerthError) return err;
+    throw err;
+  }
+  throw new Error('expected the agent to refuse');
 }
 
 /** An interactive `ssh -tt` session left open (a terminal nobody types in). */
@@ -111,6 +122,27 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     assert.equal(updated.since, created.since, 'the run goes on');
     assert.equal(updated.spec.idleTimeout, 3600);
     assert.deepEqual(updated.lastActivity, created.lastActivity);
+  });
+
+  it("refuses another user's presence report and keepalive, and shows them none of its idle status", async () => {
+    const before = await get('retimed');
+    const mallory = await agent.connect(agent.token('mallory'));
+    try {
+      const ref = { name: 'retimed', owner: 'alice' };
+      const report = await refusal(mallory.request('workspace.activity', ref));
+      assert.equal(report.code, 'forbidden');
+      const kept = await refusal(mallory.request('workspace.keepalive', { ...ref, seconds: 10 }));
+      assert.equal(kept.code, 'forbidden');
+      const own = await refusal(mallory.request('workspace.keepalive', { name: 'retimed' }));
+      assert.equal(own.code, 'not_found', 'without an owner the name is looked up among their own');
+      const status = await mallory.request('idle.status', {});
+      assert.deepEqual(status.workspaces, []);
+    } finally {
+      mallory.close();
+    }
+    const after = await get('retimed');
+    assert.deepEqual(after.lastActivity, before.lastActivity);
+    assert.equal(after.keepUntil, undefined);
   });
 
   it('with an open interactive SSH session and nobody present: stops after the attached grace', async () => {

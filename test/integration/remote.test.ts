@@ -46,6 +46,7 @@ describe('remote: a compute host reached only over SSH', function () {
   let configFile: string;
   let knownHosts: string;
   let changedKnownHosts: string;
+  let freshKnownHosts: string;
   /** The private key authorized for the workspace made through the tunnel. */
   let workspaceKey: string;
   let proxy: TcpProxy;
@@ -85,6 +86,7 @@ describe('remote: a compute host reached only over SSH', function () {
     proxy = await TcpProxy.start(TEST_SSHD_PORT);
     knownHosts = path.join(dir, 'known_hosts');
     changedKnownHosts = path.join(dir, 'changed_known_hosts');
+    freshKnownHosts = path.join(dir, 'fresh_known_hosts');
     configFile = path.join(dir, 'ssh_config');
     // The user's SSH config: an alias through the cuttable proxy, and the Node-less account.
     writeFileSync(
@@ -108,6 +110,12 @@ describe('remote: a compute host reached only over SSH', function () {
         '  User berthremote',
         `  IdentityFile ${CLIENT_KEY}`,
         `  UserKnownHostsFile ${changedKnownHosts}`,
+        'Host fresh',
+        '  HostName 127.0.0.1',
+        '  Port 2222',
+        '  User berthremote',
+        `  IdentityFile ${CLIENT_KEY}`,
+        `  UserKnownHostsFile ${freshKnownHosts}`,
         '',
       ].join('\n'),
     );
@@ -252,14 +260,18 @@ describe('remote: a compute host reached only over SSH', function () {
     assert.match(stdout, /^inside /);
   });
 
-  it('the CLI adds the host over SSH and reaches its workspaces through it', async () => {
-    // Only the config file written by `berth host add` tells the CLI where the agent is.
+  /** The CLI; only the config file written by `berth host add` tells it where the agent is. */
+  const cliConfig = () => path.join(dir, 'cli.json');
+  const berth = (...args: string[]) => {
     const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('BERTH_'));
-    const env = { ...Object.fromEntries(inherited), BERTH_CONFIG: path.join(dir, 'cli.json') };
-    const berth = (...args: string[]) => execFileAsync(process.execPath, [BERTH, ...args], { env, encoding: 'utf8' });
+    const env = { ...Object.fromEntries(inherited), BERTH_CONFIG: cliConfig() };
+    return execFileAsync(process.execPath, [BERTH, ...args], { env, encoding: 'utf8' });
+  };
+
+  it('the CLI adds the host over SSH and reaches its workspaces through it', async () => {
     const added = await berth('host', 'add', '-F', configFile, '--agent-port', String(options.bundle.port), 'lab');
     assert.match(added.stdout, /^lab: agent 0\.1\.0-[0-9a-f]{12} reused /);
-    const saved = JSON.parse(readFileSync(env.BERTH_CONFIG, 'utf8')) as { ssh: { spec: string }; token: string };
+    const saved = JSON.parse(readFileSync(cliConfig(), 'utf8')) as { ssh: { spec: string }; token: string };
     assert.equal(saved.ssh.spec, 'lab');
     const { stdout } = await berth('ls', '--json');
     assert.deepEqual(
@@ -366,9 +378,57 @@ describe('remote: a compute host reached only over SSH', function () {
     assert.equal(asked.length, askedBefore, 'a changed key is never put to the user');
   });
 
+  it('shows a host whose key changed as failed, without retrying', async () => {
+    const connection = sshHostConnection(
+      { id: 'changed', label: 'changed', url: 'ssh://changed', ssh: 'changed' },
+      remote('changed'),
+      { get: () => Promise.resolve(undefined), set: () => Promise.resolve() },
+    );
+    connections.push(connection);
+    connection.connect();
+    await waitFor('the refusal', () => connection.status.kind === 'error');
+    const { status } = connection;
+    assert.ok(status.kind === 'error');
+    assert.equal(status.code, 'forbidden');
+    assert.match(status.message, /^the host key of \[127\.0\.0\.1\]:2222 has changed/);
+    assert.equal(status.retryAt, undefined, 'no retry is planned');
+  });
+
+  it('refuses a declined host key, and gives the user longer than the handshake timeout to decide', async () => {
+    const decline = () => Promise.resolve(false);
+    await assert.rejects(remote('fresh', { confirmHostKey: decline }).ready(), (err: unknown) => {
+      assert.ok(err instanceof BerthError);
+      assert.equal(err.code, 'forbidden');
+      assert.match(err.message, /^the host key of \[127\.0\.0\.1\]:2222 \(SHA256:.*\) was not accepted/);
+      return true;
+    });
+    assert.ok(!existsSync(freshKnownHosts), 'a declined key is not written');
+    // A user who reads the fingerprint for longer than the handshake may take (readyTimeout).
+    const questions: UnknownHostKey[] = [];
+    const slow = (key: UnknownHostKey) =>
+      new Promise<boolean>((resolve) => {
+        questions.push(key);
+        setTimeout(() => resolve(true), 1_500);
+      });
+    const { agent } = await remote('fresh', { confirmHostKey: slow, readyTimeoutMs: 1_000 }).ready();
+    assert.equal(agent.port, options.bundle.port);
+    assert.equal(questions.length, 1, 'asked once');
+    assert.match(readFileSync(freshKnownHosts, 'utf8'), /^\[127\.0\.0\.1\]:2222 ssh-ed25519 /);
+  });
+
   it('installs nothing when the bundle is unchanged (ensureAgent on a live session)', async () => {
     const { session } = await remote('lab').ready();
     assert.equal((await ensureAgent(session, options.bundle)).action, 'reused');
+  });
+
+  it('keeps no SSH connection open for a host removed while it was connecting', async () => {
+    const open = proxy.open;
+    const host = remote('lab');
+    const connecting = host.ready();
+    host.close();
+    await assert.rejects(connecting, /the SSH connection to lab was closed \(the host was removed\)/);
+    await waitFor('its SSH connection to close', () => proxy.open === open);
+    await assert.rejects(host.ready(), /was closed/);
   });
 
   it("moves to a free port when its kept port is taken by someone else's server", async () => {
@@ -393,5 +453,16 @@ describe('remote: a compute host reached only over SSH', function () {
     } finally {
       squatter.close();
     }
+  });
+
+  it('the CLI says how to start the agent again when nothing answers on its port there', async () => {
+    await stopRemoteAgent();
+    await assert.rejects(berth('ls'), (err: { stderr: string }) => {
+      assert.match(
+        err.stderr,
+        /the Berth agent on lab does not answer on 127\.0\.0\.1:\d+ there \(.*\); start it again with: berth host add -F \S+ lab/,
+      );
+      return true;
+    });
   });
 });

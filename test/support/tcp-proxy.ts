@@ -10,6 +10,11 @@ export class TcpProxy {
   /** Connections accepted so far. */
   accepted = 0;
 
+  /** Connections open now. */
+  get open(): number {
+    return this.pairs.size;
+  }
+
   private constructor(
     private readonly server: net.Server,
     readonly port: number,

@@ -243,6 +243,72 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
     assert.deepEqual(positions, [2, 1]);
   });
 
+  it('serves the next waiter at once when the head of the queue gives up', async () => {
+    const manager = await gpus();
+    const holder = add(record('holder', 'alice', 3));
+    await manager.acquire(holder, noWait);
+    const abort = new AbortController();
+    const head = manager.acquire(add(record('head', 'bob', 2)), {
+      waitMs: 10_000,
+      signal: abort.signal,
+      onQueued: () => undefined,
+    });
+    let queued!: () => void;
+    const behind = new Promise<void>((resolve) => (queued = resolve));
+    const next = add(record('next', 'carol', 1));
+    // One GPU is free, but FIFO keeps this behind the head, which wants two.
+    const served = manager.acquire(next, { waitMs: 10_000, onQueued: (position) => position === 2 && queued() });
+    await behind;
+    abort.abort();
+    await assert.rejects(head, (err: BerthError) => err.code === 'cancelled');
+    await served;
+    assert.deepEqual(next.assignedGpus, ['GPU-3e4f5a6b-7c8d-9eaf-b0c1-d2e3f4a5b6c7']);
+  });
+
+  it('checks the quota again when a waiter is served', async () => {
+    quotas.set('alice', 2);
+    const manager = await gpus();
+    const holder = add(record('holder', 'bob', 4));
+    await manager.acquire(holder, noWait);
+    const first = add(record('first', 'alice', 2));
+    const second = add(record('second', 'alice', 2));
+    let queued!: () => void;
+    const bothQueued = new Promise<void>((resolve) => (queued = resolve));
+    const waitFirst = manager.acquire(first, { waitMs: 10_000, onQueued: () => undefined });
+    const waitSecond = manager.acquire(second, { waitMs: 10_000, onQueued: (position) => position === 2 && queued() });
+    // Each passed the quota when it queued (alice held nothing then).
+    await bothQueued;
+    const refused = assert.rejects(waitSecond, (err: BerthError) => {
+      assert.equal(err.code, 'forbidden');
+      assert.match(err.message, /GPU quota of alice is 2: 2 held \(in first\), 2 more asked for/);
+      return true;
+    });
+    manager.release(holder);
+    await waitFirst;
+    await refused;
+    assert.equal(second.assignedGpus, undefined);
+  });
+
+  it('lets a workspace keep the GPUs it holds while others wait (a running one being updated)', async () => {
+    const manager = await gpus();
+    const holder = add(record('holder', 'alice', 4));
+    await manager.acquire(holder, noWait);
+    const held = holder.assignedGpus;
+    let queued!: () => void;
+    const isQueued = new Promise<void>((resolve) => (queued = resolve));
+    const waiter = add(record('w', 'bob', 1));
+    const waiting = manager.acquire(waiter, { waitMs: 10_000, onQueued: () => queued() });
+    await isQueued;
+    await manager.acquire(holder, noWait);
+    assert.deepEqual(holder.assignedGpus, held);
+    // Asking for fewer keeps the first it holds and serves the queue with the rest.
+    holder.spec = { ...holder.spec, gpus: 1 };
+    await manager.acquire(holder, noWait);
+    assert.deepEqual(holder.assignedGpus, held?.slice(0, 1));
+    await waiting;
+    assert.deepEqual(waiter.assignedGpus, held?.slice(1, 2));
+  });
+
   it('refuses at once a non-waiting request while others wait', async () => {
     const manager = await gpus();
     const holder = add(record('holder', 'alice', 4));

@@ -120,6 +120,15 @@ describe('nvidia-smi runner', () => {
     );
   });
 
+  it('asks a driver older than R450, which refuses mig.mode.current, without it', async () => {
+    const inventory = await withFixture('old-driver', () => readInventory(FAKE));
+    assert.equal(inventory.note, undefined);
+    assert.deepEqual(
+      inventory.devices.map((d) => [d.index, d.name, d.memory, d.mig]),
+      [['0', 'Tesla V100-SXM2-16GB', 16160 * MiB, false]],
+    );
+  });
+
   it('gives zero GPUs and a note saying what to do when nvidia-smi is missing', async () => {
     const inventory = await readInventory('/nonexistent/nvidia-smi');
     assert.deepEqual(inventory.devices, []);

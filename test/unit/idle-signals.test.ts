@@ -76,6 +76,19 @@ describe('idle signals: CPU accounting', () => {
     });
   });
 
+  it('accepts an accounting file that reads 0 (a fresh cgroup), and finds none when no file is readable', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'berth-cg-'));
+    mkdirSync(path.join(root, 'proc', '7'), { recursive: true });
+    writeFileSync(path.join(root, 'proc', '7', 'cgroup'), '0::/docker/abc\n');
+    assert.equal(await cpuAccountingFile(7, path.join(root, 'proc'), path.join(root, 'cg')), null);
+    mkdirSync(path.join(root, 'cg', 'docker', 'abc'), { recursive: true });
+    writeFileSync(path.join(root, 'cg', 'docker', 'abc', 'cpu.stat'), 'usage_usec 0\n');
+    assert.deepEqual(await cpuAccountingFile(7, path.join(root, 'proc'), path.join(root, 'cg')), {
+      file: path.join(root, 'cg', 'docker', 'abc', 'cpu.stat'),
+      unit: 'usec',
+    });
+  });
+
   it('places a GPU process inside a container by its cgroup', () => {
     const container = ['0::/docker/abc'];
     assert.ok(withinCgroup(['0::/docker/abc'], container));

@@ -4,7 +4,9 @@ import {
   Reply,
   ServerFrame,
   WorkspaceName,
+  WorkspaceChanges,
   WorkspaceSpecInput,
+  applyChanges,
   describeIssues,
   parseEvent,
 } from '../../protocol';
@@ -66,6 +68,36 @@ describe('protocol: workspace spec input', () => {
 
   it('rejects root as the SSH user', () => {
     assert.ok(!WorkspaceSpecInput.safeParse({ name: 'web', user: 'root' }).success);
+  });
+});
+
+describe('protocol: workspace changes', () => {
+  const spec = {
+    name: 'train',
+    image: 'berth-workspace:latest',
+    cpus: 2,
+    memory: 2 ** 30,
+    gpus: 1,
+    gpuModel: 'H100',
+    gpuUuids: ['GPU-1'],
+    env: {},
+    command: '',
+    user: 'dev',
+    idleTimeout: 600,
+  };
+
+  it('clears an optional field given as null and keeps the others', () => {
+    const changes = WorkspaceChanges.parse({ gpuUuids: null, idleTimeout: null, cpus: 4 });
+    const next = applyChanges(spec, changes);
+    assert.ok(!('gpuUuids' in next) && !('idleTimeout' in next));
+    assert.equal(next.cpus, 4);
+    assert.equal(next.gpuModel, 'H100');
+    assert.equal(next.gpus, 1);
+  });
+
+  it('refuses null for a field every spec has', () => {
+    assert.ok(!WorkspaceChanges.safeParse({ image: null }).success);
+    assert.ok(!WorkspaceChanges.safeParse({ cpus: null }).success);
   });
 });
 

@@ -3,7 +3,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { addKnownHost, checkHostKey, fingerprint, keyType } from '../../extension/remote/known-hosts';
+import {
+  addKnownHost,
+  checkHostKey,
+  fingerprint,
+  keyType,
+  preferredHostKeyAlgorithms,
+} from '../../extension/remote/known-hosts';
 import { jumpHostEntry, knownHostsName, parseSpec, resolveTarget } from '../../extension/remote/target';
 import { renderManagedConfig } from '../../extension/ssh/config-text';
 
@@ -63,6 +69,14 @@ describe('remote: known_hosts', () => {
     assert.deepEqual(checkHostKey([file()], 'gpu9.test', other.blob), { kind: 'unknown' });
     writeFileSync(file(), `gpu1.lab ${key.line}\n@revoked * ${key.line}\n`);
     assert.equal(checkHostKey([file()], 'gpu1.lab', key.blob).kind, 'changed');
+  });
+
+  it('asks a host first for the key types already known for it, RSA by its SHA-2 signatures', () => {
+    const rsa = `ssh-rsa ${Buffer.from('rsa').toString('base64')}`;
+    writeFileSync(file(), `gpu1.lab ${rsa}\n@revoked gpu1.lab ${key.line}\n[gpu2.lab]:2222 ${key.line}\n`);
+    assert.deepEqual(preferredHostKeyAlgorithms([file()], 'gpu1.lab'), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    assert.deepEqual(preferredHostKeyAlgorithms([file()], '[gpu2.lab]:2222'), ['ssh-ed25519']);
+    assert.deepEqual(preferredHostKeyAlgorithms([file()], 'gpu3.lab'), []);
   });
 
   it('adds an accepted key in the form ssh reads back', () => {

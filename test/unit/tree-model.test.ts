@@ -94,7 +94,7 @@ describe('tree: workspace nodes', () => {
     assert.equal(node.description, 'running · 2 CPU · 4 GiB · 2 GPUs (0, 1:0)');
     assert.ok(
       node.tooltip.includes(
-        '\n| GPUs | 0: NVIDIA H100 80GB HBM3 (`GPU-0b1f2a3c…`)<br>1:0: NVIDIA A100 MIG 3g.20gb (`MIG-e07a497d…`) |',
+        '\n| GPUs | 0: NVIDIA H100 80GB HBM3 (`GPU-0b1f2a3c…`); 1:0: NVIDIA A100 MIG 3g.20gb (`MIG-e07a497d…`) |',
       ),
       node.tooltip,
     );

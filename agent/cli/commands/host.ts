@@ -49,7 +49,9 @@ export const host: Command = {
       const agent = await ssh.ensureAgent(session, bundle).catch((err: unknown) => {
         throw ownError(err);
       });
-      const token = await ssh.mintToken(session, agent);
+      const token = await ssh.mintToken(session, agent).catch((err: unknown) => {
+        throw ownError(err);
+      });
       const saved: SshHostSettings = { spec, port: agent.port, ...(sshConfig ? { configFile: sshConfig } : {}) };
       await saveHost(saved, token);
       process.stdout.write(
@@ -68,4 +70,6 @@ async function saveHost(ssh: SshHostSettings, token: string): Promise<void> {
   const current = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await fs.writeFile(file, `${JSON.stringify({ ...current, ssh, token }, null, 2)}\n`, { mode: 0o600 });
+  // The mode above applies only to a new file: one that was there now holds a token too.
+  await fs.chmod(file, 0o600);
 }
