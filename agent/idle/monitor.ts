@@ -174,7 +174,12 @@ export class IdleMonitor {
       clocks.attachedSince ??= at;
     } else delete clocks.attachedSince;
     const signal = strongest(signals);
-    if (signal) record.lastActivity = { at, signal };
+    // A connection alone does not hide a recent presence report (clients report at most once a
+    // minute): while someone types in the window, the last activity stays "present".
+    const presentWindow = Math.max(2 * 60_000, 2 * this.deps.config.idle.interval * 1000);
+    const recentlyPresent =
+      record.lastActivity?.signal === 'present' && now - Date.parse(record.lastActivity.at) < presentWindow;
+    if (signal && !(signal === 'attached' && recentlyPresent)) record.lastActivity = { at, signal };
     const decision = this.apply(record, now, observed);
     this.seen.set(record.id, { at: now, ...observed, decision });
     if (decision.action === 'stop' && decision.stopReason) {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -62,8 +62,50 @@ function expandPath(file: string, home: string, tokens: Record<string, string>):
 }
 
 /**
+ * The text of an SSH config file with its `Include` lines replaced by the files they name (`~` and
+ * `*`/`?` in the file name allowed, relative to ~/.ssh), as ssh reads them: the `ssh-config` parser
+ * does not follow them, and many users keep their hosts in ~/.ssh/config.d/.
+ */
+function configText(file: string, home: string, depth = 0): string {
+  if (depth > 16 || !existsSync(file) || !statSync(file).isFile()) return '';
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .flatMap((line) => {
+      const include = /^\s*include\s+(.+?)\s*$/i.exec(line);
+      if (!include?.[1]) return [line];
+      const names = include[1].match(/"[^"]*"|\S+/g) ?? [];
+      return names.flatMap((quoted) => {
+        const name = quoted.replace(/^"|"$/g, '');
+        const full = name.startsWith('~/')
+          ? path.join(home, name.slice(2))
+          : path.resolve(path.join(home, '.ssh'), name);
+        return matchingFiles(full).map((match) => configText(match, home, depth + 1));
+      });
+    })
+    .join('\n');
+}
+
+/** The files a path names, with `*` and `?` in its last part matched as ssh's glob does (sorted). */
+function matchingFiles(file: string): string[] {
+  const base = path.basename(file);
+  if (!/[*?]/.test(base)) return [file];
+  const dir = path.dirname(file);
+  const pattern = new RegExp(
+    `^${base
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((entry) => pattern.test(entry) && !entry.startsWith('.'))
+    .sort()
+    .map((entry) => path.join(dir, entry));
+}
+
+/**
  * Resolves a host as the user's `ssh` would: the user's config (parsed by the maintained
- * `ssh-config` package) supplies HostName, User, Port, IdentityFile, UserKnownHostsFile,
+ * `ssh-config` package, its `Include`s followed) supplies HostName, User, Port, IdentityFile, UserKnownHostsFile,
  * HostKeyAlias and ProxyJump for the name; `user@` and `:port` in `spec` win over the config.
  */
 export function resolveTarget(spec: string, options: ResolveOptions = {}): SshTarget {
@@ -76,8 +118,7 @@ export function resolveTarget(spec: string, options: ResolveOptions = {}): SshTa
   }
   const home = options.home ?? os.homedir();
   const configFile = options.configFile ?? path.join(home, '.ssh', 'config');
-  const text = existsSync(configFile) ? readFileSync(configFile, 'utf8') : '';
-  const computed = SSHConfig.parse(text).compute(parsed.host);
+  const computed = SSHConfig.parse(configText(configFile, home)).compute(parsed.host);
   const hostName = first(computed.HostName)?.replace(/%h/g, parsed.host) ?? parsed.host;
   const user = parsed.user ?? first(computed.User) ?? options.localUser ?? os.userInfo().username;
   const port = parsed.port ?? Number(first(computed.Port) ?? 22);

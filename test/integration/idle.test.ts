@@ -170,6 +170,12 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     );
     const reported = Date.now();
     await client.request('workspace.activity', { name: 'window' });
+    await waitFor('a pass after the report that sees the session', async () => {
+      const { workspaces } = await client.request('idle.status', {});
+      const signals = workspaces.find((ws) => ws.name === 'window')?.signals;
+      return signals && Date.parse(signals.sampledAt) > reported + 1000 && signals.attached > 0;
+    });
+    assert.equal((await get('window')).lastActivity?.signal, 'present', 'the connection does not hide the report');
     const stop = await stoppedFor('window');
     assert.equal(stop.reason, 'idle');
     assert.ok(stop.seen - reported >= IDLE * 1000, 'not before the idle timeout');

@@ -51,6 +51,17 @@ describe('idle signals: SSH connections', () => {
     assert.equal((await signals.sample('w', 100, 1000)).attached, 0);
     assert.equal((await signals.sample('w', 100, 2000)).attached, 1);
   });
+
+  it('starts afresh for workspaces it was told to drop (stopped or deleted), keeps the rest', async () => {
+    const root = fakeProc('sshd', { '201': 'sshd' });
+    writeFileSync(path.join(root, '100', 'cgroup'), '0::/\n');
+    const signals = new HostSignals(root, root);
+    await signals.sample('kept', 100, 1000);
+    await signals.sample('gone', 100, 1000);
+    signals.retain(new Set(['kept']));
+    assert.equal((await signals.sample('kept', 100, 2000)).attached, 1);
+    assert.equal((await signals.sample('gone', 100, 2000)).attached, 0);
+  });
 });
 
 describe('idle signals: CPU accounting', () => {

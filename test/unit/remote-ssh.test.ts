@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -132,6 +132,21 @@ describe('remote: SSH targets', () => {
     assert.ok(target.identityFiles.includes('/home/ada/.ssh/id_lab'));
     assert.deepEqual(target.knownHostsFiles, ['/home/ada/.ssh/known_hosts']);
     assert.equal(knownHostsName(target), '[gpu1.example.org]:2200');
+  });
+
+  it('follows Include lines, relative to ~/.ssh and with globs, as ssh does', () => {
+    const home = path.join(dir, 'home');
+    mkdirSync(path.join(home, '.ssh', 'config.d'), { recursive: true });
+    const main = path.join(home, '.ssh', 'config');
+    writeFileSync(main, 'Include config.d/*.conf "~/.ssh/more config"\nHost *\n  User fallback\n');
+    writeFileSync(
+      path.join(home, '.ssh', 'config.d', 'lab.conf'),
+      'Host lab\n  HostName lab.example.org\n  Port 2202\n',
+    );
+    writeFileSync(path.join(home, '.ssh', 'config.d', 'lab.conf.off'), 'Host lab\n  Port 1\n');
+    writeFileSync(path.join(home, '.ssh', 'more config'), 'Host lab\n  User carol\n');
+    const target = resolveTarget('lab', { configFile: main, home, localUser: 'ada' });
+    assert.deepEqual([target.hostName, target.port, target.user], ['lab.example.org', 2202, 'carol']);
   });
 
   it('lets user@ and :port in the spec win over the config', () => {
