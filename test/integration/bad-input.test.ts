@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../agent/cli/client';
-import type { Reply } from '../../protocol';
+import { PROTOCOL_VERSION, type Reply } from '../../protocol';
 import { AgentProcess } from '../support/agent-process';
 import { labelledWithName, requireDocker } from '../support/docker';
 import { RawConnection } from '../support/raw-ws';
@@ -105,7 +105,10 @@ describe('agent: bad input on the wire', function () {
     it('answers a hello of protocol 99 with unsupported_version, then closes', async () => {
       const raw = await RawConnection.open(agent.url, token);
       raw.send({ hello: { protocol: 99, client: 't' } });
-      assert.match(errorOf(await raw.reply(null), 'unsupported_version'), /protocol 1, the client 99/);
+      assert.match(
+        errorOf(await raw.reply(null), 'unsupported_version'),
+        new RegExp(`protocol ${PROTOCOL_VERSION}, the client 99`),
+      );
       assert.equal((await raw.closed()).code, 1002);
     });
   });
