@@ -87,6 +87,11 @@ export class RemoteHost {
     }
   }
 
+  /** Whether a connect or agent check is under way (it may still start the agent on the host). */
+  get settingUp(): boolean {
+    return this.pending !== null;
+  }
+
   /** Closes the SSH session (and with it every channel), for good: the host was removed. */
   close(): void {
     this.closed = true;

@@ -75,6 +75,17 @@ describe('remote: a compute host reached only over SSH', function () {
     return connection;
   };
 
+  /**
+   * Ends every connection so far and stops the host's agent. Those connections would restart the
+   * agent themselves, and some may be restarting it right now: they are closed and waited for first.
+   */
+  const noAgentNorClients = async () => {
+    for (const connection of connections) connection.dispose();
+    for (const host of remotes) host.close();
+    await waitFor('earlier connects to settle', () => remotes.every((host) => !host.settingUp), 60_000);
+    await stopRemoteAgent();
+  };
+
   before(async function () {
     const problem = setUpTestSshd();
     if (problem) {
@@ -330,9 +341,7 @@ describe('remote: a compute host reached only over SSH', function () {
   });
 
   it('starts one agent when two windows connect at once', async () => {
-    // The connections so far would restart the agent themselves: only the two below may.
-    for (const connection of connections) connection.dispose();
-    await stopRemoteAgent();
+    await noAgentNorClients();
     const both = await Promise.all([remote('lab').ready(), remote('lab').ready()]);
     assert.deepEqual(both.map(({ agent }) => agent.action).sort(), ['reused', 'started']);
     assert.equal(both[0].agent.port, both[1].agent.port);
@@ -432,8 +441,7 @@ describe('remote: a compute host reached only over SSH', function () {
   });
 
   it("moves to a free port when its kept port is taken by someone else's server", async () => {
-    for (const connection of connections) connection.dispose();
-    await stopRemoteAgent();
+    await noAgentNorClients();
     const kept = options.bundle.port;
     // Another user's agent, as far as /healthz tells.
     const squatter = http.createServer((_req, res) => res.writeHead(200).end('{"ok":true}'));
