@@ -14,6 +14,7 @@ import {
 } from '../../protocol';
 import type { AgentConfig } from '../config';
 import { trackRun } from '../idle/clocks';
+import { settingsFor } from '../idle/settings';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
 import { errorMessage, type Logger } from '../util/log';
@@ -272,7 +273,7 @@ export class WorkspaceService {
     const was = record.state;
     record.state = state;
     record.since = new Date().toISOString();
-    trackRun(record, was, record.since);
+    trackRun(record, was, record.since, settingsFor(record.spec, this.deps.config.idle));
     if (message === undefined) delete record.message;
     else record.message = message;
     // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.

@@ -102,6 +102,7 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
   it('with nobody connected: warns, then stops for idleness, and records why', async () => {
     const created = await create('nobody');
     assert.equal(created.lastActivity?.signal, 'started');
+    assert.equal(created.idleStopAt, new Date(Date.parse(created.since) + IDLE * 1000).toISOString(), 'known at start');
     const stop = await stoppedFor('nobody');
     assert.equal(stop.reason, 'idle');
     const warnings = timeline.warnings.get('nobody') ?? [];
