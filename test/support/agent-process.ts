@@ -24,10 +24,11 @@ export function freePort(): Promise<number> {
 let nextRange = 0;
 /**
  * A distinct SSH port range for each agent a test run starts, so agents of different tests never
- * compete for ports. Spread by process id so that two runs on one machine differ too.
+ * compete for ports. Spread by process id so that two runs on one machine differ too, and kept below
+ * Linux's ephemeral range (32768 and up), where any outgoing connection may hold a port.
  */
 export function sshPortRange(size: number): { first: number; last: number } {
-  const base = 30000 + (process.pid % 100) * 300 + nextRange;
+  const base = 15000 + (process.pid % 50) * 300 + nextRange;
   nextRange += size;
   return { first: base, last: base + size - 1 };
 }
