@@ -77,11 +77,11 @@ describe('remote: a compute host reached only over SSH', function () {
 
   /**
    * Ends every connection so far and stops the host's agent. Those connections would restart the
-   * agent themselves, and some may be restarting it right now: they are closed and waited for first.
+   * agent themselves, and some may be restarting it right now: they are disposed (no new attempt)
+   * and their attempts under way are let finish (closing one mid-install would leave its lock).
    */
   const noAgentNorClients = async () => {
     for (const connection of connections) connection.dispose();
-    for (const host of remotes) host.close();
     await waitFor('earlier connects to settle', () => remotes.every((host) => !host.settingUp), 60_000);
     await stopRemoteAgent();
   };
