@@ -64,11 +64,11 @@ describe('e2e: idle shutdown in the Berth extension', function () {
     await workbench.runCommand('Berth: Add Host');
     await answerAddHost(workbench, { url: agent.url, name: 'Lab Host', token });
     await workbench.waitForTreeRow(connectedHostRow('Lab Host', 'alice'));
-    // Warnings are events: the workspaces start once the window listens. "left" is left to stop,
-    // "done" is stopped from its warning.
+    // Warnings are events: the workspaces start once the window listens. "left" is left to stop;
+    // "done" is created by the test that stops it from its warning, so its 30 s of warning are not
+    // spent by the tests before it.
     await client.request('workspace.create', { name: 'left', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
     await client.request('workspace.create', { name: 'idler', memory: 256 * MiB, cpus: 1 });
-    await client.request('workspace.create', { name: 'done', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
   });
 
   afterEach(async function () {
@@ -121,6 +121,7 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   });
 
   it('stops the workspace at once when "Stop Now" is clicked: a user\'s stop, not an idle one', async () => {
+    await client.request('workspace.create', { name: 'done', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
     await workbench.clickNotificationButton('Stop Now', warningFor('done'), 60_000);
     await workbench.waitForTreeRow('done stopped · 1 CPU · 256 MiB', 60_000);
     assert.equal(workspace('done')?.stopReason, 'user');

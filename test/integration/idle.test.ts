@@ -225,10 +225,10 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
         const { lastActivity } = await client.request('workspace.activity', { name: 'present' });
         assert.equal(lastActivity.signal, 'present');
         assert.equal((await get('present')).state, 'running');
-        await new Promise((resolve) => setTimeout(resolve, 1000)); // a report a second, like a busy typist
         return Date.now() - since > 2 * (IDLE + WARN) * 1000;
       },
       60_000,
+      1_000, // a report a second, like a busy typist
     );
     assert.equal(timeline.warnings.get('present'), undefined, 'no warning while present');
     const idle = berth(['idle', '--json'], cliEnv(agent.url, token));
@@ -315,12 +315,16 @@ describe('agent: idle clocks across an agent restart', function () {
     const idle = (await client.request('workspace.create', { name: 'idle' })).workspace;
     const idleSince = Date.parse(idle.since);
     let lastPresent = 0;
-    await waitFor('the idle workspace to be idle for half its timeout', async () => {
-      lastPresent = Date.now();
-      await client.request('workspace.activity', { name: 'active' });
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      return Date.now() - idleSince > (TIMEOUT / 2) * 1000;
-    });
+    await waitFor(
+      'the idle workspace to be idle for half its timeout',
+      async () => {
+        lastPresent = Date.now();
+        await client.request('workspace.activity', { name: 'active' });
+        return Date.now() - idleSince > (TIMEOUT / 2) * 1000;
+      },
+      30_000,
+      500, // a presence report every half second keeps "active" active
+    );
     client.close();
     await agent.stop();
     await agent.restart();

@@ -412,7 +412,8 @@ describe('remote: a compute host reached only over SSH', function () {
       return true;
     });
     assert.ok(!existsSync(freshKnownHosts), 'a declined key is not written');
-    // A user who reads the fingerprint for longer than the handshake may take (readyTimeout).
+    // A user who reads the fingerprint for longer than the handshake may take (readyTimeout): the
+    // delay is the simulated user's reading time, the very thing under test, not a wait on a condition.
     const questions: UnknownHostKey[] = [];
     const slow = (key: UnknownHostKey) =>
       new Promise<boolean>((resolve) => {

@@ -1,11 +1,13 @@
 /**
- * Polls `condition` until it returns true (or a truthy value, which is returned), failing with
- * `what` after `timeoutMs`. Tests wait on conditions, never on fixed sleeps.
+ * Polls `condition` every `intervalMs` until it returns true (or a truthy value, which is returned),
+ * failing with `what` after `timeoutMs`. Tests wait on conditions, never on fixed sleeps; a condition
+ * that also acts (reports presence, say) sets `intervalMs` to pace its actions.
  */
 export async function waitFor<T>(
   what: string,
   condition: () => Promise<T | false | null | undefined> | T | false | null | undefined,
   timeoutMs = 30_000,
+  intervalMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -21,6 +23,6 @@ export async function waitFor<T>(
         `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''}`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
