@@ -160,8 +160,9 @@ export const METHODS = {
     result: z.object({ lastActivity: Activity }),
   },
   /**
-   * "Keep running until now + seconds": no idle stop before then. Capped by the agent's maximum;
-   * `capped` says the request was cut to it. Without `seconds`, the agent's default extension.
+   * "Keep running until now + seconds": no idle stop before then. Capped by the agent's maximum and
+   * by the end of the run's `maxLifetime`; `capped` says the request was cut. Without `seconds`, the
+   * agent's default extension.
    */
   'workspace.keepalive': {
     params: WorkspaceRef.extend({ seconds: z.number().int().min(1).optional() }).strict(),

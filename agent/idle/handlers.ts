@@ -2,7 +2,9 @@ import { BerthError, type Params, type Result } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { User } from '../users';
 import type { WorkspaceService } from '../workspaces/service';
+import { runClocks } from './clocks';
 import type { IdleMonitor } from './monitor';
+import { settingsFor } from './settings';
 
 type Handler<M extends 'workspace.activity' | 'workspace.keepalive' | 'idle.status'> = (
   params: Params<M>,
@@ -45,12 +47,15 @@ export function idleHandlers({
       const { keepaliveDefault, keepaliveMax } = config.idle;
       const requested = seconds ?? keepaliveDefault;
       const now = Date.now();
-      const until = now + Math.min(requested, keepaliveMax) * 1000;
+      // A keepalive never outlasts the run's hard cap: promising later would be a false promise.
+      const { maxLifetime } = settingsFor(record.spec, config.idle);
+      const lifeEnd = maxLifetime > 0 ? Date.parse(runClocks(record).startedAt) + maxLifetime : Infinity;
+      const until = Math.min(now + Math.min(requested, keepaliveMax) * 1000, lifeEnd);
       await monitor.keepalive(record, until, now);
       return {
         workspace: service.view(record),
         keepUntil: new Date(until).toISOString(),
-        capped: requested > keepaliveMax,
+        capped: until < now + requested * 1000,
       };
     },
     'idle.status': async ({ dryRun }, ctx) => {

@@ -151,26 +151,53 @@ export async function ensureAgent(session: SshSession, bundle: AgentBundle): Pro
   const found = await look(session, bundle);
   const running = await reusable(session, bundle, found);
   if (running) return running;
-  await run(session, LOCK);
+  await takeInstallLock(session);
   try {
     // Another client may have installed or started it while this one waited for the lock.
     const now = await look(session, bundle);
     return (await reusable(session, bundle, now)) ?? (await install(session, bundle, now));
   } finally {
-    await run(session, `rmdir ${ROOT}/.lock`).catch(() => undefined);
+    await releaseInstallLock(session).catch(() => undefined);
   }
 }
 
 /**
- * Takes the install lock (a directory: `mkdir` is atomic), waiting up to a minute; a lock older than
- * two minutes was left by a client that died while installing, and is taken over.
+ * The sshd process that serves this SSH connection (the nearest `sshd` or `sshd-session` ancestor),
+ * as `<pid> <start time>`: it lives exactly as long as the connection. Empty without /proc.
+ */
+const CONNECTION = `conn=; p=$$
+while [ -n "$p" ] && [ "$p" -gt 1 ] 2>/dev/null && [ -r /proc/$p/stat ]; do
+  case "$(cat /proc/$p/comm 2>/dev/null)" in sshd*) conn="$p $(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f20)"; break;; esac
+  p=$(sed 's/.*) //' /proc/$p/stat | cut -d' ' -f2)
+done`;
+
+/**
+ * Takes the install lock (a directory: `mkdir` is atomic, and it records the SSH connection that
+ * holds it), waiting up to a minute for a live holder. A lock whose connection has gone (a client
+ * that lost its network or was closed mid-install) is taken over at once; one with no holder on
+ * record (a host without /proc) once it is two minutes old.
  */
 const LOCK = `mkdir -p ${ROOT}; i=0
+${CONNECTION}
 while ! mkdir ${ROOT}/.lock 2>/dev/null; do
-  if [ -n "$(find ${ROOT}/.lock -maxdepth 0 -mmin +2 2>/dev/null)" ]; then rmdir ${ROOT}/.lock; continue; fi
-  i=$((i+1)); [ $i -lt 600 ] || { echo "another Berth install on this host has held ~/${ROOT}/.lock for a minute; if none is under way, remove it (rmdir ~/${ROOT}/.lock) and connect again" >&2; exit 1; }
+  held=$(cat ${ROOT}/.lock/holder 2>/dev/null)
+  if [ -n "$held" ]; then
+    set -- $held
+    if [ "$(sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f20)" != "$2" ]; then rm -rf ${ROOT}/.lock; continue; fi
+  elif [ -n "$(find ${ROOT}/.lock -maxdepth 0 -mmin +2 2>/dev/null)" ]; then rm -rf ${ROOT}/.lock; continue; fi
+  i=$((i+1)); [ $i -lt 600 ] || { echo "another Berth install on this host has held ~/${ROOT}/.lock for a minute; if none is under way, remove it (rm -r ~/${ROOT}/.lock) and connect again" >&2; exit 1; }
   sleep 0.1
-done`;
+done
+[ -z "$conn" ] || echo "$conn" > ${ROOT}/.lock/holder`;
+
+/** Takes the host's install lock for this SSH connection (exported for tests). */
+export async function takeInstallLock(session: SshSession): Promise<void> {
+  await run(session, LOCK);
+}
+
+async function releaseInstallLock(session: SshSession): Promise<void> {
+  await run(session, `rm -rf ${ROOT}/.lock`);
+}
 
 /** Uploads the bundle if the host lacks this build, then (re)starts the agent and waits for it. */
 async function install(session: SshSession, bundle: AgentBundle, found: Found): Promise<RemoteAgentInfo> {

@@ -3,5 +3,5 @@
  * loads it only when a host is reached over SSH, so activation does not pay for ssh2 (about 150 KB).
  */
 export { SshSession, type SessionOptions, type UnknownHostKey } from './session';
-export { buildId, ensureAgent, mintToken, type AgentBundle, type RemoteAgentInfo } from './install';
+export { buildId, ensureAgent, mintToken, takeInstallLock, type AgentBundle, type RemoteAgentInfo } from './install';
 export { jumpHostEntry, knownHostsName, parseSpec, resolveTarget, type SshTarget } from './target';

@@ -3,21 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import SSHConfig from 'ssh-config';
 import { RemoteError } from './errors';
-import type { JumpHostEntry } from '../ssh/config-text';
+import type { JumpHostEntry, SshEndpoint } from '../ssh/config-text';
 
 /** Where and as whom to reach a compute host over SSH, after the user's ~/.ssh/config is applied. */
-export interface SshTarget {
+export interface SshTarget extends SshEndpoint {
   /** What the user typed: `user@host[:port]` or an alias of their SSH config. */
   spec: string;
-  hostName: string;
-  port: number;
-  user: string;
-  /** Private keys named by `IdentityFile`, `~` expanded; empty means ssh's default key files. */
-  identityFiles: string[];
-  /** Known-hosts files to check the host key against (`UserKnownHostsFile`, else ~/.ssh/known_hosts). */
-  knownHostsFiles: string[];
-  /** `HostKeyAlias`: the name the host key is filed under instead of the host name and port. */
-  hostKeyAlias?: string;
   /** `ProxyJump` hops as written (`[user@]host[:port]` or aliases), in order; empty for a direct connection. */
   proxyJump: string[];
 }

@@ -18,18 +18,23 @@ export interface HostEntry {
   proxyJump?: string;
 }
 
-/** The Host block of a compute host reached over SSH, which its workspaces' blocks `ProxyJump` through. */
-export interface JumpHostEntry {
-  /** `berth.<host>`. */
-  alias: string;
+/** Where and as whom a compute host is reached over SSH, after the user's ~/.ssh/config is applied. */
+export interface SshEndpoint {
   hostName: string;
   port: number;
   user: string;
-  /** The user's own keys for the host (from their config); none means ssh's defaults and agent. */
+  /** Private keys named by `IdentityFile`, `~` expanded; empty means ssh's default key files and agent. */
   identityFiles: string[];
-  /** The known_hosts files the host's key was checked against (and accepted into). */
+  /** Known-hosts files to check the host key against (`UserKnownHostsFile`, else ~/.ssh/known_hosts). */
   knownHostsFiles: string[];
+  /** `HostKeyAlias`: the name the host key is filed under instead of the host name and port. */
   hostKeyAlias?: string;
+}
+
+/** The Host block of a compute host reached over SSH, which its workspaces' blocks `ProxyJump` through. */
+export interface JumpHostEntry extends SshEndpoint {
+  /** `berth.<host>`. */
+  alias: string;
   /** The user's own hops to the host, if their config has any. */
   proxyJump?: string;
 }

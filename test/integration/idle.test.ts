@@ -79,7 +79,7 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
   const sessions: ChildProcess[] = [];
 
   const get = async (name: string) => (await client.request('workspace.get', { name })).workspace;
-  const create = async (name: string, spec: { idleTimeout?: number } = {}) =>
+  const create = async (name: string, spec: { idleTimeout?: number; maxLifetime?: number } = {}) =>
     (await client.request('workspace.create', { name, ...spec })).workspace;
   const stoppedFor = (name: string, timeoutMs = 60_000) =>
     waitFor(`${name} to be stopped`, () => timeline.stops.get(name), timeoutMs);
@@ -262,6 +262,16 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     const stop = await stoppedFor('kept');
     assert.ok(stop.seen >= until, `stopped ${until - stop.seen} ms before the keepalive ended`);
     assert.equal(stop.reason, 'idle');
+  });
+
+  it('cuts a keepalive at the end of the max lifetime, and says it was cut', async () => {
+    const created = await create('mortal', { maxLifetime: 10 });
+    const lifeEnd = Date.parse(created.since) + 10_000;
+    // 15 s is within the keepalive maximum (KEEPALIVE_MAX, 20 s): only the lifetime cuts it.
+    const { keepUntil, capped } = await client.request('workspace.keepalive', { name: 'mortal', seconds: 15 });
+    assert.ok(Math.abs(Date.parse(keepUntil) - lifeEnd) < 2000, `keepUntil ${keepUntil}, life ends ${lifeEnd}`);
+    assert.equal(capped, true);
+    await client.request('workspace.stop', { name: 'mortal' });
   });
 
   it("takes a workspace's own idle timeout from berth create: 0 means never", async () => {

@@ -348,6 +348,26 @@ describe('remote: a compute host reached only over SSH', function () {
     assert.ok(alive(remotePid()));
   });
 
+  it('takes over at once the install lock of a connection lost mid-install', async function () {
+    // Such a lock used to hold every later connect for a minute and then fail it.
+    this.timeout(45_000);
+    await noAgentNorClients();
+    const lost = remote('lab');
+    const { session } = await lost.ready();
+    await stopRemoteAgent();
+    await ssh.takeInstallLock(session);
+    const holderFile = path.join(REMOTE_HOME, '.local/share/berth/.lock/holder');
+    const holder = Number(readFileSync(holderFile, 'utf8').split(' ')[0]);
+    assert.ok(alive(holder), `the lock names the live sshd of the connection (${holder})`);
+    proxy.cut();
+    lost.close();
+    await waitFor('the lost connection to end on the host', () => !alive(holder));
+    const { agent } = await remote('lab').ready();
+    assert.equal(agent.action, 'started');
+    assert.ok(alive(remotePid()));
+    assert.ok(!existsSync(path.dirname(holderFile)), 'the lock is released');
+  });
+
   it('notices a tunnel that goes silent (a laptop asleep) by its keepalives, and reconnects', async () => {
     // Keepalives every 300 ms instead of 15 s, so that three missed ones take a second, not a minute.
     const connection = await sshConnection('lab-silent', { keepaliveMs: 300 });

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sshArgs } from '../../agent/cli/commands/ssh';
 import type { Workspace } from '../../protocol';
 
 /** A client key pair made with the stock ssh-keygen. */
@@ -23,25 +24,10 @@ export function strictSshArgs(workspace: Workspace, privateKey: string): string[
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const knownHosts = path.join(dir, 'known_hosts');
   writeFileSync(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
-  return [
-    '-p',
-    String(workspace.ssh.port),
-    '-i',
-    privateKey,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    `UserKnownHostsFile=${knownHosts}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ConnectTimeout=10',
-    `${workspace.ssh.user}@${workspace.ssh.host}`,
-  ];
+  // The very arguments `berth ssh` runs ssh with, made non-interactive.
+  const args = sshArgs(workspace, knownHosts, privateKey);
+  const destination = args.pop() as string;
+  return [...args, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', destination];
 }
 
 /** Runs `command` in the workspace with the stock OpenSSH client (see {@link strictSshArgs}). */

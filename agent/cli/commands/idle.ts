@@ -99,7 +99,7 @@ export const keepalive: Command = {
       const result = await client.request('workspace.keepalive', seconds === undefined ? { name } : { name, seconds });
       if (values.json) return void printWorkspace(result.workspace, true);
       process.stdout.write(
-        `${name}: kept running until ${new Date(result.keepUntil).toLocaleString()}${result.capped ? " (capped at the agent's maximum)" : ''}\n`,
+        `${name}: kept running until ${new Date(result.keepUntil).toLocaleString()}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
       );
     });
     return 0;
