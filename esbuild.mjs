@@ -32,6 +32,34 @@ const zodEnglishOnly = {
 };
 
 /**
+ * zod's JSON Schema conversion (to and from) is about a ninth of the extension bundle and Berth never
+ * converts: its modules are replaced by stubs with the same exports, each of which throws if called.
+ * (`createToJSONSchemaMethod` and its sibling are called while a schema is built, so they return the
+ * thrower instead.) The names are read from the real module, so a zod upgrade cannot miss one.
+ */
+const ZOD_JSON_SCHEMA = /[\\/]zod[\\/]v4[\\/](core[\\/](to-json-schema|json-schema-processors|json-schema-generator)|classic[\\/]from-json-schema)\.js$/;
+const zodWithoutJsonSchema = {
+  name: 'zod-without-json-schema',
+  setup(build) {
+    build.onLoad({ filter: ZOD_JSON_SCHEMA }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const names = new Set([...source.matchAll(/^export (?:const|function|class) (\w+)/gm)].map((m) => m[1]));
+      for (const [, list] of source.matchAll(/^export \{([^}]*)\}/gm)) {
+        for (const item of list.split(',')) names.add(item.trim().split(/\s+as\s+/).pop());
+      }
+      const makers = new Set(['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod']);
+      const lines = [...names].filter(Boolean).map((name) =>
+        makers.has(name) ? `export const ${name} = () => unsupported;` : `export const ${name} = unsupported;`,
+      );
+      return {
+        contents: `const unsupported = () => { throw new Error("zod's JSON Schema conversion is not part of the Berth extension"); };\n${lines.join('\n')}\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
  * dockerode loads gRPC and protobuf at start-up for BuildKit sessions, and docker-modem loads ssh2 for
  * ssh:// engines; Berth uses neither (it talks to the engine's Unix socket), and they cost the agent
  * about 20 MB of memory. They are replaced by stubs that fail loudly if ever called.
@@ -79,7 +107,7 @@ const extension = {
   format: 'cjs',
   // `vscode` is the host's; ws's native accelerators are optional and it works without them.
   external: ['vscode', 'bufferutil', 'utf-8-validate'],
-  plugins: [zodEnglishOnly],
+  plugins: [zodEnglishOnly, zodWithoutJsonSchema],
   // zod probes `navigator` at load; in the extension host that read logs a migration error.
   define: { navigator: 'undefined' },
   logLevel: 'warning',
@@ -107,7 +135,7 @@ const remote = {
   ...extension,
   entryPoints: ['extension/remote/ssh.ts'],
   outfile: 'dist/remote.js',
-  plugins: [zodEnglishOnly, leaveOutNative],
+  plugins: [zodEnglishOnly, zodWithoutJsonSchema, leaveOutNative],
 };
 
 const builds = [agent, extension, remote];
