@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime/runtime';
 import { errorMessage, type Logger } from '../util/log';
 import { volumeName, type WorkspaceRecord } from './record';
+import { specHash } from './spec-hash';
 import type { WorkspaceService } from './service';
 import { waitForSsh } from './ssh-probe';
 import type { Store } from './store';
@@ -147,16 +148,17 @@ export class Reconciler {
       case 'stopped':
       case 'failed':
         if (!running) return;
-        if (record.spec.gpus > 0) {
-          // Its container still names the GPUs it held before it stopped, which may be someone
-          // else's now: only a start through Berth assigns GPUs.
+        if (record.spec.gpus > 0 || status?.specHash !== specHash(record.spec)) {
+          // A GPU workspace's container still names the GPUs it held before it stopped, which may be
+          // someone else's now; a container from an older spec may too (its GPUs set to 0 since),
+          // or has limits its owner changed. Only a start through Berth assigns GPUs and recreates it.
+          const why =
+            record.spec.gpus > 0
+              ? 'its GPUs are assigned only by berth start'
+              : 'its container is from an older spec (berth start recreates it)';
           await this.service.exclusive(record, 'recovering', async () => {
             await this.runtime.stopContainer(record.id, 0);
-            await this.service.setState(
-              record,
-              'stopped',
-              'started outside Berth, so stopped again: its GPUs are assigned only by berth start',
-            );
+            await this.service.setState(record, 'stopped', `started outside Berth, so stopped again: ${why}`);
           });
           return;
         }

@@ -312,6 +312,22 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
     assert.equal(stopped.gpus, undefined);
   });
 
+  it('stops again a workspace whose GPUs were set to 0 while stopped, when its old GPU container is started outside Berth', async () => {
+    const { workspace } = await alice.request('workspace.create', { name: 'shrunk', gpus: 1, ...SMALL });
+    assert.equal(workspace.gpus?.length, 1);
+    await alice.request('workspace.stop', { name: 'shrunk' });
+    await alice.request('workspace.update', { name: 'shrunk', changes: { gpus: 0 } });
+    docker('start', `berth-${workspace.id}`);
+    const stopped = await waitFor('the reconciler to stop it again', async () => {
+      const { workspace: now } = await alice.request('workspace.get', { name: 'shrunk' });
+      const running = docker('inspect', '-f', '{{.State.Running}}', `berth-${workspace.id}`) === 'true';
+      return !running && now.message?.includes('started outside Berth') ? now : null;
+    });
+    assert.equal(stopped.state, 'stopped');
+    assert.match(stopped.message ?? '', /older spec/);
+    await alice.request('workspace.delete', { name: 'shrunk', deleteData: true });
+  });
+
   it('never double-allocates under 50 concurrent creates', async () => {
     const client = await agent.connect(agent.token('carol'));
     try {
