@@ -6,6 +6,8 @@ import type { SshSession } from './session';
 /** Where the agent lives on the host, relative to the user's home (SFTP and commands start there). */
 const ROOT = '.local/share/berth';
 const LOG = '.local/state/berth/agent.log';
+/** At each (re)start, a log grown past this is kept as agent.log.1 (replacing the one before) and begun anew. */
+const LOG_MAX_BYTES = 10 * 1024 * 1024;
 const UNIT = 'berth-agent';
 
 /** The agent bundle the extension carries, and how to run it on the host. */
@@ -223,7 +225,7 @@ async function install(session: SshSession, bundle: AgentBundle, found: Found): 
     `127.0.0.1:${port}`,
     ...(bundle.serveArgs ?? []),
   ];
-  await run(session, `${stopScript()}; echo ${port} > ${ROOT}/agent.port`);
+  await run(session, `${stopScript()}; echo ${port} > ${ROOT}/agent.port; ${ROTATE_LOG}`);
   await run(session, probe.has('systemd') ? systemdStart(serve) : detachedStart(serve));
   const deadline = Date.now() + 30_000;
   while (!(await healthy(session, port))) {
@@ -261,6 +263,9 @@ function stopScript(): string {
   const service = `systemctl --user stop ${UNIT} 2>/dev/null; `;
   return `${service}pid=$(cat ${ROOT}/agent.pid 2>/dev/null); if [ -n "$pid" ] && ${OURS} && kill "$pid" 2>/dev/null; then i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -0 "$pid" 2>/dev/null && kill -9 "$pid"; fi; rm -f ${ROOT}/agent.pid`;
 }
+
+/** Keeps the agent's log bounded: the agent logs little, so turning it over at each start suffices. */
+const ROTATE_LOG = `if [ "$(wc -c < ${LOG} 2>/dev/null || echo 0)" -gt ${LOG_MAX_BYTES} ]; then mv -f ${LOG} ${LOG}.1; fi`;
 
 /** Starts the agent detached from the SSH session (its own session, no terminal), recording its pid. */
 function detachedStart(serve: string[]): string {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import * as http from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -346,6 +346,17 @@ describe('remote: a compute host reached only over SSH', function () {
     assert.deepEqual(both.map(({ agent }) => agent.action).sort(), ['reused', 'started']);
     assert.equal(both[0].agent.port, both[1].agent.port);
     assert.ok(alive(remotePid()));
+  });
+
+  it("turns over the agent's log at a start once it has grown past 10 MiB", async () => {
+    await noAgentNorClients();
+    const log = path.join(REMOTE_HOME, '.local/state/berth/agent.log');
+    writeFileSync(log, 'x'.repeat(11 * 1024 * 1024));
+    const { agent } = await remote('lab').ready();
+    assert.equal(agent.action, 'started');
+    assert.equal(statSync(`${log}.1`).size, 11 * 1024 * 1024, 'the old log is kept as agent.log.1');
+    assert.ok(statSync(log).size < 1024 * 1024, `the new log is begun anew (${statSync(log).size} bytes)`);
+    rmSync(`${log}.1`);
   });
 
   it('takes over at once the install lock of a connection lost mid-install', async function () {
