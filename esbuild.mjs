@@ -37,7 +37,8 @@ const zodEnglishOnly = {
  * (`createToJSONSchemaMethod` and its sibling are called while a schema is built, so they return the
  * thrower instead.) The names are read from the real module, so a zod upgrade cannot miss one.
  */
-const ZOD_JSON_SCHEMA = /[\\/]zod[\\/]v4[\\/](core[\\/](to-json-schema|json-schema-processors|json-schema-generator)|classic[\\/]from-json-schema)\.js$/;
+const ZOD_JSON_SCHEMA =
+  /[\\/]zod[\\/]v4[\\/](core[\\/](to-json-schema|json-schema-processors|json-schema-generator)|classic[\\/]from-json-schema)\.js$/;
 const zodWithoutJsonSchema = {
   name: 'zod-without-json-schema',
   setup(build) {
@@ -45,12 +46,20 @@ const zodWithoutJsonSchema = {
       const source = readFileSync(args.path, 'utf8');
       const names = new Set([...source.matchAll(/^export (?:const|function|class) (\w+)/gm)].map((m) => m[1]));
       for (const [, list] of source.matchAll(/^export \{([^}]*)\}/gm)) {
-        for (const item of list.split(',')) names.add(item.trim().split(/\s+as\s+/).pop());
+        for (const item of list.split(','))
+          names.add(
+            item
+              .trim()
+              .split(/\s+as\s+/)
+              .pop(),
+          );
       }
       const makers = new Set(['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod']);
-      const lines = [...names].filter(Boolean).map((name) =>
-        makers.has(name) ? `export const ${name} = () => unsupported;` : `export const ${name} = unsupported;`,
-      );
+      const lines = [...names]
+        .filter(Boolean)
+        .map((name) =>
+          makers.has(name) ? `export const ${name} = () => unsupported;` : `export const ${name} = unsupported;`,
+        );
       return {
         contents: `const unsupported = () => { throw new Error("zod's JSON Schema conversion is not part of the Berth extension"); };\n${lines.join('\n')}\n`,
         loader: 'js',

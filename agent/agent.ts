@@ -54,7 +54,9 @@ export interface Agent {
 export async function startAgent(config: AgentConfig, log: Logger): Promise<Agent> {
   await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
   const store = await Store.open(config.stateDir);
-  const users = Users.in(config.stateDir);
+  const users = Users.in(config.stateDir, (err) =>
+    log.warn(`could not record when tokens were last used: ${err instanceof Error ? err.message : String(err)}`),
+  );
   const runtime = new DockerRuntime(config.dockerSocket, await agentId(config.stateDir));
   const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
   await bootstrap.prune(new Set(store.all().map((record) => record.id)));

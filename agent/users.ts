@@ -1,20 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, unwatchFile, watchFile } from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
-import { BerthError, UserName } from '../protocol';
+import { BerthError, type KeyInfo, type TokenInfo } from '../protocol';
+import {
+  TOUCH_INTERVAL_MS,
+  UsersFile,
+  checkLabel,
+  hashToken,
+  liveTokens,
+  newTokenId,
+  sameFingerprint,
+  tokenInfo,
+  type UsersData,
+} from './user-records';
 import { readJson, withFileLock, writeFileAtomic } from './util/files';
-
-const UserEntry = z.object({
-  admin: z.boolean(),
-  /** SHA-256 of each token: tokens are 192-bit random, so a fast hash is enough and nothing reversible is kept. */
-  tokens: z.array(z.object({ sha256: z.string(), createdAt: z.string() })),
-  keys: z.array(z.string()),
-  /** The most GPUs the user may hold at once; absent: the agent's default. */
-  gpuQuota: z.number().int().min(0).optional(),
-});
-const UsersFile = z.object({ users: z.record(UserName, UserEntry) });
-type UsersFile = z.infer<typeof UsersFile>;
 
 /** An authenticated caller. */
 export interface User {
@@ -22,47 +21,148 @@ export interface User {
   admin: boolean;
 }
 
-const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+/** Whom a token belongs to, which token it is, and whether it was revoked. */
+export interface Identity {
+  user: User;
+  tokenId: string;
+  /** When the token was revoked; null for a live token. */
+  revokedAt: string | null;
+}
+
+const noSuchUser = (user: string) =>
+  new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
 
 /**
  * Users, their hashed tokens and SSH public keys, in `users.json` of the state directory. Both the
- * running agent and `berth token create` change it, under a lock file; the agent re-reads it when its
- * modification time changes, so a token minted while the agent runs works at once.
+ * running agent and `berth token create|revoke` change it, under a lock file; the agent re-reads it
+ * when its modification time changes, so a token minted or revoked while the agent runs counts at once.
  */
 export class Users {
-  private cache: { mtimeMs: number; data: UsersFile } | null = null;
+  private cache: { mtimeMs: number; data: UsersData } | null = null;
+  /** Token ids whose use is not yet written, with when they were used. */
+  private readonly used = new Map<string, string>();
+  private flushing: Promise<void> | null = null;
+  private readonly listeners = new Set<() => void>();
 
-  constructor(readonly file: string) {}
+  /** `onError` hears about failures of background writes (the last-used times). */
+  constructor(
+    readonly file: string,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
 
   /** The users file of a state directory. */
-  static in(stateDir: string): Users {
-    return new Users(path.join(stateDir, 'users.json'));
+  static in(stateDir: string, onError?: (err: unknown) => void): Users {
+    return new Users(path.join(stateDir, 'users.json'), onError);
   }
 
-  /** The user a bearer token belongs to, or null. */
+  /** The user a live bearer token belongs to, or null. A pure lookup: nothing is recorded. */
   async authenticate(token: string): Promise<User | null> {
+    const identity = await this.lookup(token);
+    return identity && !identity.revokedAt ? identity.user : null;
+  }
+
+  /**
+   * Whose `token` is (revoked ones included), or null for a token never minted here. A live token's
+   * use is recorded as its `lastUsedAt` (see {@link noteUse}): call this for connections.
+   */
+  async identify(token: string): Promise<Identity | null> {
+    const identity = await this.lookup(token);
+    if (identity && !identity.revokedAt) this.noteUse(identity.tokenId, identity.lastUsedAt);
+    return identity;
+  }
+
+  private async lookup(token: string): Promise<(Identity & { lastUsedAt: string | undefined }) | null> {
     const data = await this.read();
     const hash = hashToken(token);
     for (const [name, entry] of Object.entries(data.users)) {
-      if (entry.tokens.some((t) => t.sha256 === hash)) return { name, admin: entry.admin };
+      const found = entry.tokens.find((t) => t.sha256 === hash);
+      if (!found) continue;
+      const { id: tokenId, revokedAt = null, lastUsedAt } = found;
+      return { user: { name, admin: entry.admin }, tokenId, revokedAt, lastUsedAt };
     }
     return null;
   }
 
-  /** Public keys of `user` (empty when unknown). */
-  async keys(user: string): Promise<string[]> {
-    return (await this.read()).users[user]?.keys ?? [];
+  /** Whether the token with this id exists and is not revoked. */
+  async isLive(tokenId: string): Promise<boolean> {
+    return liveTokens(await this.read()).some(({ token }) => token.id === tokenId);
+  }
+
+  /** Live tokens, everyone's or `user`'s; `currentId` marks the asking connection's. */
+  async tokens(user?: string, currentId?: string): Promise<TokenInfo[]> {
+    return liveTokens(await this.read())
+      .filter((t) => user === undefined || t.user === user)
+      .map((t) => tokenInfo(t.user, t.entry, t.token, currentId));
   }
 
   /** Mints a new token for `user`, creating the user when needed; `admin` true grants admin rights. */
   async createToken(user: string, admin: boolean): Promise<string> {
+    return (await this.mint(user, admin)).token;
+  }
+
+  /** Mints a token (see {@link createToken}) with an optional label; returns it and its id. */
+  async mint(user: string, admin: boolean, label?: string): Promise<{ token: string; id: string }> {
     const token = `berth_${randomBytes(24).toString('base64url')}`;
+    const checked = label === undefined ? undefined : checkLabel(label);
+    let id = '';
     await this.change((data) => {
       const entry = (data.users[user] ??= { admin: false, tokens: [], keys: [] });
       if (admin) entry.admin = true;
-      entry.tokens.push({ sha256: hashToken(token), createdAt: new Date().toISOString() });
+      id = newTokenId(data);
+      entry.tokens.push({
+        id,
+        sha256: hashToken(token),
+        createdAt: new Date().toISOString(),
+        ...(checked ? { label: checked } : {}),
+      });
     });
-    return token;
+    return { token, id };
+  }
+
+  /**
+   * Revokes the token with `id`, or every live token of `user`. `authorize` sees each token's owner
+   * first and throws to refuse. Returns what was revoked.
+   */
+  async revokeTokens(
+    which: { id: string } | { user: string },
+    authorize: (owner: string) => void = () => undefined,
+  ): Promise<TokenInfo[]> {
+    let revoked: TokenInfo[] = [];
+    await this.change((data) => {
+      let matches = liveTokens(data);
+      if ('id' in which) {
+        matches = matches.filter((t) => t.token.id === which.id);
+        if (!matches.length) {
+          throw new BerthError(
+            'not_found',
+            `there is no token with id ${which.id} (or it was revoked already); list tokens with: berth token ls`,
+          );
+        }
+      } else {
+        if (!data.users[which.user]) throw noSuchUser(which.user);
+        matches = matches.filter((t) => t.user === which.user);
+      }
+      for (const { user } of matches) authorize(user);
+      const now = new Date().toISOString();
+      for (const { token } of matches) token.revokedAt = now;
+      revoked = matches.map((t) => tokenInfo(t.user, t.entry, t.token));
+    });
+    return revoked;
+  }
+
+  /** Public key lines of `user` (empty when unknown), as authorized_keys holds them. */
+  async keys(user: string): Promise<string[]> {
+    return ((await this.read()).users[user]?.keys ?? []).map((k) => k.key);
+  }
+
+  /** The keys of `user`, who must exist, as listings show them. */
+  async keyList(user: string): Promise<KeyInfo[]> {
+    const entry = (await this.read()).users[user];
+    if (!entry) throw noSuchUser(user);
+    return entry.keys.map((k) => {
+      const { fingerprint } = parsePublicKey(k.key);
+      return { fingerprint, type: k.key.split(' ')[0] ?? '', comment: k.comment, addedAt: k.addedAt ?? null };
+    });
   }
 
   /**
@@ -70,19 +170,39 @@ export class Users {
    * and the user's key count. Adding a key twice is a no-op.
    */
   async addKey(user: string, keyLine: string): Promise<{ fingerprint: string; keys: number }> {
-    const { line, fingerprint } = parsePublicKey(keyLine);
+    const { line, fingerprint, comment } = parsePublicKey(keyLine);
     let count = 0;
     await this.change((data) => {
       const entry = data.users[user];
-      if (!entry)
-        throw new BerthError(
-          'not_found',
-          `there is no user "${user}"; create one with: berth token create --user ${user}`,
-        );
-      if (!entry.keys.includes(line)) entry.keys.push(line);
+      if (!entry) throw noSuchUser(user);
+      if (!entry.keys.some((k) => k.key === line)) {
+        entry.keys.push({ key: line, comment, addedAt: new Date().toISOString() });
+      }
       count = entry.keys.length;
     });
     return { fingerprint, keys: count };
+  }
+
+  /** Removes the key of `user` with this fingerprint; returns its fingerprint and the keys left. */
+  async removeKey(user: string, fingerprint: string): Promise<{ fingerprint: string; keys: number }> {
+    let removed = '';
+    let count = 0;
+    await this.change((data) => {
+      const entry = data.users[user];
+      if (!entry) throw noSuchUser(user);
+      const index = entry.keys.findIndex((k) => sameFingerprint(parsePublicKey(k.key).fingerprint, fingerprint));
+      const found = entry.keys[index];
+      if (!found) {
+        throw new BerthError(
+          'not_found',
+          `${user} has no key with fingerprint ${fingerprint}; list the keys with: berth key ls`,
+        );
+      }
+      removed = parsePublicKey(found.key).fingerprint;
+      entry.keys.splice(index, 1);
+      count = entry.keys.length;
+    });
+    return { fingerprint: removed, keys: count };
   }
 
   /** The GPU quota an admin set for `user`, or null when none was set. */
@@ -94,18 +214,69 @@ export class Users {
   async setGpuQuota(user: string, gpus: number | null): Promise<void> {
     await this.change((data) => {
       const entry = data.users[user];
-      if (!entry) {
-        throw new BerthError(
-          'not_found',
-          `there is no user "${user}"; create one with: berth token create --user ${user}`,
-        );
-      }
+      if (!entry) throw noSuchUser(user);
       if (gpus === null) delete entry.gpuQuota;
       else entry.gpuQuota = gpus;
     });
   }
 
-  private async change(mutate: (data: UsersFile) => void): Promise<void> {
+  /**
+   * Calls `listener` whenever the file may have changed: at once after this instance's own changes,
+   * and within `intervalMs` of another process's (the file's stat is polled; a rename is seen too).
+   * Returns the function that stops watching.
+   */
+  watch(listener: () => void, intervalMs = 1_000): () => void {
+    const onStat = (current: { mtimeMs: number }, previous: { mtimeMs: number }) => {
+      if (current.mtimeMs !== previous.mtimeMs) listener();
+    };
+    watchFile(this.file, { interval: intervalMs, persistent: false }, onStat);
+    this.listeners.add(listener);
+    return () => {
+      unwatchFile(this.file, onStat);
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Waits until the last-used times noted so far are written. */
+  async flushUse(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  /**
+   * Notes that a token was used; the file is rewritten (once, for every token noted meanwhile) only
+   * when its stored time is older than {@link TOUCH_INTERVAL_MS}, so connections cost no write each.
+   */
+  private noteUse(id: string, stored: string | undefined): void {
+    const now = Date.now();
+    if (this.used.has(id) || (stored && now - Date.parse(stored) < TOUCH_INTERVAL_MS)) return;
+    this.used.set(id, new Date(now).toISOString());
+    this.flushing ??= this.writeUse();
+  }
+
+  private async writeUse(): Promise<void> {
+    try {
+      while (this.used.size) {
+        await new Promise((resolve) => setImmediate(resolve)); // gather the connections of this moment
+        const used = new Map(this.used);
+        try {
+          await this.change((data) => {
+            for (const { token } of liveTokens(data)) {
+              const at = used.get(token.id);
+              if (at && (!token.lastUsedAt || token.lastUsedAt < at)) token.lastUsedAt = at;
+            }
+          });
+        } catch (err) {
+          this.onError(err);
+        } finally {
+          for (const id of used.keys()) this.used.delete(id);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async change(mutate: (data: UsersData) => void): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     await withFileLock(this.file, async () => {
       this.cache = null;
@@ -114,16 +285,18 @@ export class Users {
       await writeFileAtomic(this.file, JSON.stringify(data, null, 1));
       this.cache = null;
     });
+    for (const listener of this.listeners) listener();
   }
 
-  private async read(): Promise<UsersFile> {
+  private async read(): Promise<UsersData> {
     const stat = await fs.stat(this.file).catch(() => null);
     if (!stat) return { users: {} };
     if (this.cache && this.cache.mtimeMs === stat.mtimeMs) return this.cache.data;
     const parsed = UsersFile.safeParse(await readJson(this.file));
     if (!parsed.success) throw new Error(`${this.file} is not a valid Berth users file; restore it or move it away`);
-    this.cache = { mtimeMs: stat.mtimeMs, data: parsed.data };
-    return parsed.data;
+    const data: UsersData = parsed.data;
+    this.cache = { mtimeMs: stat.mtimeMs, data };
+    return data;
   }
 }
 
@@ -139,11 +312,11 @@ const KEY_TYPES = new Set([
 
 /**
  * Validates an OpenSSH public key line (`TYPE BASE64 [COMMENT]`, as in a .pub file); returns it
- * without its comment, and its SHA-256 fingerprint as ssh-keygen prints it. The key blob must
+ * without its comment, its SHA-256 fingerprint as ssh-keygen prints it, and the comment. The key blob must
  * decode and name the same type as the line.
  */
-export function parsePublicKey(keyLine: string): { line: string; fingerprint: string } {
-  const [type = '', data = ''] = keyLine.trim().split(/\s+/);
+export function parsePublicKey(keyLine: string): { line: string; fingerprint: string; comment: string } {
+  const [type = '', data = '', ...rest] = keyLine.trim().split(/\s+/);
   const blob = /^[A-Za-z0-9+/]+={0,2}$/.test(data) ? Buffer.from(data, 'base64') : Buffer.alloc(0);
   const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
   const blobType =
@@ -155,5 +328,10 @@ export function parsePublicKey(keyLine: string): { line: string; fingerprint: st
     );
   }
   const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-  return { line: `${type} ${blob.toString('base64')}`, fingerprint };
+  // The comment is kept for listings only (authorized_keys gets the bare key), so just tame it.
+  const comment = rest
+    .join(' ')
+    .replace(/\p{Cc}/gu, '')
+    .slice(0, 200);
+  return { line: `${type} ${blob.toString('base64')}`, fingerprint, comment };
 }

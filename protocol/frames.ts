@@ -58,3 +58,9 @@ export function parseEvent(
   const parsed = EVENTS[event].safeParse(frame.data);
   return parsed.success ? ({ event, data: parsed.data } as never) : null;
 }
+
+/**
+ * WebSocket close code (from the 4000–4999 range left to applications) with which the agent closes a
+ * connection whose token was revoked; the close reason says what to do.
+ */
+export const CLOSE_TOKEN_REVOKED = 4401;

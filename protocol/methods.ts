@@ -47,6 +47,8 @@ export const IdleDefaults = z.object({
   idleTimeout: z.number(),
   attachedGrace: z.number(),
   maxLifetime: z.number(),
+  /** The admin's cap on any workspace's idle timeout and attached grace; 0 or absent: none. */
+  idleMax: z.number().optional(),
   warnBefore: z.number(),
   keepaliveMax: z.number(),
   interval: z.number(),
@@ -114,6 +116,38 @@ export const HostInfo = z.object({
   orphans: z.array(z.string()),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
+
+/** A bearer token as listings show it: never the secret or its hash. */
+export const TokenInfo = z.object({
+  /** Short, non-secret identifier to revoke it by. */
+  id: z.string(),
+  user: UserName,
+  /** Whether its user is an admin (admin rights belong to the user, not the token). */
+  admin: z.boolean(),
+  /** What it was made for, e.g. "alice-laptop"; null when none was given. */
+  label: z.string().nullable(),
+  createdAt: z.string(),
+  /** When a connection last authenticated with it (kept to about a minute); null if never. */
+  lastUsedAt: z.string().nullable(),
+  /** Whether it is the token of the connection asking. */
+  current: z.boolean(),
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+
+/** The ids tokens are known by. */
+export const TokenId = z.string().regex(/^[0-9a-f]{8}$/, 'must be a token id of 8 hex digits, as berth token ls shows');
+
+/** An authorized SSH public key as listings show it. */
+export const KeyInfo = z.object({
+  /** SHA-256 fingerprint as ssh-keygen -l prints it, e.g. "SHA256:…". */
+  fingerprint: z.string(),
+  type: z.string(),
+  /** The comment of the .pub file it was added from (often user@host); empty when none. */
+  comment: z.string(),
+  /** When it was added; null for keys added before Berth recorded it. */
+  addedAt: z.string().nullable(),
+});
+export type KeyInfo = z.infer<typeof KeyInfo>;
 
 const Empty = z.object({}).strict();
 const WorkspaceResult = z.object({ workspace: Workspace });
@@ -188,6 +222,35 @@ export const METHODS = {
       })
       .strict(),
     result: z.object({ user: UserName, fingerprint: z.string(), keys: z.number().int() }),
+  },
+  /** The SSH public keys of `user` (default: the caller; only admins may list someone else's). */
+  'user.keys': {
+    params: z.object({ user: UserName.optional() }).strict(),
+    result: z.object({ user: UserName, keys: z.array(KeyInfo) }),
+  },
+  /**
+   * Removes a key of `user` (default: the caller; admins: anyone) by its fingerprint; every workspace
+   * of the user, running ones included, stops accepting it at once.
+   */
+  'user.removeKey': {
+    params: z.object({ user: UserName.optional(), fingerprint: z.string().min(1).max(256) }).strict(),
+    result: z.object({ user: UserName, fingerprint: z.string(), keys: z.number().int() }),
+  },
+  /**
+   * Tokens without their secrets: the caller's own; an admin's list holds everyone's, or `user`'s
+   * when named.
+   */
+  'user.tokens': {
+    params: z.object({ user: UserName.optional() }).strict(),
+    result: z.object({ tokens: z.array(TokenInfo) }),
+  },
+  /**
+   * Revokes a token by `id`, or with `all` every token of `user`: the caller's own; admins any.
+   * Connections authenticated with a revoked token are closed at once.
+   */
+  'user.revokeToken': {
+    params: z.union([z.object({ id: TokenId }).strict(), z.object({ user: UserName, all: z.literal(true) }).strict()]),
+    result: z.object({ revoked: z.array(TokenInfo) }),
   },
   /**
    * Admins only: the most GPUs `user` may hold at once (over all their running workspaces); null

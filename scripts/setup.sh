@@ -4,8 +4,9 @@
 #      code-server + Chromium for the extension's end-to-end tests (scripts/setup-vscode-test.sh)
 #   2. npm dependencies and the bundle dist/berth.js
 #   3. the agent (`berth serve` on 127.0.0.1:7420) in the background, unless one already answers
-#   4. for the person running this: an admin token, an SSH key registered with the agent, and
-#      ~/.config/berth/config.json so that `berth` needs no flags
+#   4. for the person running this: an admin token, an SSH key registered with the agent, and the
+#      host "local" in ~/.config/berth/config.json (other hosts there are kept) so that `berth` needs
+#      no flags
 # Environment: BERTH_STATE_DIR (agent state, default /var/lib/berth as root), BERTH_PORT (7420).
 set -euo pipefail
 
@@ -55,15 +56,20 @@ else
 	curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 || die "the agent did not come up; see $STATE_DIR/agent.log"
 fi
 
-if [ ! -f "$CONFIG" ]; then
+# The CLI's config names its hosts: this agent is "local", beside any others already there (and an
+# old one-host file is read as such). The environment must not point these commands elsewhere.
+berth_local() { env -u BERTH_URL -u BERTH_TOKEN -u BERTH_HOST BERTH_CONFIG="$CONFIG" "${BERTH[@]}" "$@"; }
+has_local='process.exit(JSON.parse(require("fs").readFileSync(0, "utf8")).some((h) => h.name === "local") ? 0 : 1)'
+hosts=$(berth_local host ls --json)
+if ! node -e "$has_local" <<<"$hosts"; then
 	user=$(id -un | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_\n-' '_')
 	log "creating an admin token for $user and an SSH key in $CONFIG_DIR"
 	mkdir -p "$CONFIG_DIR" && chmod 700 "$CONFIG_DIR"
 	[ -f "$CONFIG_DIR/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C "berth-$user" -f "$CONFIG_DIR/id_ed25519"
 	token=$(BERTH_STATE_DIR="$STATE_DIR" "${BERTH[@]}" token create --user "$user" --admin --state-dir "$STATE_DIR")
-	umask 077
-	printf '{\n  "url": "%s",\n  "token": "%s",\n  "identity": "%s"\n}\n' "$URL" "$token" "$CONFIG_DIR/id_ed25519" >"$CONFIG"
-	"${BERTH[@]}" key add "$CONFIG_DIR/id_ed25519.pub"
+	env -u BERTH_URL -u BERTH_HOST BERTH_TOKEN="$token" BERTH_CONFIG="$CONFIG" "${BERTH[@]}" \
+		host add "$URL" --name local --identity "$CONFIG_DIR/id_ed25519"
+	berth_local key add --host local "$CONFIG_DIR/id_ed25519.pub"
 fi
 
 if [ -w /usr/local/bin ] && [ ! -e /usr/local/bin/berth ]; then

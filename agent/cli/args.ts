@@ -10,8 +10,9 @@ export class UsageError extends Error {
   }
 }
 
-/** Options every client command accepts. */
+/** Options every client command accepts: `--host NAME` picks a host of the config file. */
 export const CLIENT_OPTIONS = {
+  host: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },

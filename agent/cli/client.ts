@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import {
   BerthError,
+  CLOSE_TOKEN_REVOKED,
   MAX_FRAME_BYTES,
   METHODS,
   PROTOCOL_VERSION,
@@ -71,10 +72,14 @@ export class AgentClient {
     const keepAlive = keepAliveMs > 0 ? this.keepAlive(keepAliveMs) : null;
     ws.on('close', (code, reason) => {
       if (keepAlive) clearInterval(keepAlive);
-      this.closedError = new BerthError(
-        'internal',
-        `the connection to the agent closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`,
-      );
+      // A revoked token cannot come back by reconnecting: say so, as the upgrade would (`unauthorized`).
+      this.closedError =
+        code === CLOSE_TOKEN_REVOKED
+          ? new BerthError('unauthorized', `the agent closed the connection: ${reason.toString()}`)
+          : new BerthError(
+              'internal',
+              `the connection to the agent closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`,
+            );
       for (const pending of this.pending.values()) pending.reject(this.closedError);
       this.pending.clear();
       for (const listener of this.closeListeners) listener(this.closedError.message);

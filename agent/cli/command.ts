@@ -1,7 +1,8 @@
 import { BerthError, type Workspace } from '../../protocol';
 import { AgentClient, type ClientEvent } from './client';
 import { connectOverSsh } from './remote';
-import { clientSettings, configFile } from './settings';
+import type { TargetFlags } from './hosts';
+import { clientSettings } from './settings';
 import { age, formatSize, table } from './format';
 
 /** A `berth` subcommand. `run` returns the process exit code. */
@@ -12,20 +13,21 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-/** Connects with the resolved settings, runs `fn`, and always closes the connection. */
-export async function withClient<T>(
-  flags: { url?: string | undefined; token?: string | undefined },
-  fn: (client: AgentClient) => Promise<T>,
-): Promise<T> {
+/**
+ * Connects where the flags, the environment and the config file say ({@link clientSettings}), runs
+ * `fn`, and always closes the connection.
+ */
+export async function withClient<T>(flags: TargetFlags, fn: (client: AgentClient) => Promise<T>): Promise<T> {
   const settings = clientSettings(flags);
   if (!settings.token) {
+    const host = settings.host ? ` (host "${settings.host}" has none)` : '';
     throw new BerthError(
       'unauthorized',
-      `no token; pass --token, set BERTH_TOKEN, or put one in ${configFile()} (make one on the host with: berth token create --user NAME)`,
+      `no token${host}; pass --token, set BERTH_TOKEN, or save a host with one: berth host add URL --token TOKEN (make one on the host with: berth token create --user NAME)`,
     );
   }
   const client = settings.ssh
-    ? await connectOverSsh(settings.ssh, settings.token)
+    ? await connectOverSsh(settings.ssh, settings.token, settings.host)
     : await AgentClient.connect(settings.url, settings.token);
   try {
     return await fn(client);

@@ -38,6 +38,11 @@ const COMMANDS: Command[] = [
   serve,
 ];
 
+/** Commands that never connect to an agent, so take none of the options that pick one. */
+const OFFLINE = new Set(['serve', 'host']);
+const CLIENT_HELP =
+  'agent: --host NAME (or BERTH_HOST; default: berth host ls) or --url URL --token TOKEN (or BERTH_URL, BERTH_TOKEN)';
+
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -47,7 +52,8 @@ function help(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Clients find the agent through --url/--token, BERTH_URL/BERTH_TOKEN, or ~/.config/berth/config.json.',
+    'Clients find the agent through --url/--token, BERTH_URL/BERTH_TOKEN, or a host saved in',
+    '~/.config/berth/config.json: --host NAME (or BERTH_HOST), else the default (berth host ls, berth host use).',
   ].join('\n');
 }
 
@@ -69,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`usage: ${command.usage}\n`);
+    if (!OFFLINE.has(command.name)) process.stdout.write(`${CLIENT_HELP}\n`);
     return 0;
   }
   try {

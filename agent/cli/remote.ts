@@ -6,6 +6,7 @@ import { ownError } from '../../extension/remote/own-error';
 import type { SshModule } from '../../extension/remote/remote-host';
 import type { SessionOptions, UnknownHostKey } from '../../extension/remote/session';
 import { AgentClient } from './client';
+import { defaultHostName } from './hosts';
 
 /** A host the CLI reaches over SSH, as `berth host add` saved it in the config file. */
 export interface SshHostSettings {
@@ -64,10 +65,10 @@ export function sessionOptions(ssh: SshModule, configFile: string | undefined): 
 }
 
 /**
- * A protocol client to the agent of an SSH host: its WebSocket runs in a channel of one SSH session
- * to the agent's loopback port. Closing the client closes the session.
+ * A protocol client to the agent of an SSH host (`name` in the config file): its WebSocket runs in a
+ * channel of one SSH session to the agent's loopback port. Closing the client closes the session.
  */
-export async function connectOverSsh(host: SshHostSettings, token: string): Promise<AgentClient> {
+export async function connectOverSsh(host: SshHostSettings, token: string, name?: string): Promise<AgentClient> {
   const ssh = loadSsh();
   const options = sessionOptions(ssh, host.configFile);
   const session = await ssh.SshSession.open(options.resolve(host.spec), options).catch((err: unknown) => {
@@ -87,7 +88,8 @@ export async function connectOverSsh(host: SshHostSettings, token: string): Prom
     session.close();
     if (!refused) throw ownError(err);
     // Nothing listens on the agent's port there (the host rebooted, say): `berth host add` starts it.
-    const again = `berth host add ${host.configFile ? `-F ${host.configFile} ` : ''}${host.spec}`;
+    const named = name && name !== defaultHostName({ ssh: host }) ? ` --name ${name}` : '';
+    const again = `berth host add ${host.configFile ? `-F ${host.configFile} ` : ''}${host.spec}${named}`;
     throw new BerthError(
       'internal',
       `the Berth agent on ${host.spec} does not answer on 127.0.0.1:${host.port} there (${(refused as Error).message}); start it again with: ${again}`,

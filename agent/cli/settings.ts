@@ -1,47 +1,59 @@
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_AGENT_URL } from '../../protocol';
-import type { SshHostSettings } from './remote';
+import { readJson, withFileLock, writeFileAtomic } from '../util/files';
+import {
+  parseConfig,
+  resolveSettings,
+  serializeConfig,
+  type CliConfig,
+  type ClientSettings,
+  type TargetFlags,
+} from './hosts';
 
-/** Where a client finds its agent: flags, then environment, then the config file written by setup. */
-export interface ClientSettings {
-  url: string;
-  token: string | undefined;
-  /** Private key `berth ssh` offers; unset means ssh's own defaults. */
-  identity: string | undefined;
-  /** A host reached over SSH (`berth host add`), used when no URL is given by flag or environment. */
-  ssh?: SshHostSettings | undefined;
-}
+export type { ClientSettings } from './hosts';
 
 /** The CLI's config file: `$BERTH_CONFIG` or ~/.config/berth/config.json. */
 export function configFile(): string {
   return process.env.BERTH_CONFIG ?? path.join(os.homedir(), '.config', 'berth', 'config.json');
 }
 
-function readConfigFile(): Partial<ClientSettings> {
+/** The config file's hosts; none when there is no file, an error naming the file when it is broken. */
+export function readConfig(): CliConfig {
+  const file = configFile();
+  let text: string;
   try {
-    return JSON.parse(readFileSync(configFile(), 'utf8')) as Partial<ClientSettings>;
-  } catch {
-    return {};
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig(undefined, file);
+    throw err;
   }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it or move it away`, { cause: err });
+  }
+  return parseConfig(raw, file);
 }
 
-/** Resolves the settings of a client command from its flags. */
-export function clientSettings(flags: { url?: string | undefined; token?: string | undefined }): ClientSettings {
-  const file = readConfigFile();
-  const url = flags.url ?? process.env.BERTH_URL;
-  if (!url && file.ssh) {
-    return {
-      url: `ssh://${file.ssh.spec}`,
-      token: flags.token ?? process.env.BERTH_TOKEN ?? file.token,
-      identity: process.env.BERTH_IDENTITY ?? file.identity,
-      ssh: file.ssh,
-    };
-  }
-  return {
-    url: flags.url ?? process.env.BERTH_URL ?? file.url ?? DEFAULT_AGENT_URL,
-    token: flags.token ?? process.env.BERTH_TOKEN ?? file.token,
-    identity: process.env.BERTH_IDENTITY ?? file.identity,
-  };
+/**
+ * Changes the config file: reads it (the old one-host form too), applies `change`, and writes the
+ * result in the current form, atomically and readable by its owner only (it holds tokens). Concurrent
+ * changes wait for each other.
+ */
+export async function updateConfig<T>(change: (config: CliConfig, file: string) => T | Promise<T>): Promise<T> {
+  const file = configFile();
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  return withFileLock(file, async () => {
+    const config = parseConfig(await readJson(file), file);
+    const result = await change(config, file);
+    await writeFileAtomic(file, serializeConfig(config), 0o600);
+    return result;
+  });
+}
+
+/** Resolves the settings of a client command from its flags, the environment and the config file. */
+export function clientSettings(flags: TargetFlags): ClientSettings {
+  return resolveSettings(readConfig(), flags, process.env, configFile());
 }

@@ -7,6 +7,7 @@ export const IDLE_OPTIONS = {
   'idle-timeout': { type: 'string' },
   'attached-grace': { type: 'string' },
   'max-lifetime': { type: 'string' },
+  'idle-max': { type: 'string' },
   'idle-warn-before': { type: 'string' },
   'keepalive-max': { type: 'string' },
   'keepalive-default': { type: 'string' },
@@ -15,12 +16,13 @@ export const IDLE_OPTIONS = {
 } as const;
 
 export const IDLE_USAGE =
-  '[--idle-timeout DUR] [--attached-grace DUR] [--max-lifetime DUR] [--idle-warn-before DUR] [--keepalive-max DUR] [--keepalive-default DUR] [--idle-interval DUR] [--idle-cpu-threshold CORES]';
+  '[--idle-timeout DUR] [--attached-grace DUR] [--max-lifetime DUR] [--idle-max DUR] [--idle-warn-before DUR] [--keepalive-max DUR] [--keepalive-default DUR] [--idle-interval DUR] [--idle-cpu-threshold CORES]';
 
 const DURATIONS: [keyof typeof IDLE_OPTIONS, keyof IdleConfig, number][] = [
   ['idle-timeout', 'timeout', 0],
   ['attached-grace', 'attachedGrace', 0],
   ['max-lifetime', 'maxLifetime', 0],
+  ['idle-max', 'idleMax', 0],
   ['idle-warn-before', 'warnBefore', 0],
   ['keepalive-max', 'keepaliveMax', 1],
   ['keepalive-default', 'keepaliveDefault', 1],

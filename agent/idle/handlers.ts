@@ -69,6 +69,7 @@ export function idleHandlers({
           idleTimeout: idle.timeout,
           attachedGrace: idle.attachedGrace,
           maxLifetime: idle.maxLifetime,
+          idleMax: idle.idleMax,
           warnBefore: idle.warnBefore,
           keepaliveMax: idle.keepaliveMax,
           interval: idle.interval,

@@ -16,10 +16,13 @@ import type { User, Users } from '../users';
 import type { Reconciler } from '../workspaces/reconciler';
 import type { OpContext, WorkspaceService } from '../workspaces/service';
 import { AGENT_VERSION } from '../version';
+import { userHandlers } from './user-handlers';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
   user: User;
+  /** The id of the token the connection authenticated with. */
+  tokenId: string;
   /** Sends `workspace.log` output to the requesting connection only. */
   sendLog(text: string): void;
 }
@@ -104,5 +107,6 @@ export function createHandlers({ config, service, users, runtime, reconciler, gp
       await service.refreshKeys(target);
       return { user: target, ...added };
     },
+    ...userHandlers({ users, service }),
   };
 }

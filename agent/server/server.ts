@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES } from '../../protocol';
+import { CLOSE_TOKEN_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol';
 import type { Users } from '../users';
 import { errorMessage, type Logger } from '../util/log';
 import type { EventBus } from '../workspaces/events';
@@ -32,6 +32,36 @@ function refuse(socket: Duplex, status: number, reason: string, message: string)
   );
 }
 
+/** What a client whose token was revoked is told when its connection is closed (at most 123 bytes). */
+export const REVOKED_REASON = "token revoked; ask the host's operator for a new one";
+
+/**
+ * Closes the connections whose token is no longer live. Runs whenever the users file changes: the
+ * agent's own revocations at once, the CLI's (`berth token revoke` on the host) within the second
+ * the file's stat is polled at (see {@link Users.watch}).
+ */
+function closeRevokedSessions(sessions: ReadonlySet<Session>, users: Users, log: Logger): () => void {
+  let running = false;
+  let again = false;
+  const check = async (): Promise<void> => {
+    if (running) return void (again = true);
+    running = true;
+    try {
+      do {
+        again = false;
+        for (const session of sessions) {
+          if (!(await users.isLive(session.tokenId))) session.close(CLOSE_TOKEN_REVOKED, REVOKED_REASON);
+        }
+      } while (again);
+    } catch (err) {
+      log.error(`could not check the open connections' tokens: ${errorMessage(err)}`);
+    } finally {
+      running = false;
+    }
+  };
+  return () => void check();
+}
+
 /**
  * The agent's HTTP server: `GET /healthz` for readiness checks, and the WebSocket endpoint where the
  * bearer token is checked at the upgrade.
@@ -43,13 +73,16 @@ export function startServer(listen: { host: string; port: number }, deps: Server
     if (req.method === 'GET' && req.url === '/healthz') {
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify({ ok: true, version: AGENT_VERSION }));
+        .end(JSON.stringify({ ok: true, version: AGENT_VERSION, protocol: PROTOCOL_VERSION }));
       return;
     }
     res
       .writeHead(426, { 'Content-Type': 'text/plain' })
       .end('This is a Berth agent: connect with the berth CLI or the VS Code extension.\n');
   });
+
+  const sessions = new Set<Session>();
+  const unwatch = deps.users.watch(closeRevokedSessions(sessions, deps.users, deps.log));
 
   server.on('upgrade', (req, socket, head) => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -61,17 +94,36 @@ export function startServer(listen: { host: string; port: number }, deps: Server
         'no token; pass one with --token or BERTH_TOKEN (make one with: berth token create --user NAME)',
       );
     }
-    deps.users.authenticate(match[1]).then(
-      (user) => {
-        if (!user)
+    deps.users.identify(match[1]).then(
+      (identity) => {
+        if (!identity)
           return refuse(
             socket,
             401,
             'Unauthorized',
             'this token is not valid for this agent; make a new one with: berth token create --user NAME',
           );
+        if (identity.revokedAt)
+          return refuse(
+            socket,
+            401,
+            'Unauthorized',
+            `this token (id ${identity.tokenId}) was revoked at ${identity.revokedAt}; ask the host's operator for a new one (berth token create --user ${identity.user.name})`,
+          );
         wss.handleUpgrade(req, socket, head, (ws) => {
-          new Session(ws, user, { handlers: deps.handlers, bus: deps.bus, log: deps.log, host: os.hostname() });
+          const session = new Session(ws, identity.user, identity.tokenId, {
+            handlers: deps.handlers,
+            bus: deps.bus,
+            log: deps.log,
+            host: os.hostname(),
+          });
+          sessions.add(session);
+          session.onEnd(() => sessions.delete(session));
+          // A revocation between the check above and now found no session to close: look once more.
+          deps.users.isLive(identity.tokenId).then(
+            (live) => live || session.close(CLOSE_TOKEN_REVOKED, REVOKED_REASON),
+            () => undefined,
+          );
         });
       },
       (err: unknown) => {
@@ -90,6 +142,7 @@ export function startServer(listen: { host: string; port: number }, deps: Server
         address: { host: listen.host, port },
         close: () =>
           new Promise<void>((done) => {
+            unwatch();
             for (const client of wss.clients) client.terminate();
             server.close(() => done());
           }),

@@ -40,6 +40,8 @@ export class Session {
   constructor(
     private readonly ws: WebSocket,
     private readonly user: User,
+    /** The id of the token it authenticated with. */
+    readonly tokenId: string,
     private readonly deps: SessionDeps,
   ) {
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -136,6 +138,7 @@ export class Session {
     this.inflight.set(id, abort);
     const ctx: HandlerContext = {
       user: this.user,
+      tokenId: this.tokenId,
       requestId: id,
       signal: abort.signal,
       sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
@@ -157,6 +160,16 @@ export class Session {
       `${method} by ${this.user.name} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     );
     return { code: 'internal', message: `the agent failed unexpectedly: ${errorMessage(err)}; see the agent's log` };
+  }
+
+  /** Ends the connection with a close frame; the client sees `code` and `reason`. */
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  /** Calls `listener` once when the connection has ended. */
+  onEnd(listener: () => void): void {
+    this.ws.once('close', listener);
   }
 
   private onEvent(event: AgentEvent, owner: string): void {

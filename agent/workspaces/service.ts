@@ -14,7 +14,7 @@ import {
 } from '../../protocol';
 import type { AgentConfig } from '../config';
 import { trackRun } from '../idle/clocks';
-import { settingsFor } from '../idle/settings';
+import { requireWithinIdleMax, settingsFor } from '../idle/settings';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
 import { errorMessage, type Logger } from '../util/log';
@@ -102,6 +102,7 @@ export class WorkspaceService {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
     requireAdminToPin(user, input.gpuUuids);
+    this.requireWithinIdleMax(input);
     await this.requireImage(spec.image);
     const id = randomBytes(6).toString('hex');
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
@@ -204,6 +205,7 @@ export class WorkspaceService {
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
+    this.requireWithinIdleMax(changes);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
     if (changes.image !== undefined) await this.requireImage(spec.image);
@@ -221,6 +223,11 @@ export class WorkspaceService {
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
     });
+  }
+
+  private requireWithinIdleMax(asked: Parameters<typeof requireWithinIdleMax>[0]): void {
+    const problem = requireWithinIdleMax(asked, this.deps.config.idle);
+    if (problem) throw new BerthError('invalid_params', problem);
   }
 
   /** The container's recent output; with `follow`, streams it through `onText` until it stops or is cancelled. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PROTOCOL_VERSION } from '../../protocol/version';
 import { RemoteError } from './errors';
 import type { SshSession } from './session';
+import { buildVersion, compareVersions } from './versions';
 
 /** Where the agent lives on the host, relative to the user's home (SFTP and commands start there). */
 const ROOT = '.local/share/berth';
@@ -86,29 +88,42 @@ function fields(text: string): Map<string, string> {
   return map;
 }
 
+/** What an agent's `GET /healthz` says about it (agents before protocol 2's builds name no protocol). */
+interface Health {
+  version?: string;
+  protocol?: number;
+}
+
 /**
- * Whether the agent answers `GET /healthz` on its loopback port, asked through the SSH connection;
- * a server there that says nothing within 5 s (not an agent) counts as no.
+ * Asks `GET /healthz` on the agent's loopback port through the SSH connection: its answer, or null
+ * when nothing answers 200 (a server there that says nothing within 5 s is not an agent).
  */
-export async function healthy(session: SshSession, port: number): Promise<boolean> {
+async function agentHealth(session: SshSession, port: number): Promise<Health | null> {
   const channel = await session.channel('127.0.0.1', port).catch(() => null);
-  if (!channel) return false;
+  if (!channel) return null;
   return new Promise((resolve) => {
-    let head = '';
-    const timer = setTimeout(() => done(false), 5_000);
-    const done = (ok: boolean) => {
+    let response = '';
+    const timer = setTimeout(() => done(), 5_000);
+    const done = () => {
       clearTimeout(timer);
       channel.destroy();
-      resolve(ok);
+      if (!/^HTTP\/1\.[01] 200 /.test(response)) return resolve(null);
+      try {
+        resolve(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Health);
+      } catch {
+        resolve({});
+      }
     };
-    channel.on('data', (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      if (head.includes('\r\n')) done(/^HTTP\/1\.[01] 200 /.test(head));
-    });
-    channel.on('close', () => done(false));
-    channel.on('error', () => done(false));
+    channel.on('data', (chunk: Buffer) => (response += chunk.toString('utf8')));
+    channel.on('close', done);
+    channel.on('error', done);
     channel.write('GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
   });
+}
+
+/** Whether the agent answers `GET /healthz` on its loopback port. */
+export async function healthy(session: SshSession, port: number): Promise<boolean> {
+  return (await agentHealth(session, port)) !== null;
 }
 
 /** What the probe found on the host. */
@@ -134,11 +149,29 @@ async function look(session: SshSession, bundle: AgentBundle): Promise<Found> {
   return { probe, node, build: buildId(bundle), kept: Number(probe.get('port')) || undefined };
 }
 
-/** The running agent when it is this bundle's, on the port asked for, and answering. */
+/**
+ * The running agent, on the port asked for and answering, when it is this bundle's or a newer
+ * version that speaks this client's protocol: an older client never downgrades the agent that its
+ * user's newer clients installed (they would replace each other at every connect). A newer agent
+ * of another protocol is refused with what to do: update this client.
+ */
 async function reusable(session: SshSession, bundle: AgentBundle, found: Found): Promise<RemoteAgentInfo | null> {
   const { probe, node, build, kept } = found;
-  if (!kept || probe.get('build') !== build || !probe.has('running') || (bundle.port ?? kept) !== kept) return null;
-  return (await healthy(session, kept)) ? { port: kept, build, node, action: 'reused' } : null;
+  const running = probe.get('build');
+  if (!kept || !running || !probe.has('running') || (bundle.port ?? kept) !== kept) return null;
+  if (running === build) return (await healthy(session, kept)) ? { port: kept, build, node, action: 'reused' } : null;
+  const version = buildVersion(running);
+  // Older, or a rebuild of the same version (development): replaced by this bundle.
+  if (compareVersions(version, bundle.version) <= 0) return null;
+  const health = await agentHealth(session, kept);
+  if (!health) return null;
+  if (health.protocol !== PROTOCOL_VERSION) {
+    throw new RemoteError(
+      'conflict',
+      `${session.target.hostName} runs a newer Berth agent (${version}, protocol ${health.protocol ?? 'unknown'}) than this client (${bundle.version}, protocol ${PROTOCOL_VERSION}); update this client (the VS Code extension or berth) rather than replace the agent your newer clients use`,
+    );
+  }
+  return { port: kept, build: running, node, action: 'reused' };
 }
 
 /**

@@ -363,3 +363,39 @@ describe('agent: idle clocks across an agent restart', function () {
     assert.ok(activeStopped >= lastPresent + TIMEOUT * 1000, 'not before its own timeout');
   });
 });
+
+describe('agent: the admin cap on idleness (--idle-max)', function () {
+  this.timeout(120_000);
+  let agent: AgentProcess;
+  let client: AgentClient;
+
+  after(async () => {
+    client?.close();
+    await agent?.destroy();
+  });
+
+  it('holds a workspace saved as never idle-stopped to the cap after a restart, and refuses such requests', async () => {
+    const fast = ['--idle-interval', '1', '--idle-warn-before', '2'];
+    agent = await AgentProcess.start({ args: fast });
+    const token = agent.token('bob');
+    client = await agent.connect(token);
+    await client.request('workspace.create', { name: 'forever', idleTimeout: 0 });
+    client.close();
+    await agent.stop();
+    await agent.restart([...fast, '--idle-max', '4']);
+    client = await agent.connect(token);
+    await assert.rejects(client.request('workspace.create', { name: 'again', idleTimeout: 0 }), (err: unknown) => {
+      assert.ok(err instanceof BerthError);
+      assert.equal(err.code, 'invalid_params');
+      assert.match(err.message, /^idleTimeout 0 \(never\) is not allowed on this host; ask for at most 4 s$/);
+      return true;
+    });
+    const stopped = await waitFor('the saved workspace to be stopped for idleness', async () => {
+      const { workspace } = await client.request('workspace.get', { name: 'forever' });
+      return workspace.state === 'stopped' ? workspace : null;
+    });
+    assert.equal(stopped.stopReason, 'idle');
+    const { settings } = await client.request('idle.status', {});
+    assert.equal(settings.idleMax, 4);
+  });
+});

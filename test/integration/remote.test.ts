@@ -208,8 +208,53 @@ describe('remote: a compute host reached only over SSH', function () {
     const client = await host.connect(await host.mintToken(), 'berth-tests');
     assert.equal(client.welcome.agentVersion, '0.1.1-test');
     client.close();
-    // Back to the bundle under test for what follows.
-    assert.equal((await remote('lab').ready()).agent.action, 'upgraded');
+  });
+
+  it('an older client reuses a newer agent of its protocol instead of downgrading it', async () => {
+    const pid = remotePid();
+    const older = remote('lab');
+    const { agent } = await older.ready();
+    assert.equal(agent.action, 'reused');
+    assert.match(agent.build, /^0\.1\.1-test-/);
+    assert.equal(remotePid(), pid, 'the newer agent goes on running');
+    const client = await older.connect(await older.mintToken(), 'berth-tests');
+    assert.equal(client.welcome.agentVersion, '0.1.1-test');
+    client.close();
+  });
+
+  it('an older client of another protocol is told to update itself, and the newer agent is left alone', async () => {
+    const pid = remotePid();
+    // A future agent cannot be built here: this stand-in is installed and started like one (`berth.js
+    // serve --listen …`) and answers /healthz as one that speaks another protocol would.
+    const future = path.join(dir, 'future-berth.js');
+    writeFileSync(
+      future,
+      [
+        "const listen = process.argv[process.argv.indexOf('--listen') + 1].split(':');",
+        "require('node:http').createServer((req, res) => res.end(JSON.stringify({ ok: true, version: '0.1.1-test', protocol: 99 })))",
+        '  .listen(Number(listen[1]), listen[0]);',
+      ].join('\n'),
+    );
+    const installed = await remote('lab', {
+      bundle: { ...options.bundle, file: future, version: '0.1.1-test' },
+    }).ready();
+    assert.equal(installed.agent.action, 'upgraded');
+    const started = remotePid();
+    await assert.rejects(remote('lab').ready(), (err: unknown) => {
+      assert.ok(err instanceof BerthError);
+      assert.equal(err.code, 'conflict');
+      assert.match(
+        err.message,
+        /^127\.0\.0\.1 runs a newer Berth agent \(0\.1\.1-test, protocol 99\) than this client \(0\.1\.0, protocol \d+\); update this client/,
+      );
+      return true;
+    });
+    assert.ok(alive(started), 'the newer agent goes on running');
+    assert.notEqual(started, pid);
+    // Back to the bundle under test for what follows: no agent, no build on record.
+    await noAgentNorClients();
+    rmSync(path.join(REMOTE_HOME, '.local/share/berth/current'));
+    assert.equal((await remote('lab').ready()).agent.action, 'installed');
   });
 
   it('creates a workspace through the tunnel and enters it with stock ssh through ProxyJump', async () => {
@@ -282,8 +327,12 @@ describe('remote: a compute host reached only over SSH', function () {
   it('the CLI adds the host over SSH and reaches its workspaces through it', async () => {
     const added = await berth('host', 'add', '-F', configFile, '--agent-port', String(options.bundle.port), 'lab');
     assert.match(added.stdout, /^lab: agent 0\.1\.0-[0-9a-f]{12} reused /);
-    const saved = JSON.parse(readFileSync(cliConfig(), 'utf8')) as { ssh: { spec: string }; token: string };
-    assert.equal(saved.ssh.spec, 'lab');
+    const saved = JSON.parse(readFileSync(cliConfig(), 'utf8')) as {
+      default: string;
+      hosts: Record<string, { ssh: { spec: string }; token: string }>;
+    };
+    assert.equal(saved.default, 'lab');
+    assert.equal(saved.hosts.lab?.ssh.spec, 'lab');
     const { stdout } = await berth('ls', '--json');
     assert.deepEqual(
       (JSON.parse(stdout) as Workspace[]).map((ws) => ws.name),

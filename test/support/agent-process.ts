@@ -58,7 +58,7 @@ export class AgentProcess {
     readonly stateDir: string,
     readonly port: number,
     readonly ports: { first: number; last: number },
-    private readonly extraArgs: string[],
+    private extraArgs: string[],
     private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
@@ -85,8 +85,9 @@ export class AgentProcess {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts (again) on the same state directory and port. */
-  async restart(): Promise<void> {
+  /** Starts (again) on the same state directory and port; `args` replace the extra flags given so far. */
+  async restart(extraArgs?: string[]): Promise<void> {
+    if (extraArgs) this.extraArgs = extraArgs;
     const args = [BERTH, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
     args.push('--ports', `${this.ports.first}-${this.ports.last}`, ...this.extraArgs);
     const child = spawn(process.execPath, args, {

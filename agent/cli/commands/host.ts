@@ -1,75 +1,100 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { BerthError } from '../../../protocol';
-import { AGENT_VERSION } from '../../version';
-import { ownError } from '../../../extension/remote/own-error';
-import { UsageError, numberOption, parse, positionals } from '../args';
+import { parse, positionals, UsageError } from '../args';
 import type { Command } from '../command';
-import { loadSsh, sessionOptions, type SshHostSettings } from '../remote';
-import { configFile } from '../settings';
+import { table } from '../format';
+import { defaultHost, hostNamed, type CliConfig, type HostEntry } from '../hosts';
+import { configFile, readConfig, updateConfig } from '../settings';
+import { addHost, addUsage } from './host-add';
 
-const usage = 'berth host add [-F SSH_CONFIG] [--agent-port PORT] [--ports FIRST-LAST] USER@HOST[:PORT]|ALIAS';
+const usage = [
+  ...addUsage,
+  'berth host ls [--json]         the saved hosts; * marks the default',
+  'berth host use NAME            make NAME the default host',
+  'berth host rm NAME             forget a host (its agent keeps running)',
+].join('\n       ');
 
-/**
- * `berth host add`: makes a compute host reachable with nothing but SSH access. Over the user's own
- * SSH (ssh-agent or keys, ~/.ssh/config, known_hosts) it installs this very `berth` on the host (or
- * upgrades it), starts the agent there on loopback, mints a token, and saves the host in the config
- * file: later commands reach the agent through an SSH tunnel.
- */
+/** `berth host`: the hosts the CLI knows, by name; client commands pick one with `--host NAME`. */
 export const host: Command = {
   name: 'host',
-  summary: 'add a compute host reached over SSH (installs and starts its agent)',
+  summary: 'the hosts the CLI knows: add (over SSH or by URL), ls, use, rm',
   usage,
   async run(argv) {
-    const options = {
-      F: { type: 'string', short: 'F' },
-      'agent-port': { type: 'string' },
-      ports: { type: 'string' },
-    } as const;
-    const { values, positionals: rest } = parse(argv, options, usage);
-    const [action = '', spec = ''] = positionals(rest, ['add', 'USER@HOST'], usage);
-    if (action !== 'add') throw new UsageError(`unknown action "${action}"`, usage);
-    const port = numberOption('agent-port', values['agent-port'], usage, true);
-    if (!__filename.endsWith('.js')) {
-      throw new BerthError('internal', 'berth host add uploads the built bundle: run dist/berth.js (npm run build)');
+    const [action, ...rest] = argv;
+    switch (action) {
+      case 'add':
+        return addHost(rest);
+      case 'ls':
+        return listHosts(rest);
+      case 'use':
+        return useHost(rest);
+      case 'rm':
+        return removeHost(rest);
+      default:
+        throw new UsageError(action ? `unknown action "${action}"` : 'missing add, ls, use or rm', usage);
     }
-    const ssh = loadSsh();
-    const sshConfig = values.F ? path.resolve(values.F) : undefined;
-    const opts = sessionOptions(ssh, sshConfig);
-    const session = await ssh.SshSession.open(opts.resolve(spec), opts).catch((err: unknown) => {
-      throw ownError(err);
-    });
-    try {
-      const bundle = {
-        file: __filename,
-        version: AGENT_VERSION,
-        ...(port ? { port } : {}),
-        ...(values.ports ? { serveArgs: ['--ports', values.ports] } : {}),
-      };
-      const agent = await ssh.ensureAgent(session, bundle).catch((err: unknown) => {
-        throw ownError(err);
-      });
-      const token = await ssh.mintToken(session, agent).catch((err: unknown) => {
-        throw ownError(err);
-      });
-      const saved: SshHostSettings = { spec, port: agent.port, ...(sshConfig ? { configFile: sshConfig } : {}) };
-      await saveHost(saved, token);
-      process.stdout.write(
-        `${spec}: agent ${agent.build} ${agent.action} (127.0.0.1:${agent.port} there, node ${agent.node}); saved in ${configFile()}\n`,
-      );
-    } finally {
-      session.close();
-    }
-    return 0;
   },
 };
 
-/** Saves the host (and its token) in the config file, keeping what else is there; the file stays private. */
-async function saveHost(ssh: SshHostSettings, token: string): Promise<void> {
-  const file = configFile();
-  const current = JSON.parse(await fs.readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await fs.writeFile(file, `${JSON.stringify({ ...current, ssh, token }, null, 2)}\n`, { mode: 0o600 });
-  // The mode above applies only to a new file: one that was there now holds a token too.
-  await fs.chmod(file, 0o600);
+/** Where a host's agent is, for people: its URL, or the SSH target and the agent's port there. */
+function targetText(entry: HostEntry): string {
+  if (!entry.ssh) return entry.url ?? 'ws://127.0.0.1:7420';
+  const config = entry.ssh.configFile ? `, -F ${entry.ssh.configFile}` : '';
+  return `ssh ${entry.ssh.spec} (agent on 127.0.0.1:${entry.ssh.port} there${config})`;
+}
+
+/** A host as `berth host ls --json` shows it: everything but its token. */
+function publicHost(config: CliConfig, name: string, isDefault: boolean) {
+  const { token, ...rest } = config.hosts[name] ?? {};
+  return { name, default: isDefault, ...rest, hasToken: Boolean(token) };
+}
+
+async function listHosts(argv: string[]): Promise<number> {
+  const { values, positionals: rest } = parse(argv, { json: { type: 'boolean' } }, usage);
+  positionals(rest, [], usage);
+  const config = readConfig();
+  let current: string | undefined;
+  try {
+    current = defaultHost(config, configFile());
+  } catch {
+    current = undefined; // a dangling default is listed as none: `berth host use` fixes it
+  }
+  const names = Object.keys(config.hosts);
+  if (values.json) {
+    const hosts = names.map((name) => publicHost(config, name, name === current));
+    process.stdout.write(`${JSON.stringify(hosts, null, 2)}\n`);
+    return 0;
+  }
+  if (!names.length) {
+    process.stdout.write(
+      'No hosts. Add one with: berth host add USER@HOST (or: berth host add ws://HOST:PORT --token TOKEN)\n',
+    );
+    return 0;
+  }
+  const rows = names.map((name) => [name, name === current ? '*' : '', targetText(config.hosts[name] ?? {})]);
+  process.stdout.write(`${table(['NAME', 'DEFAULT', 'TARGET'], rows)}\n`);
+  return 0;
+}
+
+async function useHost(argv: string[]): Promise<number> {
+  const [name = ''] = positionals(parse(argv, {}, usage).positionals, ['NAME'], usage);
+  await updateConfig((config, file) => {
+    hostNamed(config, name, file);
+    config.default = name;
+  });
+  process.stdout.write(`${name} is now the default host\n`);
+  return 0;
+}
+
+async function removeHost(argv: string[]): Promise<number> {
+  const [name = ''] = positionals(parse(argv, {}, usage).positionals, ['NAME'], usage);
+  const next = await updateConfig((config, file) => {
+    hostNamed(config, name, file);
+    delete config.hosts[name];
+    if (config.default !== name) return undefined;
+    // The default is gone: the first remaining host takes its place, so that commands keep working.
+    config.default = Object.keys(config.hosts)[0];
+    return config.default ?? null;
+  });
+  const after = next === undefined ? '' : next === null ? '; no hosts are left' : `; ${next} is now the default host`;
+  process.stdout.write(`removed ${name}${after}\n`);
+  return 0;
 }

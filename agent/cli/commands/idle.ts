@@ -72,7 +72,8 @@ export const idle: Command = {
           status.workspaces.map((ws) => row(ws, now, withOwner)),
         )}\n` +
           `idle timeout ${formatSeconds(s.idleTimeout)}, attached grace ${formatSeconds(s.attachedGrace)}, ` +
-          `max lifetime ${s.maxLifetime ? formatSeconds(s.maxLifetime) : 'none'}, warning ${formatSeconds(s.warnBefore)} ahead, ` +
+          `max lifetime ${s.maxLifetime ? formatSeconds(s.maxLifetime) : 'none'}, ` +
+          `${s.idleMax ? `no workspace idle longer than ${formatSeconds(s.idleMax)}, ` : ''}warning ${formatSeconds(s.warnBefore)} ahead, ` +
           `busy above ${s.cpuThreshold} cores${values['dry-run'] ? ' (dry run: sampled now, nothing acted on)' : ''}\n`,
       );
     });
