@@ -20,6 +20,9 @@ export class HostManager implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<ClientEvent | undefined>();
   /** Fires with the agent event behind a change, when there is one. */
   readonly onDidChange = this.emitter.event;
+  private readonly hostEmitter = new vscode.EventEmitter<string | undefined>();
+  /** Fires with the id of the host whose status or workspaces changed; undefined when the set of hosts changed. */
+  readonly onDidChangeHost = this.hostEmitter.event;
 
   constructor(
     private readonly state: vscode.Memento,
@@ -75,6 +78,7 @@ export class HostManager implements vscode.Disposable {
       this.hosts().filter((host) => host.id !== hostId),
     );
     await this.secrets.delete(tokenKey(hostId));
+    this.hostEmitter.fire(undefined);
     this.emitter.fire(undefined);
   }
 
@@ -90,6 +94,7 @@ export class HostManager implements vscode.Disposable {
     for (const remote of this.remotes.values()) remote.close();
     this.remotes.clear();
     this.emitter.dispose();
+    this.hostEmitter.dispose();
   }
 
   /** A unique id from a label. */
@@ -120,7 +125,10 @@ export class HostManager implements vscode.Disposable {
     } else {
       connection = new HostConnection(host, token);
     }
-    connection.onDidChange((event) => this.emitter.fire(event));
+    connection.onDidChange((event) => {
+      this.hostEmitter.fire(host.id);
+      this.emitter.fire(event);
+    });
     this.connections.set(host.id, connection);
     connection.connect();
   }

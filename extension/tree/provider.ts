@@ -1,43 +1,61 @@
 import * as vscode from 'vscode';
 import type { HostManager } from '../hosts/manager';
 import { hostChildren, hostNode, type TreeNode } from './model';
+import { refreshTargets, type HostRender } from './refresh';
 
 const REFRESH_DEBOUNCE_MS = 50;
 
 /**
  * The `berth.workspaces` tree: hosts, and under each its workspaces. Renders from the connections'
  * cached model and refreshes on their changes (agent events), debounced; never polls, never throws.
+ *
+ * Each row has one element object for as long as it exists, updated in place: VS Code finds a row's
+ * element by identity, and a command chosen from a menu opened before a refresh gets that element.
+ * A change redraws only the rows it changed (a whole host when its list of workspaces changed, the
+ * whole tree when the set of hosts did), so a menu open on one row survives events of another.
  */
 export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<TreeNode | undefined>();
+  private readonly emitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
+  /** The element of each row by id, handed to VS Code and reused by every later render. */
+  private readonly elements = new Map<string, TreeNode>();
+  /** The tree as VS Code last got it (or is about to fetch it), host by host. */
+  private rendered = new Map<string, HostRender>();
+  /** Hosts changed since the last redraw; `all` when every host is to be rendered afresh. */
+  private readonly changed = new Set<string>();
+  private all = false;
+  /** Set by {@link refresh}: the next redraw is of the whole tree, whatever changed. */
+  private whole = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly manager: HostManager) {
-    this.subscription = manager.onDidChange(() => this.refresh());
+    this.subscription = manager.onDidChangeHost((hostId) => this.schedule(hostId));
   }
 
-  /** Schedules a redraw; bursts of events make one. */
+  /** Schedules a redraw of the whole tree (Berth: Refresh); bursts of changes make one. */
   refresh(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.emitter.fire(undefined);
-    }, REFRESH_DEBOUNCE_MS);
+    this.whole = true;
+    this.schedule(undefined);
   }
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
-      return this.manager.hosts().flatMap((host) => {
-        const connection = this.manager.connection(host.id);
-        return connection ? [hostNode(host, connection.status)] : [];
+      const hosts = this.manager.hosts().flatMap((host) => {
+        const render = this.render(host.id);
+        return render ? [render] : [];
       });
+      this.rendered = new Map(hosts.map((host) => [host.node.hostId, host]));
+      return hosts.map((host) => this.adopt(host.node));
     }
     if (node.kind !== 'host') return [];
-    const connection = this.manager.connection(node.hostId);
-    if (!connection) return [];
-    return hostChildren(connection.host, connection.status, connection.workspaces.values());
+    const render = this.render(node.hostId);
+    if (!render) return [];
+    const shown = this.rendered.get(node.hostId);
+    this.forget(shown, render);
+    // The host's row stays as VS Code drew it: a change since then is the next redraw's to find.
+    this.rendered.set(node.hostId, { node: shown?.node ?? render.node, children: render.children });
+    return render.children.map((child) => this.adopt(child));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -65,5 +83,58 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     if (this.timer) clearTimeout(this.timer);
     this.subscription.dispose();
     this.emitter.dispose();
+  }
+
+  /** Notes a change of one host (undefined: of the set of hosts) and redraws after the debounce. */
+  private schedule(hostId: string | undefined): void {
+    if (hostId === undefined) this.all = true;
+    else this.changed.add(hostId);
+    this.timer ??= setTimeout(() => this.redraw(), REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Renders the changed hosts afresh and fires for the rows that draw differently, if any. */
+  private redraw(): void {
+    this.timer = null;
+    const before = [...this.rendered.values()];
+    const after = this.manager.hosts().flatMap((host) => {
+      const kept = !this.all && !this.changed.has(host.id) && this.rendered.get(host.id);
+      const render = kept || this.render(host.id);
+      return render ? [render] : [];
+    });
+    const targets = this.whole ? 'all' : refreshTargets(before, after);
+    this.all = this.whole = false;
+    this.changed.clear();
+    for (const host of after) {
+      this.forget(this.rendered.get(host.node.hostId), host);
+      for (const node of [host.node, ...host.children]) this.adopt(node);
+    }
+    for (const host of before) if (!after.some((render) => render.node.id === host.node.id)) this.forget(host);
+    this.rendered = new Map(after.map((host) => [host.node.hostId, host]));
+    if (targets === 'all') this.emitter.fire(undefined);
+    else if (targets.length) this.emitter.fire(targets.flatMap((id) => this.elements.get(id) ?? []));
+  }
+
+  /** A host's row and rows under it as they draw now; undefined for a host without a connection. */
+  private render(hostId: string): HostRender | undefined {
+    const connection = this.manager.connection(hostId);
+    if (!connection) return undefined;
+    const { host, status, workspaces } = connection;
+    return { node: hostNode(host, status), children: hostChildren(host, status, workspaces.values()) };
+  }
+
+  /** The element of `node`'s row (made for a new row), updated to `node`'s content. */
+  private adopt(node: TreeNode): TreeNode {
+    const element = this.elements.get(node.id);
+    if (element?.kind === node.kind) return Object.assign(element, node);
+    const fresh = { ...node };
+    this.elements.set(node.id, fresh);
+    return fresh;
+  }
+
+  /** Drops the elements of rows that `old` had and `now` lacks (all of them, without `now`). */
+  private forget(old: HostRender | undefined, now?: HostRender): void {
+    if (!old) return;
+    const kept = new Set(now ? [now.node.id, ...now.children.map((child) => child.id)] : []);
+    for (const node of [old.node, ...old.children]) if (!kept.has(node.id)) this.elements.delete(node.id);
   }
 }
