@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, unwatchFile, watchFile } from 'node:fs';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promises as fs, unwatchFile, watchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, type KeyInfo, type TokenInfo } from '../protocol';
 import {
@@ -29,16 +29,26 @@ export interface Identity {
   revokedAt: string | null;
 }
 
+/**
+ * Tells one version of the users file from the next. The modification time alone does not: it ticks
+ * only every few milliseconds, so a `berth token revoke` landing in the same tick as the agent's own
+ * write would go unseen. Every write renames a new file into place (a new inode), and nearly every
+ * change also changes the size.
+ */
+const fileVersion = (stat: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>): string =>
+  `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+
 const noSuchUser = (user: string) =>
   new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
 
 /**
  * Users, their hashed tokens and SSH public keys, in `users.json` of the state directory. Both the
  * running agent and `berth token create|revoke` change it, under a lock file; the agent re-reads it
- * when its modification time changes, so a token minted or revoked while the agent runs counts at once.
+ * whenever it was replaced (see {@link fileVersion}), so a token minted or revoked while the agent
+ * runs counts at once.
  */
 export class Users {
-  private cache: { mtimeMs: number; data: UsersData } | null = null;
+  private cache: { version: string; data: UsersData } | null = null;
   /** Token ids whose use is not yet written, with when they were used. */
   private readonly used = new Map<string, string>();
   private flushing: Promise<void> | null = null;
@@ -73,9 +83,14 @@ export class Users {
 
   private async lookup(token: string): Promise<(Identity & { lastUsedAt: string | undefined }) | null> {
     const data = await this.read();
-    const hash = hashToken(token);
+    const hash = Buffer.from(hashToken(token), 'hex');
+    // Constant-time, so that response times say nothing about how much of a stored hash matched.
+    const matches = (sha256: string) => {
+      const stored = Buffer.from(sha256, 'hex');
+      return stored.length === hash.length && timingSafeEqual(stored, hash);
+    };
     for (const [name, entry] of Object.entries(data.users)) {
-      const found = entry.tokens.find((t) => t.sha256 === hash);
+      const found = entry.tokens.find((t) => matches(t.sha256));
       if (!found) continue;
       const { id: tokenId, revokedAt = null, lastUsedAt } = found;
       return { user: { name, admin: entry.admin }, tokenId, revokedAt, lastUsedAt };
@@ -226,8 +241,8 @@ export class Users {
    * Returns the function that stops watching.
    */
   watch(listener: () => void, intervalMs = 1_000): () => void {
-    const onStat = (current: { mtimeMs: number }, previous: { mtimeMs: number }) => {
-      if (current.mtimeMs !== previous.mtimeMs) listener();
+    const onStat = (current: Stats, previous: Stats) => {
+      if (fileVersion(current) !== fileVersion(previous)) listener();
     };
     watchFile(this.file, { interval: intervalMs, persistent: false }, onStat);
     this.listeners.add(listener);
@@ -291,11 +306,12 @@ export class Users {
   private async read(): Promise<UsersData> {
     const stat = await fs.stat(this.file).catch(() => null);
     if (!stat) return { users: {} };
-    if (this.cache && this.cache.mtimeMs === stat.mtimeMs) return this.cache.data;
+    const version = fileVersion(stat);
+    if (this.cache?.version === version) return this.cache.data;
     const parsed = UsersFile.safeParse(await readJson(this.file));
     if (!parsed.success) throw new Error(`${this.file} is not a valid Berth users file; restore it or move it away`);
     const data: UsersData = parsed.data;
-    this.cache = { mtimeMs: stat.mtimeMs, data };
+    this.cache = { version, data };
     return data;
   }
 }

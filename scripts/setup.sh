@@ -7,7 +7,8 @@
 #   4. for the person running this: an admin token, an SSH key registered with the agent, and the
 #      host "local" in ~/.config/berth/config.json (other hosts there are kept) so that `berth` needs
 #      no flags
-# Environment: BERTH_STATE_DIR (agent state, default /var/lib/berth as root), BERTH_PORT (7420).
+# Environment: BERTH_STATE_DIR (agent state, default /var/lib/berth as root), BERTH_PORT (7420),
+# BERTH_CONFIG (the CLI's config file, as for `berth` itself).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,7 +16,7 @@ cd "$ROOT"
 PORT=${BERTH_PORT:-7420}
 URL="ws://127.0.0.1:$PORT"
 CONFIG_DIR="$HOME/.config/berth"
-CONFIG="$CONFIG_DIR/config.json"
+CONFIG=${BERTH_CONFIG:-$CONFIG_DIR/config.json}
 log() { printf 'setup: %s\n' "$*"; }
 die() {
 	printf 'setup: error: %s\n' "$*" >&2

@@ -10,6 +10,7 @@ import {
   ServerFrame,
   describeIssues,
   parseEvent,
+  type ErrorCode,
   type EventData,
   type EventName,
   type MethodName,
@@ -60,8 +61,8 @@ export class AgentClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: ClientEvent) => void>();
-  private readonly closeListeners = new Set<(reason: string) => void>();
-  private closedError: Error | null = null;
+  private readonly closeListeners = new Set<(reason: string, code: ErrorCode) => void>();
+  private closedError: BerthError | null = null;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -82,7 +83,7 @@ export class AgentClient {
             );
       for (const pending of this.pending.values()) pending.reject(this.closedError);
       this.pending.clear();
-      for (const listener of this.closeListeners) listener(this.closedError.message);
+      for (const listener of this.closeListeners) listener(this.closedError.message, this.closedError.code);
     });
     ws.on('error', () => undefined); // 'close' follows and says what happened.
   }
@@ -195,8 +196,11 @@ export class AgentClient {
     return () => this.listeners.delete(listener);
   }
 
-  /** Called once when the connection ends, for whatever reason (including `close()`). */
-  onClose(listener: (reason: string) => void): () => void {
+  /**
+   * Called once when the connection ends, for whatever reason (including `close()`); `code` is
+   * `unauthorized` when the agent closed it because its token was revoked, so retrying cannot help.
+   */
+  onClose(listener: (reason: string, code: ErrorCode) => void): () => void {
     this.closeListeners.add(listener);
     return () => this.closeListeners.delete(listener);
   }

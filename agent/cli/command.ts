@@ -2,7 +2,7 @@ import { BerthError, type Workspace } from '../../protocol';
 import { AgentClient, type ClientEvent } from './client';
 import { connectOverSsh } from './remote';
 import type { TargetFlags } from './hosts';
-import { clientSettings } from './settings';
+import { clientSettings, type ClientSettings } from './settings';
 import { age, formatSize, table } from './format';
 
 /** A `berth` subcommand. `run` returns the process exit code. */
@@ -15,10 +15,13 @@ export interface Command {
 
 /**
  * Connects where the flags, the environment and the config file say ({@link clientSettings}), runs
- * `fn`, and always closes the connection.
+ * `fn` with the client and those settings, and always closes the connection.
  */
-export async function withClient<T>(flags: TargetFlags, fn: (client: AgentClient) => Promise<T>): Promise<T> {
-  const settings = clientSettings(flags);
+export async function withClient<T>(
+  flags: TargetFlags,
+  fn: (client: AgentClient, settings: ClientSettings) => Promise<T>,
+): Promise<T> {
+  const settings = await clientSettings(flags);
   if (!settings.token) {
     const host = settings.host ? ` (host "${settings.host}" has none)` : '';
     throw new BerthError(
@@ -30,7 +33,7 @@ export async function withClient<T>(flags: TargetFlags, fn: (client: AgentClient
     ? await connectOverSsh(settings.ssh, settings.token, settings.host)
     : await AgentClient.connect(settings.url, settings.token);
   try {
-    return await fn(client);
+    return await fn(client, settings);
   } finally {
     client.close();
   }

@@ -7,14 +7,18 @@ export const HostName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a host name is letters, digits, ".", "_" and "-" (at most 63)');
 
-const SshHost = z.object({
+const SshHost = z.looseObject({
   spec: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   configFile: z.string().optional(),
 });
 
-/** One host of the config file: an agent URL, or an SSH host whose agent is reached through a tunnel. */
-export const HostEntry = z.object({
+/**
+ * One host of the config file: an agent URL, or an SSH host whose agent is reached through a tunnel.
+ * Keys it does not know (a newer `berth`'s, or a person's) are kept, so that rewriting the file never
+ * drops them.
+ */
+export const HostEntry = z.looseObject({
   url: z.string().optional(),
   ssh: SshHost.optional(),
   token: z.string().optional(),
@@ -23,10 +27,11 @@ export const HostEntry = z.object({
 });
 export type HostEntry = z.infer<typeof HostEntry>;
 
-const HostsFile = z.object({ default: z.string().optional(), hosts: z.record(HostName, HostEntry) });
+const HostsFile = z.looseObject({ default: z.string().optional(), hosts: z.record(HostName, HostEntry) });
 
-/** The CLI's config file: named hosts and the one commands use without `--host`. */
+/** The CLI's config file: named hosts and the one commands use without `--host`; other keys are kept. */
 export interface CliConfig {
+  [key: string]: unknown;
   default?: string | undefined;
   hosts: Record<string, HostEntry>;
 }
@@ -117,7 +122,8 @@ function issueText(error: z.ZodError): string {
 
 /** The config as the file holds it: two-space JSON ending in a newline. */
 export function serializeConfig(config: CliConfig): string {
-  const out = config.default === undefined ? { hosts: config.hosts } : { default: config.default, hosts: config.hosts };
+  const { default: name, hosts, ...others } = config;
+  const out = name === undefined ? { hosts, ...others } : { default: name, hosts, ...others };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
@@ -155,15 +161,15 @@ export function defaultHost(config: CliConfig, file: string): string | undefined
  * Resolves where a client command connects. Each setting comes from the first that has it: the
  * `--url`/`--token` flags, the host `--host` names, `BERTH_URL`/`BERTH_TOKEN`, the host `BERTH_HOST`
  * names, the default host: a flag outranks the environment, as in most command lines. A URL given
- * by flag or environment without a host name takes its token only from a configured host with that
- * very URL, so that one host's token is never sent to another.
+ * by flag or environment takes its token only from the host `--host` names (on the same command
+ * line, so meant together) or from a configured host with that very URL: BERTH_HOST, a setting of
+ * the shell, ranks below the URL, and one host's token is never sent to another.
  */
 export function resolveSettings(config: CliConfig, flags: TargetFlags, env: TargetEnv, file: string): ClientSettings {
   const fromEnv = (value: string | undefined) => (flags.host ? undefined : value);
   const url = flags.url || fromEnv(env.BERTH_URL) || undefined;
   const token = flags.token || fromEnv(env.BERTH_TOKEN) || undefined;
-  const named = flags.host || env.BERTH_HOST || undefined;
-  const name = named ?? (url ? hostWithUrl(config, url) : defaultHost(config, file));
+  const name = flags.host || (url ? hostWithUrl(config, url) : env.BERTH_HOST || defaultHost(config, file));
   const entry = name === undefined ? undefined : hostNamed(config, name, file);
   const identity = env.BERTH_IDENTITY || entry?.identity;
   if (!url && entry?.ssh) {

@@ -52,8 +52,9 @@ function help(): string {
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Clients find the agent through --url/--token, BERTH_URL/BERTH_TOKEN, or a host saved in',
-    '~/.config/berth/config.json: --host NAME (or BERTH_HOST), else the default (berth host ls, berth host use).',
+    'Clients find the agent through, first to last: --url/--token, --host NAME, BERTH_URL/BERTH_TOKEN,',
+    'BERTH_HOST, the default host (berth host ls, berth host use). The hosts are saved in',
+    '$BERTH_CONFIG or ~/.config/berth/config.json.',
   ].join('\n');
 }
 
@@ -73,7 +74,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`berth: unknown command "${name}"; run berth --help for the list\n`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // After `--` the words are a command's (berth ssh NAME -- git --help), not berth's.
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
     process.stdout.write(`usage: ${command.usage}\n`);
     if (!OFFLINE.has(command.name)) process.stdout.write(`${CLIENT_HELP}\n`);
     return 0;

@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
@@ -19,22 +19,9 @@ export function configFile(): string {
 }
 
 /** The config file's hosts; none when there is no file, an error naming the file when it is broken. */
-export function readConfig(): CliConfig {
+export async function readConfig(): Promise<CliConfig> {
   const file = configFile();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig(undefined, file);
-    throw err;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it or move it away`, { cause: err });
-  }
-  return parseConfig(raw, file);
+  return parseConfig(await readJson(file), file);
 }
 
 /**
@@ -54,6 +41,6 @@ export async function updateConfig<T>(change: (config: CliConfig, file: string) 
 }
 
 /** Resolves the settings of a client command from its flags, the environment and the config file. */
-export function clientSettings(flags: TargetFlags): ClientSettings {
-  return resolveSettings(readConfig(), flags, process.env, configFile());
+export async function clientSettings(flags: TargetFlags): Promise<ClientSettings> {
+  return resolveSettings(await readConfig(), flags, process.env, configFile());
 }

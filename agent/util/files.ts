@@ -63,10 +63,7 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, timeou
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (await lockIsStale(lock)) {
-        await fs.rm(lock, { force: true });
-        continue;
-      }
+      if ((await lockIsStale(lock)) && (await takeOverStale(lock))) continue;
       if (Date.now() > deadline)
         throw new Error(`${lock} is held by another process; remove it if none runs`, { cause: err });
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -76,6 +73,29 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, timeou
     return await fn();
   } finally {
     await fs.rm(lock, { force: true });
+  }
+}
+
+/**
+ * Removes `lock` if it is still stale, one process at a time: two processes that both found it stale
+ * must not remove it one after the other, the second removing the fresh lock the first just took.
+ * False when another process is taking over (a guard left by a crash is cleared once old).
+ */
+async function takeOverStale(lock: string): Promise<boolean> {
+  const guard = `${lock}.takeover`;
+  try {
+    await (await fs.open(guard, 'wx', 0o600)).close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const stat = await fs.stat(guard).catch(() => null);
+    if (stat && Date.now() - stat.mtimeMs > 5_000) await fs.rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if (await lockIsStale(lock)) await fs.rm(lock, { force: true });
+    return true;
+  } finally {
+    await fs.rm(guard, { force: true });
   }
 }
 

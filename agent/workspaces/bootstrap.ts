@@ -30,14 +30,17 @@ export class Bootstrap {
     await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key.pub'), `${publicKey}\n`, 0o644);
   }
 
-  /** Rewrites everything but the host key from the current spec and keys; before every container start. */
-  async refresh(record: WorkspaceRecord, keys: readonly string[]): Promise<void> {
+  /**
+   * Rewrites the init script and environment from the current spec; before every container start
+   * (the authorized keys are written apart, see WorkspaceService#writeKeys).
+   */
+  async refresh(record: WorkspaceRecord): Promise<void> {
     const dir = this.dir(record.id);
     const env = Object.entries(record.spec.env).map(([key, value]) => `export ${key}=${shellQuote(value)}\n`);
+    await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     await Promise.all([
       writeFileAtomic(path.join(dir, 'init'), initScript, 0o755),
       writeFileAtomic(path.join(dir, 'env'), env.join(''), 0o644),
-      this.writeKeys(record.id, keys),
     ]);
   }
 

@@ -70,6 +70,8 @@ export interface ServiceDeps {
 export class WorkspaceService {
   /** Workspace id → the operation now running on it. */
   private readonly busy = new Map<string, string>();
+  /** Owner → the chain of authorized_keys writes of their workspaces (see writeKeys). */
+  private readonly keyWrites = new Map<string, Promise<void>>();
   /** Chains allocations (name, port, id) so that concurrent creates never take the same ones. */
   private allocation: Promise<unknown> = Promise.resolve();
 
@@ -247,11 +249,25 @@ export class WorkspaceService {
     return '';
   }
 
-  /** Rewrites the authorized keys of every workspace of `owner` (after a key was added). */
-  async refreshKeys(owner: string): Promise<void> {
-    const keys = await this.deps.users.keys(owner);
-    const records = this.deps.store.all().filter((record) => record.owner === owner);
-    await Promise.all(records.map((record) => this.deps.bootstrap.writeKeys(record.id, keys)));
+  /** Rewrites the authorized keys of every workspace of `owner` (after a key was added or removed). */
+  refreshKeys(owner: string): Promise<void> {
+    return this.writeKeys(owner, () => this.deps.store.all().filter((record) => record.owner === owner));
+  }
+
+  /**
+   * Writes the owner's current keys into the authorized_keys of `records()`, one write of an owner's
+   * keys at a time, reading the keys inside the turn: a start that read the keys before a removal
+   * can then never write the removed key back after the removal's own rewrite.
+   */
+  private writeKeys(owner: string, records: () => WorkspaceRecord[]): Promise<void> {
+    const turn = (this.keyWrites.get(owner) ?? Promise.resolve()).then(async () => {
+      const keys = await this.deps.users.keys(owner);
+      await Promise.all(records().map((record) => this.deps.bootstrap.writeKeys(record.id, keys)));
+    });
+    const settled = turn.catch(() => undefined);
+    this.keyWrites.set(owner, settled);
+    void settled.then(() => this.keyWrites.get(owner) === settled && this.keyWrites.delete(owner));
+    return turn;
   }
 
   /**
@@ -294,7 +310,7 @@ export class WorkspaceService {
    * it and waits for sshd.
    */
   async bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
-    const { runtime, bootstrap, users, config, gpus } = this.deps;
+    const { runtime, bootstrap, config, gpus } = this.deps;
     await gpus.acquire(record, {
       waitMs: (ctx.waitForGpus ?? 0) * 1000,
       signal: ctx.signal,
@@ -302,7 +318,7 @@ export class WorkspaceService {
     });
     const hash = containerHash(specHash(record.spec), record.assignedGpus, config.gpu.mode);
     const status = await runtime.inspect(record.id);
-    await bootstrap.refresh(record, await users.keys(record.owner));
+    await Promise.all([bootstrap.refresh(record), this.writeKeys(record.owner, () => [record])]);
     if (!status || status.specHash !== hash) {
       if (status) await runtime.removeContainer(record.id);
       this.progress(record, ctx, 'creating-container', `Creating container from ${record.spec.image}`);

@@ -95,8 +95,8 @@ export class HostConnection {
     this.client = client;
     this.retryMs = FIRST_RETRY_MS;
     client.onEvent((event) => this.apply(event));
-    client.onClose((reason) => {
-      if (this.client === client) this.fail(`connection lost: ${reason}`);
+    client.onClose((reason, code) => {
+      if (this.client === client) this.fail(`connection lost: ${reason}`, code);
     });
     this.setStatus({ kind: 'connected', welcome: client.welcome });
   }

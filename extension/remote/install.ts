@@ -338,8 +338,10 @@ async function run(session: SshSession, command: string): Promise<string> {
  * Mints a token for the SSH user with the agent's own `berth token create` on the host (possible
  * because the agent runs as that very user): no token is copied by hand.
  */
-export async function mintToken(session: SshSession, agent: RemoteAgentInfo): Promise<string> {
-  const command = `${sh(agent.node)} ${ROOT}/${agent.build}/berth.js token create --user "$(id -un)" --json`;
+export async function mintToken(session: SshSession, agent: RemoteAgentInfo, label?: string): Promise<string> {
+  // The running agent is this client's build or a newer one (never older), so it knows --label.
+  const labelled = label ? ` --label ${sh(label.slice(0, 64))}` : '';
+  const command = `${sh(agent.node)} ${ROOT}/${agent.build}/berth.js token create --user "$(id -un)"${labelled} --json`;
   const output = await run(session, command);
   try {
     return (JSON.parse(output) as { token: string }).token;

@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { AgentClient } from '../../agent/cli/client';
 import { BerthError } from '../../protocol';
 import { HostConnection } from '../hosts/connection';
@@ -62,10 +63,12 @@ export class RemoteHost {
     return this.pending;
   }
 
-  /** Mints a token for the SSH user on the host. */
+  /** Mints a token for the SSH user on the host, labelled after this machine (`berth token ls` shows it). */
   async mintToken(): Promise<string> {
     const { session, agent } = await this.ready();
-    return this.options.ssh.mintToken(session, agent).catch((err: unknown) => Promise.reject(ownError(err)));
+    return this.options.ssh
+      .mintToken(session, agent, `VS Code on ${os.hostname()}`)
+      .catch((err: unknown) => Promise.reject(ownError(err)));
   }
 
   /**

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { AgentProcess, berth } from '../support/agent-process';
-import { cliEnv } from '../support/cli';
+import { cliEnv, startBerth } from '../support/cli';
 import { requireDocker } from '../support/docker';
 import { sshKeyPair } from '../support/ssh';
 
@@ -141,6 +141,63 @@ describe('cli: several hosts in the config file', function () {
     assert.equal(saved().default, 'beta');
     assert.equal(whoAnswers(), 'bob');
     failsInOneLine(as(['host', 'use', 'gamma']), /no host named "gamma" .*known hosts: alpha, beta/);
+  });
+
+  it('forgets the default among several without making another host the default', () => {
+    succeeds(as(['host', 'add', beta.url, '--name', 'gamma', '--token', betaToken]));
+    succeeds(as(['host', 'use', 'gamma']));
+    assert.equal(
+      succeeds(as(['host', 'rm', 'gamma'])),
+      'removed gamma, the default host; pick another with: berth host use NAME (known hosts: alpha, beta)\n',
+    );
+    assert.equal(saved().default, undefined);
+    failsInOneLine(
+      as(['ls']),
+      /several hosts and no default .*pass --host NAME or pick one with: berth host use NAME$/,
+    );
+    succeeds(as(['host', 'use', 'beta']));
+  });
+
+  it('saves every host when several are added at once from different shells', async () => {
+    const names = ['c1', 'c2', 'c3', 'c4'];
+    const runs = names.map((name) =>
+      startBerth(['host', 'add', beta.url, '--name', name, '--token', betaToken], { ...env }),
+    );
+    const exits = await Promise.all(runs.map((run) => run.exited));
+    assert.deepEqual(
+      exits.map((exit) => exit.code),
+      [0, 0, 0, 0],
+      runs.map((run) => run.stderr()).join(''),
+    );
+    assert.deepEqual(Object.keys(saved().hosts).sort(), ['alpha', 'beta', ...names]);
+    for (const name of names) succeeds(as(['host', 'rm', name]));
+    assert.deepEqual(Object.keys(saved().hosts), ['alpha', 'beta']);
+  });
+
+  it('leaves a broken config file as it is, saying which file and what to do', () => {
+    const good = readFileSync(config(), 'utf8');
+    writeFileSync(config(), '{"default": "alpha", "hosts": {');
+    failsInOneLine(
+      as(['host', 'use', 'alpha']),
+      /config\.json is not valid JSON .*; restore it from a backup or move it away$/,
+    );
+    failsInOneLine(as(['host', 'add', beta.url, '--name', 'c1', '--token', betaToken]), /is not valid JSON/);
+    assert.equal(readFileSync(config(), 'utf8'), '{"default": "alpha", "hosts": {');
+    writeFileSync(config(), good);
+  });
+
+  it('keeps what it does not know in the config file, and lists none of it', () => {
+    const good = readFileSync(config(), 'utf8');
+    const file = JSON.parse(good) as { hosts: Record<string, Record<string, unknown>> };
+    file.hosts.beta!.sessionSecret = 'kept-secret';
+    writeFileSync(config(), JSON.stringify({ ...file, theme: 'dark' }));
+    succeeds(as(['host', 'use', 'beta']));
+    const after = JSON.parse(readFileSync(config(), 'utf8')) as typeof file & { theme?: string };
+    assert.equal(after.theme, 'dark');
+    assert.equal(after.hosts.beta?.sessionSecret, 'kept-secret');
+    const listed = succeeds(as(['host', 'ls', '--json']));
+    assert.ok(!listed.includes('kept-secret'), `nothing unknown printed:\n${listed}`);
+    writeFileSync(config(), good);
   });
 
   it('forgets a host with berth host rm; the default passes to the one left', () => {

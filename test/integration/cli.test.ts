@@ -70,6 +70,9 @@ describe('cli: berth as a user runs it', function () {
     assert.match(succeeds(as(['key', 'add', `${key.privateKey}.pub`])), /^Added SHA256:\S+ for alice \(1 key\)/);
     const run = as(['ssh', 'web', '--identity', key.privateKey, '--', 'echo', 'hi']);
     assert.equal(succeeds(run), 'hi\n');
+    // A --help after `--` belongs to the command run in the workspace, not to berth.
+    const passed = as(['ssh', 'web', '--identity', key.privateKey, '--', 'echo', '--help']);
+    assert.equal(succeeds(passed), '--help\n');
   });
 
   it('stops a workspace', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../agent/cli/client';
+import { Users } from '../../agent/users';
 import type { Workspace } from '../../protocol';
 import { AgentProcess, freePort } from '../support/agent-process';
 import { docker, requireDocker } from '../support/docker';
@@ -85,6 +86,21 @@ describe('extension: a host connection to a real agent', function () {
       refused.statuses.map((s) => s.kind),
       ['connecting', 'error'],
     );
+  });
+
+  it('stops at unauthorized with the reason when its token is revoked, and does not reconnect', async () => {
+    const watched = watch(agent.url, agent.token('zed'));
+    await connected(watched);
+    await Users.in(agent.stateDir).revokeTokens({ user: 'zed' });
+    const status = await waitFor(
+      'the revocation to reach the connection',
+      () => (watched.connection.status.kind === 'error' ? watched.connection.status : null),
+      10_000,
+    );
+    assert.equal(status.code, 'unauthorized');
+    assert.match(status.message, /token revoked; ask the host's operator for a new one/);
+    assert.equal(status.retryAt, undefined, 'no retry is planned');
+    assert.equal(watched.attempts(), 1);
   });
 
   it('reconnects a connected host on request straight back to connected, with no error in between', async () => {

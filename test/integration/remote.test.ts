@@ -178,6 +178,10 @@ describe('remote: a compute host reached only over SSH', function () {
     const client = await host.connect(await host.mintToken(), 'berth-tests');
     assert.equal(client.welcome.user.name, 'berthremote');
     client.close();
+    // The token says where it was made, for `berth token ls` on the host.
+    const tokens = await berth('token', 'ls', '--json', '--state-dir', path.join(REMOTE_HOME, '.local/state/berth'));
+    const labels = (JSON.parse(tokens.stdout) as { label: string | null }[]).map((token) => token.label);
+    assert.deepEqual(labels, [`VS Code on ${os.hostname()}`]);
   });
 
   it('a second connect reuses the running agent without asking again', async () => {
@@ -340,6 +344,9 @@ describe('remote: a compute host reached only over SSH', function () {
     );
     const inside = await berth('ssh', 'tunnelled', '-i', workspaceKey, '--', '-o', 'BatchMode=yes', 'echo', 'via-cli');
     assert.equal(inside.stdout.trim(), 'via-cli');
+    const tokens = await berth('token', 'ls', '--json', '--state-dir', path.join(REMOTE_HOME, '.local/state/berth'));
+    const labels = (JSON.parse(tokens.stdout) as { label: string | null }[]).map((token) => token.label);
+    assert.ok(labels.includes(`berth CLI on ${os.hostname()}`), labels.join(', '));
   });
 
   it('keeps several hosts side by side, each with its own connection', async () => {

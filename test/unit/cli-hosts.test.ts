@@ -36,6 +36,15 @@ describe('cli: the config file', () => {
     assert.deepEqual(written, { default: 'local', hosts: { local } });
   });
 
+  it('keeps the keys it does not know, of the file and of its hosts, when writing it again', () => {
+    const newer = {
+      default: 'lab',
+      hosts: { lab: { ...lab, ssh: { ...lab.ssh, jump: 'bastion' }, label: 'GPU box' } },
+      theme: 'dark',
+    };
+    assert.deepEqual(JSON.parse(serializeConfig(parseConfig(newer, FILE))), newer);
+  });
+
   it('refuses a file of the wrong shape, naming the file and the field', () => {
     assert.throws(() => parseConfig({ hosts: { lab: { url: 7 } } }, FILE), {
       message: new RegExp(`^${FILE} is not a valid Berth config \\(hosts\\.lab\\.url: .*\\); fix it or move it away$`),
@@ -109,6 +118,19 @@ describe('cli: which host a command reaches', () => {
     assert.equal(resolveSettings(two(), { url: 'ws://127.0.0.1:7420/' }, none, FILE).token, 'local-token');
     const elsewhere = resolveSettings(two(), { url: 'ws://127.0.0.1:9999' }, none, FILE);
     assert.deepEqual(elsewhere, { host: undefined, url: 'ws://127.0.0.1:9999', token: undefined, identity: undefined });
+  });
+
+  it('never sends the token of the host BERTH_HOST names to a URL given by --url or BERTH_URL', () => {
+    const elsewhere = 'ws://127.0.0.1:9999';
+    for (const [flags, env] of [
+      [{ url: elsewhere }, { BERTH_HOST: 'local' }],
+      [none, { BERTH_URL: elsewhere, BERTH_HOST: 'local' }],
+    ] as const) {
+      const settings = resolveSettings(two(), flags, env, FILE);
+      assert.deepEqual(settings, { host: undefined, url: elsewhere, token: undefined, identity: undefined });
+    }
+    const same = resolveSettings(two(), { url: local.url }, { BERTH_HOST: 'lab' }, FILE);
+    assert.equal(same.token, 'local-token', 'the host with that very URL still lends its token');
   });
 
   it('refuses an unknown host name, listing the known ones', () => {

@@ -149,6 +149,49 @@ describe('agent: the lifecycle of tokens and keys', () => {
         stop();
       }
     });
+
+    describe('a revocation written by another process within the same clock tick', () => {
+      // File times tick every few milliseconds: two writes in one tick leave the same mtime.
+      const TICK = 1_700_000_000;
+      let token: string;
+
+      /** Revokes `id` as `berth token revoke` would, and puts the result in place keeping the old mtime. */
+      async function revokeInSameTick(id: string): Promise<void> {
+        const other = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-tokens-cli-'));
+        try {
+          await fs.copyFile(users.file, path.join(other, 'users.json'));
+          await Users.in(other).revokeTokens({ id });
+          const staged = path.join(dir, 'users.json.staged');
+          await fs.copyFile(path.join(other, 'users.json'), staged);
+          await fs.utimes(staged, TICK, TICK);
+          await fs.rename(staged, users.file);
+        } finally {
+          await fs.rm(other, { recursive: true, force: true });
+        }
+      }
+
+      beforeEach(async () => {
+        ({ token } = await users.mint('alice', false));
+        await fs.utimes(users.file, TICK, TICK);
+      });
+
+      it('is seen by the next authentication', async () => {
+        assert.equal((await users.authenticate(token))?.name, 'alice');
+        await revokeInSameTick((await users.tokens())[0]?.id ?? '');
+        assert.equal(await users.authenticate(token), null);
+      });
+
+      it('reaches a watcher', async () => {
+        let changes = 0;
+        const stop = users.watch(() => changes++, 10);
+        try {
+          await revokeInSameTick((await users.tokens())[0]?.id ?? '');
+          await waitFor('the watcher to hear of the revocation', () => changes > 0, 2_000);
+        } finally {
+          stop();
+        }
+      });
+    });
   });
 
   describe('files from before token ids', () => {

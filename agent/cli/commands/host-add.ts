@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { BerthError } from '../../../protocol';
 import { AGENT_VERSION } from '../../version';
@@ -50,7 +51,7 @@ export async function addHost(argv: string[]): Promise<number> {
     ? { url: spec }
     : { ssh: { spec, port: 0, ...(sshConfig ? { configFile: sshConfig } : {}) } };
   // Fail before any SSH work when the name is taken; checked again when saving.
-  nameFree(readConfig(), name, target, configFile());
+  nameFree(await readConfig(), name, target, configFile());
   let entry: HostEntry;
   let said: string;
   if (direct) {
@@ -124,7 +125,7 @@ async function installOverSsh(
     const agent = await ssh.ensureAgent(session, bundle).catch((err: unknown) => {
       throw ownError(err);
     });
-    const token = await ssh.mintToken(session, agent).catch((err: unknown) => {
+    const token = await ssh.mintToken(session, agent, `berth CLI on ${os.hostname()}`).catch((err: unknown) => {
       throw ownError(err);
     });
     return {

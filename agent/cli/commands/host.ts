@@ -1,7 +1,7 @@
 import { parse, positionals, UsageError } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
-import { defaultHost, hostNamed, type CliConfig, type HostEntry } from '../hosts';
+import { defaultHost, hostNamed, knownHosts, type CliConfig, type HostEntry } from '../hosts';
 import { configFile, readConfig, updateConfig } from '../settings';
 import { addHost, addUsage } from './host-add';
 
@@ -29,7 +29,7 @@ export const host: Command = {
       case 'rm':
         return removeHost(rest);
       default:
-        throw new UsageError(action ? `unknown action "${action}"` : 'missing add, ls, use or rm', usage);
+        throw new UsageError(action ? `unknown action "${action}"` : 'missing the action: add, ls, use or rm', usage);
     }
   },
 };
@@ -41,16 +41,19 @@ function targetText(entry: HostEntry): string {
   return `ssh ${entry.ssh.spec} (agent on 127.0.0.1:${entry.ssh.port} there${config})`;
 }
 
-/** A host as `berth host ls --json` shows it: everything but its token. */
+/**
+ * A host as `berth host ls --json` shows it: where it is, never its token. Keys named one by one, so
+ * that a secret some newer `berth` keeps beside them is not printed either.
+ */
 function publicHost(config: CliConfig, name: string, isDefault: boolean) {
-  const { token, ...rest } = config.hosts[name] ?? {};
-  return { name, default: isDefault, ...rest, hasToken: Boolean(token) };
+  const { url, ssh, identity, token } = config.hosts[name] ?? {};
+  return { name, default: isDefault, url, ssh, identity, hasToken: Boolean(token) };
 }
 
 async function listHosts(argv: string[]): Promise<number> {
   const { values, positionals: rest } = parse(argv, { json: { type: 'boolean' } }, usage);
   positionals(rest, [], usage);
-  const config = readConfig();
+  const config = await readConfig();
   let current: string | undefined;
   try {
     current = defaultHost(config, configFile());
@@ -86,15 +89,18 @@ async function useHost(argv: string[]): Promise<number> {
 
 async function removeHost(argv: string[]): Promise<number> {
   const [name = ''] = positionals(parse(argv, {}, usage).positionals, ['NAME'], usage);
-  const next = await updateConfig((config, file) => {
+  const after = await updateConfig((config, file) => {
     hostNamed(config, name, file);
     delete config.hosts[name];
-    if (config.default !== name) return undefined;
-    // The default is gone: the first remaining host takes its place, so that commands keep working.
-    config.default = Object.keys(config.hosts)[0];
-    return config.default ?? null;
+    if (config.default !== name) return '';
+    // The default is gone. The one host left takes its place; among several none does, since commands
+    // such as `berth rm` must not quietly go to a host nobody chose.
+    const left = Object.keys(config.hosts);
+    config.default = left.length === 1 ? left[0] : undefined;
+    if (!left.length) return '; no hosts are left';
+    if (config.default) return `; ${config.default} is now the default host`;
+    return `, the default host; pick another with: berth host use NAME (${knownHosts(config)})`;
   });
-  const after = next === undefined ? '' : next === null ? '; no hosts are left' : `; ${next} is now the default host`;
   process.stdout.write(`removed ${name}${after}\n`);
   return 0;
 }

@@ -6,7 +6,6 @@ import { BerthError, type Workspace } from '../../../protocol';
 import { CLIENT_OPTIONS, parse } from '../args';
 import { withClient, type Command } from '../command';
 import type { SshHostSettings } from '../remote';
-import { clientSettings } from '../settings';
 
 const usage = 'berth ssh NAME [--identity FILE] [-- COMMAND...]';
 
@@ -53,12 +52,12 @@ export const ssh: Command = {
     );
     const [name, ...extra] = rest;
     if (!name) throw new BerthError('invalid_params', `missing NAME; usage: ${usage}`);
-    const workspace = await withClient(values, async (client) => {
+    const { workspace, settings } = await withClient(values, async (client, settings) => {
       const { workspace } = await client.request('workspace.get', { name });
       // Someone is entering it: that is presence (the session itself then counts as attached). An
       // agent too old to know the report must not keep anyone out.
       if (workspace.state === 'running') await client.request('workspace.activity', { name }).catch(() => undefined);
-      return workspace;
+      return { workspace, settings };
     });
     if (workspace.state !== 'running') {
       throw new BerthError('conflict', `workspace "${name}" is ${workspace.state}; start it with: berth start ${name}`);
@@ -67,7 +66,6 @@ export const ssh: Command = {
     try {
       const knownHosts = path.join(dir, 'known_hosts');
       await fs.writeFile(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
-      const settings = clientSettings(values);
       const identity = values.identity ?? settings.identity;
       const child = spawn('ssh', [...sshArgs(workspace, knownHosts, identity, settings.ssh), ...extra, ...remote], {
         stdio: 'inherit',

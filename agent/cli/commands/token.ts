@@ -45,7 +45,7 @@ async function localUsers(values: Values): Promise<Users | null> {
   if (local && (values.url || values.token || values.host)) {
     throw new UsageError('--local/--state-dir acts on the host itself; leave out --host, --url and --token', usage);
   }
-  if (!local && (values.url || values.host || clientSettings(values).token)) return null;
+  if (!local && (values.url || values.host || (await clientSettings(values)).token)) return null;
   const users = Users.in(values['state-dir'] ?? defaultStateDir());
   if (!existsSync(users.file)) {
     throw new BerthError(
