@@ -103,6 +103,57 @@ export function renderManagedConfig(entries: readonly HostEntry[], jumps: readon
   return `${[...HEADER, '', ...[...jumpBlocks, ...blocks].map((block) => `${block}\n`)].join('\n').trimEnd()}\n`;
 }
 
+/** Undoes {@link configPath}. */
+function unquotePath(text: string): string {
+  return text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1).replace(/\\"/g, '"') : text;
+}
+
+/**
+ * The workspace entries of a managed config written by {@link renderManagedConfig} (with the host
+ * keys its known_hosts pins) whose alias starts with one of `prefixes`: what the file said of hosts
+ * this window has no live connection to, so that a rewrite can keep them. Blocks it cannot read
+ * whole (hand edits) are left out.
+ */
+export function managedEntries(config: string, knownHosts: string, prefixes: readonly string[]): HostEntry[] {
+  const keys = new Map<string, string>();
+  for (const line of knownHosts.split('\n')) {
+    const [alias = '', ...key] = line.trim().split(/\s+/);
+    if (alias && key.length >= 2) keys.set(alias, key.join(' '));
+  }
+  const entries: HostEntry[] = [];
+  for (const block of config.split(/\n(?=Host )/)) {
+    const lines = block.split('\n');
+    const alias = /^Host (\S+)$/.exec(lines[0] ?? '')?.[1];
+    if (!alias || !prefixes.some((prefix) => alias.startsWith(prefix))) continue;
+    const settings = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const match = /^ {2}(\w+) (.+)$/.exec(line);
+      if (match?.[1] && match[2]) settings.set(match[1], match[2]);
+    }
+    const [hostName, port, user, identityFile, knownHostsFile] = [
+      'HostName',
+      'Port',
+      'User',
+      'IdentityFile',
+      'UserKnownHostsFile',
+    ].map((key) => settings.get(key));
+    const hostKey = keys.get(alias);
+    if (!hostName || !Number(port) || !user || !identityFile || !knownHostsFile || !hostKey) continue;
+    const proxyJump = settings.get('ProxyJump');
+    entries.push({
+      alias,
+      hostName,
+      port: Number(port),
+      user,
+      identityFile: unquotePath(identityFile),
+      knownHostsFile: unquotePath(knownHostsFile),
+      hostKey,
+      ...(proxyJump ? { proxyJump } : {}),
+    });
+  }
+  return entries;
+}
+
 /** known_hosts lines pinning each workspace's host key under its alias (see `HostKeyAlias`). */
 export function renderKnownHosts(entries: readonly HostEntry[]): string {
   return [...entries]

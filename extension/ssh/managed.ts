@@ -4,6 +4,7 @@ import { generateEd25519KeyPair } from '../../agent/util/ed25519';
 import {
   hasInclude,
   renderKnownHosts,
+  managedEntries,
   renderManagedConfig,
   withInclude,
   type HostEntry,
@@ -50,6 +51,12 @@ export class ManagedSsh {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.writeIfChanged(this.knownHostsFile, renderKnownHosts(entries));
     await this.writeIfChanged(this.configFile, renderManagedConfig(entries, jumps));
+  }
+
+  /** The workspace blocks the managed files hold now for aliases with one of these prefixes. */
+  async entries(prefixes: readonly string[]): Promise<HostEntry[]> {
+    if (!prefixes.length) return [];
+    return managedEntries(await readText(this.configFile), await readText(this.knownHostsFile), prefixes);
   }
 
   /** Whether ~/.ssh/config already includes the managed file. */

@@ -54,10 +54,23 @@ export function sshJumps(services: Services): JumpHostEntry[] {
   });
 }
 
+/**
+ * The workspace blocks to write: those of the connected hosts, and, for a host this window is not
+ * connected to now (unreachable a moment, or in another window's care), the blocks the file already
+ * has, so that a rewrite never takes away what `ssh berth.<host>.<ws>` needs.
+ */
+async function entriesToWrite(services: Services): Promise<HostEntry[]> {
+  const offline = services.manager
+    .hosts()
+    .filter((host) => services.manager.connection(host.id)?.status.kind !== 'connected')
+    .map((host) => `berth.${aliasPart(host.id)}.`);
+  return [...sshEntries(services), ...(await services.ssh.entries(offline))];
+}
+
 /** Writes the managed SSH files for the current workspaces, making Berth's key pair first if needed. */
 export async function syncSshConfig(services: Services): Promise<void> {
   await services.ssh.ensureKey();
-  await services.ssh.write(sshEntries(services), sshJumps(services));
+  await services.ssh.write(await entriesToWrite(services), sshJumps(services));
 }
 
 /** Registers the extension's public key with the user on `connection`'s host (idempotent on the agent). */
@@ -76,8 +89,8 @@ export function registerSshSync(services: Services): vscode.Disposable {
     if (timer || !existsSync(services.ssh.dir)) return;
     timer = setTimeout(() => {
       timer = null;
-      services.ssh
-        .write(sshEntries(services), sshJumps(services))
+      entriesToWrite(services)
+        .then((entries) => services.ssh.write(entries, sshJumps(services)))
         .catch((err: unknown) => services.log.warn(`could not update the SSH config: ${String(err)}`));
     }, SYNC_DEBOUNCE_MS);
   });

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   hasInclude,
+  managedEntries,
   renderKnownHosts,
   renderManagedConfig,
   withInclude,
@@ -81,6 +82,33 @@ describe('ssh: the managed config text', () => {
   it('pins each host key under its alias in known_hosts, sorted', () => {
     const text = renderKnownHosts([entry('berth.lab.web', { hostKey: 'ssh-ed25519 BBBB' }), entry('berth.lab.api')]);
     assert.equal(text, 'berth.lab.api ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey\nberth.lab.web ssh-ed25519 BBBB\n');
+  });
+});
+
+describe('ssh: reading back the blocks of hosts a window is not connected to', () => {
+  const lab = [
+    entry('berth.lab.a', { identityFile: '/home/a da/.ssh/berth/id_ed25519', proxyJump: 'berth.lab' }),
+    entry('berth.lab.b', { port: 2223, knownHostsFile: '/home/a da/.ssh/berth/known_hosts' }),
+  ];
+  const others = [entry('berth.lab-2.a', { port: 2300 }), entry('berth.gpu.c', { port: 2400 })];
+  const all = [...lab, ...others];
+
+  it('gives back exactly the entries it rendered for the hosts asked for, quoted paths and jumps included', () => {
+    const read = managedEntries(renderManagedConfig(all), renderKnownHosts(all), ['berth.lab.']);
+    assert.deepEqual(read, lab, '"berth.lab-2." is another host');
+    assert.equal(
+      renderManagedConfig([...read, ...others]),
+      renderManagedConfig(all),
+      'a rewrite keeps them byte for byte',
+    );
+  });
+
+  it('leaves out a block without its pinned host key or with a setting missing', () => {
+    const known = renderKnownHosts(all).replace(/^berth\.lab\.a .*\n/m, '');
+    assert.deepEqual(managedEntries(renderManagedConfig(all), known, ['berth.lab.']), [lab[1]]);
+    const edited = renderManagedConfig(all).replace(/ {2}Port 2223\n/, '');
+    assert.deepEqual(managedEntries(edited, renderKnownHosts(all), ['berth.lab.']), [lab[0]]);
+    assert.deepEqual(managedEntries('', '', ['berth.lab.']), []);
   });
 });
 
@@ -161,6 +189,13 @@ describe('ssh: the managed files on disk', function () {
     assert.equal(text.match(/^Include /gm)?.length, 1);
     assert.ok(text.endsWith(`\r\n${original}`));
     assert.ok(await ssh.included());
+  });
+
+  it('reads back from disk the blocks of the hosts asked for', async () => {
+    const entries = [entry('berth.lab.a'), entry('berth.gpu.b', { port: 2400 })];
+    await ssh.write(entries);
+    assert.deepEqual(await ssh.entries(['berth.gpu.']), [entries[1]]);
+    assert.deepEqual(await ssh.entries([]), []);
   });
 
   it("keeps the config's mode, and makes a new one 0600", async () => {
