@@ -229,4 +229,34 @@ describe('e2e: Berth extension in code-server', function () {
     await workbench.waitForTreeRow('No workspaces yet: create one');
     await workbench.screenshot('extension-9-fixed');
   });
+
+  it("keeps a host's SSH aliases while it is unreachable, when another host's workspaces change", async () => {
+    const managed = () => fs.readFile(path.join(home, '.ssh', 'berth', 'config'), 'utf8');
+    assert.match(await managed(), new RegExp(`^Host ${SSH_ALIAS.replace(/\./g, '\\.')}$`, 'm'));
+    const other = await AgentProcess.start();
+    try {
+      await workbench.runCommand('Berth: Add Host');
+      await answerAddHost(workbench, { url: other.url, name: 'Other Host', token: other.token('carol') });
+      await workbench.waitForTreeRow(connectedHostRow('Other Host', 'carol'));
+      await agent.stop();
+      await workbench.waitForTreeRow(/^Lab Host (reconnecting in \d+ s|not connected)$/);
+      const created = berth(
+        ['create', 'elsewhere', '--memory', '256m', '--cpus', '1'],
+        cliEnv(other.url, other.token('carol')),
+      );
+      assert.equal(created.code, 0, created.stderr);
+      const text = await waitFor(
+        'the alias of the new workspace on the other host',
+        async () => {
+          const now = await managed();
+          return now.includes('Host berth.other-host.elsewhere') && now;
+        },
+        LIFECYCLE_DEADLINE_MS,
+      );
+      assert.ok(text.includes(`Host ${SSH_ALIAS}\n`), `the unreachable host's alias is kept:\n${text}`);
+    } finally {
+      await other.destroy();
+      await agent.restart();
+    }
+  });
 });
