@@ -21,8 +21,7 @@ import {
 } from './support/berth';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
-
-const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
+import { keepFailure } from './support/failure';
 
 /** How long a change made elsewhere may take to show in the tree: events, not polling. */
 const EVENT_DEADLINE_MS = 5_000;
@@ -68,12 +67,7 @@ describe('e2e: Berth extension in code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = `extension-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
-    await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
-    console.error(await server?.logTail().catch(() => ''));
-    console.error(`--- agent log (tail)\n${agent?.log.slice(-3000) ?? ''}`);
+    await keepFailure(this.currentTest, 'extension', { workbench, server, agentLog: () => agent?.log ?? '' });
   });
 
   after(async () => {

@@ -11,8 +11,8 @@ import { waitFor } from '../support/wait';
 import { BERTH_CONTAINER, answerAddHost, berthVsix, connectedHostRow, makeFakeHome } from './support/berth';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
+import { keepFailure } from './support/failure';
 
-const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
 const MiB = 1024 ** 2;
 const HOUR = 3600_000;
 /**
@@ -72,12 +72,7 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = `idle-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
-    await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
-    console.error(await server?.logTail().catch(() => ''));
-    console.error(`--- agent log (tail)\n${agent?.log.slice(-3000) ?? ''}`);
+    await keepFailure(this.currentTest, 'idle', { workbench, server, agentLog: () => agent?.log ?? '' });
   });
 
   after(async () => {

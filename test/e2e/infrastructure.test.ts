@@ -6,8 +6,7 @@ import { packageSampleExtension } from './fixtures/sample-extension/build';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
 import { waitFor } from '../support/wait';
-
-const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
+import { keepFailure } from './support/failure';
 
 /**
  * Smoke test of the e2e harness with a throwaway extension: when this fails, code-server, Chromium
@@ -30,11 +29,7 @@ describe('e2e: code-server infrastructure', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = `infrastructure-failed-${this.currentTest.title.replace(/\W+/g, '-')}`;
-    await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
-    console.error(await server?.logTail());
+    await keepFailure(this.currentTest, 'infrastructure', { workbench, server });
   });
 
   after(async () => {

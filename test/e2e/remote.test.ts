@@ -8,9 +8,9 @@ import { CLIENT_KEY, REMOTE_HOME, TEST_SSHD_PORT, resetRemote, setUpTestSshd } f
 import { BERTH_CONTAINER, berthVsix, connectedHostRow, makeFakeHome, workspaceRow } from './support/berth';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
+import { keepFailure } from './support/failure';
 
 const execFileAsync = promisify(execFile);
-const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
 /** Installing the agent over SSH, then creating a workspace (its sshd must answer). */
 const CONNECT_DEADLINE_MS = 60_000;
 const LIFECYCLE_DEADLINE_MS = 90_000;
@@ -52,13 +52,11 @@ describe('e2e: a host reached over SSH, in code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = `remote-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
-    await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
-    console.error(await server?.logTail().catch(() => ''));
-    const log = await fs.readFile(path.join(REMOTE_HOME, '.local/state/berth/agent.log'), 'utf8').catch(() => '');
-    console.error(`--- remote agent log (tail)\n${log.slice(-3000)}`);
+    await keepFailure(this.currentTest, 'remote', {
+      workbench,
+      server,
+      agentLog: () => fs.readFile(path.join(REMOTE_HOME, '.local/state/berth/agent.log'), 'utf8').catch(() => ''),
+    });
   });
 
   after(async () => {

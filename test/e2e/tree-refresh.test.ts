@@ -9,8 +9,8 @@ import { waitFor } from '../support/wait';
 import { BERTH_CONTAINER, answerAddHost, berthVsix, connectedHostRow, makeFakeHome } from './support/berth';
 import { CodeServer, requireCodeServer } from './support/code-server';
 import { Workbench } from './support/workbench';
+import { keepFailure } from './support/failure';
 
-const LOGS_DIR = path.resolve(__dirname, '..', '..', 'test-results', 'e2e-logs');
 const MiB = 1024 ** 2;
 /** Creating a workspace waits for its sshd; Docker on a busy machine can be slow. */
 const LIFECYCLE_DEADLINE_MS = 90_000;
@@ -83,12 +83,7 @@ describe('e2e: Berth tree refresh in code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = `tree-refresh-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 80)}`;
-    await workbench?.screenshot(name).catch(() => undefined);
-    await server?.saveLogs(path.join(LOGS_DIR, name)).catch(() => undefined);
-    console.error(await server?.logTail().catch(() => ''));
-    console.error(`--- agent log (tail)\n${agent?.log.slice(-3000) ?? ''}`);
+    await keepFailure(this.currentTest, 'tree-refresh', { workbench, server, agentLog: () => agent?.log ?? '' });
   });
 
   after(async () => {
