@@ -88,7 +88,7 @@ module.exports = new Proxy(fail, { get: () => fail });`,
 
 /** @type {esbuild.BuildOptions} */
 const agent = {
-  entryPoints: ['agent/berth.ts'],
+  entryPoints: ['cli/berth.ts'],
   outfile: 'dist/berth.js',
   bundle: true,
   platform: 'node',
@@ -142,7 +142,7 @@ const leaveOutNative = {
 /** @type {esbuild.BuildOptions} */
 const remote = {
   ...extension,
-  entryPoints: ['extension/remote/ssh.ts'],
+  entryPoints: ['client/ssh/index.ts'],
   outfile: 'dist/remote.js',
   plugins: [zodEnglishOnly, zodWithoutJsonSchema, leaveOutNative],
 };

@@ -1,6 +1,7 @@
-// Type-checked lint for all TypeScript; `protocol/` must stay free of I/O (no node:*, no vscode).
+// Type-checked lint for all TypeScript, and the import arrows between the parts (eslint.boundaries.mjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaryConfigs } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'node_modules/', 'test-results/', '**/*.mjs'] },
@@ -15,26 +16,11 @@ export default tseslint.config(
       // Handlers of the typed method map are async by contract, even when they need not wait.
       '@typescript-eslint/require-await': 'off',
       eqeqeq: ['error', 'always'],
+      curly: ['error', 'multi-line'],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
     },
   },
-  {
-    files: ['protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['node:*', 'fs', 'path', 'os', 'net', 'http', 'crypto', 'child_process'],
-              message: 'protocol/ does no I/O: keep Node out of it.',
-            },
-            { group: ['vscode'], message: 'protocol/ is shared with the agent: keep vscode out of it.' },
-            { group: ['../agent/*', '../extension/*'], message: 'protocol/ depends on nothing of the project.' },
-          ],
-        },
-      ],
-    },
-  },
+  ...boundaryConfigs,
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-unused-expressions': 'off' },

@@ -4,19 +4,19 @@ import * as path from 'node:path';
 import type { AgentConfig } from './config';
 import { Gpus } from './gpu/gpus';
 import { nvidiaGpuProbe } from './idle/gpu';
-import { IdleMonitor } from './idle/monitor';
+import { IdleMonitor } from './workspaces/idle-monitor';
 import { DockerRuntime } from './runtime/docker';
 import { createHandlers } from './server/handlers';
 import { startServer, type AgentServer } from './server/server';
 import { Users } from './users';
-import { writeFileAtomic } from './util/files';
-import type { Logger } from './util/log';
+import { writeFileAtomic } from '../util/files';
+import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
 import { Reconciler } from './workspaces/reconciler';
 import { WorkspaceService } from './workspaces/service';
-import { Store } from './workspaces/store';
+import { Store } from './state/store';
 
 /** The id of the agent owning `stateDir`, made on first start; it labels the agent's Docker objects. */
 async function agentId(stateDir: string): Promise<string> {
@@ -24,7 +24,7 @@ async function agentId(stateDir: string): Promise<string> {
   const existing = await fs.readFile(file, 'utf8').catch(() => '');
   if (existing.trim()) return existing.trim();
   const id = randomBytes(8).toString('hex');
-  await writeFileAtomic(file, `${id}\n`, 0o644);
+  await writeFileAtomic(file, `${id}\n`, { mode: 0o644 });
   return id;
 }
 

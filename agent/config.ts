@@ -1,7 +1,12 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultIdleConfig, type IdleConfig } from './idle/settings';
-import type { PortRange } from './workspaces/ports';
+
+/** An inclusive range of host ports. */
+export interface PortRange {
+  first: number;
+  last: number;
+}
 
 /** Settings of one agent; `berth serve` flags map onto them. */
 export interface AgentConfig {

@@ -13,7 +13,7 @@ import {
   tokenInfo,
   type UsersData,
 } from './user-records';
-import { readJson, withFileLock, writeFileAtomic } from './util/files';
+import { readJson, withFileLock, writeFileAtomic } from '../util/files';
 
 /** An authenticated caller. */
 export interface User {

@@ -36,11 +36,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { errorMessage } from '../agent/util/log';
+import { errorMessage } from '../util/log';
 import { Cleanup } from './lib/cleanup';
 import { footprint, type BenchContext, type Row } from './lib/context';
 import { docker, remaining, sweep } from './lib/docker';
-import { generateEd25519KeyPair as hostKey } from '../agent/util/ed25519';
+import { generateEd25519KeyPair as hostKey } from '../util/ed25519';
 import { INIT_SCRIPT } from './lib/raw';
 import { table } from './lib/stats';
 import { benchCreate } from './sections/create';
@@ -159,8 +159,9 @@ async function leftoversOf(ctx: BenchContext): Promise<string[]> {
 
 /** The agents' warnings, then the summary table. */
 function report(ctx: BenchContext, rows: readonly Row[]): void {
-  for (const agent of ctx.agents.filter((a) => a.log.trim()))
+  for (const agent of ctx.agents.filter((a) => a.log.trim())) {
     console.log(`\nagent ${agent.label} (${agent.url}) said:\n${agent.log.trim().split('\n').slice(-20).join('\n')}`);
+  }
   const verdict = (pass: boolean | null) => (pass === null ? 'ERROR' : pass ? 'pass' : 'FAIL');
   const load = os
     .loadavg()

@@ -40,7 +40,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { errorMessage } from '../agent/util/log';
+import { errorMessage } from '../util/log';
 import {
   BERTH_CONTAINER,
   WORKSPACES_VIEW,

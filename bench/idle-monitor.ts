@@ -18,14 +18,14 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AgentConfig } from '../agent/config';
 import { defaultConfig } from '../agent/config';
-import { IdleMonitor } from '../agent/idle/monitor';
+import { IdleMonitor } from '../agent/workspaces/idle-monitor';
 import { DockerRuntime } from '../agent/runtime/docker';
 import { LABELS } from '../agent/runtime/runtime';
-import { createLogger } from '../agent/util/log';
+import { createLogger } from '../util/log';
 import { EventBus } from '../agent/workspaces/events';
-import { containerName, toWorkspace, type WorkspaceRecord } from '../agent/workspaces/record';
+import { containerName, toWorkspace, type WorkspaceRecord } from '../agent/state/record';
 import type { WorkspaceService } from '../agent/workspaces/service';
-import type { Store } from '../agent/workspaces/store';
+import type { Store } from '../agent/state/store';
 import { Cleanup } from './lib/cleanup';
 import { summarize } from './lib/stats';
 

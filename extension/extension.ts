@@ -1,12 +1,12 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import type { Services } from './commands/services';
+import type { Services } from './services';
 import { HostManager } from './hosts/manager';
-import { remoteHostFactory } from './remote/factory';
+import { remoteHostFactory } from './hosts/remote-factory';
 import { registerIdle } from './idle';
-import { ManagedSsh } from './ssh/managed';
-import { registerSshSync } from './ssh/sync';
+import { ManagedSsh } from './ssh-config/managed';
+import { registerSshSync } from './ssh-config/sync';
 import { WorkspaceTreeProvider } from './tree/provider';
 
 /** Builds the services, then registers the tree, the commands and the SSH config sync. */

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { BerthError, type AssignedGpu, type GpuHolder, type HostGpu } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { User } from '../users';
-import type { Logger } from '../util/log';
-import type { WorkspaceRecord } from '../workspaces/record';
-import type { Store } from '../workspaces/store';
+import type { Logger } from '../../util/log';
+import type { WorkspaceRecord } from '../state/record';
+import type { Store } from '../state/store';
 import { choose, describeFilters, heldBy, type GpuRequest, type Holding } from './allocator';
 import { readInventory, type GpuInventory } from './nvidia-smi';
 

@@ -214,8 +214,9 @@ async function queryGpus(binary: string): Promise<GpuDevice[]> {
   try {
     return parseQueryGpu(await query(QUERY_GPU_FIELDS));
   } catch (err) {
-    if (!(err instanceof NvidiaSmiError) || !/"?mig\.mode\.current"? is not a valid field/i.test(err.message))
+    if (!(err instanceof NvidiaSmiError) || !/"?mig\.mode\.current"? is not a valid field/i.test(err.message)) {
       throw err;
+    }
     return parseQueryGpu(await query(QUERY_GPU_FIELDS_NO_MIG), QUERY_GPU_FIELDS_NO_MIG.length);
   }
 }

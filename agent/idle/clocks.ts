@@ -1,5 +1,5 @@
 import type { ActivitySignal, WorkspaceState } from '../../protocol';
-import type { WorkspaceRecord } from '../workspaces/record';
+import type { WorkspaceRecord } from '../state/record';
 import type { IdleSettings } from './policy';
 
 /**

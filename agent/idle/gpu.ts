@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readUsage, type GpuUsage } from '../gpu/nvidia-smi';
-import type { WorkspaceRecord } from '../workspaces/record';
+import type { WorkspaceRecord } from '../state/record';
 
 /** Utilization (percent) at or above which a GPU held by one workspace counts as in use. */
 export const GPU_BUSY_UTILIZATION = 10;
@@ -52,8 +52,9 @@ export async function gpuBusy(
   const reported = (uuid: string) => (usage.has(uuid) ? uuid : (parentOf(uuid) ?? uuid));
   const sharers = new Map<string, number>();
   for (const { record } of holders) {
-    for (const uuid of new Set((record.assignedGpus ?? []).map(reported)))
+    for (const uuid of new Set((record.assignedGpus ?? []).map(reported))) {
       sharers.set(uuid, (sharers.get(uuid) ?? 0) + 1);
+    }
   }
   const cgroups = new Map<number, string[] | null>();
   const cgroup = async (pid: number) => {

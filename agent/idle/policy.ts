@@ -151,8 +151,9 @@ export function decide(settings: IdleSettings, clocks: IdleClocks): Decision {
   const { now, warning } = clocks;
   const base = { stopReason: next.stopReason, reason: next.reason };
   if (now < next.at - settings.warnBefore) return { ...base, action: 'keep', stopAt: next.at, warning: null };
-  if (clocks.busy === null)
+  if (clocks.busy === null) {
     return { ...base, action: 'keep', stopAt: Math.max(next.at, now + settings.warnBefore), warning };
+  }
   if (!warning) {
     const stopAt = Math.max(next.at, now + settings.warnBefore);
     return { ...base, action: 'warn', stopAt, warning: { at: now, stopAt } };

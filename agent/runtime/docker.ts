@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
-import { errorMessage } from '../util/log';
-import { containerName, volumeName } from '../workspaces/record';
+import { errorMessage } from '../../util/log';
+import { containerName, volumeName } from '../state/record';
 import { LogDemuxer } from './demux';
 import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
 

@@ -1,4 +1,4 @@
-import type { WorkspaceRecord } from '../workspaces/record';
+import type { WorkspaceRecord } from '../state/record';
 
 /** Labels on every container and volume Berth makes: Docker is the truth about what exists. */
 export const LABELS = {

@@ -9,8 +9,8 @@ import {
 } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { Gpus } from '../gpu/gpus';
-import { idleHandlers } from '../idle/handlers';
-import type { IdleMonitor } from '../idle/monitor';
+import { idleHandlers } from './idle-handlers';
+import type { IdleMonitor } from '../workspaces/idle-monitor';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
 import type { Reconciler } from '../workspaces/reconciler';

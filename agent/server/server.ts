@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CLOSE_TOKEN_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol';
 import type { Users } from '../users';
-import { errorMessage, type Logger } from '../util/log';
+import { errorMessage, type Logger } from '../../util/log';
 import type { EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { Handlers } from './handlers';
@@ -96,20 +96,22 @@ export function startServer(listen: { host: string; port: number }, deps: Server
     }
     deps.users.identify(match[1]).then(
       (identity) => {
-        if (!identity)
+        if (!identity) {
           return refuse(
             socket,
             401,
             'Unauthorized',
             'this token is not valid for this agent; make a new one with: berth token create --user NAME',
           );
-        if (identity.revokedAt)
+        }
+        if (identity.revokedAt) {
           return refuse(
             socket,
             401,
             'Unauthorized',
             `this token (id ${identity.tokenId}) was revoked at ${identity.revokedAt}; ask the host's operator for a new one (berth token create --user ${identity.user.name})`,
           );
+        }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const session = new Session(ws, identity.user, identity.tokenId, {
             handlers: deps.handlers,

@@ -14,7 +14,7 @@ import {
   type Request,
 } from '../../protocol';
 import type { User } from '../users';
-import { errorMessage, type Logger } from '../util/log';
+import { errorMessage, type Logger } from '../../util/log';
 import type { AgentEvent, EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { HandlerContext, Handlers } from './handlers';
@@ -130,8 +130,9 @@ export class Session {
         `unknown method "${method}"; this agent serves ${Object.keys(METHODS).join(', ')}`,
       );
     }
-    if (this.inflight.has(id))
+    if (this.inflight.has(id)) {
       return this.replyError(id, 'bad_frame', `request id ${id} is already in use by a running request`);
+    }
     const params = METHODS[method].params.safeParse(request.params ?? {});
     if (!params.success) return this.replyError(id, 'invalid_params', describeIssues(params.error));
     const abort = new AbortController();

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import initScript from '../image/berth-init';
-import { writeFileAtomic } from '../util/files';
-import type { WorkspaceRecord } from './record';
+import { writeFileAtomic } from '../../util/files';
+import type { WorkspaceRecord } from '../state/record';
 
 /** Quotes a value for a POSIX shell: `it's` becomes `'it'\''s'`. */
 export function shellQuote(value: string): string {
@@ -26,8 +26,8 @@ export class Bootstrap {
   async create(id: string, privateKey: string, publicKey: string): Promise<void> {
     const dir = this.dir(id);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key'), privateKey, 0o600);
-    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key.pub'), `${publicKey}\n`, 0o644);
+    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key'), privateKey, { mode: 0o600 });
+    await writeFileAtomic(path.join(dir, 'ssh_host_ed25519_key.pub'), `${publicKey}\n`, { mode: 0o644 });
   }
 
   /**
@@ -39,15 +39,17 @@ export class Bootstrap {
     const env = Object.entries(record.spec.env).map(([key, value]) => `export ${key}=${shellQuote(value)}\n`);
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     await Promise.all([
-      writeFileAtomic(path.join(dir, 'init'), initScript, 0o755),
-      writeFileAtomic(path.join(dir, 'env'), env.join(''), 0o644),
+      writeFileAtomic(path.join(dir, 'init'), initScript, { mode: 0o755 }),
+      writeFileAtomic(path.join(dir, 'env'), env.join(''), { mode: 0o644 }),
     ]);
   }
 
   /** Replaces the authorized keys; sshd reads them at every login, so this takes effect at once. */
   async writeKeys(id: string, keys: readonly string[]): Promise<void> {
     await fs.mkdir(this.dir(id), { recursive: true, mode: 0o755 });
-    await writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), 0o644);
+    await writeFileAtomic(path.join(this.dir(id), 'authorized_keys'), keys.map((k) => `${k}\n`).join(''), {
+      mode: 0o644,
+    });
   }
 
   /**

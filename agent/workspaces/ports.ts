@@ -1,11 +1,8 @@
 import * as net from 'node:net';
 import { BerthError } from '../../protocol';
+import type { PortRange } from '../config';
 
-/** An inclusive range of host ports. */
-export interface PortRange {
-  first: number;
-  last: number;
-}
+export type { PortRange };
 
 /** Parses `2200-2399` into a range, with a clear error for anything else. */
 export function parsePortRange(text: string): PortRange {

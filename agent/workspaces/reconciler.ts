@@ -1,10 +1,10 @@
 import type { Runtime } from '../runtime/runtime';
-import { errorMessage, type Logger } from '../util/log';
-import { volumeName, type WorkspaceRecord } from './record';
+import { errorMessage, type Logger } from '../../util/log';
+import { volumeName, type WorkspaceRecord } from '../state/record';
 import { specHash } from './spec-hash';
 import type { WorkspaceService } from './service';
 import { waitForSsh } from './ssh-probe';
-import type { Store } from './store';
+import type { Store } from '../state/store';
 
 const WATCHED_ACTIONS = new Set(['start', 'die', 'stop', 'kill', 'oom', 'destroy']);
 const INTERRUPTED_SSH_WAIT_MS = 15_000;
@@ -86,8 +86,9 @@ export class Reconciler {
         .filter(([name, id]) => !known.has(id) && !kept.has(name))
         .map(([name]) => `volume ${name}`),
     ];
-    for (const orphan of this.orphans)
+    for (const orphan of this.orphans) {
       this.log.warn(`orphan ${orphan}: labelled by Berth but no workspace claims it; left alone`);
+    }
   }
 
   /** Re-reads one workspace's container after a Docker event. */

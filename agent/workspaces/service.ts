@@ -17,17 +17,17 @@ import { trackRun } from '../idle/clocks';
 import { requireWithinIdleMax, settingsFor } from '../idle/settings';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
-import { errorMessage, type Logger } from '../util/log';
+import { errorMessage, type Logger } from '../../util/log';
 import type { Bootstrap } from './bootstrap';
 import { containerHash, GpuRefusal, requireAdminToPin, type Gpus } from '../gpu/gpus';
 import type { EventBus } from './events';
-import { generateEd25519KeyPair } from '../util/ed25519';
+import { generateEd25519KeyPair } from '../../util/ed25519';
 import type { PortAllocator } from './ports';
-import { toWorkspace, volumeName, type WorkspaceRecord } from './record';
+import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { specHash } from './spec-hash';
 import { completeSpec, validSpec } from './spec-rules';
 import { waitForSsh } from './ssh-probe';
-import type { Store } from './store';
+import type { Store } from '../state/store';
 
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
@@ -347,8 +347,9 @@ export class WorkspaceService {
     const status = await this.deps.runtime.inspect(record.id);
     if (status?.running) return null;
     if (!status) return 'the container was removed';
-    if (status.oomKilled)
+    if (status.oomKilled) {
       return `the container ran out of memory (limit ${Math.round(record.spec.memory / 1024 ** 2)} MiB); raise it with berth update`;
+    }
     const lines = (await this.deps.runtime.logs(record.id, 20))
       .split('\n')
       .map((line) => line.trim())

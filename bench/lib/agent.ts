@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { AgentClient } from '../../agent/cli/client';
+import { AgentClient } from '../../client/agent-client';
 import type { MethodName, ParamsInput, Result } from '../../protocol';
 import { freePort } from '../../test/support/agent-process';
 import { waitFor } from '../../test/support/wait';

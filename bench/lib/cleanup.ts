@@ -1,4 +1,4 @@
-import { errorMessage } from '../../agent/util/log';
+import { errorMessage } from '../../util/log';
 
 /**
  * Undo actions, run last-registered first and at most once: at the end of the run, after a failure,

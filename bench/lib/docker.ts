@@ -30,8 +30,9 @@ export async function remaining(footprint: Footprint): Promise<{ containers: str
   const containers = new Set<string>();
   const volumes = new Set<string>();
   for (const filter of filters(footprint)) {
-    for (const name of lines(await docker('ps', '-a', '--format', '{{.Names}}', '--filter', filter)))
+    for (const name of lines(await docker('ps', '-a', '--format', '{{.Names}}', '--filter', filter))) {
       containers.add(name);
+    }
     for (const name of lines(await docker('volume', 'ls', '-q', '--filter', filter))) volumes.add(name);
   }
   return { containers: [...containers], volumes: [...volumes] };

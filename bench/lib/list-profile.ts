@@ -1,5 +1,5 @@
 import { METHODS, ServerFrame } from '../../protocol';
-import { toWorkspace, type WorkspaceRecord } from '../../agent/workspaces/record';
+import { toWorkspace, type WorkspaceRecord } from '../../agent/state/record';
 import { fmtMs, summarize, table } from './stats';
 
 const REPEAT = 200;

@@ -1,4 +1,4 @@
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { fmtMs, summarize, table } from './stats';
 
 /** One timed request, split at the `workspace.progress` events the agent sent for it. */
@@ -35,8 +35,9 @@ export async function phased(
 ): Promise<PhasedTiming> {
   const marks: [string, number][] = [];
   const unsubscribe = client.onEvent((event) => {
-    if (event.event === 'workspace.progress' && event.data.name === name)
+    if (event.event === 'workspace.progress' && event.data.name === name) {
       marks.push([event.data.phase, performance.now()]);
+    }
   });
   const t0 = performance.now();
   try {
@@ -59,8 +60,9 @@ export async function phased(
 /** A table of each interval's median (and min–max) over the tries, with what the agent does in it. */
 export function phaseTable(timings: readonly PhasedTiming[]): string {
   const samples = new Map<string, number[]>();
-  for (const timing of timings)
+  for (const timing of timings) {
     for (const [label, ms] of timing.intervals) samples.set(label, [...(samples.get(label) ?? []), ms]);
+  }
   const total = summarize(timings.map((t) => t.totalMs)).median;
   const rows = [...samples].map(([label, values]) => {
     const s = summarize(values);

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { waitForSsh } from '../../agent/workspaces/ssh-probe';
 import { docker } from './docker';
-import { generateEd25519KeyPair as hostKey } from '../../agent/util/ed25519';
+import { generateEd25519KeyPair as hostKey } from '../../util/ed25519';
 
 /** The init script the agent embeds in its bundle and writes as /.berth/init. */
 export const INIT_SCRIPT = path.resolve(__dirname, '..', '..', 'agent', 'image', 'berth-init');

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { WorkspaceRecord } from '../../agent/workspaces/record';
+import { WorkspaceRecord } from '../../agent/state/record';
 import { gcBetween, type BenchAgent, type GcPauses } from '../lib/agent';
 import { fmtGc, watchGc } from '../lib/gc';
-import { generateEd25519KeyPair as hostKey } from '../../agent/util/ed25519';
+import { generateEd25519KeyPair as hostKey } from '../../util/ed25519';
 import { listProfile } from '../lib/list-profile';
 import { withAgent, type BenchContext, type Row } from '../lib/context';
 import { fmtMs, percentile } from '../lib/stats';

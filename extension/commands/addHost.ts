@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { DEFAULT_AGENT_URL } from '../../protocol';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Validates an agent URL as typed: ws:// or wss:// with a host. */
 export function agentUrlProblem(value: string): string | null {

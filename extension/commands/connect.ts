@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { registerKey, syncSshConfig, workspaceAlias } from '../ssh/sync';
+import { registerKey, syncSshConfig, workspaceAlias } from '../ssh-config/sync';
 import { showError } from './errors';
 import { openTerminal } from './openTerminal';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace, type Target } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 const REMOTE_SSH = 'ms-vscode-remote.remote-ssh';
 
@@ -69,8 +69,9 @@ export async function connectWorkspace(services: Services, arg?: unknown): Promi
       terminal,
     );
     if (choice === install) await vscode.commands.executeCommand('workbench.extensions.installExtension', REMOTE_SSH);
-    else if (choice === terminal)
+    else if (choice === terminal) {
       await openTerminal(services, { kind: 'workspace', hostId: connection.host.id, workspace });
+    }
     return;
   }
   try {

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import type { Workspace } from '../../protocol';
-import { configPath } from '../ssh/config-text';
+import { configPath } from '../ssh-config/config-text';
 import { resolveWorkspace } from './resolve';
-import type { Services } from './services';
-import { syncSshConfig, workspaceAlias } from '../ssh/sync';
+import type { Services } from '../services';
+import { syncSshConfig, workspaceAlias } from '../ssh-config/sync';
 
 /** The shell command that enters `workspace` with Berth's managed SSH config. */
 export function sshCommand(services: Services, hostId: string, workspace: Workspace): string {

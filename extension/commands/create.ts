@@ -2,12 +2,13 @@ import * as vscode from 'vscode';
 import { WorkspaceName, type HostInfo, type WorkspaceSpecInput } from '../../protocol';
 import { capacityLabel } from '../hosts/capacity';
 import type { HostConnection } from '../hosts/connection';
-import { memoryLabel, type TreeNode } from '../tree/model';
+import type { TreeNode } from '../tree/model';
+import { memoryLabel } from '../wording/sizes';
 import { showError } from './errors';
 import { gpuChoices } from './gpu-choices';
 import { withAgentProgress } from './progress';
 import { resolveHost } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 const GiB = 1024 ** 3;
 

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { showError } from './errors';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Delete Workspace. Modal; deleting the home's data also requires typing the name. */
 export async function deleteWorkspace(services: Services, arg?: unknown): Promise<void> {

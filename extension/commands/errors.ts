@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { BerthError } from '../../protocol';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 const ADVICE: Partial<Record<string, string>> = {
   unauthorized: 'The host refused the token: use "Berth: Reconnect Host" to enter a new one.',

@@ -10,7 +10,7 @@ import { openTerminal } from './openTerminal';
 import { reconnectHost } from './reconnectHost';
 import { refresh } from './refresh';
 import { removeHost } from './removeHost';
-import type { Services } from './services';
+import type { Services } from '../services';
 import { showLogs } from './showLogs';
 import { startWorkspace } from './start';
 import { stopWorkspace } from './stop';

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { keepChoices } from '../idle/durations';
-import { keptMessage } from '../idle/countdown';
+import { keepChoices } from '../wording/durations';
+import { keptMessage } from '../wording/countdown';
 import { showError } from './errors';
 import { resolveWorkspace, type Target } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /**
  * Asks the agent to keep a workspace running (no idle stop) for `seconds`, or its default without;

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { workspaceAlias, registerKey, syncSshConfig } from '../ssh/sync';
+import { workspaceAlias, registerKey, syncSshConfig } from '../ssh-config/sync';
 import { showError } from './errors';
 import { resolveWorkspace } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Open Terminal — ssh into the workspace in an integrated terminal (works without Remote-SSH). */
 export async function openTerminal(services: Services, arg?: unknown): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { resolveHost } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Reconnect Host — the fix-it of a host in trouble: a new token when it was refused, else retry now. */
 export async function reconnectHost(services: Services, arg?: unknown): Promise<void> {

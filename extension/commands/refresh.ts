@@ -1,4 +1,4 @@
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Refresh — reconnects hosts in trouble and redraws; the tree otherwise follows agent events. */
 export async function refresh(services: Services): Promise<void> {

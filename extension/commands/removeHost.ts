@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { resolveHost } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Remove Host — forgets the host and its token; its workspaces keep running there. */
 export async function removeHost(services: Services, arg?: unknown): Promise<void> {

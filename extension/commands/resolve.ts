@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Workspace, WorkspaceState } from '../../protocol';
 import type { HostConnection } from '../hosts/connection';
 import type { TreeNode } from '../tree/model';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** A workspace and the connection to its host. */
 export interface Target {
@@ -54,10 +54,11 @@ export async function resolveHost(
   if (node && 'hostId' in node) return services.manager.connection(node.hostId);
   const candidates = services.manager.all().filter((c) => !connectedOnly || c.status.kind === 'connected');
   if (candidates.length <= 1) {
-    if (!candidates.length)
+    if (!candidates.length) {
       void vscode.window.showWarningMessage(
         connectedOnly ? 'No Berth host is connected.' : 'No Berth host is configured.',
       );
+    }
     return candidates[0];
   }
   const picked = await vscode.window.showQuickPick(

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { showError } from './errors';
 import { resolveWorkspace } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 const following = new Map<string, { channel: vscode.OutputChannel; abort: AbortController }>();
 

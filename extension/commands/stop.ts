@@ -1,7 +1,7 @@
 import { showError } from './errors';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace } from './resolve';
-import type { Services } from './services';
+import type { Services } from '../services';
 
 /** Berth: Stop Workspace (its home and port are kept). */
 export async function stopWorkspace(services: Services, arg?: unknown): Promise<void> {

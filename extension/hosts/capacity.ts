@@ -1,5 +1,5 @@
 import type { HostInfo } from '../../protocol';
-import { memoryLabel } from '../tree/model';
+import { memoryLabel } from '../wording/sizes';
 
 /** What is free on a host, e.g. `6 of 8 CPUs free · 12 GiB of 16 GiB free · 1 of 2 GPUs free`. */
 export function capacityLabel(info: HostInfo): string {

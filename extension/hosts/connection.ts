@@ -1,4 +1,4 @@
-import { AgentClient, type ClientEvent, type RequestOptions } from '../../agent/cli/client';
+import { AgentClient, type ClientEvent, type RequestOptions } from '../../client/agent-client';
 import { BerthError, type MethodName, type ParamsInput, type Result, type Workspace } from '../../protocol';
 import type { HostConfig, HostStatus } from './host';
 

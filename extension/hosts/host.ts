@@ -17,3 +17,13 @@ export type HostStatus =
   | { kind: 'connected'; welcome: Welcome }
   /** `retryAt` is when the next attempt is due; absent when retrying cannot help (a bad token). */
   | { kind: 'error'; message: string; code?: string; retryAt?: number };
+
+/** Makes a string safe inside an SSH alias: lowercase letters, digits and hyphens. */
+export function aliasPart(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'host'
+  );
+}

@@ -1,10 +1,9 @@
 import * as vscode from 'vscode';
-import type { ClientEvent } from '../../agent/cli/client';
-import type { RemoteHost } from '../remote/remote-host';
-import { sshHostConnection } from '../remote/remote-host';
-import { aliasPart } from '../ssh/config-text';
+import type { ClientEvent } from '../../client/agent-client';
+import type { RemoteHost } from '../../client/remote-host';
 import { HostConnection } from './connection';
-import type { HostConfig } from './host';
+import { aliasPart, type HostConfig } from './host';
+import { sshHostConnection } from './ssh-connection';
 
 const HOSTS_KEY = 'berth.hosts';
 const tokenKey = (hostId: string) => `berth.token.${hostId}`;

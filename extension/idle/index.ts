@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { Services } from '../commands/services';
+import type { Services } from '../services';
 import { PendingWarnings } from './pending';
 import { registerPresence } from './presence';
 import { registerStatusBar } from './status-bar';

@@ -1,4 +1,4 @@
-import type { ClientEvent } from '../../agent/cli/client';
+import type { ClientEvent } from '../../client/agent-client';
 import type { EventData, Result, Workspace } from '../../protocol';
 
 /** An idle warning from an agent, with when it arrived. */
@@ -66,8 +66,9 @@ export function missedWarnings(
   return status.workspaces.flatMap((ws) => {
     const stopAt = ws.decision?.stopAt;
     const id = idOf(ws.name, ws.owner);
-    if (ws.state !== 'running' || !stopAt || !id || Date.parse(stopAt) - now > status.settings.warnBefore * 1000)
+    if (ws.state !== 'running' || !stopAt || !id || Date.parse(stopAt) - now > status.settings.warnBefore * 1000) {
       return [];
+    }
     return [{ id, name: ws.name, owner: ws.owner, stopAt, reason: ws.decision!.reason }];
   });
 }

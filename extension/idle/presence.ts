@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Services } from '../commands/services';
+import type { Services } from '../services';
 import type { HostConnection } from '../hosts/connection';
 import type { WorkspaceAddress } from './alias';
 import { ActivityReporter } from './reporter';

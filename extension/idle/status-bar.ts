@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { Services } from '../commands/services';
+import type { Services } from '../services';
 import type { WorkspaceAddress } from './alias';
-import { statusView } from './countdown';
+import { statusView } from '../wording/countdown';
 import type { PendingWarnings } from './pending';
 import { resolveAddress } from './window';
 

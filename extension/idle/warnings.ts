@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import type { ClientEvent } from '../../agent/cli/client';
+import type { ClientEvent } from '../../client/agent-client';
 import { keepWorkspaceRunning } from '../commands/keepRunning';
 import type { Target } from '../commands/resolve';
-import type { Services } from '../commands/services';
+import type { Services } from '../services';
 import type { HostConnection } from '../hosts/connection';
 import type { WorkspaceAddress } from './alias';
-import { clockTime } from './countdown';
+import { clockTime } from '../wording/countdown';
 import { missedWarnings, type IdleWarning, type PendingWarnings } from './pending';
 import { shouldNotify, type NotifyScope } from './scope';
 

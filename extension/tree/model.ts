@@ -1,6 +1,7 @@
 import type { Workspace, WorkspaceState } from '../../protocol';
 import type { HostConfig, HostStatus } from '../hosts/host';
-import { idleLines, stateLabel } from '../idle/describe';
+import { idleLines, stateLabel } from '../wording/describe';
+import { memoryLabel } from '../wording/sizes';
 
 /** A codicon with an optional theme colour id. */
 export interface Icon {
@@ -46,14 +47,6 @@ const STATE_ICONS: Record<WorkspaceState, Icon> = {
   stopping: { id: 'loading~spin' },
   deleting: { id: 'loading~spin' },
 };
-
-const GiB = 1024 ** 3;
-const MiB = 1024 ** 2;
-
-/** `4294967296` → `4 GiB`, `536870912` → `512 MiB`. */
-export function memoryLabel(bytes: number): string {
-  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;
-}
 
 /** `running · 2 CPU · 4 GiB · 1 GPU`; `stopped (idle) · …` after an automatic stop. */
 export function workspaceDescription(ws: Workspace): string {

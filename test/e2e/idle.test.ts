@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
@@ -86,8 +86,9 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   it('warns before an idle stop, with "Keep Running" and "Stop Now"', async () => {
     await running('idler');
     const toast = await workbench.waitForNotification(warningFor('idler'), 60_000);
-    for (const button of ['Keep Running', 'Stop Now'])
+    for (const button of ['Keep Running', 'Stop Now']) {
       assert.ok(await toast.getByRole('button', { name: button }).isVisible(), `the warning has "${button}"`);
+    }
     assert.ok(workspace('idler')?.idleStopAt, 'the agent has a deadline for idler');
     await workbench.screenshot('idle-1-warning');
   });

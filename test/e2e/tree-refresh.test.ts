@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ElementHandle } from 'playwright-core';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { AgentProcess } from '../support/agent-process';
 import { requireDocker } from '../support/docker';
 import { waitFor } from '../support/wait';
@@ -40,8 +40,9 @@ async function clickHeld(item: ElementHandle, ms: number): Promise<void> {
     const until = Date.now() + hold;
     while (Date.now() < until); // blocks the page: nothing else runs meanwhile
     const MouseEvent = (globalThis as unknown as { MouseEvent: Mouse }).MouseEvent;
-    for (const type of ['mousedown', 'mouseup'])
+    for (const type of ['mousedown', 'mouseup']) {
       target.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, button: 0 }));
+    }
   }, ms);
 }
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { AgentProcess } from '../support/agent-process';
 import { docker, requireDocker } from '../support/docker';
 import { attemptUpgrade } from '../support/raw-ws';

@@ -98,8 +98,9 @@ describe('agent: kill -9 in the middle of a create', function () {
           event.event === 'workspace.progress' &&
           event.data.name === name &&
           event.data.phase === 'creating-container'
-        )
+        ) {
           resolve();
+        }
       }),
     );
     void client.request('workspace.create', { name }).catch(() => undefined);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { AgentClient, ClientEvent } from '../../agent/cli/client';
+import type { AgentClient, ClientEvent } from '../../client/agent-client';
 import { BerthError, type EventData } from '../../protocol';
 import { AgentProcess, sshPortRange } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { Users } from '../../agent/users';
 import type { Workspace } from '../../protocol';
 import { AgentProcess, freePort } from '../support/agent-process';

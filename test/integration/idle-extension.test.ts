@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { AgentClient } from '../../agent/cli/client';
-import { statusView } from '../../extension/idle/countdown';
+import type { AgentClient } from '../../client/agent-client';
+import { statusView } from '../../extension/wording/countdown';
 import { PendingWarnings, missedWarnings, type IdleWarning } from '../../extension/idle/pending';
 import { ActivityReporter } from '../../extension/idle/reporter';
 import type { Workspace } from '../../protocol';

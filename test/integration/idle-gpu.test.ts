@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { AgentProcess } from '../support/agent-process';
 import { requireDocker } from '../support/docker';
 import { fakeGpuEnv } from '../support/fake-gpus';
@@ -11,6 +11,9 @@ import { waitFor } from '../support/wait';
 
 const TRAINING = 'GPU-7a1f2a3c-4d5e-6f70-8192-a3b4c5d6e7f8';
 const IDLE_GPU = 'GPU-8b2d3e4f-5a6b-7c8d-9eaf-b0c1d2e3f4a5';
+const IDLE_TIMEOUT_S = 5;
+const IDLE_WARN_S = 2;
+const IDLE_INTERVAL_S = 1;
 
 /**
  * A host with two GPUs as the fake nvidia-smi prints them: the H100 at 97 % with a compute process
@@ -58,11 +61,11 @@ describe('agent: idle shutdown sees GPU use (fake nvidia-smi)', function () {
         '--docker-socket',
         proxy.socketPath,
         '--idle-timeout',
-        '5',
+        String(IDLE_TIMEOUT_S),
         '--idle-warn-before',
-        '2',
+        String(IDLE_WARN_S),
         '--idle-interval',
-        '1',
+        String(IDLE_INTERVAL_S),
       ],
       env: fakeGpuEnv(fixture),
     });
@@ -91,10 +94,18 @@ describe('agent: idle shutdown sees GPU use (fake nvidia-smi)', function () {
       return workspace.state === 'stopped' ? workspace : false;
     });
     assert.equal(stopped.stopReason, 'idle');
+    // The training workspace's own idle deadline (timeout + warning, from its start) has to pass
+    // before "still running" means anything: wait for that moment, however fast the creates were.
+    const ownDeadline = Date.parse(training.workspace.since) + (IDLE_TIMEOUT_S + IDLE_WARN_S) * 1000;
+    await waitFor("a moment past the training workspace's own idle deadline", async () => {
+      if (Date.now() < ownDeadline + 2 * IDLE_INTERVAL_S * 1000) return false;
+      // and a monitor pass that started after it
+      const { workspace } = await client.request('workspace.get', { name: 'training' });
+      return workspace.lastActivity && Date.parse(workspace.lastActivity.at) > ownDeadline;
+    });
     const { workspace } = await client.request('workspace.get', { name: 'training' });
     assert.equal(workspace.state, 'running');
     assert.equal(workspace.lastActivity?.signal, 'busy');
-    assert.ok(Date.now() - Date.parse(training.workspace.since) > 7_000, 'well past the idle timeout');
     const status = await client.request('idle.status', {});
     const row = status.workspaces.find((ws) => ws.name === 'training');
     assert.equal(row?.signals?.gpuBusy, true);

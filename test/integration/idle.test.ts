@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AgentClient, ClientEvent } from '../../agent/cli/client';
+import type { AgentClient, ClientEvent } from '../../client/agent-client';
 import { BerthError, type StopReason, type Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { AgentClient } from '../../agent/cli/client';
+import { AgentClient } from '../../client/agent-client';
 import { AgentProcess } from '../support/agent-process';
 import { requireDocker } from '../support/docker';
 import { waitFor } from '../support/wait';

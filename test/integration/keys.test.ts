@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { parsePublicKey } from '../../agent/users';
 import type { Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { AgentProcess } from '../support/agent-process';
 import { docker, dockerBuild, dockerExists, requireDocker } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';

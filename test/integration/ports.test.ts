@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type * as net from 'node:net';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import type { Workspace } from '../../protocol';
 import { AgentProcess, sshPortRange } from '../support/agent-process';
 import { labelledWithName, requireDocker } from '../support/docker';

@@ -8,14 +8,10 @@ import { promisify } from 'node:util';
 import { capacityLabel } from '../../extension/hosts/capacity';
 import type { HostConnection } from '../../extension/hosts/connection';
 import type { HostStatus } from '../../extension/hosts/host';
-import {
-  RemoteHost,
-  sshHostConnection,
-  type RemoteHostOptions,
-  type SshModule,
-} from '../../extension/remote/remote-host';
-import type { UnknownHostKey } from '../../extension/remote/ssh';
-import { renderKnownHosts, renderManagedConfig } from '../../extension/ssh/config-text';
+import { RemoteHost, type RemoteHostOptions, type SshModule } from '../../client/remote-host';
+import { sshHostConnection } from '../../extension/hosts/ssh-connection';
+import type { UnknownHostKey } from '../../client/ssh';
+import { renderKnownHosts, renderManagedConfig } from '../../extension/ssh-config/config-text';
 import { hostNode } from '../../extension/tree/model';
 import { BerthError, type Workspace } from '../../protocol';
 import { AgentProcess, BERTH, freePort, sshPortRange } from '../support/agent-process';

@@ -4,7 +4,7 @@ import { promises as fs, mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
-import type { AgentClient } from '../../agent/cli/client';
+import type { AgentClient } from '../../client/agent-client';
 import { TokenInfo } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';

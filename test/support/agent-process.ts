@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AgentClient } from '../../agent/cli/client';
+import { AgentClient } from '../../client/agent-client';
 import { waitFor } from './wait';
 
 /** The bundle under test: integration tests drive the real `berth` binary, as users do. */

@@ -1,4 +1,4 @@
-import { AgentClient } from '../../agent/cli/client';
+import { AgentClient } from '../../client/agent-client';
 import { HostConnection } from '../../extension/hosts/connection';
 import type { HostStatus } from '../../extension/hosts/host';
 import type { Workspace } from '../../protocol';

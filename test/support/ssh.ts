@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sshArgs } from '../../agent/cli/commands/ssh';
+import { sshArgs } from '../../cli/commands/ssh';
 import type { Workspace } from '../../protocol';
 
 /** A client key pair made with the stock ssh-keygen. */

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { shellQuote } from '../../agent/workspaces/bootstrap';
-import { generateEd25519KeyPair as generateHostKey } from '../../agent/util/ed25519';
+import { generateEd25519KeyPair as generateHostKey } from '../../util/ed25519';
 
 /** What a POSIX shell makes of `printf %s QUOTED`. */
 const throughShell = (value: string) =>

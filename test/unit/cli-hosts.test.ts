@@ -7,7 +7,7 @@ import {
   resolveSettings,
   serializeConfig,
   type CliConfig,
-} from '../../agent/cli/hosts';
+} from '../../cli/hosts';
 
 const FILE = '/home/ada/.config/berth/config.json';
 const lab = { ssh: { spec: 'lab', port: 7421 }, token: 'lab-token' };

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { withFileLock } from '../../agent/util/files';
+import { withFileLock } from '../../util/files';
 
 /** A pid that ran and has exited: nothing runs under it (until the system reuses it). */
 function deadPid(): number {

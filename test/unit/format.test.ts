@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { age, formatSize, parseSize, table } from '../../agent/cli/format';
+import { age, formatSize, parseSize, table } from '../../cli/format';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;

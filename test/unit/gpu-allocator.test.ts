@@ -6,8 +6,8 @@ import type { BerthError } from '../../protocol';
 import { choose, type Holding } from '../../agent/gpu/allocator';
 import { Gpus } from '../../agent/gpu/gpus';
 import type { GpuDevice } from '../../agent/gpu/nvidia-smi';
-import type { WorkspaceRecord } from '../../agent/workspaces/record';
-import { Store } from '../../agent/workspaces/store';
+import type { WorkspaceRecord } from '../../agent/state/record';
+import { Store } from '../../agent/state/store';
 
 const GiB = 1024 ** 3;
 const FAKE = path.resolve(__dirname, '..', 'support', 'fake-nvidia-smi.mjs');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { connectedWorkspace, parseAlias, parseAuthority } from '../../extension/idle/alias';
-import { aliasPart } from '../../extension/ssh/config-text';
+import { aliasPart } from '../../extension/hosts/host';
 
 /** How Remote-SSH writes a host that is not a plain name: hex of `{"hostName": …}`. */
 const hexAuthority = (hostName: string) =>
@@ -8,11 +8,12 @@ const hexAuthority = (hostName: string) =>
 
 describe('extension idle: the Berth workspace behind a Remote-SSH window', () => {
   it('reads host id and workspace from the alias the SSH config sync writes (berth.<aliasPart(host id)>.<name>)', () => {
-    for (const hostId of ['lab-host', 'Lab Host', 'gpu.box-2', 'host'])
+    for (const hostId of ['lab-host', 'Lab Host', 'gpu.box-2', 'host']) {
       assert.deepEqual(parseAlias(`berth.${aliasPart(hostId)}.made-in-ui`), {
         hostId: aliasPart(hostId),
         name: 'made-in-ui',
       });
+    }
   });
 
   it('reads the authority that "Connect" opens, ssh-remote+<alias>', () => {
@@ -35,8 +36,9 @@ describe('extension idle: the Berth workspace behind a Remote-SSH window', () =>
       'wsl+berth.lab.web',
       'dev-container+7b7d@ssh-remote+berth.lab.web',
       'berth.lab.web',
-    ])
+    ]) {
       assert.equal(parseAuthority(authority), undefined, authority);
+    }
   });
 
   it('finds the workspace only in a Remote-SSH window, from the first folder that names one', () => {

@@ -7,8 +7,8 @@ import {
   inWords,
   keptMessage,
   statusView,
-} from '../../extension/idle/countdown';
-import { keepChoices, secondsUntilTomorrowMorning } from '../../extension/idle/durations';
+} from '../../extension/wording/countdown';
+import { keepChoices, secondsUntilTomorrowMorning } from '../../extension/wording/durations';
 
 const MIN = 60_000;
 /** 2026-03-10 14:00 local time: the tests read local clocks, as the user does. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDuration } from '../../agent/cli/duration';
+import { parseDuration } from '../../cli/duration';
 import { withinCgroup } from '../../agent/idle/gpu';
 import { HostSignals, cpuAccountingFile, establishedTo, sshConnections } from '../../agent/idle/signals';
 

@@ -63,8 +63,9 @@ describe('manifest: commands', () => {
   });
 
   it('refers only to declared commands in menus', () => {
-    for (const [menu, items] of Object.entries(menus))
+    for (const [menu, items] of Object.entries(menus)) {
       for (const item of items) assert.ok(declared.includes(item.command), `${menu}: ${item.command}`);
+    }
   });
 
   it('links only declared commands from the welcome views', () => {
@@ -115,16 +116,18 @@ describe('manifest: item menus against the tree’s context values', () => {
   it('offers stop, terminal and connect on a running workspace, with or without GPUs', () => {
     for (const value of [context('running'), context('running', 1)]) {
       const commands = offered(value);
-      for (const id of ['berth.workspace.stop', 'berth.workspace.openTerminal', 'berth.workspace.connect'])
+      for (const id of ['berth.workspace.stop', 'berth.workspace.openTerminal', 'berth.workspace.connect']) {
         assert.ok(commands.has(id), `${value}: ${id}`);
+      }
       assert.ok(!commands.has('berth.workspace.start'), `${value}: no start`);
     }
   });
 
   it('offers "Keep Workspace Running" on a running workspace only', () => {
     assert.ok(offered(context('running')).has('berth.workspace.keepRunning'));
-    for (const state of ['stopped', 'starting', 'failed'] as const)
+    for (const state of ['stopped', 'starting', 'failed'] as const) {
       assert.ok(!offered(context(state)).has('berth.workspace.keepRunning'), state);
+    }
   });
 
   it('offers start but not stop on a stopped workspace', () => {
@@ -143,7 +146,8 @@ describe('manifest: item menus against the tree’s context values', () => {
   it('offers create only on a connected host, and reconnect on every host', () => {
     assert.ok(offered('host+connected').has('berth.workspace.create'));
     assert.ok(!offered('host+error').has('berth.workspace.create'));
-    for (const value of ['host+connected', 'host+connecting', 'host+error'])
+    for (const value of ['host+connected', 'host+connecting', 'host+error']) {
       assert.ok(offered(value).has('berth.host.reconnect'), value);
+    }
   });
 });

@@ -9,9 +9,9 @@ import {
   fingerprint,
   keyType,
   preferredHostKeyAlgorithms,
-} from '../../extension/remote/known-hosts';
-import { jumpHostEntry, knownHostsName, parseSpec, resolveTarget } from '../../extension/remote/target';
-import { renderManagedConfig } from '../../extension/ssh/config-text';
+} from '../../client/ssh/known-hosts';
+import { jumpHostEntry, knownHostsName, parseSpec, resolveTarget } from '../../client/ssh/target';
+import { renderManagedConfig } from '../../extension/ssh-config/config-text';
 
 /** A fresh ed25519 public key as `type base64` and its blob, made by the stock ssh-keygen. */
 function hostKey(dir: string, name: string): { line: string; blob: Buffer } {

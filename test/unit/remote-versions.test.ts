@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { buildVersion, compareVersions } from '../../extension/remote/versions';
+import { buildVersion, compareVersions } from '../../client/ssh/versions';
 
 describe('remote: ordering agent versions (no downgrade of a newer agent)', () => {
   const older = (a: string, b: string) =>

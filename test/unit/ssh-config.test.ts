@@ -10,9 +10,9 @@ import {
   renderManagedConfig,
   withInclude,
   type HostEntry,
-} from '../../extension/ssh/config-text';
-import { replaceFile } from '../../extension/ssh/files';
-import { ManagedSsh } from '../../extension/ssh/managed';
+} from '../../extension/ssh-config/config-text';
+import { writeFileAtomic } from '../../util/files';
+import { ManagedSsh } from '../../extension/ssh-config/managed';
 import { readWhileRewriting } from '../support/concurrent-read';
 
 const MANAGED = '/home/ada/.ssh/berth/config';
@@ -222,7 +222,8 @@ describe('ssh: the managed files on disk', function () {
     const versions = ['a', 'b'].map((c) => `# version ${c}\n${`Host ${c}\n  User ${c}\n`.repeat(4000)}`);
     await fs.writeFile(userConfig(), versions[0]!);
     const seen = await readWhileRewriting(userConfig(), versions, async () => {
-      for (let i = 1; i <= 200; i++) await replaceFile(userConfig(), versions[i % 2]!);
+      for (let i = 1; i <= 200; i++)
+        await writeFileAtomic(userConfig(), versions[i % 2]!, { keepMode: true, followSymlinks: true });
     });
     assert.ok(seen.reads > 0, 'the reader read while the file was rewritten');
     assert.deepEqual(seen.torn, [], 'every read is one whole version');
@@ -254,8 +255,9 @@ describe('ssh: the managed files on disk', function () {
     for (const config of [ssh.configFile, userConfig()]) {
       const args = ['-G', '-F', config, 'berth.lab.web'];
       const resolved = execFileSync('ssh', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n');
-      for (const line of ['hostname 127.0.0.1', 'port 2201', 'user dev', `identityfile ${ssh.keyFile}`])
+      for (const line of ['hostname 127.0.0.1', 'port 2201', 'user dev', `identityfile ${ssh.keyFile}`]) {
         assert.ok(resolved.includes(line), `${config}: ${line}`);
+      }
       assert.ok(resolved.includes(`userknownhostsfile ${ssh.knownHostsFile}`));
       assert.ok(resolved.includes('stricthostkeychecking true'));
     }

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { WorkspaceRecord } from '../../agent/workspaces/record';
-import { Store } from '../../agent/workspaces/store';
+import type { WorkspaceRecord } from '../../agent/state/record';
+import { Store } from '../../agent/state/store';
 
 /** A complete, valid record; `id` must be 12 hex digits. */
 function record(id: string, name: string): WorkspaceRecord {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { ClientEvent } from '../../agent/cli/client';
+import type { ClientEvent } from '../../client/agent-client';
 import type { HostConfig, HostStatus } from '../../extension/hosts/host';
 import { hostChildren, hostNode, workspaceNode, workspaceTooltip, type TreeNode } from '../../extension/tree/model';
 import { EventFrame, WORKSPACE_STATES, parseEvent, type Workspace, type WorkspaceState } from '../../protocol';
@@ -116,8 +116,9 @@ describe('tree: workspace nodes', () => {
       '| GPUs | 1, assigned when it starts |',
       '| SSH | dev@127.0.0.1 port 2222 |',
       '| Created | 2024-05-01 10:00:00 UTC |',
-    ])
+    ]) {
       assert.ok(tooltip.includes(`\n${row}`), row);
+    }
   });
 
   it('says why a workspace stopped by itself after "stopped", and nothing more after a user\'s stop', () => {

@@ -1,0 +1,128 @@
+import { BerthError, type Workspace } from '../protocol';
+import { AgentClient, type ClientEvent } from '../client/agent-client';
+import { connectOverSsh } from './remote';
+import type { TargetFlags } from './hosts';
+import { clientSettings, type ClientSettings } from './settings';
+import { age, formatSize, table } from './format';
+
+/** A `berth` subcommand. `run` returns the process exit code. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/**
+ * Connects where the flags, the environment and the config file say ({@link clientSettings}), runs
+ * `fn` with the client and those settings, and always closes the connection.
+ */
+export async function withClient<T>(
+  flags: TargetFlags,
+  fn: (client: AgentClient, settings: ClientSettings) => Promise<T>,
+): Promise<T> {
+  const settings = await clientSettings(flags);
+  if (!settings.token) {
+    const host = settings.host ? ` (host "${settings.host}" has none)` : '';
+    throw new BerthError(
+      'unauthorized',
+      `no token${host}; pass --token, set BERTH_TOKEN, or save a host with one: berth host add URL --token TOKEN (make one on the host with: berth token create --user NAME)`,
+    );
+  }
+  const client = settings.ssh
+    ? await connectOverSsh(settings.ssh, settings.token, settings.host)
+    : await AgentClient.connect(settings.url, settings.token);
+  try {
+    return await fn(client, settings);
+  } finally {
+    client.close();
+  }
+}
+
+/** Prints the progress events of the caller's requests on stderr, e.g. `create web: waiting-for-ssh`. */
+export function reportProgress(client: AgentClient, quiet: boolean): () => void {
+  return client.onEvent((event: ClientEvent) => {
+    if (quiet || event.event !== 'workspace.progress' || event.data.phase === 'done') return;
+    process.stderr.write(`  ${event.data.name}: ${event.data.message}\n`);
+  });
+}
+
+/**
+ * Runs a long request: its progress goes to stderr (unless `quiet`), and Ctrl-C cancels it on the
+ * agent (which rolls back or stops cleanly) instead of abandoning it.
+ */
+export async function withProgress<T>(
+  client: AgentClient,
+  quiet: boolean,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const unsubscribe = reportProgress(client, quiet);
+  const controller = new AbortController();
+  const onSigint = () => {
+    process.stderr.write('cancelling…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await fn(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+    unsubscribe();
+  }
+}
+
+/** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
+export function activityText(ws: Workspace, now = Date.now()): string {
+  const parts: string[] = [];
+  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago`);
+  if (ws.state === 'running' && ws.idleStopAt) {
+    const left = Date.parse(ws.idleStopAt) - now;
+    parts.push(left > 0 ? `idle stop in ${age(new Date(now - left).toISOString(), now)}` : 'idle stop due');
+  }
+  return parts.join(', ');
+}
+
+/** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
+export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean): void {
+  if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
+  if (!workspaces.length) return void process.stdout.write('No workspaces. Create one with: berth create NAME\n');
+  const header = [
+    'NAME',
+    ...(withOwner ? ['OWNER'] : []),
+    'STATE',
+    'SSH',
+    'IMAGE',
+    'CPUS',
+    'MEMORY',
+    'SINCE',
+    'LAST ACTIVITY',
+    'MESSAGE',
+  ];
+  const rows = workspaces.map((ws) => [
+    ws.name,
+    ...(withOwner ? [ws.owner] : []),
+    ws.state,
+    `${ws.ssh.host}:${ws.ssh.port}`,
+    ws.spec.image,
+    String(ws.spec.cpus),
+    formatSize(ws.spec.memory),
+    age(ws.since),
+    activityText(ws),
+    [ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '', ws.message ?? '']
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  process.stdout.write(`${table(header, rows)}\n`);
+}
+
+/** Prints one workspace after an action: JSON, or a line saying where it stands. */
+export function printWorkspace(workspace: Workspace, json: boolean): void {
+  if (json) return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
+  const where =
+    workspace.state === 'running'
+      ? ` · ssh ${workspace.ssh.user}@${workspace.ssh.host} -p ${workspace.ssh.port} (or: berth ssh ${workspace.name})`
+      : '';
+  process.stdout.write(
+    `${workspace.name}: ${workspace.state}${workspace.message ? ` (${workspace.message})` : ''}${where}\n`,
+  );
+}

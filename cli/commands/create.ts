@@ -1,0 +1,112 @@
+import type { ParamsInput, WorkspaceSpecInput } from '../../protocol';
+import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '../args';
+import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { parseSize } from '../format';
+import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
+
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--json]`;
+
+const SPEC_OPTIONS = {
+  ...CLIENT_OPTIONS,
+  image: { type: 'string' },
+  cpus: { type: 'string' },
+  memory: { type: 'string' },
+  gpus: { type: 'string' },
+  'gpu-model': { type: 'string' },
+  'gpu-memory': { type: 'string' },
+  'gpu-uuid': { type: 'string', multiple: true },
+  env: { type: 'string', multiple: true },
+  command: { type: 'string' },
+  timezone: { type: 'string' },
+  ...IDLE_SPEC_OPTIONS,
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
+
+/** Reads the spec flags shared by `create` and `update` (only those given). */
+export function specFlags(
+  values: {
+    image?: string;
+    cpus?: string;
+    memory?: string;
+    gpus?: string;
+    'gpu-model'?: string;
+    'gpu-memory'?: string;
+    'gpu-uuid'?: string[];
+    env?: string[];
+    command?: string;
+    timezone?: string;
+  } & Parameters<typeof idleSpecFlags>[0],
+  usage: string,
+): Omit<WorkspaceSpecInput, 'name'> {
+  const spec: Omit<WorkspaceSpecInput, 'name'> = idleSpecFlags(values, usage);
+  if (values.image !== undefined) spec.image = values.image;
+  const cpus = numberOption('cpus', values.cpus, usage);
+  if (cpus !== undefined) spec.cpus = cpus;
+  if (values.memory !== undefined) {
+    const memory = parseSize(values.memory);
+    if (memory === null) throw new UsageError(`--memory ${values.memory}: expected a size such as 512m or 8g`, usage);
+    spec.memory = memory;
+  }
+  const gpus = numberOption('gpus', values.gpus, usage, true);
+  if (gpus !== undefined) spec.gpus = gpus;
+  if (values['gpu-model'] !== undefined) spec.gpuModel = values['gpu-model'];
+  if (values['gpu-memory'] !== undefined) {
+    const memory = parseSize(values['gpu-memory']);
+    if (memory === null) {
+      throw new UsageError(`--gpu-memory ${values['gpu-memory']}: expected a size such as 40g`, usage);
+    }
+    spec.gpuMemory = memory;
+  }
+  if (values['gpu-uuid']?.length) {
+    spec.gpuUuids = values['gpu-uuid'];
+    spec.gpus ??= values['gpu-uuid'].length;
+  }
+  if (values.env) {
+    spec.env = {};
+    for (const pair of values.env) {
+      const eq = pair.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--env ${pair}: expected KEY=VALUE`, usage);
+      spec.env[pair.slice(0, eq)] = pair.slice(eq + 1);
+    }
+  }
+  if (values.command !== undefined) spec.command = values.command;
+  if (values.timezone !== undefined) spec.timezone = values.timezone;
+  return spec;
+}
+
+export { SPEC_OPTIONS };
+
+/** `--wait-gpus 10m` (or 90s, 2h, a plain number of seconds) as seconds; undefined when not given. */
+export function waitFlag(text: string | undefined, usage: string): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)\s*(s|m|min|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--wait-gpus ${text}: expected a duration such as 90s, 10m or 2h`, usage);
+  const unit = { s: 1, m: 60, min: 60, h: 3600 }[match[2] ?? 's'] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+/** `berth create NAME`: creates a workspace and waits until its sshd answers. */
+export const create: Command = {
+  name: 'create',
+  summary: 'create a workspace and wait until it is running',
+  usage,
+  async run(argv) {
+    const { values, positionals: rest } = parse(
+      argv,
+      { ...SPEC_OPTIONS, user: { type: 'string' }, 'wait-gpus': { type: 'string' } },
+      usage,
+    );
+    const [name = ''] = positionals(rest, ['NAME'], usage);
+    const params: ParamsInput<'workspace.create'> = { name, ...specFlags(values, usage) };
+    if (values.user !== undefined) params.user = values.user;
+    const wait = waitFlag(values['wait-gpus'], usage);
+    if (wait !== undefined) params.waitForGpus = wait;
+    await withClient(values, async (client) => {
+      const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
+        client.request('workspace.create', params, { signal }),
+      );
+      printWorkspace(workspace, values.json ?? false);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,108 @@
+import type { IdleStatus } from '../../protocol';
+import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
+import { printWorkspace, withClient, type Command } from '../command';
+import { formatSeconds, parseDuration } from '../duration';
+import { age, table } from '../format';
+
+const idleUsage = 'berth idle [--dry-run] [--json]';
+
+/** When `iso` is, relative to `now`: `in 25m`, `5m ago`, `now`. */
+function relative(iso: string, now: number): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  if (seconds === 0) return 'now';
+  return seconds > 0 ? `in ${formatSeconds(seconds)}` : `${formatSeconds(-seconds)} ago`;
+}
+
+/** One line of `berth idle`: last activity, the signals now, and what the monitor will do. */
+function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
+  const signals = ws.signals;
+  const busy = signals
+    ? [
+        `cpu ${signals.cpu === null ? '?' : signals.cpu.toFixed(2)}`,
+        ...(signals.gpuBusy === null ? [] : [`gpu ${signals.gpuBusy ? 'busy' : 'idle'}`]),
+      ].join(' ')
+    : '';
+  return [
+    ws.name,
+    ...(withOwner ? [ws.owner] : []),
+    ws.state,
+    ws.lastActivity ? `${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago` : '',
+    ws.presentAt ? `${age(ws.presentAt, now)} ago` : '',
+    signals ? String(signals.attached) : '',
+    busy,
+    stopsWhen(ws, now),
+  ];
+}
+
+/** When and why the idle monitor would stop the workspace, or why it stopped. */
+function stopsWhen(ws: IdleStatus, now: number): string {
+  if (ws.state !== 'running') return ws.stopReason ? `stopped (${ws.stopReason})` : '';
+  if (!ws.decision) return 'not sampled yet';
+  if (ws.decision.stopAt === null) return `never (${ws.decision.reason})`;
+  return `${relative(ws.decision.stopAt, now)}: ${ws.decision.stopReason} (${ws.decision.reason})`;
+}
+
+/** `berth idle`: each workspace's last activity and signals, and when the idle monitor would stop it. */
+export const idle: Command = {
+  name: 'idle',
+  summary: 'show last activity and when each workspace would be stopped for idleness',
+  usage: idleUsage,
+  async run(argv) {
+    const { values, positionals: rest } = parse(argv, { ...CLIENT_OPTIONS, 'dry-run': { type: 'boolean' } }, idleUsage);
+    positionals(rest, [], idleUsage);
+    await withClient(values, async (client) => {
+      const status = await client.request('idle.status', { dryRun: values['dry-run'] ?? false });
+      if (values.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      const now = Date.parse(status.now);
+      const withOwner = client.welcome.user.admin;
+      const header = [
+        'NAME',
+        ...(withOwner ? ['OWNER'] : []),
+        'STATE',
+        'LAST ACTIVITY',
+        'PRESENT',
+        'SSH',
+        'BUSY',
+        'STOPS',
+      ];
+      const { settings: s } = status;
+      process.stdout.write(
+        `${table(
+          header,
+          status.workspaces.map((ws) => row(ws, now, withOwner)),
+        )}\n` +
+          `idle timeout ${formatSeconds(s.idleTimeout)}, attached grace ${formatSeconds(s.attachedGrace)}, ` +
+          `max lifetime ${s.maxLifetime ? formatSeconds(s.maxLifetime) : 'none'}, ` +
+          `${s.idleMax ? `no workspace idle longer than ${formatSeconds(s.idleMax)}, ` : ''}warning ${formatSeconds(s.warnBefore)} ahead, ` +
+          `busy above ${s.cpuThreshold} cores${values['dry-run'] ? ' (dry run: sampled now, nothing acted on)' : ''}\n`,
+      );
+    });
+    return 0;
+  },
+};
+
+const keepaliveUsage = "berth keepalive NAME [DURATION] [--json]   (DURATION like 2h, 30m; default: the agent's)";
+
+/** `berth keepalive NAME [DURATION]`: no idle stop before now + DURATION (capped by the agent's maximum). */
+export const keepalive: Command = {
+  name: 'keepalive',
+  summary: 'keep a workspace running for a while, whatever the idle monitor sees',
+  usage: keepaliveUsage,
+  async run(argv) {
+    const { values, positionals: rest } = parse(argv, CLIENT_OPTIONS, keepaliveUsage);
+    if (rest.length === 1) rest.push('');
+    const [name = '', duration = ''] = positionals(rest, ['NAME', 'DURATION'], keepaliveUsage);
+    const seconds = duration ? parseDuration(duration) : undefined;
+    if (seconds === null || seconds === 0) {
+      throw new UsageError(`DURATION ${duration}: expected a duration such as 2h, 30m or 90`, keepaliveUsage);
+    }
+    await withClient(values, async (client) => {
+      const result = await client.request('workspace.keepalive', seconds === undefined ? { name } : { name, seconds });
+      if (values.json) return void printWorkspace(result.workspace, true);
+      process.stdout.write(
+        `${name}: kept running until ${new Date(result.keepUntil).toLocaleString()}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
+      );
+    });
+    return 0;
+  },
+};

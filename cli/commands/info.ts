@@ -1,0 +1,45 @@
+import type { HostInfo } from '../../protocol';
+import { CLIENT_OPTIONS, parse, positionals } from '../args';
+import { withClient, type Command } from '../command';
+import { formatSize } from '../format';
+
+const usage = 'berth info [--json]';
+
+/** `4 (3 free): 0 NVIDIA H100 80GB HBM3, …`, or `none` with the reason nvidia-smi gave. */
+function gpuLine(host: HostInfo): string {
+  const assignable = host.gpus.filter((gpu) => gpu.slots > 0);
+  if (!assignable.length) return `none${host.gpuNote ? ` (${host.gpuNote})` : ''}`;
+  const free = assignable.filter((gpu) => gpu.free > 0).length;
+  const list = assignable.map((gpu) => `${gpu.index} ${gpu.name}`).join(', ');
+  return `${assignable.length} (${free} free; details: berth gpus): ${list}`;
+}
+
+/** `berth info`: the host, its agent and its capacity. */
+export const info: Command = {
+  name: 'info',
+  summary: 'show the host, its agent and its capacity',
+  usage,
+  async run(argv) {
+    const { values, positionals: rest } = parse(argv, CLIENT_OPTIONS, usage);
+    positionals(rest, [], usage);
+    await withClient(values, async (client) => {
+      const host = await client.request('host.info', {});
+      if (values.json) return void process.stdout.write(`${JSON.stringify(host, null, 2)}\n`);
+      const lines = [
+        ['Host', host.host],
+        ['Agent', `${host.agentVersion} (protocol ${host.protocol})`],
+        ['You', `${host.user.name}${host.user.admin ? ' (admin)' : ''}`],
+        ['Docker', host.docker ? `${host.docker.version} (API ${host.docker.apiVersion})` : 'not reachable'],
+        ['CPUs', String(host.cpus)],
+        ['Memory', formatSize(host.memory)],
+        ['GPUs', gpuLine(host)],
+        ['Workspaces', `${host.workspaces.total} (${host.workspaces.running} running)`],
+        ['SSH ports', `${host.sshPorts.first}-${host.sshPorts.last} (${host.sshPorts.used} used)`],
+        ['Default image', host.defaultImage],
+        ...(host.orphans.length ? [['Orphans', host.orphans.join(', ')]] : []),
+      ];
+      process.stdout.write(`${lines.map(([key = '', value = '']) => `${key.padEnd(14)}${value}`).join('\n')}\n`);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,56 @@
+import * as readline from 'node:readline/promises';
+import { BerthError } from '../../protocol';
+import { CLIENT_OPTIONS, parse, positionals } from '../args';
+import { withClient, withProgress, type Command } from '../command';
+
+const usage = 'berth rm NAME [--delete-data] [--yes] [--json]';
+
+async function confirm(question: string, expected: string): Promise<boolean> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(question)).trim() === expected;
+  } finally {
+    rl.close();
+  }
+}
+
+/** `berth rm NAME`: deletes a workspace; its home volume is kept unless `--delete-data` is given. */
+export const rm: Command = {
+  name: 'rm',
+  summary: 'delete a workspace (its home volume is kept unless --delete-data)',
+  usage,
+  async run(argv) {
+    const options = {
+      ...CLIENT_OPTIONS,
+      'delete-data': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    } as const;
+    const { values, positionals: rest } = parse(argv, options, usage);
+    const [name = ''] = positionals(rest, ['NAME'], usage);
+    const deleteData = values['delete-data'] ?? false;
+    if (!values.yes) {
+      if (!process.stdin.isTTY) {
+        throw new BerthError('invalid_params', `refusing to delete "${name}" without confirmation; add --yes`);
+      }
+      const ok = deleteData
+        ? await confirm(`This deletes workspace "${name}" and ALL files in its home. Type its name to confirm: `, name)
+        : await confirm(`Delete workspace "${name}"? Its home volume is kept. [y/N] `, 'y');
+      if (!ok) {
+        process.stderr.write('Nothing deleted.\n');
+        return 1;
+      }
+    }
+    await withClient(values, async (client) => {
+      const result = await withProgress(client, values.json ?? false, () =>
+        client.request('workspace.delete', { name, deleteData }),
+      );
+      if (values.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(
+        result.keptVolume
+          ? `Deleted ${name}; its home volume ${result.keptVolume} was kept (remove it with: docker volume rm ${result.keptVolume})\n`
+          : `Deleted ${name} and its data.\n`,
+      );
+    });
+    return 0;
+  },
+};

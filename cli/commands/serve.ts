@@ -1,0 +1,95 @@
+import { startAgent } from '../../agent/agent';
+import { defaultConfig, type AgentConfig } from '../../agent/config';
+import { IDLE_OPTIONS, IDLE_USAGE, applyIdleFlags } from '../idle-flags';
+import { createLogger } from '../../util/log';
+import { parsePortRange } from '../../agent/workspaces/ports';
+import { UsageError, numberOption, parse, positionals } from '../args';
+import type { Command } from '../command';
+
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] ${IDLE_USAGE} [--quiet]`;
+
+/** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
+export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
+  const options = {
+    listen: { type: 'string' },
+    'state-dir': { type: 'string' },
+    ports: { type: 'string' },
+    image: { type: 'string' },
+    'docker-socket': { type: 'string' },
+    'ssh-timeout': { type: 'string' },
+    'nvidia-smi': { type: 'string' },
+    'gpu-mode': { type: 'string' },
+    'gpu-sharing': { type: 'string' },
+    'gpu-quota': { type: 'string' },
+    ...IDLE_OPTIONS,
+    quiet: { type: 'boolean', short: 'q' },
+  } as const;
+  const { values, positionals: rest } = parse(argv, options, usage);
+  positionals(rest, [], usage);
+  const config = defaultConfig();
+  if (values.listen) {
+    const match = /^(.+):(\d+)$/.exec(values.listen);
+    if (!match) throw new UsageError(`--listen ${values.listen}: expected HOST:PORT such as 127.0.0.1:7420`, usage);
+    config.listen = { host: match[1] ?? '', port: Number(match[2]) };
+  }
+  if (values['state-dir']) config.stateDir = values['state-dir'];
+  if (values.ports) {
+    try {
+      config.ports = parsePortRange(values.ports);
+    } catch (err) {
+      throw new UsageError((err as Error).message, usage);
+    }
+  }
+  if (values.image) config.defaults.image = values.image;
+  if (values['docker-socket']) config.dockerSocket = values['docker-socket'];
+  const timeout = numberOption('ssh-timeout', values['ssh-timeout'], usage);
+  if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
+  gpuFlags(config, values, usage);
+  applyIdleFlags(config.idle, values, usage);
+  return { config, quiet: values.quiet ?? false };
+}
+
+/** Applies the GPU flags: nvidia-smi path, device request mode, sharing, default per-user quota. */
+function gpuFlags(
+  config: AgentConfig,
+  values: { 'nvidia-smi'?: string; 'gpu-mode'?: string; 'gpu-sharing'?: string; 'gpu-quota'?: string },
+  usage: string,
+): void {
+  if (values['nvidia-smi']) config.gpu.nvidiaSmi = values['nvidia-smi'];
+  const mode = values['gpu-mode'];
+  if (mode !== undefined) {
+    if (mode !== 'nvidia' && mode !== 'cdi') throw new UsageError(`--gpu-mode ${mode}: expected nvidia or cdi`, usage);
+    config.gpu.mode = mode;
+  }
+  const sharing = numberOption('gpu-sharing', values['gpu-sharing'], usage, true);
+  if (sharing !== undefined) {
+    if (sharing < 1) throw new UsageError('--gpu-sharing: expected 1 (exclusive) or more workspaces per GPU', usage);
+    config.gpu.sharing = sharing;
+  }
+  const quota = numberOption('gpu-quota', values['gpu-quota'], usage, true);
+  if (quota !== undefined) {
+    if (quota < 0) throw new UsageError('--gpu-quota: expected 0 or more GPUs per user', usage);
+    config.gpu.defaultQuota = quota;
+  }
+}
+
+/** `berth serve`: runs the agent until SIGINT/SIGTERM. */
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the agent on this compute host',
+  usage,
+  async run(argv) {
+    const { config, quiet } = serveConfig(argv);
+    const log = createLogger(quiet);
+    const agent = await startAgent(config, log);
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        log.info(`${signal}: shutting down`);
+        void agent.stop().finally(resolve);
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BerthError, type Workspace } from '../../protocol';
+import { CLIENT_OPTIONS, parse } from '../args';
+import { withClient, type Command } from '../command';
+import type { SshHostSettings } from '../hosts';
+
+const usage = 'berth ssh NAME [--identity FILE] [-- COMMAND...]';
+
+/**
+ * The `ssh` arguments that enter `workspace`, pinning its host key from `knownHosts`; on a host
+ * reached over SSH (`jump`), through that host (`ProxyJump`, with the SSH config it was added with).
+ */
+export function sshArgs(
+  workspace: Workspace,
+  knownHosts: string,
+  identity: string | undefined,
+  jump?: SshHostSettings,
+): string[] {
+  const args = [
+    ...(jump?.configFile ? ['-F', jump.configFile] : []),
+    ...(jump ? ['-o', `ProxyJump=${jump.spec}`] : []),
+    '-p',
+    String(workspace.ssh.port),
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+  ];
+  if (identity) args.push('-i', identity, '-o', 'IdentitiesOnly=yes');
+  args.push(`${workspace.ssh.user}@${workspace.ssh.host}`);
+  return args;
+}
+
+/** `berth ssh NAME`: runs the system ssh into a workspace, with its port, the key and its pinned host key. */
+export const ssh: Command = {
+  name: 'ssh',
+  summary: 'open a shell (or run a command) in a workspace with the system ssh',
+  usage,
+  async run(argv) {
+    const split = argv.indexOf('--');
+    const own = split >= 0 ? argv.slice(0, split) : argv;
+    const remote = split >= 0 ? argv.slice(split + 1) : [];
+    const { values, positionals: rest } = parse(
+      own,
+      { ...CLIENT_OPTIONS, identity: { type: 'string', short: 'i' } },
+      usage,
+    );
+    const [name, ...extra] = rest;
+    if (!name) throw new BerthError('invalid_params', `missing NAME; usage: ${usage}`);
+    const { workspace, settings } = await withClient(values, async (client, settings) => {
+      const { workspace } = await client.request('workspace.get', { name });
+      // Someone is entering it: that is presence (the session itself then counts as attached). An
+      // agent too old to know the report must not keep anyone out.
+      if (workspace.state === 'running') await client.request('workspace.activity', { name }).catch(() => undefined);
+      return { workspace, settings };
+    });
+    if (workspace.state !== 'running') {
+      throw new BerthError('conflict', `workspace "${name}" is ${workspace.state}; start it with: berth start ${name}`);
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-ssh-'));
+    try {
+      const knownHosts = path.join(dir, 'known_hosts');
+      await fs.writeFile(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
+      const identity = values.identity ?? settings.identity;
+      const child = spawn('ssh', [...sshArgs(workspace, knownHosts, identity, settings.ssh), ...extra, ...remote], {
+        stdio: 'inherit',
+      });
+      return await new Promise<number>((resolve, reject) => {
+        child.on('error', (err) =>
+          reject(new BerthError('internal', `could not run ssh (${err.message}); install the OpenSSH client`)),
+        );
+        child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+      });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,95 @@
+import { BerthError } from '../protocol';
+import { AGENT_VERSION } from '../agent/version';
+import { UsageError } from './args';
+import type { Command } from './command';
+import { create } from './commands/create';
+import { gpus } from './commands/gpus';
+import { host } from './commands/host';
+import { idle, keepalive } from './commands/idle';
+import { info } from './commands/info';
+import { key } from './commands/key';
+import { start, stop } from './commands/lifecycle';
+import { logs } from './commands/logs';
+import { ls } from './commands/ls';
+import { quota } from './commands/quota';
+import { rm } from './commands/rm';
+import { serve } from './commands/serve';
+import { ssh } from './commands/ssh';
+import { token } from './commands/token';
+import { update } from './commands/update';
+
+const COMMANDS: Command[] = [
+  ls,
+  create,
+  start,
+  stop,
+  update,
+  rm,
+  ssh,
+  logs,
+  idle,
+  keepalive,
+  info,
+  gpus,
+  key,
+  token,
+  quota,
+  host,
+  serve,
+];
+
+/** Commands that never connect to an agent, so take none of the options that pick one. */
+const OFFLINE = new Set(['serve', 'host']);
+const CLIENT_HELP =
+  'agent: --host NAME (or BERTH_HOST; default: berth host ls) or --url URL --token TOKEN (or BERTH_URL, BERTH_TOKEN)';
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `berth ${AGENT_VERSION}: containerized workspaces on a shared compute host`,
+    '',
+    'Usage: berth COMMAND [options]   (berth COMMAND --help for its options)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Clients find the agent through, first to last: --url/--token, --host NAME, BERTH_URL/BERTH_TOKEN,',
+    'BERTH_HOST, the default host (berth host ls, berth host use). The hosts are saved in',
+    '$BERTH_CONFIG or ~/.config/berth/config.json.',
+  ].join('\n');
+}
+
+/** Runs the CLI and returns its exit code: 0 success, 1 failure, 2 usage error. Errors are one line on stderr. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${help()}\n`);
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === 'version') {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`berth: unknown command "${name}"; run berth --help for the list\n`);
+    return 2;
+  }
+  // After `--` the words are a command's (berth ssh NAME -- git --help), not berth's.
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n`);
+    if (!OFFLINE.has(command.name)) process.stdout.write(`${CLIENT_HELP}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`berth ${name}: ${err.message}\nusage: ${err.usage}\n`);
+      return 2;
+    }
+    const message = err instanceof BerthError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`berth ${name}: ${message}\n`);
+    return 1;
+  }
+}

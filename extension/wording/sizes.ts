@@ -1,0 +1,9 @@
+// Sizes as people read them.
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** `4294967296` → `4 GiB`, `536870912` → `512 MiB`. */
+export function memoryLabel(bytes: number): string {
+  return bytes >= GiB ? `${+(bytes / GiB).toFixed(1)} GiB` : `${Math.round(bytes / MiB)} MiB`;
+}
