@@ -1,0 +1,266 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  hasInclude,
+  managedEntries,
+  renderKnownHosts,
+  renderManagedConfig,
+  withInclude,
+  type HostEntry,
+} from '../../../../extension/ssh-config/config-text';
+import { writeFileAtomic } from '../../../../util/files';
+import { ManagedSsh } from '../../../../extension/ssh-config/managed';
+import { readWhileRewriting } from '../../../support/concurrent-read';
+
+const MANAGED = '/home/ada/.ssh/berth/config';
+const ADDED = ['# Added by Berth (VS Code): settings of your Berth workspaces.', `Include ${MANAGED}`];
+
+/** A complete entry; `alias` and any field may be overridden. */
+function entry(alias: string, extra: Partial<HostEntry> = {}): HostEntry {
+  return {
+    alias,
+    hostName: '127.0.0.1',
+    port: 2222,
+    user: 'dev',
+    identityFile: '/home/ada/.ssh/berth/id_ed25519',
+    knownHostsFile: '/home/ada/.ssh/berth/known_hosts',
+    hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey',
+    ...extra,
+  };
+}
+
+/** The Host block of `alias` in a rendered config, as its lines. */
+function block(config: string, alias: string): string[] {
+  const lines = config.split('\n');
+  const start = lines.indexOf(`Host ${alias}`);
+  assert.ok(start >= 0, `a Host block for ${alias}`);
+  const end = lines.findIndex((line, i) => i > start && !line.startsWith('  '));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+describe('ssh: the managed config text', () => {
+  it('renders one Host block per workspace with every setting a strict, key-only login needs', () => {
+    assert.deepEqual(block(renderManagedConfig([entry('berth.lab.web', { port: 2201 })]), 'berth.lab.web'), [
+      'Host berth.lab.web',
+      '  HostName 127.0.0.1',
+      '  Port 2201',
+      '  User dev',
+      '  IdentityFile /home/ada/.ssh/berth/id_ed25519',
+      '  IdentitiesOnly yes',
+      '  UserKnownHostsFile /home/ada/.ssh/berth/known_hosts',
+      '  HostKeyAlias berth.lab.web',
+      '  StrictHostKeyChecking yes',
+      '  ServerAliveInterval 15',
+      '  ServerAliveCountMax 4',
+    ]);
+  });
+
+  it('sorts blocks by alias, so the same workspaces in any order give the same text', () => {
+    const [a, b, c] = [entry('berth.lab.api'), entry('berth.lab.web'), entry('berth.gpu.train')];
+    const text = renderManagedConfig([b, c, a]);
+    assert.equal(text, renderManagedConfig([a, b, c]));
+    const order = text.split('\n').filter((line) => line.startsWith('Host '));
+    assert.deepEqual(order, ['Host berth.gpu.train', 'Host berth.lab.api', 'Host berth.lab.web']);
+  });
+
+  it('quotes paths that hold spaces', () => {
+    const spaced = entry('berth.lab.web', { identityFile: '/Users/Ada Lovelace/.ssh/berth/id_ed25519' });
+    const text = renderManagedConfig([{ ...spaced, knownHostsFile: '/Users/Ada Lovelace/.ssh/berth/known_hosts' }]);
+    assert.ok(text.includes('  IdentityFile "/Users/Ada Lovelace/.ssh/berth/id_ed25519"\n'));
+    assert.ok(text.includes('  UserKnownHostsFile "/Users/Ada Lovelace/.ssh/berth/known_hosts"\n'));
+  });
+
+  it('adds ProxyJump only to the entries that have one', () => {
+    const text = renderManagedConfig([entry('berth.a.x', { proxyJump: 'ada@gpu.example.org' }), entry('berth.b.y')]);
+    assert.ok(block(text, 'berth.a.x').includes('  ProxyJump ada@gpu.example.org'));
+    assert.ok(!block(text, 'berth.b.y').some((line) => line.includes('ProxyJump')));
+  });
+
+  it('pins each host key under its alias in known_hosts, sorted', () => {
+    const text = renderKnownHosts([entry('berth.lab.web', { hostKey: 'ssh-ed25519 BBBB' }), entry('berth.lab.api')]);
+    assert.equal(text, 'berth.lab.api ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey\nberth.lab.web ssh-ed25519 BBBB\n');
+  });
+});
+
+describe('ssh: reading back the blocks of hosts a window is not connected to', () => {
+  const lab = [
+    entry('berth.lab.a', { identityFile: '/home/a da/.ssh/berth/id_ed25519', proxyJump: 'berth.lab' }),
+    entry('berth.lab.b', { port: 2223, knownHostsFile: '/home/a da/.ssh/berth/known_hosts' }),
+  ];
+  const others = [entry('berth.lab-2.a', { port: 2300 }), entry('berth.gpu.c', { port: 2400 })];
+  const all = [...lab, ...others];
+
+  it('gives back exactly the entries it rendered for the hosts asked for, quoted paths and jumps included', () => {
+    const read = managedEntries(renderManagedConfig(all), renderKnownHosts(all), ['berth.lab.']);
+    assert.deepEqual(read, lab, '"berth.lab-2." is another host');
+    assert.equal(
+      renderManagedConfig([...read, ...others]),
+      renderManagedConfig(all),
+      'a rewrite keeps them byte for byte',
+    );
+  });
+
+  it('leaves out a block without its pinned host key or with a setting missing', () => {
+    const known = renderKnownHosts(all).replace(/^berth\.lab\.a .*\n/m, '');
+    assert.deepEqual(managedEntries(renderManagedConfig(all), known, ['berth.lab.']), [lab[1]]);
+    const edited = renderManagedConfig(all).replace(/ {2}Port 2223\n/, '');
+    assert.deepEqual(managedEntries(edited, renderKnownHosts(all), ['berth.lab.']), [lab[0]]);
+    assert.deepEqual(managedEntries('', '', ['berth.lab.']), []);
+  });
+});
+
+describe('ssh: the Include line in the user config', () => {
+  const user = '# my settings\nHost *\n  ServerAliveInterval 60\n\nHost gh\n  HostName github.com\n';
+
+  it('adds the Include at the very top, before the first Host, and keeps the rest byte for byte', () => {
+    assert.equal(withInclude(user, MANAGED), `${ADDED.join('\n')}\n\n${user}`);
+  });
+
+  it('returns null once the Include is there, so adding twice changes nothing', () => {
+    assert.equal(withInclude(withInclude(user, MANAGED)!, MANAGED), null);
+  });
+
+  for (const [what, line] of [
+    ['another case of the keyword', `INCLUDE ${MANAGED}`],
+    ['indentation', `\t  include ${MANAGED}`],
+    ['quotes', `Include "${MANAGED}"`],
+    ['other files on the same line', `Include ~/.ssh/work ${MANAGED}`],
+  ]) {
+    it(`recognizes an existing Include written with ${what}`, () => {
+      const config = `${line}\n${user}`;
+      assert.ok(hasInclude(config, MANAGED));
+      assert.equal(withInclude(config, MANAGED), null);
+    });
+  }
+
+  it('adds ours on top of an Include of another file and leaves theirs as it was', () => {
+    const config = 'Include ~/.ssh/config.d/*\n\nHost gh\n  User git\n';
+    assert.ok(!hasInclude(config, MANAGED));
+    assert.equal(withInclude(config, MANAGED), `${ADDED.join('\n')}\n\n${config}`);
+  });
+
+  it('keeps CRLF line ends and writes its own lines with CRLF', () => {
+    const crlf = user.replace(/\n/g, '\r\n');
+    assert.equal(withInclude(crlf, MANAGED), `${ADDED.join('\r\n')}\r\n\r\n${crlf}`);
+  });
+
+  it('keeps a UTF-8 byte-order mark first', () => {
+    assert.equal(withInclude(`\uFEFF${user}`, MANAGED), `\uFEFF${ADDED.join('\n')}\n\n${user}`);
+  });
+
+  it('turns an empty file into just the Include', () => {
+    assert.equal(withInclude('', MANAGED), `${ADDED.join('\n')}\n`);
+  });
+
+  it('keeps a last line without a trailing newline as it was', () => {
+    assert.equal(withInclude('Host gh\n  User git', MANAGED), `${ADDED.join('\n')}\n\nHost gh\n  User git`);
+  });
+});
+
+describe('ssh: the managed files on disk', function () {
+  this.timeout(30_000);
+  let home: string;
+  let ssh: ManagedSsh;
+  const userConfig = () => path.join(home, '.ssh', 'config');
+  const mode = async (file: string) => (await fs.stat(file)).mode & 0o777;
+
+  beforeEach(async () => {
+    // A space in HOME makes every path in the managed config need quoting.
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'berth home '));
+    await fs.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
+    ssh = new ManagedSsh(home);
+  });
+
+  afterEach(async () => {
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  it('adds one Include line however often it is asked, and leaves the rest of ~/.ssh/config identical', async () => {
+    const original = '# keep me\r\nHost gh\r\n  User git\r\n';
+    await fs.writeFile(userConfig(), original);
+    await ssh.addInclude();
+    const once = await fs.readFile(userConfig(), 'utf8');
+    await ssh.addInclude();
+    const text = await fs.readFile(userConfig(), 'utf8');
+    assert.equal(text, once);
+    assert.equal(text.match(/^Include /gm)?.length, 1);
+    assert.ok(text.endsWith(`\r\n${original}`));
+    assert.ok(await ssh.included());
+  });
+
+  it('reads back from disk the blocks of the hosts asked for', async () => {
+    const entries = [entry('berth.lab.a'), entry('berth.gpu.b', { port: 2400 })];
+    await ssh.write(entries);
+    assert.deepEqual(await ssh.entries(['berth.gpu.']), [entries[1]]);
+    assert.deepEqual(await ssh.entries([]), []);
+  });
+
+  it("keeps the config's mode, and makes a new one 0600", async () => {
+    await fs.writeFile(userConfig(), 'Host gh\n');
+    await fs.chmod(userConfig(), 0o644);
+    await ssh.addInclude();
+    assert.equal(await mode(userConfig()), 0o644);
+    await fs.rm(userConfig());
+    await ssh.addInclude();
+    assert.equal(await mode(userConfig()), 0o600);
+  });
+
+  it('writes through a symlinked ~/.ssh/config: the link stays a link and its target gets the line', async () => {
+    const target = path.join(home, 'dotfiles', 'ssh_config');
+    await fs.mkdir(path.dirname(target));
+    await fs.writeFile(target, 'Host gh\n');
+    await fs.symlink(target, userConfig());
+    await ssh.addInclude();
+    assert.ok((await fs.lstat(userConfig())).isSymbolicLink());
+    assert.ok(hasInclude(await fs.readFile(target, 'utf8'), ssh.configFile));
+  });
+
+  it('replaces files atomically: a concurrent reader sees only whole versions, and no temp file stays', async () => {
+    const versions = ['a', 'b'].map((c) => `# version ${c}\n${`Host ${c}\n  User ${c}\n`.repeat(4000)}`);
+    await fs.writeFile(userConfig(), versions[0]!);
+    const seen = await readWhileRewriting(userConfig(), versions, async () => {
+      for (let i = 1; i <= 200; i++)
+        await writeFileAtomic(userConfig(), versions[i % 2]!, { keepMode: true, followSymlinks: true });
+    });
+    assert.ok(seen.reads > 0, 'the reader read while the file was rewritten');
+    assert.deepEqual(seen.torn, [], 'every read is one whole version');
+    assert.deepEqual(await fs.readdir(path.join(home, '.ssh')), ['config']);
+  });
+
+  it('makes an ed25519 key pair, private key 0600, from which ssh-keygen derives the same public key', async () => {
+    const publicKey = await ssh.ensureKey();
+    assert.match(publicKey, /^ssh-ed25519 AAAA\S+/);
+    assert.equal(await mode(ssh.keyFile), 0o600);
+    const derived = execFileSync('ssh-keygen', ['-y', '-f', ssh.keyFile], { encoding: 'utf8' });
+    assert.equal(derived.split(' ').slice(0, 2).join(' '), publicKey.split(' ').slice(0, 2).join(' '));
+  });
+
+  it('makes the key once: a second call keeps the pair and returns the same public key line', async () => {
+    const first = await ssh.ensureKey();
+    const privateKey = await fs.readFile(ssh.keyFile, 'utf8');
+    const second = await ssh.ensureKey();
+    assert.equal(await fs.readFile(ssh.keyFile, 'utf8'), privateKey);
+    assert.equal(second, first);
+  });
+
+  it('writes a config the stock ssh client resolves as intended, directly and through the Include', async () => {
+    const files = { identityFile: ssh.keyFile, knownHostsFile: ssh.knownHostsFile };
+    const entries = [entry('berth.lab.web', { port: 2201, ...files }), entry('berth.lab.api', files)];
+    await ssh.write(entries);
+    await fs.writeFile(userConfig(), 'Host *\n  User nobody\n');
+    await ssh.addInclude();
+    for (const config of [ssh.configFile, userConfig()]) {
+      const args = ['-G', '-F', config, 'berth.lab.web'];
+      const resolved = execFileSync('ssh', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n');
+      for (const line of ['hostname 127.0.0.1', 'port 2201', 'user dev', `identityfile ${ssh.keyFile}`]) {
+        assert.ok(resolved.includes(line), `${config}: ${line}`);
+      }
+      assert.ok(resolved.includes(`userknownhostsfile ${ssh.knownHostsFile}`));
+      assert.ok(resolved.includes('stricthostkeychecking true'));
+    }
+    assert.equal(await fs.readFile(ssh.knownHostsFile, 'utf8'), renderKnownHosts(entries));
+  });
+});
