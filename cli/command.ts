@@ -30,7 +30,7 @@ export async function withClient<T>(
     );
   }
   const client = settings.ssh
-    ? await connectOverSsh(settings.ssh, settings.token, settings.host)
+    ? await connectOverSsh(settings.ssh, settings.token)
     : await AgentClient.connect(settings.url, settings.token);
   try {
     return await fn(client, settings);

@@ -9,6 +9,8 @@ export interface SshHostSettings {
   configFile?: string;
   /** The agent's loopback port on the host. */
   port: number;
+  /** The workspace SSH port range the agent there was started with (`--ports`), kept for its restarts. */
+  ports?: string;
 }
 
 /** A host name in the config file: what `--host`, `berth host use` and `berth host rm` take. */
@@ -20,6 +22,10 @@ const SshHost = z.looseObject({
   spec: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   configFile: z.string().optional(),
+  ports: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .optional(),
 });
 
 /**

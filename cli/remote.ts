@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { BerthError } from '../protocol';
-import { ownError } from '../client/own-error';
-import type { SshModule } from '../client/remote-host';
-import type { SessionOptions, UnknownHostKey } from '../client/ssh/session';
-import { AgentClient } from '../client/agent-client';
-import { defaultHostName, type SshHostSettings } from './hosts';
+import type { AgentClient } from '../client/agent-client';
+import { RemoteHost, type SshModule } from '../client/remote-host';
+import type { UnknownHostKey } from '../client/ssh';
+import { AGENT_VERSION } from '../agent/version';
+import type { SshHostSettings } from './hosts';
 
 /**
  * The SSH code (ssh2, ssh-config), loaded from dist/remote.js beside this bundle only by the commands
@@ -46,43 +46,53 @@ async function confirmOnTerminal(key: UnknownHostKey): Promise<boolean> {
   }
 }
 
-/** How the CLI opens SSH sessions: the user's ssh-agent, keys and known_hosts; host keys asked on the terminal. */
-export function sessionOptions(ssh: SshModule, configFile: string | undefined): SessionOptions {
-  return {
-    resolve: (spec) => ssh.resolveTarget(spec, configFile ? { configFile } : {}),
-    confirmHostKey: confirmOnTerminal,
+/**
+ * The host as the extension reaches it too ({@link RemoteHost}): the user's ssh-agent, keys, SSH
+ * config and known_hosts, host keys asked on the terminal, and this very `berth` as the agent bundle,
+ * so that a host whose agent is missing, stopped or of another build gets this one (never an older
+ * one) when it is next used. Port 0 lets the host pick one (and keep it). `announce`: say on stderr
+ * when the agent had to be installed, upgraded or started.
+ */
+export function remoteHost(place: SshHostSettings, { announce = true } = {}): RemoteHost {
+  if (!__filename.endsWith('.js')) {
+    throw new BerthError(
+      'internal',
+      'reaching a host over SSH uploads the built bundle: run dist/berth.js (npm run build)',
+    );
+  }
+  const bundle = {
+    file: __filename,
+    version: AGENT_VERSION,
+    ...(place.port ? { port: place.port } : {}),
+    ...(place.ports ? { serveArgs: ['--ports', place.ports] } : {}),
   };
+  return new RemoteHost(place.spec, {
+    ssh: loadSsh(),
+    bundle,
+    resolve: place.configFile ? { configFile: place.configFile } : {},
+    confirmHostKey: confirmOnTerminal,
+    onAgent: (agent) => {
+      if (!announce || agent.action === 'reused') return;
+      process.stderr.write(
+        `berth: agent ${agent.build} ${agent.action} on ${place.spec} (127.0.0.1:${agent.port} there)\n`,
+      );
+    },
+  });
 }
 
 /**
- * A protocol client to the agent of an SSH host (`name` in the config file): its WebSocket runs in a
- * channel of one SSH session to the agent's loopback port. Closing the client closes the session.
+ * A protocol client to the agent of an SSH host: its WebSocket runs in a channel of one SSH session
+ * to the agent's loopback port, and the agent is installed, upgraded or started first when needed.
+ * Closing the client closes the session.
  */
-export async function connectOverSsh(host: SshHostSettings, token: string, name?: string): Promise<AgentClient> {
-  const ssh = loadSsh();
-  const options = sessionOptions(ssh, host.configFile);
-  const session = await ssh.SshSession.open(options.resolve(host.spec), options).catch((err: unknown) => {
-    throw ownError(err);
-  });
-  let refused: Error | null = null;
-  const stream = () =>
-    session.channel('127.0.0.1', host.port).catch((err: unknown) => {
-      refused = ownError(err);
-      throw refused;
-    });
+export async function connectOverSsh(host: SshHostSettings, token: string): Promise<AgentClient> {
+  const remote = remoteHost(host);
   try {
-    const client = await AgentClient.connect(`ws://127.0.0.1:${host.port}`, token, 'berth-cli', undefined, { stream });
-    client.onClose(() => session.close());
+    const client = await remote.connect(token, 'berth-cli');
+    client.onClose(() => remote.close());
     return client;
   } catch (err) {
-    session.close();
-    if (!refused) throw ownError(err);
-    // Nothing listens on the agent's port there (the host rebooted, say): `berth host add` starts it.
-    const named = name && name !== defaultHostName({ ssh: host }) ? ` --name ${name}` : '';
-    const again = `berth host add ${host.configFile ? `-F ${host.configFile} ` : ''}${host.spec}${named}`;
-    throw new BerthError(
-      'internal',
-      `the Berth agent on ${host.spec} does not answer on 127.0.0.1:${host.port} there (${(refused as Error).message}); start it again with: ${again}`,
-    );
+    remote.close();
+    throw err;
   }
 }

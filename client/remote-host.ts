@@ -18,6 +18,8 @@ export interface RemoteHostOptions extends Omit<SessionOptions, 'resolve'> {
   /** Where the user's SSH config is (tests point it elsewhere). */
   resolve?: ResolveOptions;
   log?: (line: string) => void;
+  /** Told what each set-up found or did on the host (installed, upgraded, started or reused the agent). */
+  onAgent?: (agent: RemoteAgentInfo) => void;
 }
 
 /**
@@ -61,11 +63,9 @@ export class RemoteHost {
   }
 
   /** Mints a token for the SSH user on the host, labelled after this machine (`berth token ls` shows it). */
-  async mintToken(): Promise<string> {
+  async mintToken(label = `VS Code on ${os.hostname()}`): Promise<string> {
     const { session, agent } = await this.ready();
-    return this.options.ssh
-      .mintToken(session, agent, `VS Code on ${os.hostname()}`)
-      .catch((err: unknown) => Promise.reject(ownError(err)));
+    return this.options.ssh.mintToken(session, agent, label).catch((err: unknown) => Promise.reject(ownError(err)));
   }
 
   /**
@@ -113,6 +113,7 @@ export class RemoteHost {
       this.options.log?.(
         `${this.spec}: agent ${agent.build} ${agent.action} on 127.0.0.1:${agent.port} (node ${agent.node})`,
       );
+      this.options.onAgent?.(agent);
       if (!live) session.onClose((reason) => this.options.log?.(`${this.spec}: ${reason}`));
       this.session = session;
       this.agent = agent;

@@ -1,12 +1,11 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BerthError } from '../../protocol';
-import { AGENT_VERSION } from '../../agent/version';
-import { ownError } from '../../client/own-error';
 import { numberOption, parse, positionals, UsageError } from '../args';
 import { AgentClient } from '../../client/agent-client';
-import { defaultHostName, HostName, type CliConfig, type HostEntry } from '../hosts';
-import { loadSsh, sessionOptions } from '../remote';
+import { defaultHostName, HostName, type CliConfig, type HostEntry, type SshHostSettings } from '../hosts';
+import { parsePortRange } from '../../agent/workspaces/ports';
+import { remoteHost } from '../remote';
 import { configFile, readConfig, updateConfig } from '../settings';
 
 /** Usage of `berth host add`, shown by `berth host --help` too. */
@@ -107,32 +106,30 @@ async function installOverSsh(
   port: number | undefined,
   ports: string | undefined,
 ): Promise<{ entry: HostEntry; said: string }> {
-  if (!__filename.endsWith('.js')) {
-    throw new BerthError('internal', 'berth host add uploads the built bundle: run dist/berth.js (npm run build)');
-  }
-  const ssh = loadSsh();
-  const opts = sessionOptions(ssh, sshConfig);
-  const session = await ssh.SshSession.open(opts.resolve(spec), opts).catch((err: unknown) => {
-    throw ownError(err);
-  });
+  if (ports !== undefined) parseRange(ports);
+  const ssh: SshHostSettings = {
+    spec,
+    port: port ?? 0,
+    ...(sshConfig ? { configFile: sshConfig } : {}),
+    ...(ports ? { ports } : {}),
+  };
+  const remote = remoteHost(ssh, { announce: false });
   try {
-    const bundle = {
-      file: __filename,
-      version: AGENT_VERSION,
-      ...(port ? { port } : {}),
-      ...(ports ? { serveArgs: ['--ports', ports] } : {}),
-    };
-    const agent = await ssh.ensureAgent(session, bundle).catch((err: unknown) => {
-      throw ownError(err);
-    });
-    const token = await ssh.mintToken(session, agent, `berth CLI on ${os.hostname()}`).catch((err: unknown) => {
-      throw ownError(err);
-    });
+    const { agent } = await remote.ready();
+    const token = await remote.mintToken(`berth CLI on ${os.hostname()}`);
     return {
-      entry: { ssh: { spec, port: agent.port, ...(sshConfig ? { configFile: sshConfig } : {}) }, token },
+      entry: { ssh: { ...ssh, port: agent.port }, token },
       said: `agent ${agent.build} ${agent.action} (127.0.0.1:${agent.port} there, node ${agent.node})`,
     };
   } finally {
-    session.close();
+    remote.close();
+  }
+}
+
+function parseRange(ports: string): void {
+  try {
+    parsePortRange(ports);
+  } catch (err) {
+    throw new UsageError((err as Error).message, usage);
   }
 }
