@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { withFileLock } from '../../../util/files';
+import { withFileLock, writeFileAtomic } from '../../../util/files';
+import { readWhileRewriting } from '../../support/concurrent-read';
 
 /** A pid that ran and has exited: nothing runs under it (until the system reuses it). */
 function deadPid(): number {
@@ -50,5 +51,30 @@ describe('withFileLock: one read-modify-write at a time across processes', () =>
       assert.equal(await mostInside(file, 20), 1, `round ${round}: two holders were inside at once`);
       await assert.rejects(fs.stat(`${file}.lock`), /ENOENT/, 'the lock is released');
     }
+  });
+});
+
+describe('writeFileAtomic: a file replaced whole', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-atomic-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('replaces files atomically: a concurrent reader sees only whole versions, and no temp file stays', async () => {
+    const file = path.join(dir, 'config');
+    const versions = ['a', 'b'].map((c) => `# version ${c}\n${`Host ${c}\n  User ${c}\n`.repeat(4000)}`);
+    await fs.writeFile(file, versions[0]!);
+    const seen = await readWhileRewriting(file, versions, async () => {
+      for (let i = 1; i <= 200; i++) {
+        await writeFileAtomic(file, versions[i % 2]!, { keepMode: true, followSymlinks: true });
+      }
+    });
+    assert.ok(seen.reads > 0, 'the reader read while the file was rewritten');
+    assert.deepEqual(seen.torn, [], 'every read is one whole version');
+    assert.deepEqual(await fs.readdir(dir), ['config']);
   });
 });

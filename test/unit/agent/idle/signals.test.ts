@@ -2,8 +2,6 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseDuration } from '../../../../cli/duration';
-import { withinCgroup } from '../../../../agent/idle/gpu';
 import { HostSignals, cpuAccountingFile, establishedTo, sshConnections } from '../../../../agent/idle/signals';
 
 // Lines in the kernel's format (Documentation/networking/proc_net_tcp.rst): 0016 is port 22.
@@ -99,30 +97,4 @@ describe('idle signals: CPU accounting', () => {
       unit: 'usec',
     });
   });
-
-  it('places a GPU process inside a container by its cgroup', () => {
-    const container = ['0::/docker/abc'];
-    assert.ok(withinCgroup(['0::/docker/abc'], container));
-    assert.ok(withinCgroup(['0::/docker/abc/inner'], container));
-    assert.ok(!withinCgroup(['0::/docker/abcd'], container));
-    assert.ok(!withinCgroup(['0::/'], ['0::/']));
-  });
-});
-
-describe('cli: durations', () => {
-  const cases: [string, number | null][] = [
-    ['90', 90],
-    ['45s', 45],
-    ['30m', 1800],
-    ['2h', 7200],
-    ['1h30m', 5400],
-    ['1d', 86400],
-    ['1.5h', 5400],
-    ['', null],
-    ['2 hours', null],
-    ['h', null],
-  ];
-  for (const [text, seconds] of cases) {
-    it(`reads ${JSON.stringify(text)} as ${seconds}`, () => assert.equal(parseDuration(text), seconds));
-  }
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { buildVersion, compareVersions } from '../../../../client/ssh/versions';
 
-describe('remote: ordering agent versions (no downgrade of a newer agent)', () => {
+describe('client ssh: ordering agent versions (no downgrade of a newer agent)', () => {
   const older = (a: string, b: string) =>
     assert.ok(compareVersions(a, b) < 0 && compareVersions(b, a) > 0, `${a} < ${b}`);
 
