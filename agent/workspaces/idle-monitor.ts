@@ -7,29 +7,16 @@ import type { WorkspaceRecord } from '../state/record';
 import type { WorkspaceService } from './service';
 import type { Store } from '../state/store';
 import { runClocks, strongest } from '../idle/clocks';
-import { decide, type Decision } from '../idle/policy';
-import { settingsFor } from '../idle/settings';
+import type { Decision } from '../idle/policy';
 import type { GpuProbe } from '../idle/gpu';
-import { HostSignals, type HostSample } from '../idle/signals';
+import { HostSignals } from '../idle/signals';
+import { deadlineMoved, decideFor, observe, type IdleObservation, type Observed } from './idle-observe';
+import { idleStatus } from './idle-status';
+
+export type { IdleObservation } from './idle-observe';
 
 /** The moving clocks (last work, last attached) reach the store at least this often while they move. */
 const PERSIST_EVERY_MS = 120_000;
-/** The CPU window of a dry run's fresh sample. */
-const DRY_RUN_WINDOW_MS = 1000;
-
-/** Busy and attached as one sample found them. */
-interface Observed {
-  attached: number;
-  cpuCores: number | null;
-  gpuBusy: boolean | null;
-  busy: boolean | null;
-}
-
-/** What the monitor last saw of one running workspace (for `idle.status`). */
-export interface IdleObservation extends Observed {
-  at: number;
-  decision: Decision;
-}
 
 export interface MonitorDeps {
   config: AgentConfig;
@@ -157,7 +144,8 @@ export class IdleMonitor {
 
   /** Samples one workspace and acts on the decision; returns whether the store should be written. */
   private async check(record: WorkspaceRecord, pid: number, now: number, gpuBusy: boolean | null): Promise<boolean> {
-    const observed = this.observe(await this.signals.sample(record.id, pid, now), gpuBusy);
+    const sample = await this.signals.sample(record.id, pid, now);
+    const observed = observe(sample, gpuBusy, this.deps.config.idle.cpuThreshold);
     // An operation may have begun (or the workspace stopped) while this pass was reading.
     if (record.state !== 'running' || this.deps.service.isBusy(record.id)) return false;
     this.reportUnmeasured(record, pid, observed);
@@ -211,72 +199,16 @@ export class IdleMonitor {
     );
   }
 
-  /** Busy from a host sample (CPU over the threshold) and the GPU probe. */
-  private observe(sample: HostSample, gpuBusy: boolean | null): Observed {
-    const cpuBusy = sample.cpuCores === null ? null : sample.cpuCores >= this.deps.config.idle.cpuThreshold;
-    const busy = gpuBusy === true || cpuBusy === true ? true : cpuBusy === null ? null : false;
-    return { attached: sample.attached, cpuCores: sample.cpuCores, gpuBusy, busy };
-  }
-
   /**
    * The idle status of `records` for `berth idle`: the last tick's observations, or with `dryRun` a
    * fresh sample (two, a second apart) and the policy evaluated now, acting on nothing.
    */
-  async status(records: WorkspaceRecord[], dryRun: boolean): Promise<IdleStatus[]> {
-    const fresh = new Map<string, IdleObservation>();
-    const running = records.filter((record) => record.state === 'running');
-    if (dryRun && running.length) {
-      const signals = new HostSignals();
-      const pids = new Map<string, number>();
-      for (const record of running) pids.set(record.id, await this.pid(record).catch(() => 0));
-      const sampleAll = (at: number) =>
-        Promise.all(
-          running.map(async (record) => {
-            const pid = pids.get(record.id) ?? 0;
-            return [record.id, pid ? await signals.sample(record.id, pid, at).catch(() => null) : null] as const;
-          }),
-        );
-      await sampleAll(Date.now());
-      await new Promise((resolve) => setTimeout(resolve, DRY_RUN_WINDOW_MS));
-      const at = Date.now();
-      const [samples, gpu] = await Promise.all([sampleAll(at), this.probeGpus(running, pids)]);
-      for (const [id, sample] of samples) {
-        const record = running.find((r) => r.id === id);
-        if (!sample || !record) continue;
-        const observed = this.observe(sample, gpu.get(id) ?? null);
-        const decision = this.decideFor(record, at, observed);
-        fresh.set(id, { at, ...observed, decision });
-      }
-    }
-    return records.map((record) => {
-      const seen = record.state === 'running' ? (fresh.get(record.id) ?? this.seen.get(record.id)) : undefined;
-      const status: IdleStatus = {
-        name: record.name,
-        owner: record.owner,
-        state: record.state,
-        signals: seen
-          ? {
-              sampledAt: new Date(seen.at).toISOString(),
-              attached: seen.attached,
-              cpu: seen.cpuCores,
-              gpuBusy: seen.gpuBusy,
-              busy: seen.busy,
-            }
-          : null,
-        decision: seen
-          ? {
-              action: seen.decision.action,
-              stopAt: seen.decision.stopAt === null ? null : new Date(seen.decision.stopAt).toISOString(),
-              stopReason: seen.decision.stopReason,
-              reason: seen.decision.reason,
-            }
-          : null,
-      };
-      if (record.lastActivity) status.lastActivity = record.lastActivity;
-      if (record.idle?.lastPresentAt) status.presentAt = record.idle.lastPresentAt;
-      if (record.keepUntil) status.keepUntil = record.keepUntil;
-      if (record.stopReason) status.stopReason = record.stopReason;
-      return status;
+  status(records: WorkspaceRecord[], dryRun: boolean): Promise<IdleStatus[]> {
+    return idleStatus(records, dryRun, {
+      idle: this.deps.config.idle,
+      seen: (id) => this.seen.get(id),
+      pid: (record) => this.pid(record),
+      probeGpus: (running, pids) => this.probeGpus(running, pids),
     });
   }
 
@@ -296,31 +228,12 @@ export class IdleMonitor {
     return due;
   }
 
-  /** The policy's decision for `record` at `now`, with `observed` (default: the last sample). Changes nothing. */
-  private decideFor(record: WorkspaceRecord, now: number, observed?: Observed): Decision {
-    const last = observed ?? this.seen.get(record.id);
-    const clocks = runClocks(record);
-    const keepUntil = record.keepUntil ? Date.parse(record.keepUntil) : null;
-    return decide(settingsFor(record.spec, this.deps.config.idle), {
-      now,
-      startedAt: Date.parse(clocks.startedAt),
-      lastWorkAt: Date.parse(clocks.lastWorkAt),
-      lastAttachedAt: clocks.lastAttachedAt ? Date.parse(clocks.lastAttachedAt) : null,
-      attached: last?.attached ?? 0,
-      attachedSince: clocks.attachedSince ? Date.parse(clocks.attachedSince) : null,
-      lastPresentAt: clocks.lastPresentAt ? Date.parse(clocks.lastPresentAt) : null,
-      busy: last?.busy ?? null,
-      keepUntil: keepUntil !== null && keepUntil > now ? keepUntil : null,
-      warning: clocks.warning ? { at: Date.parse(clocks.warning.at), stopAt: Date.parse(clocks.warning.stopAt) } : null,
-    });
-  }
-
   /**
    * Re-decides with what is known now, keeps the warning state, announces a warning when the policy
    * says so, and publishes a changed deadline.
    */
   private apply(record: WorkspaceRecord, now: number, observed?: Observed): Decision {
-    const decision = this.decideFor(record, now, observed);
+    const decision = decideFor(record, now, this.deps.config.idle, observed ?? this.seen.get(record.id));
     const clocks = runClocks(record);
     if (record.keepUntil && Date.parse(record.keepUntil) <= now) delete record.keepUntil;
     if (decision.warning) {
@@ -330,7 +243,7 @@ export class IdleMonitor {
       };
     } else delete clocks.warning;
     const stopAt = decision.stopAt === null ? undefined : new Date(decision.stopAt).toISOString();
-    const moved = this.deadlineMoved(record, decision.stopAt);
+    const moved = deadlineMoved(record, decision.stopAt, this.deps.config.idle);
     if (moved) {
       if (stopAt === undefined) delete record.idleStopAt;
       else record.idleStopAt = stopAt;
@@ -348,20 +261,6 @@ export class IdleMonitor {
     }
     if (moved || decision.action === 'warn') this.changed(record);
     return decision;
-  }
-
-  /**
-   * Whether the published deadline must change. One that appears, goes, or comes closer is published
-   * at once; one that only moves later (work pushing it out at every sample) only after it moved by a
-   * step (5 min for the default 30-min timeout), so that an active workspace does not redraw every
-   * client's tree every sample. The published deadline is thus never later than the real one.
-   */
-  private deadlineMoved(record: WorkspaceRecord, next: number | null): boolean {
-    const published = record.idleStopAt === undefined ? null : Date.parse(record.idleStopAt);
-    if (next === null || published === null) return next !== published;
-    const { idleTimeout } = settingsFor(record.spec, this.deps.config.idle);
-    const step = Math.max(this.deps.config.idle.interval * 1000, Math.min(5 * 60_000, idleTimeout / 6));
-    return next < published - 1000 || next - published >= step;
   }
 
   /** Records work (present, busy, keepalive) at `now`. */

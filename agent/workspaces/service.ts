@@ -3,65 +3,27 @@ import {
   applyChanges,
   BerthError,
   type ProgressPhase,
-  type RequestId,
   type Workspace,
   type WorkspaceChanges,
   type WorkspaceRef,
-  type WorkspaceSpec,
   type WorkspaceSpecInput,
   type WorkspaceState,
   type StopReason,
 } from '../../protocol';
-import type { AgentConfig } from '../config';
 import { trackRun } from '../idle/clocks';
 import { requireWithinIdleMax, settingsFor } from '../idle/settings';
-import type { Runtime } from '../runtime/runtime';
-import type { User, Users } from '../users';
-import { errorMessage, type Logger } from '../../util/log';
-import type { Bootstrap } from './bootstrap';
-import { containerHash, GpuRefusal, requireAdminToPin, type Gpus } from '../gpu/gpus';
-import type { EventBus } from './events';
+import type { User } from '../users';
+import { errorMessage } from '../../util/log';
+import { GpuRefusal, requireAdminToPin } from '../gpu/gpus';
 import { generateEd25519KeyPair } from '../../util/ed25519';
-import type { PortAllocator } from './ports';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { specHash } from './spec-hash';
-import { completeSpec, validSpec } from './spec-rules';
-import { waitForSsh } from './ssh-probe';
-import type { Store } from '../state/store';
+import { bringUp, exitReason, rollBack } from './bring-up';
+import { KeyWriter } from './keys';
+import { Reservations } from './reservations';
+import { reportProgress, type OpContext, type ServiceDeps } from './operation';
+import { completeSpec, requireImage, sameContainer, validSpec } from './spec-rules';
 
-/** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
-const INIT_EXIT_CODES = new Set([127, 126, 78]);
-
-/** Whether two specs give the same container and GPUs (they differ at most in idle settings). */
-function sameContainer(a: WorkspaceSpec, b: WorkspaceSpec): boolean {
-  return (
-    specHash(a) === specHash(b) &&
-    a.gpuModel === b.gpuModel &&
-    a.gpuMemory === b.gpuMemory &&
-    (a.gpuUuids ?? []).join() === (b.gpuUuids ?? []).join()
-  );
-}
-
-/** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
-export interface OpContext {
-  requestId: RequestId | null;
-  signal?: AbortSignal;
-  /** Seconds a start may wait in the GPU queue (absent or 0: fail at once when none are free). */
-  waitForGpus?: number | undefined;
-}
-
-/** Everything the service drives. */
-export interface ServiceDeps {
-  config: AgentConfig;
-  store: Store;
-  users: Users;
-  runtime: Runtime;
-  ports: PortAllocator;
-  bootstrap: Bootstrap;
-  bus: EventBus;
-  log: Logger;
-  gpus: Gpus;
-}
+export type { OpContext, ServiceDeps } from './operation';
 
 /**
  * The workspace lifecycle. One operation at a time per workspace (a second gets `conflict`); every
@@ -70,12 +32,15 @@ export interface ServiceDeps {
 export class WorkspaceService {
   /** Workspace id → the operation now running on it. */
   private readonly busy = new Map<string, string>();
-  /** Owner → the chain of authorized_keys writes of their workspaces (see writeKeys). */
-  private readonly keyWrites = new Map<string, Promise<void>>();
-  /** Chains allocations (name, port, id) so that concurrent creates never take the same ones. */
-  private allocation: Promise<unknown> = Promise.resolve();
+  /** The authorized_keys writes, one owner's at a time. */
+  private readonly keys: KeyWriter;
+  /** Names and ports of new workspaces. */
+  private readonly reservations: Reservations;
 
-  constructor(readonly deps: ServiceDeps) {}
+  constructor(readonly deps: ServiceDeps) {
+    this.keys = new KeyWriter(deps.users, deps.bootstrap);
+    this.reservations = new Reservations(deps.store, deps.ports);
+  }
 
   /** The workspaces `user` may see: their own, or all for an admin. */
   list(user: User): Workspace[] {
@@ -105,10 +70,13 @@ export class WorkspaceService {
     const spec = completeSpec(this.deps.config.defaults, input);
     requireAdminToPin(user, input.gpuUuids);
     this.requireWithinIdleMax(input);
-    await this.requireImage(spec.image);
+    await requireImage(this.deps.runtime, spec.image);
     const id = randomBytes(6).toString('hex');
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
-    const record = await this.reserve(user, id, spec, hostKey.publicKey, ctx);
+    const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
+      this.busy.set(reserved.id, 'creating');
+      this.progress(reserved, ctx, 'allocating', `Assigned SSH port ${reserved.port}`);
+    });
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.save();
@@ -120,7 +88,7 @@ export class WorkspaceService {
       return this.view(record);
     } catch (err) {
       this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
-      await this.rollBack(record);
+      await rollBack(this.deps, record);
       throw err;
     } finally {
       this.busy.delete(record.id);
@@ -210,7 +178,7 @@ export class WorkspaceService {
     this.requireWithinIdleMax(changes);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
-    if (changes.image !== undefined) await this.requireImage(spec.image);
+    if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image);
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
       const keepContainer = sameContainer(record.spec, spec);
@@ -251,23 +219,7 @@ export class WorkspaceService {
 
   /** Rewrites the authorized keys of every workspace of `owner` (after a key was added or removed). */
   refreshKeys(owner: string): Promise<void> {
-    return this.writeKeys(owner, () => this.deps.store.all().filter((record) => record.owner === owner));
-  }
-
-  /**
-   * Writes the owner's current keys into the authorized_keys of `records()`, one write of an owner's
-   * keys at a time, reading the keys inside the turn: a start that read the keys before a removal
-   * can then never write the removed key back after the removal's own rewrite.
-   */
-  private writeKeys(owner: string, records: () => WorkspaceRecord[]): Promise<void> {
-    const turn = (this.keyWrites.get(owner) ?? Promise.resolve()).then(async () => {
-      const keys = await this.deps.users.keys(owner);
-      await Promise.all(records().map((record) => this.deps.bootstrap.writeKeys(record.id, keys)));
-    });
-    const settled = turn.catch(() => undefined);
-    this.keyWrites.set(owner, settled);
-    void settled.then(() => this.keyWrites.get(owner) === settled && this.keyWrites.delete(owner));
-    return turn;
+    return this.keys.write(owner, () => this.deps.store.all().filter((record) => record.owner === owner));
   }
 
   /**
@@ -305,62 +257,14 @@ export class WorkspaceService {
     this.changed(record);
   }
 
-  /**
-   * Makes the container match the spec (recreating it when the spec changed or it is gone), starts
-   * it and waits for sshd.
-   */
-  async bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
-    const { runtime, bootstrap, config, gpus } = this.deps;
-    await gpus.acquire(record, {
-      waitMs: (ctx.waitForGpus ?? 0) * 1000,
-      signal: ctx.signal,
-      onQueued: (position, message) => this.progress(record, ctx, 'waiting-for-gpus', message, position),
-    });
-    const hash = containerHash(specHash(record.spec), record.assignedGpus, config.gpu.mode);
-    const status = await runtime.inspect(record.id);
-    await Promise.all([bootstrap.refresh(record), this.writeKeys(record.owner, () => [record])]);
-    if (!status || status.specHash !== hash) {
-      if (status) await runtime.removeContainer(record.id);
-      this.progress(record, ctx, 'creating-container', `Creating container from ${record.spec.image}`);
-      await runtime.createContainer({
-        record,
-        specHash: hash,
-        bootstrapDir: bootstrap.dir(record.id),
-        gpuMode: config.gpu.mode,
-      });
-    }
-    this.progress(record, ctx, 'starting-container', 'Starting the container');
-    await runtime.startContainer(record.id);
-    this.progress(record, ctx, 'waiting-for-ssh', `Waiting for sshd on port ${record.port}`);
-    await waitForSsh({
-      host: config.sshHost,
-      port: record.port,
-      timeoutMs: config.sshReadyTimeoutMs,
-      signal: ctx.signal,
-      failure: () => this.exitReason(record),
-    });
-    this.progress(record, ctx, 'done', 'Running');
+  /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
+  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+    return bringUp(this.deps, this.keys, record, ctx);
   }
 
   /** Why the container is not running, from its exit code and last output; null while it runs. */
-  async exitReason(record: WorkspaceRecord): Promise<string | null> {
-    const status = await this.deps.runtime.inspect(record.id);
-    if (status?.running) return null;
-    if (!status) return 'the container was removed';
-    if (status.oomKilled) {
-      return `the container ran out of memory (limit ${Math.round(record.spec.memory / 1024 ** 2)} MiB); raise it with berth update`;
-    }
-    const lines = (await this.deps.runtime.logs(record.id, 20))
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean);
-    // The init's own failures (see agent/image/README.md) end with one `berth:` line; anything else
-    // (sshd dying after the init handed over) is best told by the last line.
-    const ownFailure = INIT_EXIT_CODES.has(status.exitCode)
-      ? lines.filter((line) => line.startsWith('berth: ')).pop()
-      : undefined;
-    const reason = ownFailure ?? lines.pop() ?? 'no output';
-    return `the container exited with code ${status.exitCode}: ${reason}`;
+  exitReason(record: WorkspaceRecord): Promise<string | null> {
+    return exitReason(this.deps.runtime, record);
   }
 
   private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
@@ -381,58 +285,6 @@ export class WorkspaceService {
     }
   }
 
-  /** Takes the name and a port for a new workspace and puts it in the store as `creating`, locked. */
-  private reserve(
-    user: User,
-    id: string,
-    spec: WorkspaceSpec,
-    hostKey: string,
-    ctx: OpContext,
-  ): Promise<WorkspaceRecord> {
-    const next = this.allocation.then(async () => {
-      const { store, ports } = this.deps;
-      if (store.find(user.name, spec.name)) {
-        throw new BerthError(
-          'already_exists',
-          `you already have a workspace called "${spec.name}"; choose another name or delete it first`,
-        );
-      }
-      const port = await ports.allocate(new Set(store.all().map((record) => record.port)));
-      const now = new Date().toISOString();
-      const record: WorkspaceRecord = {
-        id,
-        name: spec.name,
-        owner: user.name,
-        spec,
-        state: 'creating',
-        since: now,
-        createdAt: now,
-        port,
-        hostKey,
-      };
-      store.put(record);
-      this.busy.set(record.id, 'creating');
-      this.progress(record, ctx, 'allocating', `Assigned SSH port ${port}`);
-      return record;
-    });
-    this.allocation = next.catch(() => undefined);
-    return next;
-  }
-
-  private async rollBack(record: WorkspaceRecord): Promise<void> {
-    const { runtime, store, bootstrap, bus } = this.deps;
-    await runtime.removeContainer(record.id).catch(() => undefined);
-    await runtime.removeVolume(record.id).catch(() => undefined);
-    store.remove(record.id);
-    await store.save();
-    this.deps.gpus.wake();
-    await bootstrap.remove(record.id);
-    bus.emit(
-      { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
-      record.owner,
-    );
-  }
-
   /** The record `ref` names, if `user` may use it; `forbidden` or `not_found` otherwise. */
   resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
     const owner = ref.owner ?? user.name;
@@ -449,16 +301,6 @@ export class WorkspaceService {
     return record;
   }
 
-  private async requireImage(image: string): Promise<void> {
-    if (!(await this.deps.runtime.imageExists(image))) {
-      throw new BerthError(
-        'image_not_found',
-        `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image`,
-        { image },
-      );
-    }
-  }
-
   private changed(record: WorkspaceRecord): void {
     this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
   }
@@ -470,7 +312,6 @@ export class WorkspaceService {
     message: string,
     queuePosition?: number,
   ): void {
-    const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message, queuePosition };
-    this.deps.bus.emit({ event: 'workspace.progress', data }, record.owner);
+    reportProgress(this.deps.bus, record, ctx, phase, message, queuePosition);
   }
 }

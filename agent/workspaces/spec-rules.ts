@@ -1,6 +1,8 @@
 import * as os from 'node:os';
 import { BerthError, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
 import type { AgentConfig } from '../config';
+import type { Runtime } from '../runtime/runtime';
+import { specHash } from './spec-hash';
 
 /** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
 export function validSpec(candidate: unknown): WorkspaceSpec {
@@ -38,4 +40,25 @@ export function completeSpec(defaults: AgentConfig['defaults'], input: Workspace
     user: defaults.user,
     ...input,
   });
+}
+
+/** Whether two specs give the same container and GPUs (they differ at most in idle settings). */
+export function sameContainer(a: WorkspaceSpec, b: WorkspaceSpec): boolean {
+  return (
+    specHash(a) === specHash(b) &&
+    a.gpuModel === b.gpuModel &&
+    a.gpuMemory === b.gpuMemory &&
+    (a.gpuUuids ?? []).join() === (b.gpuUuids ?? []).join()
+  );
+}
+
+/** `image_not_found` saying how to get it, when `image` is not on the host. */
+export async function requireImage(runtime: Runtime, image: string): Promise<void> {
+  if (!(await runtime.imageExists(image))) {
+    throw new BerthError(
+      'image_not_found',
+      `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image`,
+      { image },
+    );
+  }
 }

@@ -1,0 +1,90 @@
+import { containerHash } from '../gpu/gpus';
+import type { Runtime } from '../runtime/runtime';
+import type { WorkspaceRecord } from '../state/record';
+import type { KeyWriter } from './keys';
+import { reportProgress, type OpContext, type ServiceDeps } from './operation';
+import { specHash } from './spec-hash';
+import { waitForSsh } from './ssh-probe';
+
+/** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
+const INIT_EXIT_CODES = new Set([127, 126, 78]);
+
+/**
+ * Makes the container match the spec (recreating it when the spec changed or it is gone), starts
+ * it and waits for sshd. GPUs are taken first (waiting in the queue when `ctx` allows it).
+ */
+export async function bringUp(
+  deps: ServiceDeps,
+  keys: KeyWriter,
+  record: WorkspaceRecord,
+  ctx: OpContext,
+): Promise<void> {
+  const { runtime, bootstrap, config, gpus, bus } = deps;
+  const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
+    reportProgress(bus, record, ctx, phase, message, position);
+  await gpus.acquire(record, {
+    waitMs: (ctx.waitForGpus ?? 0) * 1000,
+    signal: ctx.signal,
+    onQueued: (position, message) => progress('waiting-for-gpus', message, position),
+  });
+  const hash = containerHash(specHash(record.spec), record.assignedGpus, config.gpu.mode);
+  const status = await runtime.inspect(record.id);
+  await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);
+  if (!status || status.specHash !== hash) {
+    if (status) await runtime.removeContainer(record.id);
+    progress('creating-container', `Creating container from ${record.spec.image}`);
+    await runtime.createContainer({
+      record,
+      specHash: hash,
+      bootstrapDir: bootstrap.dir(record.id),
+      gpuMode: config.gpu.mode,
+    });
+  }
+  progress('starting-container', 'Starting the container');
+  await runtime.startContainer(record.id);
+  progress('waiting-for-ssh', `Waiting for sshd on port ${record.port}`);
+  await waitForSsh({
+    host: config.sshHost,
+    port: record.port,
+    timeoutMs: config.sshReadyTimeoutMs,
+    signal: ctx.signal,
+    failure: () => exitReason(runtime, record),
+  });
+  progress('done', 'Running');
+}
+
+/** Why the container is not running, from its exit code and last output; null while it runs. */
+export async function exitReason(runtime: Runtime, record: WorkspaceRecord): Promise<string | null> {
+  const status = await runtime.inspect(record.id);
+  if (status?.running) return null;
+  if (!status) return 'the container was removed';
+  if (status.oomKilled) {
+    return `the container ran out of memory (limit ${Math.round(record.spec.memory / 1024 ** 2)} MiB); raise it with berth update`;
+  }
+  const lines = (await runtime.logs(record.id, 20))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  // The init's own failures (see agent/image/README.md) end with one `berth:` line; anything else
+  // (sshd dying after the init handed over) is best told by the last line.
+  const ownFailure = INIT_EXIT_CODES.has(status.exitCode)
+    ? lines.filter((line) => line.startsWith('berth: ')).pop()
+    : undefined;
+  const reason = ownFailure ?? lines.pop() ?? 'no output';
+  return `the container exited with code ${status.exitCode}: ${reason}`;
+}
+
+/** Removes everything a failed create made: container, home volume, record and bootstrap directory. */
+export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
+  const { runtime, store, bootstrap, bus, gpus } = deps;
+  await runtime.removeContainer(record.id).catch(() => undefined);
+  await runtime.removeVolume(record.id).catch(() => undefined);
+  store.remove(record.id);
+  await store.save();
+  gpus.wake();
+  await bootstrap.remove(record.id);
+  bus.emit(
+    { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
+    record.owner,
+  );
+}

@@ -1,0 +1,45 @@
+import type { ProgressPhase, RequestId } from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { Gpus } from '../gpu/gpus';
+import type { Runtime } from '../runtime/runtime';
+import type { WorkspaceRecord } from '../state/record';
+import type { Store } from '../state/store';
+import type { Users } from '../users';
+import type { Logger } from '../../util/log';
+import type { Bootstrap } from './bootstrap';
+import type { EventBus } from './events';
+import type { PortAllocator } from './ports';
+
+/** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
+export interface OpContext {
+  requestId: RequestId | null;
+  signal?: AbortSignal;
+  /** Seconds a start may wait in the GPU queue (absent or 0: fail at once when none are free). */
+  waitForGpus?: number | undefined;
+}
+
+/** Everything the workspace service drives. */
+export interface ServiceDeps {
+  config: AgentConfig;
+  store: Store;
+  users: Users;
+  runtime: Runtime;
+  ports: PortAllocator;
+  bootstrap: Bootstrap;
+  bus: EventBus;
+  log: Logger;
+  gpus: Gpus;
+}
+
+/** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */
+export function reportProgress(
+  bus: EventBus,
+  record: WorkspaceRecord,
+  ctx: OpContext,
+  phase: ProgressPhase,
+  message: string,
+  queuePosition?: number,
+): void {
+  const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message, queuePosition };
+  bus.emit({ event: 'workspace.progress', data }, record.owner);
+}
