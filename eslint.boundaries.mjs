@@ -1,5 +1,5 @@
 // Which top-level part may import which (ARCHITECTURE.md, "The parts and their arrows"): imports only
-// point down. One `no-restricted-imports` block per part; `test/unit/lint-boundaries.test.ts` checks
+// point down. One `no-restricted-imports` block per part; `test/unit/repo/eslint-boundaries.test.ts` checks
 // that a bad import fails lint.
 //
 //   extension → client, protocol, util      cli → agent, client, protocol, util

@@ -55,7 +55,7 @@ export interface RequestOptions {
 
 /**
  * A protocol client over one WebSocket: the handshake, typed requests with validated replies,
- * cancellation, and events. Used by the CLI (and, later, the extension).
+ * cancellation, and events. Used by the CLI and the extension.
  */
 export class AgentClient {
   private nextId = 1;
