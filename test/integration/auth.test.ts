@@ -3,23 +3,21 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
-import { AgentProcess } from '../support/agent-process';
-import { docker, requireDocker } from '../support/docker';
+import { docker } from '../support/docker';
 import { attemptUpgrade } from '../support/raw-ws';
 import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 
 const startedAt = (id: string) => docker('inspect', '--format', '{{.State.StartedAt}}', `berth-${id}`);
 
 describe('agent: users, tokens and who may touch which workspace', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let alice: AgentClient;
   let bob: AgentClient;
   let admin: AgentClient;
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
     [alice, bob, admin] = await Promise.all([
       agent.connect(agent.token('alice')),
       agent.connect(agent.token('bob')),
@@ -30,11 +28,6 @@ describe('agent: users, tokens and who may touch which workspace', function () {
       alice.request('workspace.create', { name: 'notes', ...small }),
       bob.request('workspace.create', { name: 'scratch', ...small }),
     ]);
-  });
-
-  after(async () => {
-    for (const client of [alice, bob, admin]) client?.close();
-    await agent?.destroy();
   });
 
   it("leaves another user's workspace out of the list", async () => {

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../client/agent-client';
 import { PROTOCOL_VERSION, type Reply } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
-import { labelledWithName, requireDocker } from '../support/docker';
+import { labelledWithName } from '../support/docker';
 import { RawConnection } from '../support/raw-ws';
+import { useAgent } from '../support/use-agent';
 
 /** Asserts that `reply` is an error with `code` and returns its message. */
 function errorOf(reply: Reply, code: string): string {
@@ -14,17 +14,11 @@ function errorOf(reply: Reply, code: string): string {
 
 describe('agent: bad input on the wire', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let token: string;
 
-  before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
+  before(() => {
     token = agent.token('alice');
-  });
-
-  after(async () => {
-    await agent?.destroy();
   });
 
   describe('requests after the handshake', () => {
@@ -119,8 +113,6 @@ describe('agent: bad input on the wire', function () {
     before(async () => {
       client = await agent.connect(token);
     });
-
-    after(() => client?.close());
 
     it('refuses a stop while the create still runs with conflict, and the create completes', async () => {
       // Resolved from the event itself, so that the stop is sent while the create is surely still running.

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { AgentProcess, berth } from '../support/agent-process';
+import { berth } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';
-import { requireDocker } from '../support/docker';
 import { sshKeyPair } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 
 type Run = ReturnType<typeof berth>;
 
@@ -22,8 +22,8 @@ function failsInOneLine(run: Run, pattern: RegExp): void {
 
 describe('cli: several hosts in the config file', function () {
   this.timeout(120_000);
-  let alpha: AgentProcess;
-  let beta: AgentProcess;
+  const alpha = useAgent();
+  const beta = useAgent();
   let alphaToken: string;
   let betaToken: string;
   /** A person with no BERTH_URL/BERTH_TOKEN: only the config file says where the agents are. */
@@ -37,16 +37,13 @@ describe('cli: several hosts in the config file', function () {
     (JSON.parse(succeeds(as(['key', 'add', `${key.privateKey}.pub`, '--json', ...args], extra))) as { user: string })
       .user;
 
-  before(async () => {
-    requireDocker();
-    [alpha, beta] = await Promise.all([AgentProcess.start(), AgentProcess.start()]);
+  before(() => {
     alphaToken = alpha.token('alice');
     betaToken = beta.token('bob');
     env = { ...cliEnv('', undefined), BERTH_URL: undefined, BERTH_HOST: undefined };
   });
 
   after(async () => {
-    await Promise.all([alpha?.destroy(), beta?.destroy()]);
     if (env?.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
   });
 

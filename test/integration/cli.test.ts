@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { Workspace } from '../../protocol';
-import { AgentProcess, berth, freePort } from '../support/agent-process';
+import { berth, freePort } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';
-import { dockerExists, requireDocker } from '../support/docker';
+import { dockerExists } from '../support/docker';
 import { sshKeyPair } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 type Run = ReturnType<typeof berth>;
@@ -26,20 +27,17 @@ function succeeds(run: Run): string {
 
 describe('cli: berth as a user runs it', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let env: NodeJS.ProcessEnv;
   const key = sshKeyPair();
   const as = (args: string[]) => berth(args, env);
   const workspaces = () => z.array(Workspace).parse(JSON.parse(succeeds(as(['ls', '--json']))));
 
-  before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
+  before(() => {
     env = cliEnv(agent.url, agent.token('alice'));
   });
 
   after(async () => {
-    await agent?.destroy();
     if (env?.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
   });
 

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ProgressPhase } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
-import { docker, requireDocker } from '../support/docker';
+import { docker } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 
 /** The phases of a create at which the agent is killed, from before anything exists to sshd coming up. */
 const PHASES: ProgressPhase[] = [
@@ -17,21 +17,15 @@ const PHASES: ProgressPhase[] = [
 
 describe('agent: kill -9 in the middle of a create', function () {
   this.timeout(180_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let token: string;
   const key = sshKeyPair();
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
     token = agent.token('alice', true);
     const client = await agent.connect(token);
     await client.request('user.addKey', { key: key.publicKey });
     client.close();
-  });
-
-  after(async () => {
-    await agent?.destroy();
   });
 
   for (const phase of PHASES) {

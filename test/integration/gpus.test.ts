@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient, ClientEvent } from '../../client/agent-client';
 import { BerthError, type EventData } from '../../protocol';
-import { AgentProcess, sshPortRange } from '../support/agent-process';
+import { sshPortRange } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';
-import { docker, requireDocker } from '../support/docker';
+import { docker } from '../support/docker';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 // The inventories of test/support/gpu-fixtures/{plain,mig}.json.
@@ -56,30 +57,26 @@ async function refusal(promise: Promise<unknown>): Promise<BerthError> {
 describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (fake nvidia-smi, recording proxy)', function () {
   this.timeout(240_000);
   let proxy: RecordingDockerProxy;
-  let agent: AgentProcess;
   let alice: AgentClient;
   let bob: AgentClient;
   let adminToken: string;
 
   before(async () => {
-    requireDocker();
     proxy = await RecordingDockerProxy.start();
     proxy.defaultRuntime = 'nvidia';
-    agent = await AgentProcess.start({
-      args: ['--docker-socket', proxy.socketPath],
-      env: fakeGpuEnv('plain'),
-      // 50 concurrent creates each take an SSH port before they ask for a GPU.
-      ports: sshPortRange(60),
-    });
+  });
+  const agent = useAgent(() => ({
+    args: ['--docker-socket', proxy.socketPath],
+    env: fakeGpuEnv('plain'),
+    // 50 concurrent creates each take an SSH port before they ask for a GPU.
+    ports: sshPortRange(60),
+  }));
+  before(async () => {
     alice = await agent.connect(agent.token('alice'));
     bob = await agent.connect(agent.token('bob'));
     adminToken = agent.token('root-admin', true);
   });
-
   after(async () => {
-    alice?.close();
-    bob?.close();
-    await agent?.destroy();
     await proxy?.close();
   });
 
@@ -365,22 +362,19 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
 describe('agent: shared GPUs, MIG slices and CDI device requests', function () {
   this.timeout(240_000);
   let proxy: RecordingDockerProxy;
-  let agent: AgentProcess;
   let client: AgentClient;
 
   before(async () => {
-    requireDocker();
     proxy = await RecordingDockerProxy.start();
-    agent = await AgentProcess.start({
-      args: ['--docker-socket', proxy.socketPath, '--gpu-sharing', '2', '--gpu-mode', 'cdi'],
-      env: fakeGpuEnv('mig'),
-    });
+  });
+  const agent = useAgent(() => ({
+    args: ['--docker-socket', proxy.socketPath, '--gpu-sharing', '2', '--gpu-mode', 'cdi'],
+    env: fakeGpuEnv('mig'),
+  }));
+  before(async () => {
     client = await agent.connect(agent.token('dana'));
   });
-
   after(async () => {
-    client?.close();
-    await agent?.destroy();
     await proxy?.close();
   });
 
@@ -423,16 +417,7 @@ describe('agent: shared GPUs, MIG slices and CDI device requests', function () {
 
 describe('agent: GPUs on an engine without the NVIDIA runtime (no proxy)', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
-
-  before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start({ env: fakeGpuEnv('plain') });
-  });
-
-  after(async () => {
-    await agent?.destroy();
-  });
+  const agent = useAgent({ env: fakeGpuEnv('plain') });
 
   it('says Docker cannot hand out GPUs and what to install, and leaves nothing behind', async () => {
     const client = await agent.connect(agent.token('erin'));

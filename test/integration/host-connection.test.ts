@@ -2,21 +2,26 @@ import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../client/agent-client';
 import { Users } from '../../agent/users';
 import type { Workspace } from '../../protocol';
-import { AgentProcess, freePort } from '../support/agent-process';
-import { docker, requireDocker } from '../support/docker';
+import { freePort } from '../support/agent-process';
+import { docker } from '../support/docker';
 import { watchConnection, type WatchedConnection } from '../support/host-connection';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 describe('extension: a host connection to a real agent', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const opened: WatchedConnection[] = [];
+  // Registered before the agent's hooks, so the connections end before the agent does.
+  after(() => {
+    for (const watched of opened) watched.connection.dispose();
+  });
+  const agent = useAgent();
   let token: string;
   /** Another client of the same user: the CLI, a colleague's VS Code, a script. */
   let other: AgentClient;
   /** The connection under test, open from the start. */
   let lab: WatchedConnection;
   let base: Workspace;
-  const opened: WatchedConnection[] = [];
   const watch = (url: string, secret: string | undefined) => {
     const watched = watchConnection(url, secret);
     opened.push(watched);
@@ -27,18 +32,10 @@ describe('extension: a host connection to a real agent', function () {
   const stateOf = (id: string) => lab.connection.workspaces.get(id)?.state;
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
     token = agent.token('alice');
     other = await agent.connect(token);
     ({ workspace: base } = await other.request('workspace.create', { name: 'base', memory: 256 * 1024 ** 2 }));
     lab = watch(agent.url, token);
-  });
-
-  after(async () => {
-    for (const watched of opened) watched.connection.dispose();
-    other?.close();
-    await agent?.destroy();
   });
 
   it('connects and lists the workspaces the agent already has', async () => {

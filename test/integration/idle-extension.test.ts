@@ -4,9 +4,8 @@ import { statusView } from '../../extension/wording/countdown';
 import { PendingWarnings, missedWarnings, type IdleWarning } from '../../extension/idle/pending';
 import { ActivityReporter } from '../../extension/idle/reporter';
 import type { Workspace } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
-import { requireDocker } from '../support/docker';
 import { watchConnection, type WatchedConnection } from '../support/host-connection';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 /** The agent's idle settings here: warned 5 s before a stop after 12 s without anyone, sampled every second. */
@@ -20,7 +19,9 @@ const MiB = 1024 ** 2;
  */
 describe('extension idle: presence, warnings and keepalive against a real agent', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  // Registered before the agent's hooks, so the connection ends before the agent does.
+  after(() => lab?.connection.dispose());
+  const agent = useAgent({ args: [...IDLE_ARGS, ...KEEPALIVE_ARGS] });
   /** Another client of the same user, reading what the agent holds. */
   let other: AgentClient;
   let lab: WatchedConnection;
@@ -28,18 +29,10 @@ describe('extension idle: presence, warnings and keepalive against a real agent'
     (await other.request('workspace.get', { name })).workspace;
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start({ args: [...IDLE_ARGS, ...KEEPALIVE_ARGS] });
     const token = agent.token('alice');
     other = await agent.connect(token);
     lab = watchConnection(agent.url, token);
     await waitFor('the connection to be connected', () => lab.connection.status.kind === 'connected');
-  });
-
-  after(async () => {
-    lab?.connection.dispose();
-    other?.close();
-    await agent?.destroy();
   });
 
   it('moves the workspace’s last activity to "present" with one report for a burst of events', async () => {

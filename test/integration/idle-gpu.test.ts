@@ -3,10 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
-import { AgentProcess } from '../support/agent-process';
-import { requireDocker } from '../support/docker';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 const TRAINING = 'GPU-7a1f2a3c-4d5e-6f70-8192-a3b4c5d6e7f8';
@@ -47,34 +46,32 @@ const FIXTURE = {
 describe('agent: idle shutdown sees GPU use (fake nvidia-smi)', function () {
   this.timeout(120_000);
   let proxy: RecordingDockerProxy;
-  let agent: AgentProcess;
+  let fixture: string;
   let client: AgentClient;
 
   before(async () => {
-    requireDocker();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-idle-gpu-'));
-    const fixture = path.join(dir, 'training.json');
+    fixture = path.join(dir, 'training.json');
     writeFileSync(fixture, JSON.stringify(FIXTURE));
     proxy = await RecordingDockerProxy.start();
-    agent = await AgentProcess.start({
-      args: [
-        '--docker-socket',
-        proxy.socketPath,
-        '--idle-timeout',
-        String(IDLE_TIMEOUT_S),
-        '--idle-warn-before',
-        String(IDLE_WARN_S),
-        '--idle-interval',
-        String(IDLE_INTERVAL_S),
-      ],
-      env: fakeGpuEnv(fixture),
-    });
+  });
+  const agent = useAgent(() => ({
+    args: [
+      '--docker-socket',
+      proxy.socketPath,
+      '--idle-timeout',
+      String(IDLE_TIMEOUT_S),
+      '--idle-warn-before',
+      String(IDLE_WARN_S),
+      '--idle-interval',
+      String(IDLE_INTERVAL_S),
+    ],
+    env: fakeGpuEnv(fixture),
+  }));
+  before(async () => {
     client = await agent.connect(agent.token('carol'));
   });
-
   after(async () => {
-    client?.close();
-    await agent?.destroy();
     await proxy?.close();
   });
 

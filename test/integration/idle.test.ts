@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentClient, ClientEvent } from '../../client/agent-client';
 import { BerthError, type StopReason, type Workspace } from '../../protocol';
-import { AgentProcess, berth } from '../support/agent-process';
+import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { requireDocker } from '../support/docker';
 import { sshKeyPair, sshRun, strictSshArgs } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 /** Seconds-long idle settings: 6 s idle timeout, warning 3 s ahead, 12 s attached grace, 1 s samples. */
@@ -71,12 +71,16 @@ function openSession(workspace: Workspace, privateKey: string): ChildProcess {
 
 describe('agent: idle shutdown on real containers and SSH sessions', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const sessions: ChildProcess[] = [];
+  // Registered before the agent's hooks, so the sessions end before the agent does.
+  after(() => {
+    for (const session of sessions) session.kill();
+  });
+  const agent = useAgent({ args: IDLE_ARGS });
   let client: AgentClient;
   let timeline: Timeline;
   let token: string;
   const key = sshKeyPair();
-  const sessions: ChildProcess[] = [];
 
   const get = async (name: string) => (await client.request('workspace.get', { name })).workspace;
   const create = async (name: string, spec: { idleTimeout?: number; maxLifetime?: number } = {}) =>
@@ -85,18 +89,10 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     waitFor(`${name} to be stopped`, () => timeline.stops.get(name), timeoutMs);
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start({ args: IDLE_ARGS });
     token = agent.token('alice');
     client = await agent.connect(token);
     timeline = new Timeline(client);
     await client.request('user.addKey', { key: key.publicKey });
-  });
-
-  after(async () => {
-    for (const session of sessions) session.kill();
-    client?.close();
-    await agent?.destroy();
   });
 
   it('with nobody connected: warns, then stops for idleness, and records why', async () => {
@@ -304,20 +300,13 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
 describe('agent: idle clocks across an agent restart', function () {
   this.timeout(120_000);
   const TIMEOUT = 20;
-  let agent: AgentProcess;
+  const agent = useAgent({
+    args: ['--idle-timeout', String(TIMEOUT), '--idle-warn-before', '4', '--idle-interval', '1'],
+  });
   let client: AgentClient;
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start({
-      args: ['--idle-timeout', String(TIMEOUT), '--idle-warn-before', '4', '--idle-interval', '1'],
-    });
     client = await agent.connect(agent.token('bob'));
-  });
-
-  after(async () => {
-    client?.close();
-    await agent?.destroy();
   });
 
   it('neither grants a fresh timeout nor stops at once what was active just before', async () => {
@@ -366,19 +355,12 @@ describe('agent: idle clocks across an agent restart', function () {
 
 describe('agent: the admin cap on idleness (--idle-max)', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
-  let client: AgentClient;
-
-  after(async () => {
-    client?.close();
-    await agent?.destroy();
-  });
+  const fast = ['--idle-interval', '1', '--idle-warn-before', '2'];
+  const agent = useAgent({ args: fast });
 
   it('holds a workspace saved as never idle-stopped to the cap after a restart, and refuses such requests', async () => {
-    const fast = ['--idle-interval', '1', '--idle-warn-before', '2'];
-    agent = await AgentProcess.start({ args: fast });
     const token = agent.token('bob');
-    client = await agent.connect(token);
+    let client = await agent.connect(token);
     await client.request('workspace.create', { name: 'forever', idleTimeout: 0 });
     client.close();
     await agent.stop();

@@ -1,27 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { AgentClient } from '../../client/agent-client';
-import { AgentProcess } from '../support/agent-process';
-import { requireDocker } from '../support/docker';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 describe('client: keepalive', function () {
   this.timeout(30_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let token: string;
 
-  before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
+  before(() => {
     token = agent.token('alice');
   });
 
-  after(async () => {
-    agent?.freeze(false);
-    await agent?.destroy();
-  });
-
   it('drops a connection whose agent stops answering, within a few ping intervals', async () => {
-    const client = await AgentClient.connect(agent.url, token, 'berth-tests', 200);
+    const client = await agent.connect(token, 200);
     let reason = '';
     client.onClose((why) => (reason = why));
     agent.freeze(true);
@@ -34,7 +25,7 @@ describe('client: keepalive', function () {
   });
 
   it('keeps a connection to an agent that answers, through a request lasting many ping intervals', async () => {
-    const client = await AgentClient.connect(agent.url, token, 'berth-tests', 50);
+    const client = await agent.connect(token, 50);
     try {
       const started = Date.now();
       // A create takes several hundred milliseconds: many 50 ms intervals, all pings answered.

@@ -3,10 +3,10 @@ import { promises as fs } from 'node:fs';
 import type { AgentClient } from '../../client/agent-client';
 import { parsePublicKey } from '../../agent/users';
 import type { Workspace } from '../../protocol';
-import { AgentProcess, berth } from '../support/agent-process';
+import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { requireDocker } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 
 type Run = ReturnType<typeof berth>;
 
@@ -17,7 +17,7 @@ function succeeds(run: Run): string {
 
 describe('agent: listing and removing SSH keys', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let alice: AgentClient;
   let bob: AgentClient;
   let env: NodeJS.ProcessEnv;
@@ -26,8 +26,6 @@ describe('agent: listing and removing SSH keys', function () {
   const kept = sshKeyPair();
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
     const token = agent.token('alice');
     [alice, bob] = await Promise.all([agent.connect(token), agent.connect(agent.token('bob'))]);
     env = cliEnv(agent.url, token);
@@ -37,8 +35,6 @@ describe('agent: listing and removing SSH keys', function () {
   });
 
   after(async () => {
-    for (const client of [alice, bob]) client?.close();
-    await agent?.destroy();
     if (env?.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
   });
 

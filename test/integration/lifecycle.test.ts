@@ -1,29 +1,25 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../client/agent-client';
-import { AgentProcess } from '../support/agent-process';
-import { docker, dockerBuild, dockerExists, requireDocker } from '../support/docker';
+import { docker, dockerBuild, dockerExists } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 describe('agent: workspace lifecycle on real Docker and OpenSSH', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let client: AgentClient;
   const key = sshKeyPair();
   const altImage = 'berth-workspace:lifecycle-alt';
 
   before(async () => {
-    requireDocker();
     // A second image, derived from the workspace image, to prove an image change keeps the home.
     dockerBuild(altImage, 'FROM berth-workspace:latest\nRUN echo alt > /etc/berth-alt\n');
-    agent = await AgentProcess.start();
     client = await agent.connect(agent.token('alice'));
     await client.request('user.addKey', { key: key.publicKey });
   });
 
-  after(async () => {
-    client?.close();
-    await agent?.destroy();
+  after(() => {
     docker('rmi', '-f', altImage);
   });
 

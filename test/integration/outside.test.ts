@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../client/agent-client';
 import type { Workspace, WorkspaceState } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
 import { docker, dockerBuild, requireDocker } from '../support/docker';
 import { DockerSocketProxy } from '../support/socket-proxy';
 import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 /** Resolves with the workspace once a `workspace.changed` event shows it in `state`. */
@@ -30,7 +30,6 @@ function changedTo(client: AgentClient, name: string, state: WorkspaceState, tim
 
 describe('agent: Docker changes made behind its back', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
   let proxy: DockerSocketProxy;
   let client: AgentClient;
   const key = sshKeyPair();
@@ -40,14 +39,13 @@ describe('agent: Docker changes made behind its back', function () {
     requireDocker();
     dockerBuild(noSshd, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd\n');
     proxy = await DockerSocketProxy.start();
-    agent = await AgentProcess.start({ args: ['--docker-socket', proxy.socketPath] });
+  });
+  const agent = useAgent(() => ({ args: ['--docker-socket', proxy.socketPath] }));
+  before(async () => {
     client = await agent.connect(agent.token('alice'));
     await client.request('user.addKey', { key: key.publicKey });
   });
-
   after(async () => {
-    client?.close();
-    await agent?.destroy();
     await proxy?.down();
     docker('rmi', '-f', noSshd);
   });

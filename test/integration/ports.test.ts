@@ -2,9 +2,10 @@ import * as assert from 'node:assert/strict';
 import type * as net from 'node:net';
 import type { AgentClient } from '../../client/agent-client';
 import type { Workspace } from '../../protocol';
-import { AgentProcess, sshPortRange } from '../support/agent-process';
-import { labelledWithName, requireDocker } from '../support/docker';
+import { sshPortRange } from '../support/agent-process';
+import { labelledWithName } from '../support/docker';
 import { holdPort, release } from '../support/net';
+import { useAgent } from '../support/use-agent';
 
 /** Small workspaces: many of them share a host with 2 cores. */
 const SMALL = { memory: 256 * 1024 ** 2, cpus: 0.5 };
@@ -21,26 +22,15 @@ async function createAll(client: AgentClient, names: string[], batch = 5): Promi
   return created;
 }
 
-/** An agent with an SSH range of `size` ports and a client of user alice. */
-async function agentWithRange(size: number): Promise<{ agent: AgentProcess; client: AgentClient }> {
-  const agent = await AgentProcess.start({ ports: sshPortRange(size) });
-  return { agent, client: await agent.connect(agent.token('alice')) };
-}
-
 describe('agent: SSH ports', function () {
   this.timeout(300_000);
 
-  before(() => requireDocker());
-
   describe('on a range of 24 ports', () => {
-    let agent: AgentProcess;
+    const agent = useAgent({ ports: sshPortRange(24) });
     let client: AgentClient;
 
-    before(async () => ({ agent, client } = await agentWithRange(24)));
-
-    after(async () => {
-      client?.close();
-      await agent?.destroy();
+    before(async () => {
+      client = await agent.connect(agent.token('alice'));
     });
 
     it('gives 20 workspaces created concurrently 20 distinct ports within the range', async () => {
@@ -60,17 +50,12 @@ describe('agent: SSH ports', function () {
   });
 
   describe('on a range of 2 ports', () => {
-    let agent: AgentProcess;
+    const agent = useAgent({ ports: sshPortRange(2) });
     let client: AgentClient;
 
     before(async () => {
-      ({ agent, client } = await agentWithRange(2));
+      client = await agent.connect(agent.token('alice'));
       await createAll(client, ['pair-one', 'pair-two']);
-    });
-
-    after(async () => {
-      client?.close();
-      await agent?.destroy();
     });
 
     it('refuses a third workspace with no_capacity naming the range', async () => {
@@ -96,18 +81,16 @@ describe('agent: SSH ports', function () {
   });
 
   describe('with a port of the range bound by another process', () => {
-    let agent: AgentProcess;
+    const agent = useAgent({ ports: sshPortRange(3) });
     let client: AgentClient;
     let held: net.Server;
 
     before(async () => {
-      ({ agent, client } = await agentWithRange(3));
+      client = await agent.connect(agent.token('alice'));
       held = await holdPort(agent.ports.first);
     });
 
     after(async () => {
-      client?.close();
-      await agent?.destroy();
       if (held) await release(held);
     });
 

@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import type { AgentClient } from '../../client/agent-client';
 import { TokenInfo } from '../../protocol';
-import { AgentProcess, berth } from '../support/agent-process';
+import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { attemptUpgrade } from '../support/raw-ws';
 import { sshKeyPair } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 type Run = ReturnType<typeof berth>;
@@ -42,7 +43,7 @@ function closeReason(client: AgentClient): () => string | null {
 
 describe('agent: listing and revoking tokens', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   const open: AgentClient[] = [];
   const mint = (user: string, label: string, admin = false) => {
     const args = ['token', 'create', '--user', user, '--label', label, '--state-dir', agent.stateDir, '--json'];
@@ -59,16 +60,8 @@ describe('agent: listing and revoking tokens', function () {
       .array(TokenInfo)
       .parse(JSON.parse(succeeds(berth(['token', 'ls', '--state-dir', agent.stateDir, '--json', ...args], hostEnv()))));
 
-  before(async () => {
-    agent = await AgentProcess.start();
-  });
-
   afterEach(() => {
     for (const client of open.splice(0)) client.close();
-  });
-
-  after(async () => {
-    await agent?.destroy();
   });
 
   it('mints a token with an id and a label, printed once with --json', () => {
@@ -200,15 +193,10 @@ describe('agent: listing and revoking tokens', function () {
 
 describe('agent: a users file from before token ids', function () {
   this.timeout(60_000);
-  let agent: AgentProcess | undefined;
-
-  after(async () => {
-    await agent?.destroy();
-  });
-
-  it('keeps working after the upgrade: old tokens authenticate, get an id, and can be revoked', async () => {
+  const token = 'berth_an-old-token-from-before-ids';
+  /** The agent starts on a state directory whose users file was written before tokens had ids. */
+  const agent = useAgent(async () => {
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-old-users-'));
-    const token = 'berth_an-old-token-from-before-ids';
     const key = sshKeyPair().publicKey.split(' ').slice(0, 2).join(' ');
     const old = {
       users: {
@@ -220,7 +208,10 @@ describe('agent: a users file from before token ids', function () {
       },
     };
     await fs.writeFile(path.join(stateDir, 'users.json'), JSON.stringify(old), { mode: 0o600 });
-    agent = await AgentProcess.start({ stateDir });
+    return { stateDir };
+  });
+
+  it('keeps working after the upgrade: old tokens authenticate, get an id, and can be revoked', async () => {
     const client = await agent.connect(token);
     try {
       assert.deepEqual(client.welcome.user, { name: 'olduser', admin: false });
@@ -233,7 +224,7 @@ describe('agent: a users file from before token ids', function () {
         keys.map((k) => [k.type, k.comment, k.addedAt]),
         [['ssh-ed25519', '', null]],
       );
-      const run = berth(['token', 'revoke', tokens[0]?.id ?? '', '--state-dir', stateDir], hostEnv());
+      const run = berth(['token', 'revoke', tokens[0]?.id ?? '', '--state-dir', agent.stateDir], hostEnv());
       succeeds(run);
       await waitFor("the old token's connection to close", () => client.closed, 10_000);
       await assert.rejects(agent.connect(token), { code: 'unauthorized', message: /was revoked/ });

@@ -51,6 +51,8 @@ export interface AgentOptions {
 /** A `berth serve` process with its own state directory, port and SSH port range. */
 export class AgentProcess {
   private child: ChildProcess | null = null;
+  /** The clients `connect()` opened, closed by `destroy()`. */
+  private readonly clients = new Set<AgentClient>();
   /** Everything the agent wrote to stderr. */
   log = '';
 
@@ -118,9 +120,11 @@ export class AgentProcess {
     return result.stdout.trim();
   }
 
-  /** A connected protocol client for `token`. */
-  connect(token: string): Promise<AgentClient> {
-    return AgentClient.connect(this.url, token, 'berth-tests');
+  /** A connected protocol client for `token` (pinging every `keepAliveMs`), closed by `destroy()` if not before. */
+  async connect(token: string, keepAliveMs?: number): Promise<AgentClient> {
+    const client = await AgentClient.connect(this.url, token, 'berth-tests', keepAliveMs);
+    this.clients.add(client);
+    return client;
   }
 
   /** Freezes (SIGSTOP) or thaws (SIGCONT) the agent: a peer that is there but answers nothing. */
@@ -138,8 +142,14 @@ export class AgentProcess {
     await this.signal('SIGTERM');
   }
 
-  /** Removes every container and volume this agent's store knows, then its state directory. */
+  /**
+   * Closes the clients `connect()` opened, thaws and stops the agent, then removes every container and
+   * volume its store knows, and its state directory.
+   */
   async destroy(): Promise<void> {
+    for (const client of this.clients) client.close();
+    this.clients.clear();
+    this.freeze(false);
     await this.stop();
     const state = JSON.parse(
       await fs.readFile(path.join(this.stateDir, 'workspaces.json'), 'utf8').catch(() => '{}'),

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { COMMAND_IDS } from '../../../extension/commands/ids';
 import { workspaceContext } from '../../../extension/tree/model';
-import type { Workspace, WorkspaceState } from '../../../protocol';
+import type { WorkspaceState } from '../../../protocol';
+import { workspace } from '../../support/builders';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -38,7 +39,7 @@ function offered(contextValue: string): Set<string> {
 
 /** The context value of a workspace in `state`, as the tree builds it. */
 function context(state: WorkspaceState, gpus = 0): string {
-  return workspaceContext({ state, spec: { gpus } } as Workspace);
+  return workspaceContext(workspace('web', { state }, { gpus }));
 }
 
 describe('manifest: commands', () => {

@@ -6,30 +6,13 @@ import type { BerthError } from '../../../../protocol';
 import { Gpus } from '../../../../agent/gpu/gpus';
 import type { WorkspaceRecord } from '../../../../agent/state/record';
 import { Store } from '../../../../agent/state/store';
+import { record } from '../../../support/builders';
 
-const GiB = 1024 ** 3;
 const FAKE = path.resolve(__dirname, '..', '..', '..', 'support', 'fake-nvidia-smi.mjs');
 
-/** A record as the store keeps it, holding nothing yet. */
-function record(
-  id: string,
-  owner: string,
-  gpus: number,
-  extra: Partial<WorkspaceRecord['spec']> = {},
-): WorkspaceRecord {
-  const now = new Date().toISOString();
-  return {
-    id: id.padStart(12, '0'),
-    name: id,
-    owner,
-    spec: { name: id, image: 'img', cpus: 1, memory: GiB, gpus, env: {}, command: '', user: 'dev', ...extra },
-    state: 'starting',
-    since: now,
-    createdAt: now,
-    port: 2200,
-    hostKey: 'ssh-ed25519 AAAA',
-  };
-}
+/** A workspace of `owner` asking for `gpus`, holding none yet. */
+const wanting = (name: string, owner: string, gpus: number, spec: Partial<WorkspaceRecord['spec']> = {}) =>
+  record(name, { owner, state: 'starting' }, { gpus, ...spec });
 
 describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
   let dir: string;
@@ -63,7 +46,7 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it('never gives one GPU to two of 50 concurrent requests, and saves the holdings', async () => {
     const manager = await gpus();
-    const records = Array.from({ length: 50 }, (_, i) => add(record(`w${i}`, `u${i % 5}`, 1)));
+    const records = Array.from({ length: 50 }, (_, i) => add(wanting(`w${i}`, `u${i % 5}`, 1)));
     const results = await Promise.allSettled(records.map((r) => manager.acquire(r, noWait)));
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 4);
     const uuids = records.flatMap((r) => r.assignedGpus ?? []);
@@ -76,10 +59,10 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it("says who holds the GPUs: the owner's workspaces by name, others by count", async () => {
     const manager = await gpus();
-    await manager.acquire(add(record('train', 'alice', 2, { gpuModel: 'H100' })), noWait);
-    await manager.acquire(add(record('bobs', 'bob', 1, { gpuModel: 'A100' })), noWait);
-    await manager.acquire(add(record('carol', 'carol', 1, { gpuModel: 'T4' })), noWait);
-    await assert.rejects(manager.acquire(add(record('more', 'alice', 3)), noWait), (err: BerthError) => {
+    await manager.acquire(add(wanting('train', 'alice', 2, { gpuModel: 'H100' })), noWait);
+    await manager.acquire(add(wanting('bobs', 'bob', 1, { gpuModel: 'A100' })), noWait);
+    await manager.acquire(add(wanting('carol', 'carol', 1, { gpuModel: 'T4' })), noWait);
+    await assert.rejects(manager.acquire(add(wanting('more', 'alice', 3)), noWait), (err: BerthError) => {
       assert.equal(err.code, 'no_capacity');
       assert.match(err.message, /held by your workspace train and 2 workspaces of other users/);
       assert.deepEqual((err.data as { holders: unknown[] }).holders, [
@@ -98,22 +81,22 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
   it('enforces the per-user quota with forbidden', async () => {
     quotas.set('alice', 2);
     const manager = await gpus();
-    await manager.acquire(add(record('one', 'alice', 1)), noWait);
+    await manager.acquire(add(wanting('one', 'alice', 1)), noWait);
     await assert.rejects(
-      manager.acquire(add(record('two', 'alice', 2)), noWait),
+      manager.acquire(add(wanting('two', 'alice', 2)), noWait),
       /GPU quota of alice is 2: 1 held \(in one\), 2 more asked for/,
     );
-    await manager.acquire(add(record('three', 'alice', 1)), noWait);
+    await manager.acquire(add(wanting('three', 'alice', 1)), noWait);
   });
 
   it('queues FIFO: a release serves the first waiter, positions are reported, a timeout fails', async () => {
     const manager = await gpus();
-    const holder = add(record('holder', 'alice', 4));
+    const holder = add(wanting('holder', 'alice', 4));
     await manager.acquire(holder, noWait);
     const positions: string[] = [];
-    const first = add(record('first', 'bob', 1));
-    const second = add(record('second', 'carol', 1));
-    const third = add(record('third', 'dave', 1));
+    const first = add(wanting('first', 'bob', 1));
+    const second = add(wanting('second', 'carol', 1));
+    const third = add(wanting('third', 'dave', 1));
     const waitFirst = manager.acquire(first, { waitMs: 10_000, onQueued: (p) => positions.push(`first:${p}`) });
     const waitSecond = manager.acquire(second, { waitMs: 10_000, onQueued: (p) => positions.push(`second:${p}`) });
     const timedOut = manager.acquire(third, { waitMs: 200, onQueued: (p) => positions.push(`third:${p}`) });
@@ -127,17 +110,17 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it('leaves the queue on cancel, and the next waiter moves up', async () => {
     const manager = await gpus();
-    await manager.acquire(add(record('holder', 'alice', 4)), noWait);
+    await manager.acquire(add(wanting('holder', 'alice', 4)), noWait);
     const abort = new AbortController();
     const positions: number[] = [];
     let queued!: () => void;
     const bothQueued = new Promise<void>((resolve) => (queued = resolve));
-    const cancelled = manager.acquire(add(record('a', 'bob', 1)), {
+    const cancelled = manager.acquire(add(wanting('a', 'bob', 1)), {
       waitMs: 10_000,
       signal: abort.signal,
       onQueued: () => undefined,
     });
-    const waiting = manager.acquire(add(record('b', 'carol', 1)), {
+    const waiting = manager.acquire(add(wanting('b', 'carol', 1)), {
       waitMs: 500,
       onQueued: (position) => {
         positions.push(position);
@@ -153,17 +136,17 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it('serves the next waiter at once when the head of the queue gives up', async () => {
     const manager = await gpus();
-    const holder = add(record('holder', 'alice', 3));
+    const holder = add(wanting('holder', 'alice', 3));
     await manager.acquire(holder, noWait);
     const abort = new AbortController();
-    const head = manager.acquire(add(record('head', 'bob', 2)), {
+    const head = manager.acquire(add(wanting('head', 'bob', 2)), {
       waitMs: 10_000,
       signal: abort.signal,
       onQueued: () => undefined,
     });
     let queued!: () => void;
     const behind = new Promise<void>((resolve) => (queued = resolve));
-    const next = add(record('next', 'carol', 1));
+    const next = add(wanting('next', 'carol', 1));
     // One GPU is free, but FIFO keeps this behind the head, which wants two.
     const served = manager.acquire(next, { waitMs: 10_000, onQueued: (position) => position === 2 && queued() });
     await behind;
@@ -176,10 +159,10 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
   it('checks the quota again when a waiter is served', async () => {
     quotas.set('alice', 2);
     const manager = await gpus();
-    const holder = add(record('holder', 'bob', 4));
+    const holder = add(wanting('holder', 'bob', 4));
     await manager.acquire(holder, noWait);
-    const first = add(record('first', 'alice', 2));
-    const second = add(record('second', 'alice', 2));
+    const first = add(wanting('first', 'alice', 2));
+    const second = add(wanting('second', 'alice', 2));
     let queued!: () => void;
     const bothQueued = new Promise<void>((resolve) => (queued = resolve));
     const waitFirst = manager.acquire(first, { waitMs: 10_000, onQueued: () => undefined });
@@ -199,12 +182,12 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it('lets a workspace keep the GPUs it holds while others wait (a running one being updated)', async () => {
     const manager = await gpus();
-    const holder = add(record('holder', 'alice', 4));
+    const holder = add(wanting('holder', 'alice', 4));
     await manager.acquire(holder, noWait);
     const held = holder.assignedGpus;
     let queued!: () => void;
     const isQueued = new Promise<void>((resolve) => (queued = resolve));
-    const waiter = add(record('w', 'bob', 1));
+    const waiter = add(wanting('w', 'bob', 1));
     const waiting = manager.acquire(waiter, { waitMs: 10_000, onQueued: () => queued() });
     await isQueued;
     await manager.acquire(holder, noWait);
@@ -219,10 +202,10 @@ describe('GPU holdings, quota and queue (Gpus over a real store)', () => {
 
   it('refuses at once a non-waiting request while others wait', async () => {
     const manager = await gpus();
-    const holder = add(record('holder', 'alice', 4));
+    const holder = add(wanting('holder', 'alice', 4));
     await manager.acquire(holder, noWait);
-    const waiting = manager.acquire(add(record('w', 'bob', 2)), { waitMs: 10_000, onQueued: () => undefined });
-    await assert.rejects(manager.acquire(add(record('x', 'carol', 1)), noWait), /1 earlier start is waiting for GPUs/);
+    const waiting = manager.acquire(add(wanting('w', 'bob', 2)), { waitMs: 10_000, onQueued: () => undefined });
+    await assert.rejects(manager.acquire(add(wanting('x', 'carol', 1)), noWait), /1 earlier start is waiting for GPUs/);
     manager.release(holder);
     await waiting;
   });

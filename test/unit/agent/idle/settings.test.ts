@@ -1,19 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { defaultIdleConfig, requireWithinIdleMax, settingsFor } from '../../../../agent/idle/settings';
 import type { WorkspaceSpec } from '../../../../protocol';
+import { workspaceSpec } from '../../../support/builders';
 
 const spec = (idle: Partial<Pick<WorkspaceSpec, 'idleTimeout' | 'attachedGrace' | 'maxLifetime'>> = {}) =>
-  ({
-    name: 'w',
-    image: 'img',
-    cpus: 1,
-    memory: 1,
-    gpus: 0,
-    env: {},
-    command: '',
-    user: 'dev',
-    ...idle,
-  }) as WorkspaceSpec;
+  workspaceSpec('w', idle);
 
 describe('idle settings: the admin cap on idleness (--idle-max)', () => {
   const capped = { ...defaultIdleConfig(), idleMax: 3600 };

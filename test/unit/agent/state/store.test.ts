@@ -2,33 +2,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { WorkspaceRecord } from '../../../../agent/state/record';
 import { Store } from '../../../../agent/state/store';
-
-/** A complete, valid record; `id` must be 12 hex digits. */
-function record(id: string, name: string): WorkspaceRecord {
-  const now = new Date().toISOString();
-  return {
-    id,
-    name,
-    owner: 'alice',
-    spec: {
-      name,
-      image: 'berth-workspace:latest',
-      cpus: 1,
-      memory: 512 * 1024 ** 2,
-      gpus: 0,
-      env: { GREETING: "it's here" },
-      command: '',
-      user: 'dev',
-    },
-    state: 'creating',
-    since: now,
-    createdAt: now,
-    port: 2200,
-    hostKey: 'ssh-ed25519 AAAA',
-  };
-}
+import { idOf, record } from '../../../support/builders';
 
 describe('agent: the workspace store', () => {
   let dir: string;
@@ -50,40 +25,40 @@ describe('agent: the workspace store', () => {
 
   it('reads back after a reopen what was put and saved', async () => {
     const store = await Store.open(dir);
-    store.put(record('aaaaaaaaaaaa', 'web'));
-    store.put(record('bbbbbbbbbbbb', 'api'));
+    store.put(record('web', {}, { env: { GREETING: "it's here" } }));
+    store.put(record('api'));
     store.keepVolume('berth-cccccccccccc-home');
     await store.save();
 
     const reopened = await Store.open(dir);
     assert.deepEqual(reopened.all(), store.all());
-    assert.equal(reopened.find('alice', 'api')?.id, 'bbbbbbbbbbbb');
+    assert.equal(reopened.find('alice', 'api')?.id, idOf('api'));
     assert.deepEqual([...reopened.keptVolumes()], ['berth-cccccccccccc-home']);
   });
 
   it('forgets a removed record once saved', async () => {
     const store = await Store.open(dir);
-    store.put(record('aaaaaaaaaaaa', 'web'));
+    store.put(record('web'));
     await store.save();
-    store.remove('aaaaaaaaaaaa');
+    store.remove(idOf('web'));
     await store.save();
     assert.deepEqual((await Store.open(dir)).all(), []);
   });
 
   it('resolves every one of concurrent saves, and the file ends with the last state', async () => {
     const store = await Store.open(dir);
-    const web = record('aaaaaaaaaaaa', 'web');
+    const web = record('web');
     store.put(web);
     const saves: Promise<void>[] = [];
-    for (const [i, state] of (['starting', 'running', 'stopping', 'stopped'] as const).entries()) {
+    for (const state of ['starting', 'running', 'stopping', 'stopped'] as const) {
       web.state = state;
-      store.put(record(`${i}`.repeat(12), `ws-${state}`));
+      store.put(record(`ws-${state}`));
       saves.push(store.save());
     }
     await Promise.all(saves);
 
     const reopened = await Store.open(dir);
-    assert.equal(reopened.get('aaaaaaaaaaaa')?.state, 'stopped');
+    assert.equal(reopened.get(idOf('web'))?.state, 'stopped');
     assert.deepEqual(
       reopened.all().map((r) => r.name),
       ['web', 'ws-starting', 'ws-running', 'ws-stopping', 'ws-stopped'],
@@ -92,7 +67,7 @@ describe('agent: the workspace store', () => {
 
   it('leaves no temporary files behind after saving', async () => {
     const store = await Store.open(dir);
-    store.put(record('aaaaaaaaaaaa', 'web'));
+    store.put(record('web'));
     await Promise.all([store.save(), store.save(), store.save()]);
     assert.deepEqual(await fs.readdir(dir), ['workspaces.json']);
   });

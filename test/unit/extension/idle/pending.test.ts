@@ -1,26 +1,28 @@
 import * as assert from 'node:assert/strict';
 import { PendingWarnings, missedWarnings } from '../../../../extension/idle/pending';
 import type { Workspace } from '../../../../protocol';
+import { idOf, workspace } from '../../../support/builders';
 
+const WEB = idOf('web');
 const T0 = Date.parse('2026-03-10T14:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 const warning = (stopAt: number) => ({
-  id: 'ws1',
+  id: WEB,
   name: 'web',
   owner: 'alice',
   stopAt: iso(stopAt),
   reason: 'nobody present for 25 min and not busy',
 });
 /** The view of the warned workspace, as a `workspace.changed` event carries it. */
-const view = (extra: Partial<Workspace>) => ({ id: 'ws1', state: 'running', ...extra }) as Workspace;
+const view = (extra: Partial<Workspace>) => workspace('web', extra);
 
 describe('extension idle: pending warnings behind the notification and the countdown', () => {
   it('keeps a warning pending until its stop time passes', () => {
     const pending = new PendingWarnings();
     assert.equal(pending.warn(warning(T0 + 300_000)), true);
-    assert.equal(pending.stopAt('ws1', T0), T0 + 300_000);
-    assert.equal(pending.stopAt('ws1', T0 + 300_000), undefined);
-    assert.equal(pending.stopAt('ws1', T0), undefined, 'forgotten once past');
+    assert.equal(pending.stopAt(WEB, T0), T0 + 300_000);
+    assert.equal(pending.stopAt(WEB, T0 + 300_000), undefined);
+    assert.equal(pending.stopAt(WEB, T0), undefined, 'forgotten once past');
   });
 
   it('does not notify twice for the same deadline, and again when the deadline moved', () => {
@@ -28,7 +30,7 @@ describe('extension idle: pending warnings behind the notification and the count
     assert.equal(pending.warn(warning(T0 + 300_000)), true);
     assert.equal(pending.warn(warning(T0 + 300_400)), false);
     assert.equal(pending.warn(warning(T0 + 400_000)), true);
-    assert.equal(pending.stopAt('ws1', T0), T0 + 400_000);
+    assert.equal(pending.stopAt(WEB, T0), T0 + 400_000);
   });
 
   it('ends the warning when a later view moves or clears the deadline, or the workspace stops', () => {
@@ -40,7 +42,7 @@ describe('extension idle: pending warnings behind the notification and the count
       const pending = new PendingWarnings();
       pending.warn(warning(T0 + 300_000));
       pending.update(view(change));
-      assert.equal(pending.stopAt('ws1', T0), undefined, JSON.stringify(change));
+      assert.equal(pending.stopAt(WEB, T0), undefined, JSON.stringify(change));
     }
   });
 
@@ -48,9 +50,9 @@ describe('extension idle: pending warnings behind the notification and the count
     const pending = new PendingWarnings();
     pending.warn(warning(T0 + 300_000));
     pending.update(view({ idleStopAt: iso(T0 + 300_000) }));
-    assert.equal(pending.stopAt('ws1', T0), T0 + 300_000);
-    pending.clear('ws1');
-    assert.equal(pending.stopAt('ws1', T0), undefined);
+    assert.equal(pending.stopAt(WEB, T0), T0 + 300_000);
+    pending.clear(WEB);
+    assert.equal(pending.stopAt(WEB, T0), undefined);
   });
 });
 

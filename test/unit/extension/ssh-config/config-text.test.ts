@@ -5,25 +5,11 @@ import {
   renderKnownHosts,
   renderManagedConfig,
   withInclude,
-  type HostEntry,
 } from '../../../../extension/ssh-config/config-text';
+import { hostEntry } from '../../../support/builders';
 
 const MANAGED = '/home/ada/.ssh/berth/config';
 const ADDED = ['# Added by Berth (VS Code): settings of your Berth workspaces.', `Include ${MANAGED}`];
-
-/** A complete entry; `alias` and any field may be overridden. */
-function entry(alias: string, extra: Partial<HostEntry> = {}): HostEntry {
-  return {
-    alias,
-    hostName: '127.0.0.1',
-    port: 2222,
-    user: 'dev',
-    identityFile: '/home/ada/.ssh/berth/id_ed25519',
-    knownHostsFile: '/home/ada/.ssh/berth/known_hosts',
-    hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey',
-    ...extra,
-  };
-}
 
 /** The Host block of `alias` in a rendered config, as its lines. */
 function block(config: string, alias: string): string[] {
@@ -36,7 +22,7 @@ function block(config: string, alias: string): string[] {
 
 describe('ssh: the managed config text', () => {
   it('renders one Host block per workspace with every setting a strict, key-only login needs', () => {
-    assert.deepEqual(block(renderManagedConfig([entry('berth.lab.web', { port: 2201 })]), 'berth.lab.web'), [
+    assert.deepEqual(block(renderManagedConfig([hostEntry('berth.lab.web', { port: 2201 })]), 'berth.lab.web'), [
       'Host berth.lab.web',
       '  HostName 127.0.0.1',
       '  Port 2201',
@@ -52,7 +38,7 @@ describe('ssh: the managed config text', () => {
   });
 
   it('sorts blocks by alias, so the same workspaces in any order give the same text', () => {
-    const [a, b, c] = [entry('berth.lab.api'), entry('berth.lab.web'), entry('berth.gpu.train')];
+    const [a, b, c] = [hostEntry('berth.lab.api'), hostEntry('berth.lab.web'), hostEntry('berth.gpu.train')];
     const text = renderManagedConfig([b, c, a]);
     assert.equal(text, renderManagedConfig([a, b, c]));
     const order = text.split('\n').filter((line) => line.startsWith('Host '));
@@ -60,30 +46,36 @@ describe('ssh: the managed config text', () => {
   });
 
   it('quotes paths that hold spaces', () => {
-    const spaced = entry('berth.lab.web', { identityFile: '/Users/Ada Lovelace/.ssh/berth/id_ed25519' });
+    const spaced = hostEntry('berth.lab.web', { identityFile: '/Users/Ada Lovelace/.ssh/berth/id_ed25519' });
     const text = renderManagedConfig([{ ...spaced, knownHostsFile: '/Users/Ada Lovelace/.ssh/berth/known_hosts' }]);
     assert.ok(text.includes('  IdentityFile "/Users/Ada Lovelace/.ssh/berth/id_ed25519"\n'));
     assert.ok(text.includes('  UserKnownHostsFile "/Users/Ada Lovelace/.ssh/berth/known_hosts"\n'));
   });
 
   it('adds ProxyJump only to the entries that have one', () => {
-    const text = renderManagedConfig([entry('berth.a.x', { proxyJump: 'ada@gpu.example.org' }), entry('berth.b.y')]);
+    const text = renderManagedConfig([
+      hostEntry('berth.a.x', { proxyJump: 'ada@gpu.example.org' }),
+      hostEntry('berth.b.y'),
+    ]);
     assert.ok(block(text, 'berth.a.x').includes('  ProxyJump ada@gpu.example.org'));
     assert.ok(!block(text, 'berth.b.y').some((line) => line.includes('ProxyJump')));
   });
 
   it('pins each host key under its alias in known_hosts, sorted', () => {
-    const text = renderKnownHosts([entry('berth.lab.web', { hostKey: 'ssh-ed25519 BBBB' }), entry('berth.lab.api')]);
+    const text = renderKnownHosts([
+      hostEntry('berth.lab.web', { hostKey: 'ssh-ed25519 BBBB' }),
+      hostEntry('berth.lab.api'),
+    ]);
     assert.equal(text, 'berth.lab.api ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey\nberth.lab.web ssh-ed25519 BBBB\n');
   });
 });
 
 describe('ssh: reading back the blocks of hosts a window is not connected to', () => {
   const lab = [
-    entry('berth.lab.a', { identityFile: '/home/a da/.ssh/berth/id_ed25519', proxyJump: 'berth.lab' }),
-    entry('berth.lab.b', { port: 2223, knownHostsFile: '/home/a da/.ssh/berth/known_hosts' }),
+    hostEntry('berth.lab.a', { identityFile: '/home/a da/.ssh/berth/id_ed25519', proxyJump: 'berth.lab' }),
+    hostEntry('berth.lab.b', { port: 2223, knownHostsFile: '/home/a da/.ssh/berth/known_hosts' }),
   ];
-  const others = [entry('berth.lab-2.a', { port: 2300 }), entry('berth.gpu.c', { port: 2400 })];
+  const others = [hostEntry('berth.lab-2.a', { port: 2300 }), hostEntry('berth.gpu.c', { port: 2400 })];
   const all = [...lab, ...others];
 
   it('gives back exactly the entries it rendered for the hosts asked for, quoted paths and jumps included', () => {

@@ -3,22 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { hasInclude, renderKnownHosts, type HostEntry } from '../../../../extension/ssh-config/config-text';
+import { hasInclude, renderKnownHosts } from '../../../../extension/ssh-config/config-text';
 import { ManagedSsh } from '../../../../extension/ssh-config/managed';
-
-/** A complete entry; `alias` and any field may be overridden. */
-function entry(alias: string, extra: Partial<HostEntry> = {}): HostEntry {
-  return {
-    alias,
-    hostName: '127.0.0.1',
-    port: 2222,
-    user: 'dev',
-    identityFile: '/home/ada/.ssh/berth/id_ed25519',
-    knownHostsFile: '/home/ada/.ssh/berth/known_hosts',
-    hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey',
-    ...extra,
-  };
-}
+import { hostEntry } from '../../../support/builders';
 
 describe('ssh: the managed files on disk', function () {
   this.timeout(30_000);
@@ -52,7 +39,7 @@ describe('ssh: the managed files on disk', function () {
   });
 
   it('reads back from disk the blocks of the hosts asked for', async () => {
-    const entries = [entry('berth.lab.a'), entry('berth.gpu.b', { port: 2400 })];
+    const entries = [hostEntry('berth.lab.a'), hostEntry('berth.gpu.b', { port: 2400 })];
     await ssh.write(entries);
     assert.deepEqual(await ssh.entries(['berth.gpu.']), [entries[1]]);
     assert.deepEqual(await ssh.entries([]), []);
@@ -96,7 +83,7 @@ describe('ssh: the managed files on disk', function () {
 
   it('writes a config the stock ssh client resolves as intended, directly and through the Include', async () => {
     const files = { identityFile: ssh.keyFile, knownHostsFile: ssh.knownHostsFile };
-    const entries = [entry('berth.lab.web', { port: 2201, ...files }), entry('berth.lab.api', files)];
+    const entries = [hostEntry('berth.lab.web', { port: 2201, ...files }), hostEntry('berth.lab.api', files)];
     await ssh.write(entries);
     await fs.writeFile(userConfig(), 'Host *\n  User nobody\n');
     await ssh.addInclude();

@@ -9,6 +9,7 @@ import {
   type TreeNode,
 } from '../../../../extension/tree/model';
 import { EventFrame, WORKSPACE_STATES, parseEvent, type Workspace, type WorkspaceState } from '../../../../protocol';
+import { idOf, workspace } from '../../../support/builders';
 
 const HOST: HostConfig = { id: 'lab', label: 'Lab', url: 'ws://lab.example.org:7447' };
 const CONNECTED: HostStatus = {
@@ -16,31 +17,7 @@ const CONNECTED: HostStatus = {
   welcome: { protocol: 1, agentVersion: '0.1.0', host: 'lab-1', user: { name: 'alice', admin: false } },
 };
 const GiB = 1024 ** 3;
-
-/** A workspace as the agent reports it; any field may be overridden. */
-function workspace(name: string, extra: Partial<Workspace> = {}, spec: Partial<Workspace['spec']> = {}): Workspace {
-  return {
-    id: `${name}-0000000000`.slice(0, 12),
-    name,
-    owner: 'alice',
-    spec: {
-      name,
-      image: 'berth-workspace:latest',
-      cpus: 2,
-      memory: 4 * GiB,
-      gpus: 0,
-      env: {},
-      command: '',
-      user: 'dev',
-      ...spec,
-    },
-    state: 'running',
-    since: '2024-05-01T10:05:00.000Z',
-    createdAt: '2024-05-01T10:00:00.000Z',
-    ssh: { host: '127.0.0.1', port: 2222, user: 'dev', hostKey: 'ssh-ed25519 AAAA' },
-    ...extra,
-  };
-}
+const WEB = idOf('web');
 
 /** An event frame as it comes off the wire, validated by the protocol as the client does. */
 function frame(event: string, data: unknown): ClientEvent {
@@ -164,7 +141,7 @@ describe('tree: workspace nodes', () => {
 
   it('keeps its id `workspace:<host>:<id>` whatever its state, so expansion and selection survive', () => {
     const ids = WORKSPACE_STATES.map((state) => workspaceNode(HOST, workspace('web', { state })).id);
-    assert.deepEqual(new Set(ids), new Set(['workspace:lab:web-00000000']));
+    assert.deepEqual(new Set(ids), new Set([`workspace:lab:${WEB}`]));
   });
 });
 
@@ -232,7 +209,7 @@ describe('tree: rendering from a stream of agent events', () => {
       [
         frame('workspace.progress', {
           requestId: 1,
-          id: 'web-00000000',
+          id: WEB,
           name: 'web',
           phase: 'waiting-for-ssh',
           message: '',
@@ -248,12 +225,9 @@ describe('tree: rendering from a stream of agent events', () => {
         frame('workspace.changed', { workspace: workspace('web', { state: 'stopped' }) }),
         ['api: starting · 2 CPU · 4 GiB · 1 GPU', 'web: stopped · 2 CPU · 4 GiB'],
       ],
+      [frame('workspace.removed', { id: idOf('api'), name: 'api', owner: 'alice' }), ['web: stopped · 2 CPU · 4 GiB']],
       [
-        frame('workspace.removed', { id: 'api-00000000', name: 'api', owner: 'alice' }),
-        ['web: stopped · 2 CPU · 4 GiB'],
-      ],
-      [
-        frame('workspace.removed', { id: 'web-00000000', name: 'web', owner: 'alice' }),
+        frame('workspace.removed', { id: WEB, name: 'web', owner: 'alice' }),
         ['No workspaces yet: create one: berth.workspace.create'],
       ],
     ];
@@ -269,6 +243,6 @@ describe('tree: rendering from a stream of agent events', () => {
       apply(cache, frame('workspace.changed', { workspace: workspace('web', { state }) }));
       return hostChildren(HOST, CONNECTED, cache.values()).map((node) => node.id);
     });
-    assert.deepEqual(new Set(ids.flat()), new Set(['workspace:lab:web-00000000']));
+    assert.deepEqual(new Set(ids.flat()), new Set([`workspace:lab:${WEB}`]));
   });
 });

@@ -3,6 +3,7 @@ import type { HostConfig, HostStatus } from '../../../../extension/hosts/host';
 import { hostChildren, hostNode } from '../../../../extension/tree/model';
 import { refreshTargets, type HostRender } from '../../../../extension/tree/refresh';
 import type { Workspace } from '../../../../protocol';
+import { idOf, workspace } from '../../../support/builders';
 
 const LAB: HostConfig = { id: 'lab', label: 'Lab', url: 'ws://lab.example.org:7447' };
 const GPU: HostConfig = { id: 'gpu', label: 'GPU box', url: 'ws://gpu.example.org:7447' };
@@ -11,30 +12,6 @@ const CONNECTED: HostStatus = {
   welcome: { protocol: 1, agentVersion: '0.1.0', host: 'lab-1', user: { name: 'alice', admin: false } },
 };
 const NOW = Date.parse('2024-05-01T12:00:00.000Z');
-
-/** A running workspace as the agent reports it; any field may be overridden. */
-function workspace(name: string, extra: Partial<Workspace> = {}): Workspace {
-  return {
-    id: `id-${name}`,
-    name,
-    owner: 'alice',
-    spec: {
-      name,
-      image: 'berth-workspace:latest',
-      cpus: 2,
-      memory: 1024 ** 3,
-      gpus: 0,
-      env: {},
-      command: '',
-      user: 'dev',
-    },
-    state: 'running',
-    since: '2024-05-01T10:05:00.000Z',
-    createdAt: '2024-05-01T10:00:00.000Z',
-    ssh: { host: '127.0.0.1', port: 2222, user: 'dev', hostKey: 'ssh-ed25519 AAAA' },
-    ...extra,
-  };
-}
 
 /** A host as the tree renders it, with these workspaces. */
 function host(config: HostConfig, workspaces: Workspace[], status: HostStatus = CONNECTED): HostRender {
@@ -51,12 +28,12 @@ describe('tree: which rows a change redraws', () => {
       host(LAB, [api, workspace('web', { keepUntil: new Date(Date.now() + 3_600_000).toISOString() })]),
       host(GPU, [workspace('train')]),
     ];
-    assert.deepEqual(refreshTargets(before, after), ['workspace:lab:id-web']);
+    assert.deepEqual(refreshTargets(before, after), [`workspace:lab:${idOf('web')}`]);
   });
 
   it('redraws the row of a workspace whose state, and with it description, icon and menu tags, changed', () => {
     const after = [host(LAB, [api, workspace('web', { state: 'stopping' })])];
-    assert.deepEqual(refreshTargets([host(LAB, [api, web])], after), ['workspace:lab:id-web']);
+    assert.deepEqual(refreshTargets([host(LAB, [api, web])], after), [`workspace:lab:${idOf('web')}`]);
   });
 
   it('redraws nothing when a change draws nothing new (the same data, or a field no row shows)', () => {
@@ -73,9 +50,9 @@ describe('tree: which rows a change redraws', () => {
       host(GPU, [workspace('train', { message: 'pulling the image' })]),
     ];
     assert.deepEqual(refreshTargets(before, after), [
-      'workspace:lab:id-api',
-      'workspace:lab:id-web',
-      'workspace:gpu:id-train',
+      `workspace:lab:${idOf('api')}`,
+      `workspace:lab:${idOf('web')}`,
+      `workspace:gpu:${idOf('train')}`,
     ]);
   });
 
