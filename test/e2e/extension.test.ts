@@ -6,22 +6,13 @@ import { z } from 'zod';
 import { Workspace } from '../../protocol';
 import { AgentProcess, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { requireDocker } from '../support/docker';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
-import {
-  BERTH_CONTAINER,
-  WORKSPACES_VIEW,
-  activations,
-  answerAddHost,
-  berthVsix,
-  connectedHostRow,
-  makeFakeHome,
-  rowIcon,
-  workspaceRow,
-} from './support/berth';
-import { CodeServer, requireCodeServer } from './support/code-server';
-import { Workbench } from './support/workbench';
+import { WORKSPACES_VIEW, activations, answerAddHost, connectedHostRow, rowIcon, workspaceRow } from './support/berth';
+import type { CodeServer } from './support/code-server';
 import { keepFailure } from './support/failure';
+import { openBerthWindow, type BerthWindow } from './support/window';
+import type { Workbench } from './support/workbench';
 
 /** How long a change made elsewhere may take to show in the tree: events, not polling. */
 const EVENT_DEADLINE_MS = 5_000;
@@ -37,8 +28,9 @@ const SSH_ALIAS = 'berth.lab-host.made-in-ui';
  */
 describe('e2e: Berth extension in code-server', function () {
   this.timeout(240_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let cli: NodeJS.ProcessEnv;
+  let berthWindow: BerthWindow;
   let home: string;
   let server: CodeServer;
   let workbench: Workbench;
@@ -50,31 +42,20 @@ describe('e2e: Berth extension in code-server', function () {
   const listed = () => z.array(Workspace).parse(JSON.parse(as(['ls', '--json'])));
 
   before(async () => {
-    requireCodeServer();
-    requireDocker();
-    const vsix = berthVsix();
-    agent = await AgentProcess.start();
     cli = cliEnv(agent.url, agent.token('alice'));
     as(['create', 'pre', '--memory', '512m', '--cpus', '1']);
-    home = await makeFakeHome();
-    const folder = path.join(home, 'project');
-    await fs.mkdir(folder);
     // The DOM renderer draws the terminal's text as text, which the test reads.
-    const settings = { 'terminal.integrated.gpuAcceleration': 'off' };
-    server = await CodeServer.start({ vsix, folder, settings, env: { HOME: home } });
-    workbench = await Workbench.open(server.url);
-    await workbench.openView(BERTH_CONTAINER);
+    berthWindow = await openBerthWindow({ settings: { 'terminal.integrated.gpuAcceleration': 'off' } });
+    ({ home, server, workbench } = berthWindow);
   });
 
   afterEach(async function () {
-    await keepFailure(this.currentTest, 'extension', { workbench, server, agentLog: () => agent?.log ?? '' });
+    await keepFailure(this.currentTest, 'extension', { workbench, server, agentLog: () => agent.log });
   });
 
   after(async () => {
-    await workbench?.close().catch(() => undefined);
-    await server?.stop();
-    await agent?.destroy();
-    for (const dir of [home, cli?.HOME]) if (dir) await fs.rm(dir, { recursive: true, force: true });
+    await berthWindow?.close();
+    if (cli?.HOME) await fs.rm(cli.HOME, { recursive: true, force: true });
   });
 
   it('offers "Add Host" in the welcome view while no host is configured', async () => {

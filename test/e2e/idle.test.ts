@@ -1,17 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
 import type { AgentClient } from '../../client/agent-client';
 import { Workspace } from '../../protocol';
-import { AgentProcess, berth } from '../support/agent-process';
+import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { requireDocker } from '../support/docker';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
-import { BERTH_CONTAINER, answerAddHost, berthVsix, connectedHostRow, makeFakeHome } from './support/berth';
-import { CodeServer, requireCodeServer } from './support/code-server';
-import { Workbench } from './support/workbench';
+import type { CodeServer } from './support/code-server';
 import { keepFailure } from './support/failure';
+import { openBerthWindow, type BerthWindow } from './support/window';
+import type { Workbench } from './support/workbench';
 
 const MiB = 1024 ** 2;
 const HOUR = 3600_000;
@@ -33,10 +32,10 @@ const warningFor = (name: string) => new RegExp(`^Berth: workspace ${name} stops
  */
 describe('e2e: idle shutdown in the Berth extension', function () {
   this.timeout(240_000);
-  let agent: AgentProcess;
+  const agent = useAgent({ args: IDLE_ARGS });
   let client: AgentClient;
   let cli: NodeJS.ProcessEnv;
-  let home: string;
+  let berthWindow: BerthWindow;
   let server: CodeServer;
   let workbench: Workbench;
   const listed = () => {
@@ -48,22 +47,11 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   const running = (name: string) => waitFor(`${name} to run`, () => workspace(name)?.state === 'running', 90_000);
 
   before(async () => {
-    requireCodeServer();
-    requireDocker();
-    const vsix = berthVsix();
-    agent = await AgentProcess.start({ args: IDLE_ARGS });
     const token = agent.token('alice');
     cli = cliEnv(agent.url, token);
     client = await agent.connect(token);
-    home = await makeFakeHome();
-    const folder = path.join(home, 'project');
-    await fs.mkdir(folder);
-    server = await CodeServer.start({ vsix, folder, env: { HOME: home } });
-    workbench = await Workbench.open(server.url);
-    await workbench.openView(BERTH_CONTAINER);
-    await workbench.runCommand('Berth: Add Host');
-    await answerAddHost(workbench, { url: agent.url, name: 'Lab Host', token });
-    await workbench.waitForTreeRow(connectedHostRow('Lab Host', 'alice'));
+    berthWindow = await openBerthWindow({ host: { url: agent.url, name: 'Lab Host', token, user: 'alice' } });
+    ({ server, workbench } = berthWindow);
     // Warnings are events: the workspaces start once the window listens. "left" is left to stop;
     // "done" is created by the test that stops it from its warning, so its 30 s of warning are not
     // spent by the tests before it.
@@ -72,15 +60,12 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   });
 
   afterEach(async function () {
-    await keepFailure(this.currentTest, 'idle', { workbench, server, agentLog: () => agent?.log ?? '' });
+    await keepFailure(this.currentTest, 'idle', { workbench, server, agentLog: () => agent.log });
   });
 
   after(async () => {
-    client?.close();
-    await workbench?.close().catch(() => undefined);
-    await server?.stop();
-    await agent?.destroy();
-    for (const dir of [home, cli?.HOME]) if (dir) await fs.rm(dir, { recursive: true, force: true });
+    await berthWindow?.close();
+    if (cli?.HOME) await fs.rm(cli.HOME, { recursive: true, force: true });
   });
 
   it('warns before an idle stop, with "Keep Running" and "Stop Now"', async () => {

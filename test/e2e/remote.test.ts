@@ -5,10 +5,11 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { requireDocker } from '../support/docker';
 import { CLIENT_KEY, REMOTE_HOME, TEST_SSHD_PORT, resetRemote, setUpTestSshd } from '../support/remote-host';
-import { BERTH_CONTAINER, berthVsix, connectedHostRow, makeFakeHome, workspaceRow } from './support/berth';
-import { CodeServer, requireCodeServer } from './support/code-server';
-import { Workbench } from './support/workbench';
+import { connectedHostRow, workspaceRow } from './support/berth';
+import type { CodeServer } from './support/code-server';
 import { keepFailure } from './support/failure';
+import { openBerthWindow, type BerthWindow } from './support/window';
+import type { Workbench } from './support/workbench';
 
 const execFileAsync = promisify(execFile);
 /** Installing the agent over SSH, then creating a workspace (its sshd must answer). */
@@ -23,12 +24,12 @@ const LIFECYCLE_DEADLINE_MS = 90_000;
  */
 describe('e2e: a host reached over SSH, in code-server', function () {
   this.timeout(240_000);
+  let berthWindow: BerthWindow;
   let home: string;
   let server: CodeServer;
   let workbench: Workbench;
 
   before(async function () {
-    requireCodeServer();
     requireDocker();
     const problem = setUpTestSshd();
     if (problem) {
@@ -36,19 +37,19 @@ describe('e2e: a host reached over SSH, in code-server', function () {
       this.skip();
     }
     await resetRemote();
-    const vsix = berthVsix();
-    home = await makeFakeHome();
-    await fs.mkdir(path.join(home, '.ssh'), { mode: 0o700 });
-    const config = ['Host remote-lab', '  HostName 127.0.0.1', `  Port ${TEST_SSHD_PORT}`, '  User berthremote'];
-    await fs.writeFile(
-      path.join(home, '.ssh', 'config'),
-      `${[...config, `  IdentityFile ${CLIENT_KEY}`].join('\n')}\n`,
-    );
-    const folder = path.join(home, 'project');
-    await fs.mkdir(folder);
-    server = await CodeServer.start({ vsix, folder, env: { HOME: home, SSH_AUTH_SOCK: '' } });
-    workbench = await Workbench.open(server.url);
-    await workbench.openView(BERTH_CONTAINER);
+    berthWindow = await openBerthWindow({
+      env: { SSH_AUTH_SOCK: '' },
+      // The user's SSH config: an alias for the test sshd.
+      prepareHome: async (fakeHome) => {
+        await fs.mkdir(path.join(fakeHome, '.ssh'), { mode: 0o700 });
+        const config = ['Host remote-lab', '  HostName 127.0.0.1', `  Port ${TEST_SSHD_PORT}`, '  User berthremote'];
+        await fs.writeFile(
+          path.join(fakeHome, '.ssh', 'config'),
+          `${[...config, `  IdentityFile ${CLIENT_KEY}`].join('\n')}\n`,
+        );
+      },
+    });
+    ({ home, server, workbench } = berthWindow);
   });
 
   afterEach(async function () {
@@ -60,10 +61,8 @@ describe('e2e: a host reached over SSH, in code-server', function () {
   });
 
   after(async () => {
-    await workbench?.close().catch(() => undefined);
-    await server?.stop();
+    await berthWindow?.close();
     await resetRemote();
-    if (home) await fs.rm(home, { recursive: true, force: true });
   });
 
   it('adds a host over SSH by an alias of the SSH config, asking once about its host key', async () => {

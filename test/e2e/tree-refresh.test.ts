@@ -1,15 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import type { ElementHandle } from 'playwright-core';
 import type { AgentClient } from '../../client/agent-client';
-import { AgentProcess } from '../support/agent-process';
-import { requireDocker } from '../support/docker';
+import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
-import { BERTH_CONTAINER, answerAddHost, berthVsix, connectedHostRow, makeFakeHome } from './support/berth';
-import { CodeServer, requireCodeServer } from './support/code-server';
-import { Workbench } from './support/workbench';
+import type { CodeServer } from './support/code-server';
 import { keepFailure } from './support/failure';
+import { openBerthWindow, type BerthWindow } from './support/window';
+import type { Workbench } from './support/workbench';
 
 const MiB = 1024 ** 2;
 /** Creating a workspace waits for its sshd; Docker on a busy machine can be slow. */
@@ -53,46 +50,31 @@ async function clickHeld(item: ElementHandle, ms: number): Promise<void> {
  */
 describe('e2e: Berth tree refresh in code-server', function () {
   this.timeout(300_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let client: AgentClient;
-  let home: string;
+  let berthWindow: BerthWindow;
   let server: CodeServer;
   let workbench: Workbench;
 
   before(async () => {
-    requireCodeServer();
-    requireDocker();
-    const vsix = berthVsix();
-    agent = await AgentProcess.start();
     const token = agent.token('alice');
     client = await agent.connect(token);
     for (const name of ['first', 'other']) {
       await client.request('workspace.create', { name, memory: 256 * MiB, cpus: 1 });
       await client.request('workspace.stop', { name });
     }
-    home = await makeFakeHome();
-    const folder = path.join(home, 'project');
-    await fs.mkdir(folder);
-    server = await CodeServer.start({ vsix, folder, env: { HOME: home } });
-    workbench = await Workbench.open(server.url);
-    await workbench.openView(BERTH_CONTAINER);
-    await workbench.runCommand('Berth: Add Host');
-    await answerAddHost(workbench, { url: agent.url, name: 'Lab Host', token });
-    await workbench.waitForTreeRow(connectedHostRow('Lab Host', 'alice'));
+    berthWindow = await openBerthWindow({ host: { url: agent.url, name: 'Lab Host', token, user: 'alice' } });
+    ({ server, workbench } = berthWindow);
     await workbench.waitForTreeRow(stoppedRow('first', 1), LIFECYCLE_DEADLINE_MS);
     await workbench.waitForTreeRow(stoppedRow('other', 1), LIFECYCLE_DEADLINE_MS);
   });
 
   afterEach(async function () {
-    await keepFailure(this.currentTest, 'tree-refresh', { workbench, server, agentLog: () => agent?.log ?? '' });
+    await keepFailure(this.currentTest, 'tree-refresh', { workbench, server, agentLog: () => agent.log });
   });
 
   after(async () => {
-    client?.close();
-    await workbench?.close().catch(() => undefined);
-    await server?.stop();
-    await agent?.destroy();
-    if (home) await fs.rm(home, { recursive: true, force: true });
+    await berthWindow?.close();
   });
 
   it('acts on the row whose context menu is open while another workspace changes, without asking which', async () => {
