@@ -1,5 +1,5 @@
-import { BerthError, type Workspace } from '../protocol';
-import { AgentClient, type ClientEvent } from '../client/agent-client';
+import { BerthError, type EventData, type Workspace } from '../protocol';
+import { AgentClient, type RequestOptions } from '../client/agent-client';
 import { connectOverSsh } from './remote';
 import type { TargetFlags } from './hosts';
 import { clientSettings, type ClientSettings } from './settings';
@@ -39,35 +39,28 @@ export async function withClient<T>(
   }
 }
 
-/** Prints the progress events of the caller's requests on stderr, e.g. `create web: waiting-for-ssh`. */
-export function reportProgress(client: AgentClient, quiet: boolean): () => void {
-  return client.onEvent((event: ClientEvent) => {
-    if (quiet || event.event !== 'workspace.progress' || event.data.phase === 'done') return;
-    process.stderr.write(`  ${event.data.name}: ${event.data.message}\n`);
-  });
-}
-
 /**
- * Runs a long request: its progress goes to stderr (unless `quiet`), and Ctrl-C cancels it on the
- * agent (which rolls back or stops cleanly) instead of abandoning it.
+ * Runs a long request: its own progress (not other workspaces' operations) goes to stderr, e.g.
+ * `  web: waiting for sshd` (unless `quiet`), and Ctrl-C cancels it on the agent (which rolls back or
+ * stops cleanly) instead of abandoning it. `fn` passes the options on to its request.
  */
 export async function withProgress<T>(
-  client: AgentClient,
   quiet: boolean,
-  fn: (signal: AbortSignal) => Promise<T>,
+  fn: (options: Required<Pick<RequestOptions, 'signal' | 'onProgress'>>) => Promise<T>,
 ): Promise<T> {
-  const unsubscribe = reportProgress(client, quiet);
   const controller = new AbortController();
   const onSigint = () => {
     process.stderr.write('cancelling…\n');
     controller.abort();
   };
+  const onProgress = (progress: EventData<'workspace.progress'>) => {
+    if (!quiet && progress.phase !== 'done') process.stderr.write(`  ${progress.name}: ${progress.message}\n`);
+  };
   process.once('SIGINT', onSigint);
   try {
-    return await fn(controller.signal);
+    return await fn({ signal: controller.signal, onProgress });
   } finally {
     process.off('SIGINT', onSigint);
-    unsubscribe();
   }
 }
 

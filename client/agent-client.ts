@@ -32,6 +32,7 @@ export type ClientEvent = { [E in EventName]: { event: E; data: EventData<E> } }
 interface Pending {
   method: MethodName;
   onLog?: ((text: string) => void) | undefined;
+  onProgress?: ((progress: EventData<'workspace.progress'>) => void) | undefined;
   resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -51,6 +52,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Receives the `workspace.log` output of this request (a followed `workspace.logs`). */
   onLog?: (text: string) => void;
+  /** Receives the `workspace.progress` phases of this request only (not other clients' operations). */
+  onProgress?: (progress: EventData<'workspace.progress'>) => void;
 }
 
 /**
@@ -184,7 +187,13 @@ export class AgentClient {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise<Result<M>>((resolve, reject) => {
-      this.pending.set(id, { method, onLog: options.onLog, resolve: resolve as (result: unknown) => void, reject });
+      this.pending.set(id, {
+        method,
+        onLog: options.onLog,
+        onProgress: options.onProgress,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+      });
       this.ws.send(JSON.stringify({ id, method, params }));
       options.signal?.addEventListener('abort', () => this.ws.send(JSON.stringify({ cancel: id })), { once: true });
     });
@@ -228,6 +237,9 @@ export class AgentClient {
       const event = parseEvent(data);
       if (event?.event === 'workspace.log' && typeof event.data.requestId === 'number') {
         this.pending.get(event.data.requestId)?.onLog?.(event.data.text);
+      }
+      if (event?.event === 'workspace.progress' && typeof event.data.requestId === 'number') {
+        this.pending.get(event.data.requestId)?.onProgress?.(event.data);
       }
       if (event) for (const listener of this.listeners) listener(event);
       return;

@@ -102,8 +102,8 @@ export const create: Command = {
     const wait = waitFlag(values['wait-gpus'], usage);
     if (wait !== undefined) params.waitForGpus = wait;
     await withClient(values, async (client) => {
-      const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
-        client.request('workspace.create', params, { signal }),
+      const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
+        client.request('workspace.create', params, options),
       );
       printWorkspace(workspace, values.json ?? false);
     });

@@ -20,10 +20,10 @@ function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, s
       }
       const waitForGpus = waitFlag(values['wait-gpus'], usage);
       await withClient(values, async (client) => {
-        const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
+        const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
           method === 'workspace.start'
-            ? client.request(method, { name: workspaceName, waitForGpus }, { signal })
-            : client.request(method, { name: workspaceName }, { signal }),
+            ? client.request(method, { name: workspaceName, waitForGpus }, options)
+            : client.request(method, { name: workspaceName }, options),
         );
         printWorkspace(workspace, values.json ?? false);
       });

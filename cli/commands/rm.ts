@@ -41,8 +41,8 @@ export const rm: Command = {
       }
     }
     await withClient(values, async (client) => {
-      const result = await withProgress(client, values.json ?? false, () =>
-        client.request('workspace.delete', { name, deleteData }),
+      const result = await withProgress(values.json ?? false, ({ onProgress }) =>
+        client.request('workspace.delete', { name, deleteData }, { onProgress }),
       );
       if (values.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.stdout.write(

@@ -35,8 +35,8 @@ export const update: Command = {
     }
     if (!Object.keys(changes).length) throw new UsageError('nothing to change; give at least one option', usage);
     await withClient(values, async (client) => {
-      const { workspace } = await withProgress(client, values.quiet ?? values.json ?? false, (signal) =>
-        client.request('workspace.update', { name, changes }, { signal }),
+      const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
+        client.request('workspace.update', { name, changes }, options),
       );
       printWorkspace(workspace, values.json ?? false);
     });

@@ -19,8 +19,8 @@ async function ensureRunning(services: Services, { connection, workspace }: Targ
   );
   if (choice !== start) return false;
   try {
-    await withAgentProgress(`Starting ${workspace.name}`, connection, workspace.name, (signal) =>
-      connection.request('workspace.start', { name: workspace.name, owner: workspace.owner }, { signal }),
+    await withAgentProgress(`Starting ${workspace.name}`, (options) =>
+      connection.request('workspace.start', { name: workspace.name, owner: workspace.owner }, options),
     );
     return true;
   } catch (err) {

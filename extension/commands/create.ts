@@ -134,9 +134,7 @@ export async function createWorkspace(services: Services, arg?: unknown): Promis
   if (!spec) return;
   const name = spec.name;
   try {
-    await withAgentProgress(`Creating ${name}`, connection, name, (signal) =>
-      connection.request('workspace.create', spec, { signal }),
-    );
+    await withAgentProgress(`Creating ${name}`, (options) => connection.request('workspace.create', spec, options));
     services.log.info(`created ${name} on ${connection.host.label}`);
   } catch (err) {
     showError(services, `create ${name}`, err);

@@ -28,8 +28,12 @@ export async function deleteWorkspace(services: Services, arg?: unknown): Promis
     if (typed !== workspace.name) return;
   }
   try {
-    const result = await withAgentProgress(`Deleting ${workspace.name}`, connection, workspace.name, () =>
-      connection.request('workspace.delete', { name: workspace.name, owner: workspace.owner, deleteData }),
+    const result = await withAgentProgress(`Deleting ${workspace.name}`, ({ onProgress }) =>
+      connection.request(
+        'workspace.delete',
+        { name: workspace.name, owner: workspace.owner, deleteData },
+        { onProgress },
+      ),
     );
     if (result.keptVolume) {
       void vscode.window.showInformationMessage(

@@ -9,8 +9,8 @@ export async function startWorkspace(services: Services, arg?: unknown): Promise
   if (!target) return;
   const { connection, workspace } = target;
   try {
-    await withAgentProgress(`Starting ${workspace.name}`, connection, workspace.name, (signal) =>
-      connection.request('workspace.start', { name: workspace.name, owner: workspace.owner }, { signal }),
+    await withAgentProgress(`Starting ${workspace.name}`, (options) =>
+      connection.request('workspace.start', { name: workspace.name, owner: workspace.owner }, options),
     );
   } catch (err) {
     showError(services, `start ${workspace.name}`, err);

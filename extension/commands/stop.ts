@@ -9,8 +9,8 @@ export async function stopWorkspace(services: Services, arg?: unknown): Promise<
   if (!target) return;
   const { connection, workspace } = target;
   try {
-    await withAgentProgress(`Stopping ${workspace.name}`, connection, workspace.name, (signal) =>
-      connection.request('workspace.stop', { name: workspace.name, owner: workspace.owner }, { signal }),
+    await withAgentProgress(`Stopping ${workspace.name}`, (options) =>
+      connection.request('workspace.stop', { name: workspace.name, owner: workspace.owner }, options),
     );
   } catch (err) {
     showError(services, `stop ${workspace.name}`, err);
