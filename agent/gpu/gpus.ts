@@ -39,8 +39,9 @@ export function requestOf(spec: WorkspaceRecord['spec']): GpuRequest {
 /**
  * The host's GPUs and who holds them. Holdings live in the store (`assignedGpus` of each record), so
  * they survive agent restarts and the reconciler releases those whose container stopped meanwhile.
- * Every decision (read holders, choose, write `assignedGpus`) happens in one synchronous step, so
- * concurrent starts can never take the same GPU. When none are free a start may wait in a FIFO queue:
+ * Every decision (read holders, choose, reserve) happens in one synchronous step, so concurrent
+ * starts can never take the same GPU; a reservation counts as held until the store has saved it
+ * (or failed to, when it is dropped and the record keeps what it held). When none are free a start may wait in a FIFO queue:
  * every release serves the queue from its head, and a later request never overtakes an earlier one
  * (a workspace being updated may always keep GPUs it holds). The owner's quota is checked again when
  * a waiter is served.
@@ -50,6 +51,8 @@ export class Gpus {
   private readAt = 0;
   private reading: Promise<GpuInventory> | null = null;
   private readonly queue: Waiter[] = [];
+  /** Workspace id → GPUs chosen for it whose save is under way. */
+  private readonly reserved = new Map<string, { record: WorkspaceRecord; uuids: string[] }>();
 
   constructor(
     private readonly config: AgentConfig['gpu'],
@@ -122,8 +125,10 @@ export class Gpus {
   async acquire(record: WorkspaceRecord, options: AcquireOptions): Promise<void> {
     const request = requestOf(record.spec);
     if (request.count === 0) {
-      if (this.release(record)) await this.store.save();
-      return;
+      const held = record.assignedGpus;
+      if (!held?.length) return;
+      await this.store.change(record, (draft) => delete draft.assignedGpus);
+      return this.released(record, held);
     }
     await this.refresh();
     const quota = await this.quotaOf(record.owner);
@@ -132,10 +137,29 @@ export class Gpus {
     // Waiters come first, except for a workspace that keeps GPUs it holds (a running one being updated).
     const queued = this.queue.length > 0 && !this.keepsOwn(record, request);
     const error = queued ? this.queuedError(record, request) : this.tryAssign(record, request);
-    if (!error) return this.store.save();
-    if (options.waitMs <= 0) throw error;
-    await this.wait(record, request, quota, options);
-    await this.store.save();
+    if (error) {
+      if (options.waitMs <= 0) throw error;
+      await this.wait(record, request, quota, options);
+    }
+    await this.commitReserved(record);
+  }
+
+  /** Saves the GPUs reserved for `record` into its record; on a failed save they are free again. */
+  private async commitReserved(record: WorkspaceRecord): Promise<void> {
+    const reservation = this.reserved.get(record.id);
+    if (!reservation) return;
+    const before = record.assignedGpus ?? [];
+    try {
+      await this.store.change(record, (draft) => (draft.assignedGpus = reservation.uuids));
+    } catch (err) {
+      this.wake();
+      throw err;
+    } finally {
+      if (this.reserved.get(record.id) === reservation) this.reserved.delete(record.id);
+    }
+    this.log.info(`GPUs ${reservation.uuids.join(', ')} assigned to ${record.owner}/${record.name}`);
+    // A workspace asking for fewer than it held (an update) frees the rest for the queue.
+    if (before.some((uuid) => !reservation.uuids.includes(uuid))) this.wake();
   }
 
   /** Whether `record` already holds every GPU `request` would give it now (it takes nothing from the queue). */
@@ -163,13 +187,22 @@ export class Gpus {
     );
   }
 
-  /** Drops the GPUs `record` holds (in memory; the caller saves). True when it held any. */
+  /**
+   * Drops the GPUs `record` holds in memory alone (the caller saves; the service instead commits the
+   * record without them and calls `released`). True when it held any.
+   */
   release(record: WorkspaceRecord): boolean {
-    if (!record.assignedGpus?.length) return false;
-    this.log.info(`GPUs ${record.assignedGpus.join(', ')} released by ${record.owner}/${record.name}`);
+    const held = record.assignedGpus;
+    if (!held?.length) return false;
     delete record.assignedGpus;
-    queueMicrotask(() => this.serveQueue());
+    this.released(record, held);
     return true;
+  }
+
+  /** Logs that `record` gave back `uuids` (already saved without them) and serves the queue. */
+  released(record: WorkspaceRecord, uuids: readonly string[]): void {
+    this.log.info(`GPUs ${uuids.join(', ')} released by ${record.owner}/${record.name}`);
+    this.wake();
   }
 
   /** Serves the queue after GPUs were freed some other way (a workspace deleted). */
@@ -177,19 +210,20 @@ export class Gpus {
     queueMicrotask(() => this.serveQueue());
   }
 
+  /** Who holds what: the records' GPUs, and with them those reserved whose save is under way. */
   private holdings(): Holding[] {
-    return this.store
-      .all()
-      .filter((record) => record.assignedGpus?.length)
-      .map((record) => ({
-        workspaceId: record.id,
-        owner: record.owner,
-        name: record.name,
-        uuids: record.assignedGpus ?? [],
-      }));
+    const holdings = new Map<string, Holding>();
+    const hold = (record: WorkspaceRecord, uuids: readonly string[]) => {
+      const held = holdings.get(record.id)?.uuids ?? [];
+      const all = [...held, ...uuids.filter((uuid) => !held.includes(uuid))];
+      holdings.set(record.id, { workspaceId: record.id, owner: record.owner, name: record.name, uuids: all });
+    };
+    for (const record of this.store.all()) if (record.assignedGpus?.length) hold(record, record.assignedGpus);
+    for (const { record, uuids } of this.reserved.values()) hold(record, uuids);
+    return [...holdings.values()];
   }
 
-  /** Assigns at once when possible (returns undefined); else the error to give, unless it may wait. */
+  /** Reserves at once when possible (returns undefined); else the error to give, unless it may wait. */
   private tryAssign(record: WorkspaceRecord, request: GpuRequest): BerthError | undefined {
     const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
       workspaceId: record.id,
@@ -203,11 +237,7 @@ export class Gpus {
       );
     }
     if (choice.kind === 'ok') {
-      // A workspace asking for fewer than it holds (an update) frees the rest for the queue.
-      const dropped = (record.assignedGpus ?? []).some((uuid) => !choice.uuids.includes(uuid));
-      record.assignedGpus = choice.uuids;
-      this.log.info(`GPUs ${choice.uuids.join(', ')} assigned to ${record.owner}/${record.name}`);
-      if (dropped) this.wake();
+      this.reserved.set(record.id, { record, uuids: choice.uuids });
       return undefined;
     }
     return this.busyError(record, request, choice.candidates, choice.free);

@@ -73,18 +73,3 @@ export async function exitReason(runtime: Runtime, record: WorkspaceRecord): Pro
   const reason = ownFailure ?? lines.pop() ?? 'no output';
   return `the container exited with code ${status.exitCode}: ${reason}`;
 }
-
-/** Removes everything a failed create made: container, home volume, record and bootstrap directory. */
-export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
-  const { runtime, store, bootstrap, bus, gpus } = deps;
-  await runtime.removeContainer(record.id).catch(() => undefined);
-  await runtime.removeVolume(record.id).catch(() => undefined);
-  store.remove(record.id);
-  await store.save();
-  gpus.wake();
-  await bootstrap.remove(record.id);
-  bus.emit(
-    { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
-    record.owner,
-  );
-}

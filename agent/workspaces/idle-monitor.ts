@@ -15,6 +15,12 @@ import { idleStatus } from './idle-status';
 
 export type { IdleObservation } from './idle-observe';
 
+/** A decision, and whether it moved the published deadline. */
+interface Marked {
+  decision: Decision;
+  moved: boolean;
+}
+
 /** The moving clocks (last work, last attached) reach the store at least this often while they move. */
 const PERSIST_EVERY_MS = 120_000;
 
@@ -135,10 +141,13 @@ export class IdleMonitor {
    * an explicit request deserves.
    */
   async keepalive(record: WorkspaceRecord, until: number, now = Date.now()): Promise<void> {
-    record.keepUntil = new Date(until).toISOString();
-    this.work(record, now, 'keepalive');
-    this.apply(record, now);
-    await this.deps.store.save();
+    let marked!: Marked;
+    await this.deps.store.change(record, (draft) => {
+      draft.keepUntil = new Date(until).toISOString();
+      this.work(draft, now, 'keepalive');
+      marked = this.mark(draft, now);
+    });
+    this.announce(record, marked);
     this.changed(record);
   }
 
@@ -228,11 +237,15 @@ export class IdleMonitor {
     return due;
   }
 
-  /**
-   * Re-decides with what is known now, keeps the warning state, announces a warning when the policy
-   * says so, and publishes a changed deadline.
-   */
+  /** Re-decides with what is known now and tells the clients (see `mark` and `announce`). */
   private apply(record: WorkspaceRecord, now: number, observed?: Observed): Decision {
+    const marked = this.mark(record, now, observed);
+    this.announce(record, marked);
+    return marked.decision;
+  }
+
+  /** Re-decides with what is known now, and keeps in `record` the warning state and a changed deadline. */
+  private mark(record: WorkspaceRecord, now: number, observed?: Observed): Marked {
     const decision = decideFor(record, now, this.deps.config.idle, observed ?? this.seen.get(record.id));
     const clocks = runClocks(record);
     if (record.keepUntil && Date.parse(record.keepUntil) <= now) delete record.keepUntil;
@@ -242,25 +255,23 @@ export class IdleMonitor {
         stopAt: new Date(decision.warning.stopAt).toISOString(),
       };
     } else delete clocks.warning;
-    const stopAt = decision.stopAt === null ? undefined : new Date(decision.stopAt).toISOString();
     const moved = deadlineMoved(record, decision.stopAt, this.deps.config.idle);
     if (moved) {
-      if (stopAt === undefined) delete record.idleStopAt;
-      else record.idleStopAt = stopAt;
+      if (decision.stopAt === null) delete record.idleStopAt;
+      else record.idleStopAt = new Date(decision.stopAt).toISOString();
     }
+    return { decision, moved };
+  }
+
+  /** Announces a warning when the policy says so, and a published deadline that changed. */
+  private announce(record: WorkspaceRecord, { decision, moved }: Marked): void {
     if (decision.action === 'warn' && decision.stopAt !== null) {
+      const stopAt = new Date(decision.stopAt).toISOString();
       this.deps.log.info(`idle: warning ${record.owner}/${record.name}: stop at ${stopAt}: ${decision.reason}`);
-      const data = {
-        id: record.id,
-        name: record.name,
-        owner: record.owner,
-        stopAt: stopAt ?? '',
-        reason: decision.reason,
-      };
+      const data = { id: record.id, name: record.name, owner: record.owner, stopAt, reason: decision.reason };
       this.deps.bus.emit({ event: 'workspace.idleWarning', data }, record.owner);
     }
     if (moved || decision.action === 'warn') this.changed(record);
-    return decision;
   }
 
   /** Records work (present, busy, keepalive) at `now`. */

@@ -6,10 +6,13 @@ import type { PortAllocator } from './ports';
 
 /**
  * Takes the name and an SSH port of each new workspace, one create at a time, so that concurrent
- * creates never take the same ones.
+ * creates never take the same ones. A reservation holds them until it is released, whether or not
+ * its record made it into the store.
  */
 export class Reservations {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Records of creates under way, by id. */
+  private readonly held = new Map<string, WorkspaceRecord>();
 
   constructor(
     private readonly store: Store,
@@ -17,8 +20,8 @@ export class Reservations {
   ) {}
 
   /**
-   * A `creating` record for `spec`, put in the store (in memory; the caller saves it). `onReserved`
-   * runs in the same step, before any other code sees the record.
+   * A `creating` record for `spec`, held until `release` (the caller adds it to the store).
+   * `onReserved` runs in the same step as the reservation.
    */
   reserve(
     user: User,
@@ -29,13 +32,14 @@ export class Reservations {
   ): Promise<WorkspaceRecord> {
     const next = this.chain.then(async () => {
       const { store, ports } = this;
-      if (store.find(user.name, spec.name)) {
+      const held = [...this.held.values()];
+      if (store.find(user.name, spec.name) || held.some((r) => r.owner === user.name && r.name === spec.name)) {
         throw new BerthError(
           'already_exists',
           `you already have a workspace called "${spec.name}"; choose another name or delete it first`,
         );
       }
-      const port = await ports.allocate(new Set(store.all().map((record) => record.port)));
+      const port = await ports.allocate(new Set([...store.all(), ...held].map((record) => record.port)));
       const now = new Date().toISOString();
       const record: WorkspaceRecord = {
         id,
@@ -48,11 +52,16 @@ export class Reservations {
         port,
         hostKey,
       };
-      store.put(record);
+      this.held.set(id, record);
       onReserved(record);
       return record;
     });
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /** Gives back the name and port of a create that ended (its record, if stored, holds them now). */
+  release(id: string): void {
+    this.held.delete(id);
   }
 }

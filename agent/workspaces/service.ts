@@ -17,7 +17,8 @@ import { errorMessage } from '../../util/log';
 import { GpuRefusal, requireAdminToPin } from '../gpu/gpus';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { bringUp, exitReason, rollBack } from './bring-up';
+import { bringUp, exitReason } from './bring-up';
+import { finishDelete, rollBack } from './take-down';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
@@ -26,8 +27,9 @@ import { completeSpec, requireImage, sameContainer, validSpec } from './spec-rul
 export type { OpContext, ServiceDeps } from './operation';
 
 /**
- * The workspace lifecycle. One operation at a time per workspace (a second gets `conflict`); every
- * state change is written to the store before the request that caused it is answered.
+ * The workspace lifecycle. One operation at a time per workspace (a second gets `conflict`). Every
+ * state change is a store commit: saved before the request that caused it is answered, and made in
+ * memory only once saved, so a change the disk refused is refused and never carried out later.
  */
 export class WorkspaceService {
   /** Workspace id → the operation now running on it. */
@@ -79,7 +81,7 @@ export class WorkspaceService {
     });
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
-      await store.save();
+      await store.add(record);
       this.changed(record);
       this.progress(record, ctx, 'creating-volume', `Creating home volume ${volumeName(record.id)}`);
       await runtime.ensureVolume(record);
@@ -92,6 +94,7 @@ export class WorkspaceService {
       throw err;
     } finally {
       this.busy.delete(record.id);
+      this.reservations.release(record.id);
     }
   }
 
@@ -115,8 +118,7 @@ export class WorkspaceService {
   async stopRecord(record: WorkspaceRecord, ctx: OpContext, reason: StopReason): Promise<Workspace> {
     return this.exclusive(record, 'stopping', async () => {
       if (record.state === 'stopped') return this.view(record);
-      record.stopReason = reason;
-      await this.setState(record, 'stopping');
+      await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = reason));
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
       await this.setState(record, 'stopped');
@@ -134,38 +136,17 @@ export class WorkspaceService {
   ): Promise<{ id: string; name: string; keptVolume: string | null }> {
     const record = this.resolve(user, ref);
     return this.exclusive(record, 'deleting', async () => {
-      record.deleteData = deleteData;
-      await this.setState(record, 'deleting');
+      await this.setState(record, 'deleting', undefined, (draft) => (draft.deleteData = deleteData));
       return this.finishDelete(record, ctx);
     });
   }
 
   /** Completes a delete whose record is in `deleting` (also after an agent restart). */
-  async finishDelete(
+  finishDelete(
     record: WorkspaceRecord,
     ctx: OpContext,
   ): Promise<{ id: string; name: string; keptVolume: string | null }> {
-    const { runtime, store, bootstrap } = this.deps;
-    this.progress(record, ctx, 'removing-container', 'Removing the container');
-    await runtime.removeContainer(record.id);
-    let keptVolume: string | null = null;
-    if (record.deleteData) {
-      this.progress(record, ctx, 'removing-volume', `Removing home volume ${volumeName(record.id)}`);
-      await runtime.removeVolume(record.id);
-    } else {
-      keptVolume = volumeName(record.id);
-      store.keepVolume(keptVolume);
-    }
-    store.remove(record.id);
-    await store.save();
-    this.deps.gpus.wake();
-    await bootstrap.remove(record.id);
-    this.deps.bus.emit(
-      { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
-      record.owner,
-    );
-    this.progress(record, ctx, 'done', 'Deleted');
-    return { id: record.id, name: record.name, keptVolume };
+    return finishDelete(this.deps, record, ctx);
   }
 
   /**
@@ -182,14 +163,13 @@ export class WorkspaceService {
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
       const keepContainer = sameContainer(record.spec, spec);
-      record.spec = spec;
       // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
       if (!wasRunning || keepContainer) {
-        await this.deps.store.save();
+        await this.deps.store.change(record, (draft) => (draft.spec = spec));
         this.changed(record);
         return this.view(record);
       }
-      await this.setState(record, 'starting', 'Applying the new spec');
+      await this.setState(record, 'starting', 'Applying the new spec', (draft) => (draft.spec = spec));
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
     });
@@ -243,17 +223,32 @@ export class WorkspaceService {
     }
   }
 
-  /** Records a new state durably and tells the clients. */
-  async setState(record: WorkspaceRecord, state: WorkspaceState, message?: string): Promise<void> {
-    const was = record.state;
-    record.state = state;
-    record.since = new Date().toISOString();
-    trackRun(record, was, record.since, settingsFor(record.spec, this.deps.config.idle));
-    if (message === undefined) delete record.message;
-    else record.message = message;
-    // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
-    if (state === 'stopped' || state === 'failed') this.deps.gpus.release(record);
-    await this.deps.store.save();
+  /**
+   * Records a new state (with what `edit` changes besides) and tells the clients. Nothing changes in
+   * memory unless the store saved it: a failed save rejects, and the record stays as it was.
+   */
+  async setState(
+    record: WorkspaceRecord,
+    state: WorkspaceState,
+    message?: string,
+    edit?: (draft: WorkspaceRecord) => void,
+  ): Promise<void> {
+    let released: string[] | undefined;
+    await this.deps.store.change(record, (draft) => {
+      edit?.(draft);
+      const was = draft.state;
+      draft.state = state;
+      draft.since = new Date().toISOString();
+      trackRun(draft, was, draft.since, settingsFor(draft.spec, this.deps.config.idle));
+      if (message === undefined) delete draft.message;
+      else draft.message = message;
+      // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
+      if ((state === 'stopped' || state === 'failed') && draft.assignedGpus?.length) {
+        released = draft.assignedGpus;
+        delete draft.assignedGpus;
+      }
+    });
+    if (released) this.deps.gpus.released(record, released);
     this.changed(record);
   }
 
@@ -276,10 +271,16 @@ export class WorkspaceService {
       const cancelled = err instanceof BerthError && err.code === 'cancelled';
       // No free GPU (or over quota) is a refusal to start, not a failure of the workspace.
       const refused = err instanceof GpuRefusal;
+      // When even this cannot be saved, the record stays `starting` (the reconciler fails it later);
+      // the caller hears the first error, which says what went wrong.
       await this.setState(
         record,
         cancelled || refused ? 'stopped' : 'failed',
         cancelled ? 'start was cancelled' : errorMessage(err),
+      ).catch((saveError) =>
+        this.deps.log.warn(
+          `could not record that ${record.owner}/${record.name} did not start: ${errorMessage(saveError)}`,
+        ),
       );
       throw err;
     }

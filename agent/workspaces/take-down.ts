@@ -1,0 +1,60 @@
+import { errorMessage } from '../../util/log';
+import { volumeName, type WorkspaceRecord } from '../state/record';
+import { reportProgress, type OpContext, type ServiceDeps } from './operation';
+
+/** Tells the owner's clients that the workspace is gone. */
+function announceRemoved({ bus }: ServiceDeps, record: WorkspaceRecord): void {
+  bus.emit(
+    { event: 'workspace.removed', data: { id: record.id, name: record.name, owner: record.owner } },
+    record.owner,
+  );
+}
+
+/**
+ * Completes a delete whose record is in `deleting` (also after an agent restart): the container, the
+ * home volume when `deleteData` says so, then the record and the bootstrap directory. When the record
+ * cannot be removed from the store it stays `deleting`, and a later reconciliation finishes the job.
+ */
+export async function finishDelete(
+  deps: ServiceDeps,
+  record: WorkspaceRecord,
+  ctx: OpContext,
+): Promise<{ id: string; name: string; keptVolume: string | null }> {
+  const { runtime, store, bootstrap, bus, gpus } = deps;
+  reportProgress(bus, record, ctx, 'removing-container', 'Removing the container');
+  await runtime.removeContainer(record.id);
+  let keptVolume: string | null = null;
+  if (record.deleteData) {
+    reportProgress(bus, record, ctx, 'removing-volume', `Removing home volume ${volumeName(record.id)}`);
+    await runtime.removeVolume(record.id);
+  } else keptVolume = volumeName(record.id);
+  await store.delete(record.id, keptVolume ?? undefined);
+  gpus.wake();
+  await bootstrap.remove(record.id);
+  announceRemoved(deps, record);
+  reportProgress(bus, record, ctx, 'done', 'Deleted');
+  return { id: record.id, name: record.name, keptVolume };
+}
+
+/**
+ * Removes everything a failed create made: container, home volume, record and bootstrap directory.
+ * A record the store cannot drop (a full disk) is left with its directory, for a later delete.
+ */
+export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
+  const { runtime, store, bootstrap, gpus, log } = deps;
+  await runtime.removeContainer(record.id).catch(() => undefined);
+  await runtime.removeVolume(record.id).catch(() => undefined);
+  if (store.get(record.id)) {
+    try {
+      await store.delete(record.id);
+    } catch (err) {
+      log.warn(
+        `could not remove the record of the failed create of ${record.owner}/${record.name}: ${errorMessage(err)}; delete it once the state can be saved`,
+      );
+      return;
+    }
+    gpus.wake();
+  }
+  await bootstrap.remove(record.id);
+  announceRemoved(deps, record);
+}
