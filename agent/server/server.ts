@@ -1,13 +1,14 @@
 import * as http from 'node:http';
 import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type ServerOptions } from 'ws';
 import { CLOSE_TOKEN_REVOKED, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../protocol';
 import type { Users } from '../users';
 import { errorMessage, type Logger } from '../../util/log';
 import type { EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { Handlers } from './handlers';
+import { CLOSE_TIMEOUT_MS } from './limits';
 import { Session } from './session';
 
 export interface ServerDeps {
@@ -64,11 +65,17 @@ function closeRevokedSessions(sessions: ReadonlySet<Session>, users: Users, log:
 
 /**
  * The agent's HTTP server: `GET /healthz` for readiness checks, and the WebSocket endpoint where the
- * bearer token is checked at the upgrade.
+ * bearer token is checked at the upgrade. Sessions bound what each client may hold (see `limits.ts`).
  */
 export function startServer(listen: { host: string; port: number }, deps: ServerDeps): Promise<AgentServer> {
   // Frames past the protocol limit are answered with `frame_too_large`; only far bigger ones drop the connection.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES });
+  // `closeTimeout` is newer than @types/ws: without it a closing peer that never answers holds its socket 30 s.
+  const options: ServerOptions & { closeTimeout: number } = {
+    noServer: true,
+    maxPayload: 4 * MAX_FRAME_BYTES,
+    closeTimeout: CLOSE_TIMEOUT_MS,
+  };
+  const wss = new WebSocketServer(options);
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res

@@ -18,6 +18,7 @@ import { errorMessage, type Logger } from '../../util/log';
 import type { AgentEvent, EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { HandlerContext, Handlers } from './handlers';
+import { MAX_BUFFERED_BYTES, MAX_REQUESTS_IN_FLIGHT } from './limits';
 
 /** Connection-level needs of a session. */
 export interface SessionDeps {
@@ -27,10 +28,16 @@ export interface SessionDeps {
   host: string;
 }
 
+/** WebSocket close code for a connection that broke one of the agent's limits (RFC 6455 "policy violation"). */
+export const CLOSE_POLICY = 1008;
+
+const MiB = 1024 * 1024;
+
 /**
  * One authenticated WebSocket connection: the handshake, then requests dispatched to the handlers,
  * cancellations, and the events this user may see. Bad frames get an error reply and the connection
- * goes on; only a failed handshake closes it.
+ * goes on; a failed handshake closes it, and so does a client that leaves more than
+ * {@link MAX_BUFFERED_BYTES} unread (1008, with the reason).
  */
 export class Session {
   private greeted = false;
@@ -50,6 +57,8 @@ export class Session {
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    // A connection being closed (by a limit, a revocation, a failed handshake) starts no more work.
+    if (this.ws.readyState !== this.ws.OPEN) return;
     const decoded = this.decode(data, isBinary);
     if (!this.greeted) {
       if (decoded.ok) return this.onHello(decoded.frame);
@@ -133,6 +142,13 @@ export class Session {
     if (this.inflight.has(id)) {
       return this.replyError(id, 'bad_frame', `request id ${id} is already in use by a running request`);
     }
+    if (this.inflight.size >= MAX_REQUESTS_IN_FLIGHT) {
+      return this.replyError(
+        id,
+        'no_capacity',
+        `this connection has ${this.inflight.size} requests running, the most the agent runs at once for one connection; wait for their replies before sending more`,
+      );
+    }
     const params = METHODS[method].params.safeParse(request.params ?? {});
     if (!params.success) return this.replyError(id, 'invalid_params', describeIssues(params.error));
     const abort = new AbortController();
@@ -181,8 +197,27 @@ export class Session {
     this.send({ id, error: { code, message } });
   }
 
+  /**
+   * Sends a reply or an event, unless the client has left too much unread: then the connection is
+   * closed instead, so that a client that stops reading holds at most {@link MAX_BUFFERED_BYTES}
+   * (and the frame sent last) of the agent's memory, whether it asked for the frames or not.
+   */
   private send(frame: unknown): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(frame));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.overflow();
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  private overflow(): void {
+    const unread = (this.ws.bufferedAmount / MiB).toFixed(1);
+    this.deps.log.warn(
+      `closing a connection of ${this.user.name}: ${unread} MiB of replies and events wait for it to read them (limit ${MAX_BUFFERED_BYTES / MiB} MiB)`,
+    );
+    this.close(
+      CLOSE_POLICY,
+      `the client stopped reading: over ${MAX_BUFFERED_BYTES / MiB} MiB of replies and events left unread; reconnect and read as you go`,
+    );
+    this.dispose();
   }
 
   private dispose(): void {
