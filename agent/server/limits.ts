@@ -15,5 +15,31 @@ export const MAX_BUFFERED_BYTES = 8 * MiB;
 /** Requests of one connection that may run at once; the excess is answered `no_capacity` at once. */
 export const MAX_REQUESTS_IN_FLIGHT = 64;
 
+/**
+ * Connections not yet past `hello` (TCP accepted, HTTP headers, upgrade, handshake), everyone's
+ * together: no token is needed to open one, so they are bounded apart from the users' sessions.
+ */
+export const MAX_HANDSHAKING = 128;
+
+/** From the TCP accept (or the previous request of a kept-alive connection) to complete HTTP headers. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+
+/** From the upgrade's headers to the socket handed to the WebSocket (or refused and closed by the peer). */
+export const UPGRADE_TIMEOUT_MS = 10_000;
+
 /** How long a closing WebSocket waits for the peer's close frame before the socket is dropped. */
 export const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs `fn` once `ms` have passed and the I/O that came in meanwhile has been read: after a stall of
+ * the agent's event loop, timers run before sockets are read, and a frame that arrived in time must
+ * not lose to its own deadline. Returns the function that cancels it.
+ */
+export function deadline(ms: number, fn: () => void): () => void {
+  let immediate: NodeJS.Immediate | null = null;
+  const timer = setTimeout(() => (immediate = setImmediate(fn)), ms);
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
+}

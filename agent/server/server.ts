@@ -8,6 +8,7 @@ import { errorMessage, type Logger } from '../../util/log';
 import type { EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { Handlers } from './handlers';
+import { HandshakeGuard } from './handshake-guard';
 import { CLOSE_TIMEOUT_MS } from './limits';
 import { Session } from './session';
 
@@ -65,7 +66,8 @@ function closeRevokedSessions(sessions: ReadonlySet<Session>, users: Users, log:
 
 /**
  * The agent's HTTP server: `GET /healthz` for readiness checks, and the WebSocket endpoint where the
- * bearer token is checked at the upgrade. Sessions bound what each client may hold (see `limits.ts`).
+ * bearer token is checked at the upgrade. Connections on their way there are bounded in number and
+ * time by a {@link HandshakeGuard}; sessions bound themselves (see `limits.ts`).
  */
 export function startServer(listen: { host: string; port: number }, deps: ServerDeps): Promise<AgentServer> {
   // Frames past the protocol limit are answered with `frame_too_large`; only far bigger ones drop the connection.
@@ -76,7 +78,9 @@ export function startServer(listen: { host: string; port: number }, deps: Server
     closeTimeout: CLOSE_TIMEOUT_MS,
   };
   const wss = new WebSocketServer(options);
+  const guard = new HandshakeGuard(deps.log);
   const server = http.createServer((req, res) => {
+    guard.request(req.socket);
     if (req.method === 'GET' && req.url === '/healthz') {
       res
         .writeHead(200, { 'Content-Type': 'application/json' })
@@ -91,7 +95,9 @@ export function startServer(listen: { host: string; port: number }, deps: Server
   const sessions = new Set<Session>();
   const unwatch = deps.users.watch(closeRevokedSessions(sessions, deps.users, deps.log));
 
+  server.on('connection', (socket) => guard.accepted(socket));
   server.on('upgrade', (req, socket, head) => {
+    guard.upgrading(socket);
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (!match?.[1]) {
       return refuse(
@@ -120,6 +126,7 @@ export function startServer(listen: { host: string; port: number }, deps: Server
           );
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
+          guard.upgraded(socket);
           const session = new Session(ws, identity.user, identity.tokenId, {
             handlers: deps.handlers,
             bus: deps.bus,
@@ -127,6 +134,7 @@ export function startServer(listen: { host: string; port: number }, deps: Server
             host: os.hostname(),
           });
           sessions.add(session);
+          session.onGreeted(() => guard.greeted(socket));
           session.onEnd(() => sessions.delete(session));
           // A revocation between the check above and now found no session to close: look once more.
           deps.users.isLive(identity.tokenId).then(
@@ -152,6 +160,7 @@ export function startServer(listen: { host: string; port: number }, deps: Server
         close: () =>
           new Promise<void>((done) => {
             unwatch();
+            guard.closeAll();
             for (const client of wss.clients) client.terminate();
             server.close(() => done());
           }),

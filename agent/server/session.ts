@@ -41,6 +41,7 @@ const MiB = 1024 * 1024;
  */
 export class Session {
   private greeted = false;
+  private greetedListener: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly inflight = new Map<RequestId, AbortController>();
 
@@ -54,6 +55,11 @@ export class Session {
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
+  }
+
+  /** Calls `listener` once the client has shaken hands (never, when it fails to). */
+  onGreeted(listener: () => void): void {
+    this.greetedListener = listener;
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
@@ -124,6 +130,7 @@ export class Session {
       return this.ws.close(1002, 'unsupported protocol version');
     }
     this.greeted = true;
+    this.greetedListener?.();
     this.send({
       welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
     });
