@@ -10,6 +10,7 @@ import {
 import type { AgentConfig } from '../config';
 import type { Gpus } from '../gpu/gpus';
 import { idleHandlers } from './idle-handlers';
+import { MAX_FOLLOWS_PER_CONNECTION, MAX_FOLLOWS_PER_USER, Tally } from './limits';
 import type { IdleMonitor } from '../workspaces/idle-monitor';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
@@ -23,6 +24,8 @@ export interface HandlerContext extends OpContext {
   user: User;
   /** The id of the token the connection authenticated with. */
   tokenId: string;
+  /** The connection the request came on, unique for the agent's life. */
+  connectionId: number;
   /** Sends `workspace.log` output to the requesting connection only. */
   sendLog(text: string): void;
 }
@@ -51,8 +54,38 @@ function allocated(workspaces: readonly Workspace[]): { cpus: number; memory: nu
   };
 }
 
+/**
+ * Takes a followed log stream for the caller, or refuses with `no_capacity` when its connection or
+ * its user holds the most allowed: each stream holds a connection to dockerd until it is cancelled.
+ */
+function followSlots(): (ctx: HandlerContext) => () => void {
+  const perConnection = new Tally<number>(MAX_FOLLOWS_PER_CONNECTION);
+  const perUser = new Tally<string>(MAX_FOLLOWS_PER_USER);
+  return ({ connectionId, user }) => {
+    if (perConnection.full(connectionId)) {
+      throw new BerthError(
+        'no_capacity',
+        `this connection follows ${perConnection.max} log streams already, the most allowed; cancel one first`,
+      );
+    }
+    if (perUser.full(user.name)) {
+      throw new BerthError(
+        'no_capacity',
+        `${user.name} follows ${perUser.max} log streams already (all connections together), the most allowed; end one first (berth logs -f)`,
+      );
+    }
+    const releaseConnection = perConnection.take(connectionId);
+    const releaseUser = perUser.take(user.name);
+    return () => {
+      releaseConnection();
+      releaseUser();
+    };
+  };
+}
+
 /** The agent's request handlers; they check permissions and delegate to the workspace service. */
 export function createHandlers({ config, service, users, runtime, reconciler, gpus, monitor }: HandlerDeps): Handlers {
+  const follow = followSlots();
   return {
     'host.info': async (_params, ctx) => {
       const docker = await runtime.info().catch(() => null);
@@ -89,9 +122,14 @@ export function createHandlers({ config, service, users, runtime, reconciler, gp
     'workspace.update': async ({ changes, ...ref }, ctx) => ({
       workspace: await service.update(ctx.user, ref, changes, ctx),
     }),
-    'workspace.logs': async ({ tail, follow, ...ref }, ctx) => ({
-      text: await service.logs(ctx.user, ref, tail, follow, ctx, (text) => ctx.sendLog(text)),
-    }),
+    'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {
+      const release = following ? follow(ctx) : () => undefined;
+      try {
+        return { text: await service.logs(ctx.user, ref, tail, following, ctx, (text) => ctx.sendLog(text)) };
+      } finally {
+        release();
+      }
+    },
     ...idleHandlers({ config, service, monitor }),
     'user.setQuota': async ({ user, gpus: quota }, ctx) => {
       if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set GPU quotas');

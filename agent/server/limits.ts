@@ -15,6 +15,10 @@ export const MAX_BUFFERED_BYTES = 8 * MiB;
 /** Requests of one connection that may run at once; the excess is answered `no_capacity` at once. */
 export const MAX_REQUESTS_IN_FLIGHT = 64;
 
+/** Followed log streams (each holds a connection to dockerd) of one connection, and of one user. */
+export const MAX_FOLLOWS_PER_CONNECTION = 16;
+export const MAX_FOLLOWS_PER_USER = 32;
+
 /**
  * Connections not yet past `hello` (TCP accepted, HTTP headers, upgrade, handshake), everyone's
  * together: no token is needed to open one, so they are bounded apart from the users' sessions.
@@ -26,6 +30,9 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 
 /** From the upgrade's headers to the socket handed to the WebSocket (or refused and closed by the peer). */
 export const UPGRADE_TIMEOUT_MS = 10_000;
+
+/** From the upgrade to the client's `hello`; the CLI and the extension send it as soon as the socket opens. */
+export const HELLO_TIMEOUT_MS = 5_000;
 
 /** How long a closing WebSocket waits for the peer's close frame before the socket is dropped. */
 export const CLOSE_TIMEOUT_MS = 10_000;
@@ -42,4 +49,34 @@ export function deadline(ms: number, fn: () => void): () => void {
     clearTimeout(timer);
     if (immediate) clearImmediate(immediate);
   };
+}
+
+/** Counts what each key holds, against a cap shared by all keys. */
+export class Tally<K> {
+  private readonly held = new Map<K, number>();
+
+  constructor(readonly max: number) {}
+
+  /** How many `key` holds now. */
+  count(key: K): number {
+    return this.held.get(key) ?? 0;
+  }
+
+  /** Whether `key` holds its cap already. */
+  full(key: K): boolean {
+    return this.count(key) >= this.max;
+  }
+
+  /** Takes one for `key` (cap unchecked: see {@link full}); returns its release, which counts once. */
+  take(key: K): () => void {
+    this.held.set(key, this.count(key) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.count(key) - 1;
+      if (left > 0) this.held.set(key, left);
+      else this.held.delete(key);
+    };
+  }
 }

@@ -18,7 +18,7 @@ import { errorMessage, type Logger } from '../../util/log';
 import type { AgentEvent, EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { HandlerContext, Handlers } from './handlers';
-import { MAX_BUFFERED_BYTES, MAX_REQUESTS_IN_FLIGHT } from './limits';
+import { HELLO_TIMEOUT_MS, MAX_BUFFERED_BYTES, MAX_REQUESTS_IN_FLIGHT, deadline } from './limits';
 
 /** Connection-level needs of a session. */
 export interface SessionDeps {
@@ -33,17 +33,22 @@ export const CLOSE_POLICY = 1008;
 
 const MiB = 1024 * 1024;
 
+let connections = 0;
+
 /**
  * One authenticated WebSocket connection: the handshake, then requests dispatched to the handlers,
  * cancellations, and the events this user may see. Bad frames get an error reply and the connection
- * goes on; a failed handshake closes it, and so does a client that leaves more than
+ * goes on; a failed or late handshake closes it, and so does a client that leaves more than
  * {@link MAX_BUFFERED_BYTES} unread (1008, with the reason).
  */
 export class Session {
+  /** Distinguishes this connection from the user's others (for limits per connection). */
+  readonly connectionId = ++connections;
   private greeted = false;
   private greetedListener: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly inflight = new Map<RequestId, AbortController>();
+  private readonly cancelHelloDeadline: () => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -55,6 +60,13 @@ export class Session {
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
+    this.cancelHelloDeadline = deadline(HELLO_TIMEOUT_MS, () => {
+      if (this.greeted) return;
+      this.close(
+        CLOSE_POLICY,
+        `no hello within ${HELLO_TIMEOUT_MS / 1000} s; send {"hello":{"protocol":${PROTOCOL_VERSION},"client":"…"}} first`,
+      );
+    });
   }
 
   /** Calls `listener` once the client has shaken hands (never, when it fails to). */
@@ -130,6 +142,7 @@ export class Session {
       return this.ws.close(1002, 'unsupported protocol version');
     }
     this.greeted = true;
+    this.cancelHelloDeadline();
     this.greetedListener?.();
     this.send({
       welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
@@ -163,6 +176,7 @@ export class Session {
     const ctx: HandlerContext = {
       user: this.user,
       tokenId: this.tokenId,
+      connectionId: this.connectionId,
       requestId: id,
       signal: abort.signal,
       sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
@@ -228,6 +242,7 @@ export class Session {
   }
 
   private dispose(): void {
+    this.cancelHelloDeadline();
     this.unsubscribe?.();
     this.unsubscribe = null;
     for (const abort of this.inflight.values()) abort.abort();

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { AgentProcess } from '../support/agent-process';
 import { requireDocker } from '../support/docker';
 import { agentPid, openDescriptors } from '../support/process-stats';
+import { RawConnection } from '../support/raw-ws';
 import { RawSocket } from '../support/raw-socket';
 import { waitFor } from '../support/wait';
 
@@ -75,6 +76,20 @@ describe('agent: connections that never become sessions', function () {
     await flood(40, (raw) => raw.write(RawSocket.upgradeRequest(agent.port, 'berth_not-a-token')));
     await waitFor('the refusals', () => opened.every((raw) => raw.ended));
     await released('the agent to drop the refused sockets');
+  });
+
+  it('closes an authenticated connection that sends no hello with 1008, and keeps greeted ones open', async () => {
+    const silent = await RawConnection.open(agent.url, token);
+    const greeted = await agent.connect(token);
+    try {
+      const { code, reason } = await waitFor('the silent connection to close', () => silent.closed(), PAST_DEADLINE_MS);
+      assert.equal(code, 1008);
+      assert.match(reason, /^no hello within 5 s; send \{"hello"/);
+      assert.equal(greeted.closed, false, 'the greeted connection outlived the hello deadline');
+      assert.equal((await greeted.request('host.info', {})).user.name, 'alice');
+    } finally {
+      greeted.close();
+    }
   });
 
   it(`holds at most ${MAX_HANDSHAKING} connections that are shaking hands, the newest ones, and still lets a client in`, async () => {
