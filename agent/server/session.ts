@@ -35,6 +35,9 @@ const MiB = 1024 * 1024;
 
 let connections = 0;
 
+/** Each event's JSON, made once however many sessions send it (an admin's events go to every one). */
+const eventTexts = new WeakMap<AgentEvent, string>();
+
 /**
  * One authenticated WebSocket connection: the handshake, then requests dispatched to the handlers,
  * cancellations, and the events this user may see. Bad frames get an error reply and the connection
@@ -211,11 +214,18 @@ export class Session {
   }
 
   private onEvent(event: AgentEvent, owner: string): void {
-    if (this.user.admin || owner === this.user.name) this.send(event);
+    if (!this.user.admin && owner !== this.user.name) return;
+    let text = eventTexts.get(event);
+    if (text === undefined) eventTexts.set(event, (text = JSON.stringify(event)));
+    this.sendText(text);
   }
 
   private replyError(id: RequestId | null, code: ErrorBody['code'], message: string): void {
     this.send({ id, error: { code, message } });
+  }
+
+  private send(frame: unknown): void {
+    this.sendText(JSON.stringify(frame));
   }
 
   /**
@@ -223,10 +233,10 @@ export class Session {
    * closed instead, so that a client that stops reading holds at most {@link MAX_BUFFERED_BYTES}
    * (and the frame sent last) of the agent's memory, whether it asked for the frames or not.
    */
-  private send(frame: unknown): void {
+  private sendText(text: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.overflow();
-    this.ws.send(JSON.stringify(frame));
+    this.ws.send(text);
   }
 
   private overflow(): void {

@@ -7,6 +7,7 @@ import { waitFor } from '../support/wait';
 
 /** The agent's limits under test (agent/server/limits.ts). */
 const MAX_REQUESTS_IN_FLIGHT = 64;
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /** What the agent logs when it closes a connection that does not read. */
 const CLOSING = 'closing a connection of alice';
@@ -113,5 +114,43 @@ describe('agent: clients that send more than they read', function () {
     assert.match(reason, /^the client stopped reading: over 8 MiB of replies and events left unread/);
     assert.ok(answered < sent, 'the agent stopped answering');
     assert.ok(agent.alive);
+  });
+
+  it('closes a connection that stops reading its events with 1008, and the others keep theirs', async () => {
+    const raw = await slowReader();
+    const reader = await agent.connect(token);
+    let changes = 0;
+    reader.onEvent((event) => event.event === 'workspace.changed' && changes++);
+    const before = closings();
+    const rssBefore = await residentBytes(pid);
+    let sent = 0;
+    try {
+      const flooded = waitFor(
+        'the agent to close the connection that does not read',
+        async () => {
+          if (closings() > before) return true;
+          if (sent < FLOOD_LIMIT) {
+            sent++;
+            await reader.request('workspace.keepalive', { name: 'fat', seconds: 60 });
+          }
+          return false;
+        },
+        60_000,
+        1,
+      );
+      await flooded.finally(async () =>
+        console.log(
+          `      ${sent} events of ~400 KiB sent to each connection; agent RSS ${mib(rssBefore)} → ${mib(await residentBytes(pid))}`,
+        ),
+      );
+      const { code } = await closeOf(raw);
+      assert.equal(code, 1008);
+      assert.ok(sent * 400 * 1024 > MAX_BUFFERED_BYTES, 'more was sent than the cap');
+      await reader.request('workspace.keepalive', { name: 'fat', seconds: 60 });
+      await waitFor('the reading connection to get its events', () => changes >= sent + 1);
+      assert.equal(reader.closed, false);
+    } finally {
+      reader.close();
+    }
   });
 });
