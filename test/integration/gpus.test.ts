@@ -240,11 +240,18 @@ describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (f
 
   it('times out of the queue with no_capacity, and a refused start leaves the workspace stopped', async () => {
     // alice's train needs two H100s; bob holds one now.
-    const started = Date.now();
+    const queued: EventData<'workspace.progress'>[] = [];
+    const off = alice.onEvent((event: ClientEvent) => {
+      if (event.event === 'workspace.progress' && event.data.name === 'train') queued.push(event.data);
+    });
     const timedOut = await refusal(alice.request('workspace.start', { name: 'train', waitForGpus: 1 }));
+    off();
+    assert.ok(
+      queued.some((event) => event.phase === 'waiting-for-gpus'),
+      'it waited in the queue before it was refused',
+    );
     assert.equal(timedOut.code, 'no_capacity');
     assert.match(timedOut.message, /waited 1 s for GPUs in vain/);
-    assert.ok(Date.now() - started >= 1000);
     const { workspace } = await alice.request('workspace.get', { name: 'train' });
     assert.equal(workspace.state, 'stopped');
   });

@@ -45,11 +45,9 @@ describe('extension: a host connection to a real agent', function () {
     assert.equal(lab.attempts(), 1);
   });
 
-  it('shows a workspace another client creates, up to running, from events alone, within a second', async () => {
+  it('shows a workspace another client creates, up to running, from events alone', async () => {
     const { workspace } = await other.request('workspace.create', { name: 'web', memory: 256 * 1024 ** 2 });
-    const repliedAt = Date.now();
-    const runningAt = await waitFor('web to run in the connection', () => lab.seen.get(workspace.id)?.get('running'));
-    assert.ok(runningAt - repliedAt < 1_000, `seen running ${runningAt - repliedAt} ms after the create reply`);
+    await waitFor('web to run in the connection', () => lab.seen.get(workspace.id)?.get('running'));
     assert.ok(lab.seen.get(workspace.id)?.has('creating'), 'it appeared while still being created');
     assert.deepEqual(lab.connection.workspaces.get(workspace.id), workspace);
     assert.equal(lab.attempts(), 1, 'no reconnect, hence no new list');
@@ -57,14 +55,16 @@ describe('extension: a host connection to a real agent', function () {
 
   it('shows a stop made elsewhere as stopped', async () => {
     const { workspace } = await other.request('workspace.stop', { name: 'web' });
-    await waitFor('web to be stopped in the connection', () => stateOf(workspace.id) === 'stopped', 1_000);
+    await waitFor('web to be stopped in the connection', () => stateOf(workspace.id) === 'stopped');
+    assert.equal(lab.attempts(), 1, 'from an event: the connection lists only when it connects');
     assert.deepEqual(lab.connection.workspaces.get(workspace.id), workspace);
   });
 
   it('drops a workspace deleted elsewhere', async () => {
     const { workspace } = await other.request('workspace.get', { name: 'web' });
     await other.request('workspace.delete', { name: 'web', deleteData: true });
-    await waitFor('web to leave the connection', () => !lab.connection.workspaces.has(workspace.id), 1_000);
+    await waitFor('web to leave the connection', () => !lab.connection.workspaces.has(workspace.id));
+    assert.equal(lab.attempts(), 1, 'from an event: the connection lists only when it connects');
     assert.deepEqual([...lab.connection.workspaces.keys()], [base.id]);
   });
 
@@ -89,10 +89,8 @@ describe('extension: a host connection to a real agent', function () {
     const watched = watch(agent.url, agent.token('zed'));
     await connected(watched);
     await Users.in(agent.stateDir).revokeTokens({ user: 'zed' });
-    const status = await waitFor(
-      'the revocation to reach the connection',
-      () => (watched.connection.status.kind === 'error' ? watched.connection.status : null),
-      10_000,
+    const status = await waitFor('the revocation to reach the connection', () =>
+      watched.connection.status.kind === 'error' ? watched.connection.status : null,
     );
     assert.equal(status.code, 'unauthorized');
     assert.match(status.message, /token revoked; ask the host's operator for a new one/);
@@ -110,7 +108,7 @@ describe('extension: a host connection to a real agent', function () {
       watched.statuses.map((s) => s.kind),
       ['connecting', 'connected', 'connecting', 'connected'],
     );
-    await waitFor('the replaced client to close', () => watched.clients[0]?.closed, 5_000);
+    await waitFor('the replaced client to close', () => watched.clients[0]?.closed);
   });
 
   it('keeps one live client when asked to connect again while still connecting', async () => {
@@ -118,17 +116,18 @@ describe('extension: a host connection to a real agent', function () {
     watched.connection.connect();
     await waitFor('both attempts to connect', () => watched.clients.length === 2);
     await connected(watched);
-    await waitFor('only one client to stay open', () => watched.clients.filter((c) => !c.closed).length === 1, 5_000);
+    await waitFor('only one client to stay open', () => watched.clients.filter((c) => !c.closed).length === 1);
   });
 
   it('turns to error with a retry time when the agent dies', async () => {
     await connected(lab);
+    const diedAt = Date.now();
     await agent.kill9();
     const status = await waitFor('the connection to fail', () =>
       lab.connection.status.kind === 'error' ? lab.connection.status : null,
     );
     assert.match(status.message, /connection lost/);
-    assert.ok(status.retryAt && status.retryAt > Date.now() - 1_000, 'a retry is scheduled');
+    assert.ok(status.retryAt && status.retryAt > diedAt, `a retry is planned after the loss (${status.retryAt})`);
   });
 
   it('reconnects by itself once the agent is back, with the list current again', async () => {
@@ -143,6 +142,6 @@ describe('extension: a host connection to a real agent', function () {
 
     other = await agent.connect(token);
     await other.request('workspace.delete', { name: 'base', deleteData: true });
-    await waitFor('base to leave the connection', () => !lab.connection.workspaces.has(base.id), 1_000);
+    await waitFor('base to leave the connection', () => !lab.connection.workspaces.has(base.id));
   });
 });

@@ -8,7 +8,7 @@ import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 /** Resolves with the workspace once a `workspace.changed` event shows it in `state`. */
-function changedTo(client: AgentClient, name: string, state: WorkspaceState, timeoutMs = 10_000): Promise<Workspace> {
+function changedTo(client: AgentClient, name: string, state: WorkspaceState, timeoutMs = 30_000): Promise<Workspace> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();
