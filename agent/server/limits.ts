@@ -22,8 +22,10 @@ export const MAX_FOLLOWS_PER_USER = 32;
 /**
  * Connections not yet past `hello` (TCP accepted, HTTP headers, upgrade, handshake), everyone's
  * together: no token is needed to open one, so they are bounded apart from the users' sessions.
+ * Above the burst of a few hundred clients reconnecting at once (after an agent restart), and at
+ * most half of 1,024 descriptors, the smallest open-files limit an agent is likely to run under.
  */
-export const MAX_HANDSHAKING = 128;
+export const MAX_HANDSHAKING = 512;
 
 /** From the TCP accept (or the previous request of a kept-alive connection) to complete HTTP headers. */
 export const HEADERS_TIMEOUT_MS = 10_000;

@@ -7,7 +7,7 @@ import { RawSocket } from '../support/raw-socket';
 import { waitFor } from '../support/wait';
 
 /** The agent's limits under test (agent/server/limits.ts). */
-const MAX_HANDSHAKING = 128;
+const MAX_HANDSHAKING = 512;
 /** Past the longest handshake deadline (10 s), with room for a loaded machine. */
 const PAST_DEADLINE_MS = 30_000;
 
