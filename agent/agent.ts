@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentConfig } from './config';
 import { Gpus } from './gpu/gpus';
@@ -9,24 +7,16 @@ import { DockerRuntime } from './runtime/docker';
 import { createHandlers } from './server/handlers';
 import { startServer, type AgentServer } from './server/server';
 import { Users } from './users';
-import { writeFileAtomic } from '../util/files';
 import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
 import { Reconciler } from './workspaces/reconciler';
 import { WorkspaceService } from './workspaces/service';
+import { agentId } from './state/agent-id';
+import { lockStateDir } from './state/lock';
+import { secureStateDir } from './state/state-dir';
 import { Store } from './state/store';
-
-/** The id of the agent owning `stateDir`, made on first start; it labels the agent's Docker objects. */
-async function agentId(stateDir: string): Promise<string> {
-  const file = path.join(stateDir, 'agent-id');
-  const existing = await fs.readFile(file, 'utf8').catch(() => '');
-  if (existing.trim()) return existing.trim();
-  const id = randomBytes(8).toString('hex');
-  await writeFileAtomic(file, `${id}\n`, { mode: 0o644 });
-  return id;
-}
 
 /**
  * Warns when Docker's default runtime is nvidia: containers that do not go through Berth (and images
@@ -49,15 +39,37 @@ export interface Agent {
 
 /**
  * Builds the agent from its parts, reconciles the store with Docker, then listens. Docker may be
- * down at start: the agent still serves, and reconciles when the engine comes back.
+ * down at start: the agent still serves, and reconciles when the engine comes back. The state
+ * directory is the agent's alone (0700, locked) until it stops.
  */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<Agent> {
-  await fs.mkdir(config.stateDir, { recursive: true, mode: 0o700 });
+  await secureStateDir(config.stateDir, log);
+  const lock = await lockStateDir(config.stateDir);
+  try {
+    const agent = await build(config, log);
+    return {
+      server: agent.server,
+      stop: async () => {
+        await agent.stop();
+        await lock.release();
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   const store = await Store.open(config.stateDir);
   const users = Users.in(config.stateDir, (err) =>
     log.warn(`could not record when tokens were last used: ${err instanceof Error ? err.message : String(err)}`),
   );
-  const runtime = new DockerRuntime(config.dockerSocket, await agentId(config.stateDir));
+  const id = await agentId(
+    config.stateDir,
+    store.all().map((record) => record.id),
+  );
+  const runtime = new DockerRuntime(config.dockerSocket, id);
   const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
   await bootstrap.prune(new Set(store.all().map((record) => record.id)));
   const bus = new EventBus();

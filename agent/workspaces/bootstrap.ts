@@ -40,7 +40,8 @@ export class Bootstrap {
     await fs.mkdir(dir, { recursive: true, mode: 0o755 });
     await Promise.all([
       writeFileAtomic(path.join(dir, 'init'), initScript, { mode: 0o755 }),
-      writeFileAtomic(path.join(dir, 'env'), env.join(''), { mode: 0o644 }),
+      // The spec's env holds secrets: the agent's user alone reads it (root in the container does too).
+      writeFileAtomic(path.join(dir, 'env'), env.join(''), { mode: 0o600 }),
     ]);
   }
 
@@ -53,12 +54,20 @@ export class Bootstrap {
   }
 
   /**
-   * Removes directories no workspace claims: a crash between making a workspace's directory and
-   * storing its record leaves one behind.
+   * Removes directories no workspace claims (a crash between making a workspace's directory and
+   * storing its record leaves one behind), and narrows to 0600 the env files older agents wrote 0644.
    */
   async prune(known: ReadonlySet<string>): Promise<void> {
     const entries = await fs.readdir(this.root).catch(() => [] as string[]);
-    await Promise.all(entries.filter((id) => !known.has(id)).map((id) => this.remove(id)));
+    await Promise.all(
+      entries.map((id) =>
+        known.has(id)
+          ? fs.chmod(path.join(this.dir(id), 'env'), 0o600).catch((err: NodeJS.ErrnoException) => {
+              if (err.code !== 'ENOENT') throw err;
+            })
+          : this.remove(id),
+      ),
+    );
   }
 
   /** Removes the directory (after the workspace is deleted). */

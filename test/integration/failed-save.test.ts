@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import type { BerthError, Workspace } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
-import { docker, dockerExists, labelledWithName, requireDocker } from '../support/docker';
+import { docker, dockerExists, labelledWithName } from '../support/docker';
+import { useAgent } from '../support/use-agent';
 
 /** The refusal of a change the store could not save: it says so, and that nothing changed. */
 function refusedForSave(err: BerthError): boolean {
@@ -18,21 +18,14 @@ const running = (workspace: Workspace) => docker('inspect', '-f', '{{.State.Runn
 
 describe('agent: a change it cannot save is refused, and never carried out by a later save', function () {
   this.timeout(120_000);
-  let agent: AgentProcess;
+  const agent = useAgent();
   let client: AgentClient;
   let token: string;
   const stateFile = () => path.join(agent.stateDir, 'workspaces.json');
 
   before(async () => {
-    requireDocker();
-    agent = await AgentProcess.start();
     token = agent.token('alice');
     client = await agent.connect(token);
-  });
-
-  after(async () => {
-    client?.close();
-    await agent?.destroy();
   });
 
   /**

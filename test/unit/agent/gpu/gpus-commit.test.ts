@@ -4,26 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BerthError } from '../../../../protocol';
 import { Gpus } from '../../../../agent/gpu/gpus';
-import type { WorkspaceRecord } from '../../../../agent/state/record';
 import { Store } from '../../../../agent/state/store';
+import { record } from '../../../support/builders';
+
+/** A `starting` workspace of `owner` asking for `gpus` GPUs, holding none. */
+const asking = (name: string, owner: string, gpus: number) => record(name, { owner, state: 'starting' }, { gpus });
 
 const FAKE = path.resolve(__dirname, '..', '..', '..', 'support', 'fake-nvidia-smi.mjs');
-
-/** A `starting` record of `owner` asking for `gpus` GPUs, holding none. */
-function record(name: string, owner: string, gpus: number): WorkspaceRecord {
-  const now = '2024-05-01T10:00:00.000Z';
-  return {
-    id: Buffer.from(name).toString('hex').padStart(12, '0').slice(-12),
-    name,
-    owner,
-    spec: { name, image: 'img', cpus: 1, memory: 1024 ** 3, gpus, env: {}, command: '', user: 'dev' },
-    state: 'starting',
-    since: now,
-    createdAt: now,
-    port: 2200,
-    hostKey: 'ssh-ed25519 AAAA',
-  };
-}
 
 describe('agent: GPU holdings are saved before they count (Gpus over a store whose writes fail)', () => {
   let dir: string;
@@ -57,8 +44,8 @@ describe('agent: GPU holdings are saved before they count (Gpus over a store who
   });
 
   it('gives nothing to a start whose holding cannot be saved, and the GPUs stay free for the next', async () => {
-    const first = record('first', 'alice', 4);
-    const next = record('next', 'bob', 4);
+    const first = asking('first', 'alice', 4);
+    const next = asking('next', 'bob', 4);
     await store.add(first);
     await store.add(next);
     await breakSaves();
@@ -70,7 +57,7 @@ describe('agent: GPU holdings are saved before they count (Gpus over a store who
   });
 
   it('counts GPUs chosen for a start as held while their save is under way', async () => {
-    const records = ['a', 'b', 'c', 'd', 'e'].map((name) => record(name, name, 1));
+    const records = ['a', 'b', 'c', 'd', 'e'].map((name) => asking(name, name, 1));
     for (const r of records) await store.add(r);
     // The first four choose at once and save together; the fifth must see all four taken.
     const results = await Promise.allSettled(records.map((r) => gpus.acquire(r, noWait)));
@@ -82,7 +69,7 @@ describe('agent: GPU holdings are saved before they count (Gpus over a store who
   });
 
   it('keeps the GPUs of a workspace whose release cannot be saved', async () => {
-    const holder = record('holder', 'alice', 2);
+    const holder = asking('holder', 'alice', 2);
     await store.add(holder);
     await gpus.acquire(holder, noWait);
     const held = holder.assignedGpus;

@@ -3,33 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BerthError } from '../../../../protocol';
-import type { WorkspaceRecord } from '../../../../agent/state/record';
 import { Store } from '../../../../agent/state/store';
-
-/** A running record of alice; `id` is 12 hex digits. */
-function record(id: string, name: string): WorkspaceRecord {
-  const now = '2024-05-01T10:00:00.000Z';
-  return {
-    id,
-    name,
-    owner: 'alice',
-    spec: {
-      name,
-      image: 'berth-workspace:latest',
-      cpus: 1,
-      memory: 1024 ** 3,
-      gpus: 0,
-      env: {},
-      command: '',
-      user: 'dev',
-    },
-    state: 'running',
-    since: now,
-    createdAt: now,
-    port: 2200,
-    hostKey: 'ssh-ed25519 AAAA',
-  };
-}
+import { record } from '../../../support/builders';
 
 const failedSave = (err: BerthError) => {
   assert.equal(err.code, 'internal');
@@ -59,7 +34,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
   });
 
   it('changes the very record others hold, once the change is on disk', async () => {
-    const web = record('aaaaaaaaaaaa', 'web');
+    const web = record('web');
     await store.add(web);
     const change = store.change(web, (draft) => (draft.state = 'stopping'));
     assert.equal(web.state, 'running', 'not before the write');
@@ -70,7 +45,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
   });
 
   it('leaves memory as it was when the write fails, and a later save does not carry the change out', async () => {
-    const web = record('aaaaaaaaaaaa', 'web');
+    const web = record('web');
     await store.add(web);
     await breakSaves();
     await assert.rejects(
@@ -84,15 +59,15 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
     assert.equal(web.deleteData, undefined);
     await repairSaves();
     await store.save();
-    assert.deepEqual(await onDisk(), [record('aaaaaaaaaaaa', 'web')]);
+    assert.deepEqual(await onDisk(), [record('web')]);
   });
 
   it('adds nothing and removes nothing when the write fails', async () => {
-    const web = record('aaaaaaaaaaaa', 'web');
+    const web = record('web');
     await store.add(web);
     await breakSaves();
-    await assert.rejects(store.add(record('bbbbbbbbbbbb', 'api')), failedSave);
-    await assert.rejects(store.delete(web.id, 'berth-aaaaaaaaaaaa-home'), failedSave);
+    await assert.rejects(store.add(record('api')), failedSave);
+    await assert.rejects(store.delete(web.id, `berth-${web.id}-home`), failedSave);
     assert.deepEqual(
       store.all().map((r) => r.name),
       ['web'],
@@ -101,7 +76,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
   });
 
   it('keeps what changed meanwhile in fields the change did not touch (the idle clocks)', async () => {
-    const web = record('aaaaaaaaaaaa', 'web');
+    const web = record('web');
     await store.add(web);
     const change = store.change(web, (draft) => (draft.message = 'hello'));
     web.lastActivity = { at: '2024-05-01T11:00:00.000Z', signal: 'present' };
@@ -111,7 +86,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
   });
 
   it('removes a field the edit deleted', async () => {
-    const web = { ...record('aaaaaaaaaaaa', 'web'), assignedGpus: ['GPU-1'] };
+    const web = { ...record('web'), assignedGpus: ['GPU-1'] };
     await store.add(web);
     await store.change(web, (draft) => delete draft.assignedGpus);
     assert.equal('assignedGpus' in web, false);
@@ -119,7 +94,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
   });
 
   it('lands every one of concurrent commits, in order, in memory and on disk', async () => {
-    const records = Array.from({ length: 20 }, (_, i) => record(i.toString(16).padStart(12, '0'), `ws${i}`));
+    const records = Array.from({ length: 20 }, (_, i) => record(`ws${i}`));
     await Promise.all(records.map((r) => store.add(r)));
     await Promise.all([
       ...records.map((r) => store.change(r, (draft) => (draft.state = 'stopped'))),
@@ -133,7 +108,7 @@ describe('agent: store commits (a change reaches memory only once it is on disk)
 
   it('refuses a change to a record it no longer holds', async () => {
     await assert.rejects(
-      store.change(record('aaaaaaaaaaaa', 'gone'), (draft) => (draft.state = 'stopped')),
+      store.change(record('gone'), (draft) => (draft.state = 'stopped')),
       (err: BerthError) => err.code === 'not_found' && /"gone" was deleted/.test(err.message),
     );
   });
