@@ -1,6 +1,7 @@
+import { BerthError } from '../../protocol';
 import { containerHash } from '../gpu/gpus';
 import type { Runtime } from '../runtime/runtime';
-import type { WorkspaceRecord } from '../state/record';
+import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { specHash } from './spec-hash';
@@ -51,6 +52,29 @@ export async function bringUp(
     failure: () => exitReason(runtime, record),
   });
   progress('done', 'Running');
+}
+
+/**
+ * Refuses to start a workspace whose home volume is gone (removed outside Berth): Docker would make
+ * an empty one in its place when it creates the container, and its owner would find an empty home.
+ * With `ctx.freshHome` (the owner asked for it) a new, empty one is made instead. A workspace whose
+ * container exists has its volume: Docker does not remove a volume a container uses.
+ */
+export async function requireHome(deps: ServiceDeps, record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  const { runtime, log } = deps;
+  if (await runtime.inspect(record.id)) return;
+  const volume = volumeName(record.id);
+  if ((await runtime.listLabelled()).volumes.has(volume)) return;
+  if (!ctx.freshHome) {
+    throw new BerthError(
+      'not_found',
+      `the home volume ${volume} of workspace "${record.name}" is gone (removed outside Berth), and the files of its home with it; Berth does not start it on an empty home unasked: restore the volume, or delete the workspace (berth rm ${record.name}) and create it again`,
+      { volume },
+    );
+  }
+  log.warn(`${record.owner}/${record.name}: its home volume ${volume} is gone; starting on a new, empty one as asked`);
+  reportProgress(deps.bus, record, ctx, 'creating-volume', `Creating a new, empty home volume ${volume}`);
+  await runtime.ensureVolume(record);
 }
 
 /** Why the container is not running, from its exit code and last output; null while it runs. */

@@ -16,6 +16,8 @@ export interface OpContext {
   signal?: AbortSignal;
   /** Seconds a start may wait in the GPU queue (absent or 0: fail at once when none are free). */
   waitForGpus?: number | undefined;
+  /** Start on a new, empty home volume when the workspace's own is gone (only when the user asked). */
+  freshHome?: boolean | undefined;
 }
 
 /** Everything the workspace service drives. */

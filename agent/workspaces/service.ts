@@ -17,7 +17,7 @@ import { errorMessage } from '../../util/log';
 import { GpuRefusal, requireAdminToPin } from '../gpu/gpus';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { bringUp, exitReason } from './bring-up';
+import { bringUp, exitReason, requireHome } from './bring-up';
 import { finishDelete, rollBack } from './take-down';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
@@ -103,6 +103,7 @@ export class WorkspaceService {
     const record = this.resolve(user, ref);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
+      await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting');
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
@@ -169,6 +170,7 @@ export class WorkspaceService {
         this.changed(record);
         return this.view(record);
       }
+      await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting', 'Applying the new spec', (draft) => (draft.spec = spec));
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
