@@ -76,8 +76,9 @@ export class Reconciler {
 
   /** Brings every record in line with Docker, finishing or failing operations a crash interrupted. */
   async reconcileAll(): Promise<void> {
-    const labelled = await this.runtime.listLabelled();
     await Promise.all(this.store.all().map((record) => this.reconcileOne(record)));
+    // Listed once the records are settled: what an interrupted delete just removed is no orphan.
+    const labelled = await this.runtime.listLabelled();
     const known = new Set(this.store.all().map((record) => record.id));
     const kept = this.store.keptVolumes();
     this.orphans = [
