@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { BerthError, type AssignedGpu, type GpuHolder, type HostGpu } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { User } from '../users';
@@ -6,6 +5,7 @@ import type { Logger } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
 import type { Store } from '../state/store';
 import { choose, describeFilters, heldBy, type GpuRequest, type Holding } from './allocator';
+import { requestOf } from './requests';
 import { readInventory, type GpuInventory } from './nvidia-smi';
 
 /** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
@@ -29,11 +29,6 @@ interface Waiter {
   position: number;
   onQueued: AcquireOptions['onQueued'];
   settle(error?: BerthError): void;
-}
-
-/** The GPU request a spec makes. */
-export function requestOf(spec: WorkspaceRecord['spec']): GpuRequest {
-  return { count: spec.gpus, model: spec.gpuModel, minMemory: spec.gpuMemory, uuids: spec.gpuUuids };
 }
 
 /**
@@ -362,27 +357,4 @@ export class Gpus {
       );
     });
   }
-}
-
-/** Pinning GPUs by UUID is an admin's call: `forbidden` for anyone else. */
-export function requireAdminToPin(user: User, uuids: string[] | undefined): void {
-  if (uuids?.length && !user.admin) {
-    throw new BerthError(
-      'forbidden',
-      'only an admin may pin GPUs by UUID or remove a pin; ask for a count, a model (--gpu-model) or memory (--gpu-memory) instead',
-    );
-  }
-}
-
-/**
- * The label hash of a workspace's container: the spec's, plus the GPUs and how they were requested,
- * so that a start with other GPUs recreates the container (DeviceRequests cannot be updated).
- * Without GPUs it is the spec hash alone.
- */
-export function containerHash(specHash: string, uuids: string[] | undefined, mode: string): string {
-  if (!uuids?.length) return specHash;
-  return createHash('sha256')
-    .update(JSON.stringify([specHash, mode, uuids]))
-    .digest('hex')
-    .slice(0, 16);
 }

@@ -1,5 +1,5 @@
 import { BerthError } from '../../protocol';
-import { containerHash } from '../gpu/gpus';
+import { containerHash } from '../gpu/requests';
 import type { Runtime } from '../runtime/runtime';
 import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
