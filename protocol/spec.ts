@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -19,8 +20,17 @@ export const UserName = z
 /** The Unix account a workspace is entered as. `root` is refused: workspaces run unprivileged logins. */
 export const SshUser = UserName.refine((name) => name !== 'root', 'must not be root; the user gets sudo instead');
 
-/** A Docker image reference such as `berth-workspace:latest` or `ghcr.io/org/img@sha256:…`. */
-export const ImageRef = z
+/**
+ * A Docker image reference such as `berth-workspace:latest` or `ghcr.io/org/img@sha256:…`, by
+ * Docker's own grammar (see image-ref.ts): anything else is refused before it reaches Docker.
+ */
+export const ImageRef = z.string().superRefine((ref, ctx) => {
+  const problem = imageRefProblem(ref);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; an image reference is ${IMAGE_REF_FORM}` });
+});
+
+/** The image as records made before {@link ImageRef} followed Docker's grammar may hold it. */
+const StoredImageRef = z
   .string()
   .max(255)
   .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, 'must be a Docker image reference such as "debian:bookworm"');
@@ -75,6 +85,14 @@ export const WorkspaceSpec = z.object({
   maxLifetime: z.number().int().min(0).optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
+
+/**
+ * A spec as the store keeps it and the wire carries it: {@link WorkspaceSpec} with the image as it
+ * was checked before the image grammar, so that records made earlier still load (and list) rather
+ * than make the whole state file unreadable. Changing such a record goes through {@link WorkspaceSpec}
+ * again.
+ */
+export const StoredWorkspaceSpec = WorkspaceSpec.extend({ image: StoredImageRef });
 
 /** What a client sends to create a workspace: a name, and any spec field it wants to choose. */
 export const WorkspaceSpecInput = WorkspaceSpec.partial().required({ name: true }).strict();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserName, WorkspaceName, WorkspaceSpec } from './spec';
+import { StoredWorkspaceSpec, UserName, WorkspaceName } from './spec';
 
 /** Lifecycle states; `running` means sshd answers on the published port. */
 export const WORKSPACE_STATES = [
@@ -53,7 +53,7 @@ export const Workspace = z.object({
   id: z.string(),
   name: WorkspaceName,
   owner: UserName,
-  spec: WorkspaceSpec,
+  spec: StoredWorkspaceSpec,
   state: WorkspaceState,
   /** ISO time the workspace entered `state`. */
   since: z.string(),

@@ -9,11 +9,39 @@ const PIDS_LIMIT = 4096;
 
 const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
+/**
+ * A path segment of a Docker API request. Names that reach a path (images especially) are encoded,
+ * so that none adds segments, a query or a fragment of its own.
+ */
+const segment = (name: string): string => encodeURIComponent(name);
+
 /** Turns an engine failure into a protocol error that says what Docker said. */
 function runtimeError(action: string, err: unknown): BerthError {
   if (err instanceof BerthError) return err;
   const reason = (err as { json?: { message?: string } }).json?.message ?? errorMessage(err);
+  if (/Max redirects exceeded/.test(reason)) {
+    return new BerthError(
+      'runtime_error',
+      `Docker could not ${action}: the engine answered with a redirect (it cleans paths with "..", "//" and the like), which Berth never follows; check the name`,
+    );
+  }
   return new BerthError('runtime_error', `Docker could not ${action}: ${reason}`);
+}
+
+/**
+ * Makes `modem` refuse redirects. docker-modem follows a 3xx by itself, to the Location's host
+ * (taking a path's first segment for one), with no error listener on the new request: Docker
+ * answers paths it cleans ("a/../b", "a//b") with a 301, so one crafted name made the agent GET an
+ * address of the user's choice, or crash. With `maxRedirects` 0 a redirect is an error instead.
+ */
+function refuseRedirects(modem: unknown): void {
+  type BuildRequest = (this: unknown, options: { maxRedirects?: number }, ...rest: unknown[]) => unknown;
+  const target = modem as { buildRequest: BuildRequest };
+  const buildRequest = target.buildRequest;
+  target.buildRequest = function (options, ...rest) {
+    options.maxRedirects = 0;
+    return buildRequest.call(this, options, ...rest);
+  };
 }
 
 /**
@@ -36,6 +64,7 @@ export class DockerRuntime implements Runtime {
     private readonly agentId: string,
   ) {
     this.docker = new Docker({ socketPath });
+    refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
   }
 
@@ -52,7 +81,7 @@ export class DockerRuntime implements Runtime {
 
   async imageExists(image: string): Promise<boolean> {
     try {
-      await this.docker.getImage(image).inspect();
+      await this.docker.getImage(segment(image)).inspect();
       return true;
     } catch (err) {
       if (statusCode(err) === 404) return false;
@@ -77,7 +106,7 @@ export class DockerRuntime implements Runtime {
 
   async removeVolume(id: string): Promise<void> {
     try {
-      await this.docker.getVolume(volumeName(id)).remove();
+      await this.docker.getVolume(segment(volumeName(id))).remove();
     } catch (err) {
       if (statusCode(err) !== 404) throw runtimeError('remove the home volume', err);
     }
@@ -143,7 +172,7 @@ export class DockerRuntime implements Runtime {
 
   async startContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(containerName(id)).start();
+      await this.docker.getContainer(segment(containerName(id))).start();
     } catch (err) {
       if (statusCode(err) === 304) return;
       const failure = runtimeError('start the container', err);
@@ -159,7 +188,7 @@ export class DockerRuntime implements Runtime {
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     try {
-      await this.docker.getContainer(containerName(id)).stop({ t: timeoutSeconds });
+      await this.docker.getContainer(segment(containerName(id))).stop({ t: timeoutSeconds });
     } catch (err) {
       const code = statusCode(err);
       if (code !== 304 && code !== 404) throw runtimeError('stop the container', err);
@@ -168,7 +197,7 @@ export class DockerRuntime implements Runtime {
 
   async removeContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(containerName(id)).remove({ force: true });
+      await this.docker.getContainer(segment(containerName(id))).remove({ force: true });
     } catch (err) {
       if (statusCode(err) !== 404) throw runtimeError('remove the container', err);
     }
@@ -176,7 +205,7 @@ export class DockerRuntime implements Runtime {
 
   async inspect(id: string): Promise<ContainerStatus | null> {
     try {
-      const info = await this.docker.getContainer(containerName(id)).inspect();
+      const info = await this.docker.getContainer(segment(containerName(id))).inspect();
       return {
         running: info.State.Running,
         exitCode: info.State.ExitCode,
@@ -193,7 +222,7 @@ export class DockerRuntime implements Runtime {
   async logs(id: string, tail: number): Promise<string> {
     try {
       const buffer = await this.docker
-        .getContainer(containerName(id))
+        .getContainer(segment(containerName(id)))
         .logs({ stdout: true, stderr: true, tail, follow: false });
       return new LogDemuxer().push(buffer);
     } catch (err) {
@@ -206,7 +235,7 @@ export class DockerRuntime implements Runtime {
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker
-        .getContainer(containerName(id))
+        .getContainer(segment(containerName(id)))
         .logs({ stdout: true, stderr: true, tail, follow: true });
     } catch (err) {
       if (statusCode(err) === 404) return;

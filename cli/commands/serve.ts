@@ -1,7 +1,8 @@
 import { startAgent } from '../../agent/agent';
 import { defaultConfig, type AgentConfig } from '../../agent/config';
 import { IDLE_OPTIONS, IDLE_USAGE, applyIdleFlags } from '../idle-flags';
-import { createLogger } from '../../util/log';
+import { ImageRef, describeIssues } from '../../protocol';
+import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
 import type { Command } from '../command';
@@ -40,13 +41,42 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
       throw new UsageError((err as Error).message, usage);
     }
   }
-  if (values.image) config.defaults.image = values.image;
+  if (values.image) {
+    const image = ImageRef.safeParse(values.image);
+    if (!image.success) throw new UsageError(`--image ${values.image}: ${describeIssues(image.error)}`, usage);
+    config.defaults.image = image.data;
+  }
   if (values['docker-socket']) config.dockerSocket = values['docker-socket'];
   const timeout = numberOption('ssh-timeout', values['ssh-timeout'], usage);
   if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
   gpuFlags(config, values, usage);
   applyIdleFlags(config.idle, values, usage);
   return { config, quiet: values.quiet ?? false };
+}
+
+/**
+ * Keeps the agent serving through an error nothing caught: it is logged with its stack, and every
+ * other user's connections and operations go on. (What still ends the process, a supervisor
+ * restarts: scripts/berth-agent.service.) Returns the function that removes the handlers.
+ */
+export function surviveUnexpectedErrors(log: Logger): () => void {
+  const report = (what: string) => (err: unknown) =>
+    log.error(`${what}; the agent keeps running: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  const onException = report('uncaught exception');
+  const onRejection = report('unhandled promise rejection');
+  // A log nobody reads any more (its pipe closed) is no reason to stop, and no error to log: logged
+  // to that same broken stderr, it would fail again, for ever.
+  const onLogError = () => undefined;
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  process.stdout.on('error', onLogError);
+  process.stderr.on('error', onLogError);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+    process.stdout.off('error', onLogError);
+    process.stderr.off('error', onLogError);
+  };
 }
 
 /** Applies the GPU flags: nvidia-smi path, device request mode, sharing, default per-user quota. */
@@ -81,7 +111,11 @@ export const serve: Command = {
   async run(argv) {
     const { config, quiet } = serveConfig(argv);
     const log = createLogger(quiet);
-    const agent = await startAgent(config, log);
+    const removeHandlers = surviveUnexpectedErrors(log);
+    const agent = await startAgent(config, log).catch((err: unknown) => {
+      removeHandlers();
+      throw err;
+    });
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         log.info(`${signal}: shutting down`);
