@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs, unwatchFile, watchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { BerthError, type KeyInfo, type TokenInfo } from '../protocol';
+import { BerthError, UserName, describeIssues, type KeyInfo, type TokenInfo } from '../protocol';
 import {
   TOUCH_INTERVAL_MS,
   UsersFile,
@@ -11,6 +11,7 @@ import {
   newTokenId,
   sameFingerprint,
   tokenInfo,
+  type UserEntry,
   type UsersData,
 } from './user-records';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
@@ -40,6 +41,13 @@ const fileVersion = (stat: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>):
 
 const noSuchUser = (user: string) =>
   new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
+
+/**
+ * The entry of `user`, or undefined. Only the file's own entries count: a name such as
+ * "constructor" must never find what every object inherits.
+ */
+const entryOf = (data: UsersData, user: string): UserEntry | undefined =>
+  Object.hasOwn(data.users, user) ? data.users[user] : undefined;
 
 /**
  * Users, their hashed tokens and SSH public keys, in `users.json` of the state directory. Both the
@@ -117,11 +125,13 @@ export class Users {
 
   /** Mints a token (see {@link createToken}) with an optional label; returns it and its id. */
   async mint(user: string, admin: boolean, label?: string): Promise<{ token: string; id: string }> {
+    const name = UserName.safeParse(user);
+    if (!name.success) throw new BerthError('invalid_params', `user ${user}: ${describeIssues(name.error)}`);
     const token = `berth_${randomBytes(24).toString('base64url')}`;
     const checked = label === undefined ? undefined : checkLabel(label);
     let id = '';
     await this.change((data) => {
-      const entry = (data.users[user] ??= { admin: false, tokens: [], keys: [] });
+      const entry = entryOf(data, user) ?? (data.users[user] = { admin: false, tokens: [], keys: [] });
       if (admin) entry.admin = true;
       id = newTokenId(data);
       entry.tokens.push({
@@ -154,7 +164,7 @@ export class Users {
           );
         }
       } else {
-        if (!data.users[which.user]) throw noSuchUser(which.user);
+        if (!entryOf(data, which.user)) throw noSuchUser(which.user);
         matches = matches.filter((t) => t.user === which.user);
       }
       for (const { user } of matches) authorize(user);
@@ -167,12 +177,12 @@ export class Users {
 
   /** Public key lines of `user` (empty when unknown), as authorized_keys holds them. */
   async keys(user: string): Promise<string[]> {
-    return ((await this.read()).users[user]?.keys ?? []).map((k) => k.key);
+    return (entryOf(await this.read(), user)?.keys ?? []).map((k) => k.key);
   }
 
   /** The keys of `user`, who must exist, as listings show them. */
   async keyList(user: string): Promise<KeyInfo[]> {
-    const entry = (await this.read()).users[user];
+    const entry = entryOf(await this.read(), user);
     if (!entry) throw noSuchUser(user);
     return entry.keys.map((k) => {
       const { fingerprint } = parsePublicKey(k.key);
@@ -188,7 +198,7 @@ export class Users {
     const { line, fingerprint, comment } = parsePublicKey(keyLine);
     let count = 0;
     await this.change((data) => {
-      const entry = data.users[user];
+      const entry = entryOf(data, user);
       if (!entry) throw noSuchUser(user);
       if (!entry.keys.some((k) => k.key === line)) {
         entry.keys.push({ key: line, comment, addedAt: new Date().toISOString() });
@@ -203,7 +213,7 @@ export class Users {
     let removed = '';
     let count = 0;
     await this.change((data) => {
-      const entry = data.users[user];
+      const entry = entryOf(data, user);
       if (!entry) throw noSuchUser(user);
       const index = entry.keys.findIndex((k) => sameFingerprint(parsePublicKey(k.key).fingerprint, fingerprint));
       const found = entry.keys[index];
@@ -222,13 +232,13 @@ export class Users {
 
   /** The GPU quota an admin set for `user`, or null when none was set. */
   async gpuQuota(user: string): Promise<number | null> {
-    return (await this.read()).users[user]?.gpuQuota ?? null;
+    return entryOf(await this.read(), user)?.gpuQuota ?? null;
   }
 
   /** Sets (or with null, removes) the GPU quota of `user`, who must exist. */
   async setGpuQuota(user: string, gpus: number | null): Promise<void> {
     await this.change((data) => {
-      const entry = data.users[user];
+      const entry = entryOf(data, user);
       if (!entry) throw noSuchUser(user);
       if (gpus === null) delete entry.gpuQuota;
       else entry.gpuQuota = gpus;
@@ -305,12 +315,13 @@ export class Users {
 
   private async read(): Promise<UsersData> {
     const stat = await fs.stat(this.file).catch(() => null);
-    if (!stat) return { users: {} };
+    if (!stat) return { users: Object.create(null) as UsersData['users'] };
     const version = fileVersion(stat);
     if (this.cache?.version === version) return this.cache.data;
     const parsed = UsersFile.safeParse(await readJson(this.file));
     if (!parsed.success) throw new Error(`${this.file} is not a valid Berth users file; restore it or move it away`);
-    const data: UsersData = parsed.data;
+    // Keyed by user names: a map without a prototype, so that no name reaches Object.prototype.
+    const data: UsersData = { users: Object.assign(Object.create(null) as UsersData['users'], parsed.data.users) };
     this.cache = { version, data };
     return data;
   }

@@ -9,13 +9,22 @@ export const WorkspaceName = z
     'must be 1–63 lowercase letters, digits or hyphens, starting with a letter (e.g. "my-project")',
   );
 
+/**
+ * Names a plain object already has (`{}.constructor`, `{}.__proto__`): as user names they would
+ * index the prototype in every object keyed by user.
+ */
+const RESERVED_USER_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** User names of the agent (token owners). */
 export const UserName = z
   .string()
   .regex(
     /^[a-z_][a-z0-9_-]{0,31}$/,
     'must be 1–32 lowercase letters, digits, "_" or "-", starting with a letter or "_"',
-  );
+  )
+  .refine((name) => !RESERVED_USER_NAMES.has(name), {
+    message: 'must not be "__proto__", "constructor" or "prototype" (reserved); choose another user name',
+  });
 
 /** The Unix account a workspace is entered as. `root` is refused: workspaces run unprivileged logins. */
 export const SshUser = UserName.refine((name) => name !== 'root', 'must not be root; the user gets sudo instead');
