@@ -14,6 +14,7 @@ import {
   type UserEntry,
   type UsersData,
 } from './user-records';
+import { publicKeyBlobProblem } from '../util/ed25519';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
 
 /** An authenticated caller. */
@@ -41,6 +42,9 @@ const fileVersion = (stat: Pick<Stats, 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>):
 
 const noSuchUser = (user: string) =>
   new BerthError('not_found', `there is no user "${user}"; create one with: berth token create --user ${user}`);
+
+/** The most SSH keys one user may have (each is copied into every workspace of theirs). */
+export const MAX_KEYS_PER_USER = 100;
 
 /**
  * The entry of `user`, or undefined. Only the file's own entries count: a name such as
@@ -184,15 +188,18 @@ export class Users {
   async keyList(user: string): Promise<KeyInfo[]> {
     const entry = entryOf(await this.read(), user);
     if (!entry) throw noSuchUser(user);
-    return entry.keys.map((k) => {
-      const { fingerprint } = parsePublicKey(k.key);
-      return { fingerprint, type: k.key.split(' ')[0] ?? '', comment: k.comment, addedAt: k.addedAt ?? null };
-    });
+    return entry.keys.map((k) => ({
+      fingerprint: fingerprintOf(k.key),
+      type: k.key.split(' ')[0] ?? '',
+      comment: k.comment,
+      addedAt: k.addedAt ?? null,
+    }));
   }
 
   /**
    * Adds an OpenSSH public key line to `user` (who must exist) and returns its SHA-256 fingerprint
-   * and the user's key count. Adding a key twice is a no-op.
+   * and the user's key count. Adding a key twice is a no-op; a user has at most
+   * {@link MAX_KEYS_PER_USER} keys.
    */
   async addKey(user: string, keyLine: string): Promise<{ fingerprint: string; keys: number }> {
     const { line, fingerprint, comment } = parsePublicKey(keyLine);
@@ -201,6 +208,12 @@ export class Users {
       const entry = entryOf(data, user);
       if (!entry) throw noSuchUser(user);
       if (!entry.keys.some((k) => k.key === line)) {
+        if (entry.keys.length >= MAX_KEYS_PER_USER) {
+          throw new BerthError(
+            'no_capacity',
+            `${user} has ${entry.keys.length} keys, the most a user may have; remove one first with: berth key rm FINGERPRINT (berth key ls lists them)`,
+          );
+        }
         entry.keys.push({ key: line, comment, addedAt: new Date().toISOString() });
       }
       count = entry.keys.length;
@@ -215,7 +228,7 @@ export class Users {
     await this.change((data) => {
       const entry = entryOf(data, user);
       if (!entry) throw noSuchUser(user);
-      const index = entry.keys.findIndex((k) => sameFingerprint(parsePublicKey(k.key).fingerprint, fingerprint));
+      const index = entry.keys.findIndex((k) => sameFingerprint(fingerprintOf(k.key), fingerprint));
       const found = entry.keys[index];
       if (!found) {
         throw new BerthError(
@@ -223,7 +236,7 @@ export class Users {
           `${user} has no key with fingerprint ${fingerprint}; list the keys with: berth key ls`,
         );
       }
-      removed = parsePublicKey(found.key).fingerprint;
+      removed = fingerprintOf(found.key);
       entry.keys.splice(index, 1);
       count = entry.keys.length;
     });
@@ -337,28 +350,34 @@ const KEY_TYPES = new Set([
   'sk-ecdsa-sha2-nistp256@openssh.com',
 ]);
 
+/** The SHA-256 fingerprint of a stored key line, as ssh-keygen prints it (stored keys were checked when added). */
+function fingerprintOf(line: string): string {
+  const blob = Buffer.from(line.split(' ')[1] ?? '', 'base64');
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
 /**
  * Validates an OpenSSH public key line (`TYPE BASE64 [COMMENT]`, as in a .pub file); returns it
- * without its comment, its SHA-256 fingerprint as ssh-keygen prints it, and the comment. The key blob must
- * decode and name the same type as the line.
+ * without its comment, its SHA-256 fingerprint as ssh-keygen prints it, and the comment. The key
+ * blob must be a well-formed key of the line's type, with nothing after it.
  */
 export function parsePublicKey(keyLine: string): { line: string; fingerprint: string; comment: string } {
   const [type = '', data = '', ...rest] = keyLine.trim().split(/\s+/);
   const blob = /^[A-Za-z0-9+/]+={0,2}$/.test(data) ? Buffer.from(data, 'base64') : Buffer.alloc(0);
-  const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
-  const blobType =
-    typeLength > 0 && 4 + typeLength < blob.length ? blob.subarray(4, 4 + typeLength).toString('latin1') : '';
-  if (!KEY_TYPES.has(type) || blobType !== type) {
+  const problem = !KEY_TYPES.has(type)
+    ? `"${type.slice(0, 40)}" is not a public key type (${[...KEY_TYPES].join(', ')})`
+    : publicKeyBlobProblem(type, blob);
+  if (problem) {
     throw new BerthError(
       'invalid_params',
-      'key: not an OpenSSH public key; pass the contents of a .pub file such as ~/.ssh/id_ed25519.pub',
+      `key: not an OpenSSH public key: ${problem}; pass the contents of a .pub file such as ~/.ssh/id_ed25519.pub`,
     );
   }
-  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  const line = `${type} ${blob.toString('base64')}`;
   // The comment is kept for listings only (authorized_keys gets the bare key), so just tame it.
   const comment = rest
     .join(' ')
     .replace(/\p{Cc}/gu, '')
     .slice(0, 200);
-  return { line: `${type} ${blob.toString('base64')}`, fingerprint, comment };
+  return { line, fingerprint: fingerprintOf(line), comment };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
+import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
 import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
 
 /**
@@ -199,7 +199,7 @@ export const METHODS = {
    * agent's default extension.
    */
   'workspace.keepalive': {
-    params: WorkspaceRef.extend({ seconds: z.number().int().min(1).optional() }).strict(),
+    params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional() }).strict(),
     result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
   /**

@@ -44,6 +44,36 @@ const StoredImageRef = z
   .max(255)
   .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/i, 'must be a Docker image reference such as "debian:bookworm"');
 
+/** The longest duration (seconds) a spec or request may name: a year; longer ones overflow dates. */
+export const MAX_DURATION_SECONDS = 365 * 86400;
+
+/** A duration in whole seconds from 0 to {@link MAX_DURATION_SECONDS}; `zero` says what 0 means. */
+export const Duration = (zero: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_DURATION_SECONDS, `must be at most ${MAX_DURATION_SECONDS} seconds (365 days)${zero}`);
+
+/**
+ * A stored duration: records written before durations were capped are read with theirs cut to the
+ * cap (a year is as good as "longer"), so that no date computed from them overflows.
+ */
+const StoredDuration = z
+  .number()
+  .int()
+  .min(0)
+  .transform((seconds) => Math.min(seconds, MAX_DURATION_SECONDS));
+
+/** Text that is passed to a process (environment values, the startup command): no NUL, which Docker cannot pass. */
+const ProcessText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((text) => !text.includes('\0'), {
+      message: 'must not contain a NUL character (no process can receive one)',
+    });
+
 /** Environment variable names, as POSIX shells accept them. */
 export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 
@@ -59,8 +89,8 @@ const MiB = 1024 * 1024;
 export const WorkspaceSpec = z.object({
   name: WorkspaceName,
   image: ImageRef,
-  /** CPU cores (fractions allowed), enforced with NanoCpus. */
-  cpus: z.number().positive('must be positive').max(1024),
+  /** CPU cores (fractions allowed, down to Docker's 0.01), enforced with NanoCpus. */
+  cpus: z.number().min(0.01, 'must be at least 0.01 (the smallest CPU share Docker sets)').max(1024),
   /** Memory limit in bytes. */
   memory: z
     .number()
@@ -78,30 +108,38 @@ export const WorkspaceSpec = z.object({
     .min(1)
     .max(64)
     .optional(),
-  env: z.record(EnvName, z.string().max(32 * 1024)),
+  env: z.record(EnvName, ProcessText(32 * 1024)),
   /** Shell command started as the SSH user whenever the workspace starts; empty for none. */
-  command: z.string().max(8 * 1024),
+  command: ProcessText(8 * 1024),
   user: SshUser,
   timezone: TimeZone.optional(),
   /** Seconds without activity before an idle stop; 0 means never; absent means the agent's default. */
-  idleTimeout: z.number().int().min(0).optional(),
+  idleTimeout: Duration('; 0 means never').optional(),
   /**
    * Seconds an SSH connection with nobody present keeps the workspace running (a forgotten window);
    * absent means the agent's default.
    */
-  attachedGrace: z.number().int().min(0).optional(),
+  attachedGrace: Duration('').optional(),
   /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
-  maxLifetime: z.number().int().min(0).optional(),
+  maxLifetime: Duration('; 0 means no limit').optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
 /**
- * A spec as the store keeps it and the wire carries it: {@link WorkspaceSpec} with the image as it
- * was checked before the image grammar, so that records made earlier still load (and list) rather
- * than make the whole state file unreadable. Changing such a record goes through {@link WorkspaceSpec}
- * again.
+ * A spec as the store keeps it and the wire carries it: {@link WorkspaceSpec} with the limits it had
+ * before the image grammar, the NUL check, the CPU floor and the duration cap, so that records made
+ * earlier still load (and list) rather than make the whole state file unreadable. Changing such a
+ * record goes through {@link WorkspaceSpec} again.
  */
-export const StoredWorkspaceSpec = WorkspaceSpec.extend({ image: StoredImageRef });
+export const StoredWorkspaceSpec = WorkspaceSpec.extend({
+  image: StoredImageRef,
+  cpus: z.number().positive('must be positive').max(1024),
+  env: z.record(EnvName, z.string().max(32 * 1024)),
+  command: z.string().max(8 * 1024),
+  idleTimeout: StoredDuration.optional(),
+  attachedGrace: StoredDuration.optional(),
+  maxLifetime: StoredDuration.optional(),
+});
 
 /** What a client sends to create a workspace: a name, and any spec field it wants to choose. */
 export const WorkspaceSpecInput = WorkspaceSpec.partial().required({ name: true }).strict();

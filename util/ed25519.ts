@@ -70,3 +70,80 @@ export function generateEd25519KeyPair(comment: string): KeyPair {
     publicKey: `ssh-ed25519 ${publicBlob.toString('base64')}`,
   };
 }
+
+/** Reads the SSH wire-format fields of a key blob in order; null once a field runs past the end. */
+class WireReader {
+  private offset = 0;
+
+  constructor(private readonly blob: Buffer) {}
+
+  /** The next length-prefixed string, or null when the blob ends before it does. */
+  string(): Buffer | null {
+    if (this.offset + 4 > this.blob.length) return null;
+    const length = this.blob.readUInt32BE(this.offset);
+    const end = this.offset + 4 + length;
+    if (end > this.blob.length) return null;
+    const value = this.blob.subarray(this.offset + 4, end);
+    this.offset = end;
+    return value;
+  }
+
+  /** Whether every byte was read: a key blob has nothing after its last field. */
+  get done(): boolean {
+    return this.offset === this.blob.length;
+  }
+}
+
+/** A positive SSH mpint without superfluous leading zeros; its size in bits, or null when it is not one. */
+function mpintBits(value: Buffer | null): number | null {
+  if (!value?.length || (value[0] ?? 0) & 0x80) return null;
+  const bytes = value[0] === 0 ? value.subarray(1) : value;
+  if (value[0] === 0 && !((bytes[0] ?? 0) & 0x80)) return null;
+  const first = bytes[0] ?? 0;
+  return first ? (bytes.length - 1) * 8 + Math.floor(Math.log2(first)) + 1 : null;
+}
+
+/** The size of an uncompressed point (0x04, x, y) on each of OpenSSH's ECDSA curves. */
+const EC_POINT_BYTES: Record<string, number> = { nistp256: 65, nistp384: 97, nistp521: 133 };
+
+/** Why an ECDSA curve name and point are not a well-formed pair for `type`, or null. */
+function ecdsaProblem(type: string, curve: Buffer | null, point: Buffer | null): string | null {
+  const expected = /nistp(256|384|521)/.exec(type)?.[0] ?? '';
+  if (curve?.toString('latin1') !== expected) {
+    return `names curve "${curve?.toString('latin1') ?? ''}", not ${expected}`;
+  }
+  if (!point || point.length !== EC_POINT_BYTES[expected] || point[0] !== 0x04) {
+    return `has no uncompressed ${expected} point`;
+  }
+  return null;
+}
+
+/**
+ * Why `blob` (the decoded base64 of a public key line) is not a well-formed OpenSSH public key of
+ * `type`, or null when it is one: every field the type has (RFC 4253, 5656, 8709; PROTOCOL.u2f for
+ * the sk- types), of the right size, and nothing after them. RSA keys must have at least 1024 bits,
+ * as sshd requires.
+ */
+export function publicKeyBlobProblem(type: string, blob: Buffer): string | null {
+  const reader = new WireReader(blob);
+  if (reader.string()?.toString('latin1') !== type) return `its data does not start with the key type ${type}`;
+  let problem: string | null = null;
+  if (type === 'ssh-ed25519' || type === 'sk-ssh-ed25519@openssh.com') {
+    if (reader.string()?.length !== 32) problem = 'has no 32-byte ed25519 key';
+  } else if (type === 'ssh-rsa') {
+    const exponent = mpintBits(reader.string());
+    const modulus = mpintBits(reader.string());
+    if (exponent === null || modulus === null) {
+      problem = 'has no valid RSA exponent and modulus';
+    } else if (modulus < 1024) {
+      problem = `is an RSA key of ${modulus} bits; sshd accepts 1024 or more (make one with ssh-keygen -t ed25519)`;
+    }
+  } else if (type.includes('ecdsa-sha2-')) {
+    problem = ecdsaProblem(type, reader.string(), reader.string());
+  } else {
+    return `${type} is not a key type Berth accepts`;
+  }
+  if (!problem && type.startsWith('sk-') && !reader.string()?.length) problem = 'has no security key application';
+  if (!problem && !reader.done) problem = 'has bytes after the key';
+  return problem;
+}

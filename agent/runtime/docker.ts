@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { errorMessage } from '../../util/log';
 import { containerName, volumeName } from '../state/record';
+import { containerEnv } from './container-env';
 import { LogDemuxer } from './demux';
 import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
 
@@ -115,17 +116,6 @@ export class DockerRuntime implements Runtime {
   async createContainer({ record, specHash, bootstrapDir, gpuMode }: ContainerPlan): Promise<void> {
     const { spec } = record;
     const gpus = record.assignedGpus ?? [];
-    const env = [
-      `BERTH_USER=${spec.user}`,
-      `BERTH_WORKSPACE=${record.name}`,
-      ...Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-      // Last, so that neither the spec's env nor the image can widen it: without GPUs, an nvidia
-      // default runtime or an image's NVIDIA_VISIBLE_DEVICES=all must not leak any; with GPUs, only
-      // the assigned ones.
-      `NVIDIA_VISIBLE_DEVICES=${gpus.length ? gpus.join(',') : 'void'}`,
-    ];
-    if (spec.timezone) env.push(`BERTH_TZ=${spec.timezone}`, `TZ=${spec.timezone}`);
-    if (spec.command) env.push(`BERTH_STARTUP=${spec.command}`);
     try {
       await this.docker.createContainer({
         name: containerName(record.id),
@@ -135,7 +125,7 @@ export class DockerRuntime implements Runtime {
         User: '0',
         Cmd: [],
         Hostname: record.name,
-        Env: env,
+        Env: containerEnv({ record, specHash, bootstrapDir, gpuMode }),
         Labels: {
           [LABELS.agent]: this.agentId,
           [LABELS.workspace]: record.id,

@@ -1,7 +1,8 @@
 import { startAgent } from '../../agent/agent';
 import { defaultConfig, type AgentConfig } from '../../agent/config';
 import { IDLE_OPTIONS, IDLE_USAGE, applyIdleFlags } from '../idle-flags';
-import { ImageRef, describeIssues } from '../../protocol';
+import { ImageRef, MAX_DURATION_SECONDS, describeIssues } from '../../protocol';
+import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
@@ -51,7 +52,27 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
   gpuFlags(config, values, usage);
   applyIdleFlags(config.idle, values, usage);
+  capIdleDurations(config.idle, usage);
   return { config, quiet: values.quiet ?? false };
+}
+
+/** The idle flags whose seconds become dates: held to the cap that specs are held to. */
+function capIdleDurations(idle: IdleConfig, usage: string): void {
+  const flags: [string, keyof IdleConfig][] = [
+    ['idle-timeout', 'timeout'],
+    ['attached-grace', 'attachedGrace'],
+    ['max-lifetime', 'maxLifetime'],
+    ['idle-max', 'idleMax'],
+    ['idle-warn-before', 'warnBefore'],
+    ['keepalive-max', 'keepaliveMax'],
+    ['keepalive-default', 'keepaliveDefault'],
+    ['idle-interval', 'interval'],
+  ];
+  for (const [flag, key] of flags) {
+    if (idle[key] > MAX_DURATION_SECONDS) {
+      throw new UsageError(`--${flag}: at most ${MAX_DURATION_SECONDS} seconds (365d)`, usage);
+    }
+  }
 }
 
 /**
