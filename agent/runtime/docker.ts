@@ -2,11 +2,9 @@ import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { errorMessage } from '../../util/log';
 import { containerName, volumeName } from '../state/record';
-import { containerEnv } from './container-env';
+import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { LogDemuxer } from './demux';
 import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
-
-const PIDS_LIMIT = 4096;
 
 const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
@@ -45,19 +43,12 @@ function refuseRedirects(modem: unknown): void {
   };
 }
 
-/**
- * The device request for GPUs by UUID. Never `Count`: Docker turns Count 1 into "GPU 0" for every
- * container. `cdi` names the devices as the NVIDIA CDI spec does (`nvidia.com/gpu=<UUID>`).
- */
-export function deviceRequest(uuids: string[], mode: 'nvidia' | 'cdi'): Docker.DeviceRequest {
-  if (mode === 'cdi') return { Driver: 'cdi', DeviceIDs: uuids.map((uuid) => `nvidia.com/gpu=${uuid}`) };
-  return { Driver: 'nvidia', DeviceIDs: uuids, Capabilities: [['gpu']] };
-}
-
 /** {@link Runtime} on a Docker engine through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly ownLabel: string;
+  /** The engine's default log driver, read once. */
+  private loggingDriver: Promise<string> | null = null;
 
   /** `agentId` labels everything this agent makes, and limits what it lists and watches to that. */
   constructor(
@@ -113,51 +104,69 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async createContainer({ record, specHash, bootstrapDir, gpuMode }: ContainerPlan): Promise<void> {
-    const { spec } = record;
-    const gpus = record.assignedGpus ?? [];
+  async createContainer(plan: ContainerPlan): Promise<void> {
+    await this.ensureNetwork();
+    const logConfig = await this.logConfig();
     try {
-      await this.docker.createContainer({
-        name: containerName(record.id),
-        Image: spec.image,
-        Entrypoint: ['/bin/sh', '/.berth/init'],
-        // The init runs as root whatever the image's USER says; the login user is made by it.
-        User: '0',
-        Cmd: [],
-        Hostname: record.name,
-        Env: containerEnv({ record, specHash, bootstrapDir, gpuMode }),
-        Labels: {
-          [LABELS.agent]: this.agentId,
-          [LABELS.workspace]: record.id,
-          [LABELS.owner]: record.owner,
-          [LABELS.name]: record.name,
-          [LABELS.specHash]: specHash,
-        },
-        ExposedPorts: { '22/tcp': {} },
-        HostConfig: {
-          PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(record.port) }] },
-          Mounts: [
-            { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
-            { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
-          ],
-          NanoCpus: Math.round(spec.cpus * 1e9),
-          Memory: spec.memory,
-          MemorySwap: spec.memory,
-          PidsLimit: PIDS_LIMIT,
-          Privileged: false,
-          RestartPolicy: { Name: 'no' },
-          ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
-        },
-      });
+      await this.docker.createContainer(containerConfig(plan, this.agentId, logConfig));
     } catch (err) {
       if (statusCode(err) === 404) {
         throw new BerthError(
           'image_not_found',
-          `image "${spec.image}" is not on this host; build or pull it first, or choose another image`,
+          `image "${plan.record.spec.image}" is not on this host; build or pull it first, or choose another image`,
         );
       }
       throw runtimeError('create the container', err);
     }
+  }
+
+  /**
+   * Makes the {@link NETWORK} when missing, and refuses one that lets containers talk to each other
+   * (made by hand, say): every workspace would then reach every other's ports.
+   */
+  private async ensureNetwork(): Promise<void> {
+    const inspect = async (): Promise<{ Options?: Record<string, string> } | null> => {
+      try {
+        return await this.docker.getNetwork(segment(NETWORK)).inspect();
+      } catch (err) {
+        if (statusCode(err) === 404) return null;
+        throw runtimeError(`inspect the network ${NETWORK}`, err);
+      }
+    };
+    let network = await inspect();
+    if (!network) {
+      try {
+        await this.docker.createNetwork({
+          Name: NETWORK,
+          Driver: 'bridge',
+          CheckDuplicate: true,
+          Options: { [ICC_OPTION]: 'false' },
+        });
+      } catch (err) {
+        // 409: another agent of this engine made it meanwhile.
+        if (statusCode(err) !== 409) throw runtimeError(`create the network ${NETWORK}`, err);
+      }
+      network = await inspect();
+    }
+    if (network?.Options?.[ICC_OPTION] !== 'false') {
+      throw new BerthError(
+        'runtime_error',
+        `the Docker network "${NETWORK}" lets containers reach each other (${ICC_OPTION} is not false); remove it once no container uses it (docker network rm ${NETWORK}) and Berth makes it again with inter-container traffic off`,
+      );
+    }
+  }
+
+  /** The log settings of new containers: json-file (Docker's default) capped; any other driver as the engine has it. */
+  private async logConfig(): Promise<Docker.HostConfig['LogConfig'] | undefined> {
+    this.loggingDriver ??= this.docker.info().then(
+      (info: { LoggingDriver?: string }) => info.LoggingDriver ?? '',
+      (err: unknown) => {
+        this.loggingDriver = null;
+        throw runtimeError('read the engine information', err);
+      },
+    );
+    const driver = await this.loggingDriver;
+    return driver === 'json-file' ? { Type: 'json-file', Config: LOG_LIMITS } : undefined;
   }
 
   async startContainer(id: string): Promise<void> {

@@ -1,0 +1,86 @@
+import type Docker from 'dockerode';
+import { containerName, volumeName } from '../state/record';
+import { containerEnv } from './container-env';
+import { LABELS, type ContainerPlan } from './runtime';
+
+const PIDS_LIMIT = 4096;
+
+/**
+ * The Docker network every workspace joins: a bridge with inter-container traffic off, so that a
+ * port one user's workspace opens on 0.0.0.0 is not reachable from another's. Shared by the agents
+ * of one engine; made when missing.
+ */
+export const NETWORK = 'berth';
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+
+/**
+ * Capabilities of Docker's default set that a workspace does not need: raw sockets (ARP and packet
+ * spoofing on the bridge; ping works without, through ICMP datagram sockets), device nodes, and
+ * changing capability sets. Kept: what sshd (SETUID/SETGID, SYS_CHROOT for privilege separation,
+ * NET_BIND_SERVICE for port 22, CHOWN for ptys, AUDIT_WRITE, KILL) and sudo with package installs
+ * (DAC_OVERRIDE, FOWNER, FSETID, SETFCAP) need.
+ */
+export const DROPPED_CAPABILITIES = ['NET_RAW', 'MKNOD', 'SETPCAP'];
+
+/** Docker's json-file log of a workspace: at most this many files of this size, so output cannot fill the disk. */
+export const LOG_LIMITS = { 'max-size': '10m', 'max-file': '3' };
+
+/**
+ * The device request for GPUs by UUID. Never `Count`: Docker turns Count 1 into "GPU 0" for every
+ * container. `cdi` names the devices as the NVIDIA CDI spec does (`nvidia.com/gpu=<UUID>`).
+ */
+export function deviceRequest(uuids: string[], mode: 'nvidia' | 'cdi'): Docker.DeviceRequest {
+  if (mode === 'cdi') return { Driver: 'cdi', DeviceIDs: uuids.map((uuid) => `nvidia.com/gpu=${uuid}`) };
+  return { Driver: 'nvidia', DeviceIDs: uuids, Capabilities: [['gpu']] };
+}
+
+/**
+ * The create options of a workspace's container: unprivileged, limited, on the {@link NETWORK},
+ * its sshd published on 127.0.0.1 only. `logConfig` caps the log where the engine's driver is
+ * json-file (undefined leaves the engine's choice).
+ */
+export function containerConfig(
+  plan: ContainerPlan,
+  agentId: string,
+  logConfig: Docker.HostConfig['LogConfig'] | undefined,
+): Docker.ContainerCreateOptions {
+  const { record, bootstrapDir, gpuMode } = plan;
+  const { spec } = record;
+  const gpus = record.assignedGpus ?? [];
+  return {
+    name: containerName(record.id),
+    Image: spec.image,
+    Entrypoint: ['/bin/sh', '/.berth/init'],
+    // The init runs as root whatever the image's USER says; the login user is made by it.
+    User: '0',
+    Cmd: [],
+    Hostname: record.name,
+    Env: containerEnv(plan),
+    Labels: {
+      [LABELS.agent]: agentId,
+      [LABELS.workspace]: record.id,
+      [LABELS.owner]: record.owner,
+      [LABELS.name]: record.name,
+      [LABELS.specHash]: plan.specHash,
+    },
+    ExposedPorts: { '22/tcp': {} },
+    HostConfig: {
+      NetworkMode: NETWORK,
+      PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(record.port) }] },
+      Mounts: [
+        { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
+        { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
+      ],
+      NanoCpus: Math.round(spec.cpus * 1e9),
+      Memory: spec.memory,
+      MemorySwap: spec.memory,
+      PidsLimit: PIDS_LIMIT,
+      Privileged: false,
+      CapDrop: DROPPED_CAPABILITIES,
+      // no-new-privileges is left off on purpose: it disables setuid, and with it sudo (README).
+      RestartPolicy: { Name: 'no' },
+      ...(logConfig ? { LogConfig: logConfig } : {}),
+      ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
+    },
+  };
+}
