@@ -37,6 +37,8 @@ let connections = 0;
 
 /** Each event's JSON, made once however many sessions send it (an admin's events go to every one). */
 const eventTexts = new WeakMap<AgentEvent, string>();
+/** The same, for progress events sent to connections other than the one whose request caused them. */
+const foreignTexts = new WeakMap<AgentEvent, string>();
 
 /**
  * One authenticated WebSocket connection: the handshake, then requests dispatched to the handlers,
@@ -150,7 +152,7 @@ export class Session {
     this.send({
       welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
     });
-    this.unsubscribe = this.deps.bus.subscribe((event, owner) => this.onEvent(event, owner));
+    this.unsubscribe = this.deps.bus.subscribe((event, owner, origin) => this.onEvent(event, owner, origin));
   }
 
   private async dispatch(request: Request): Promise<void> {
@@ -213,10 +215,18 @@ export class Session {
     this.ws.once('close', listener);
   }
 
-  private onEvent(event: AgentEvent, owner: string): void {
+  private onEvent(event: AgentEvent, owner: string, origin: number | undefined): void {
     if (!this.user.admin && owner !== this.user.name) return;
-    let text = eventTexts.get(event);
-    if (text === undefined) eventTexts.set(event, (text = JSON.stringify(event)));
+    // A request id means something only on the connection that chose it: elsewhere the same number
+    // may be one of this client's own requests, so other connections see the progress unclaimed.
+    const foreign =
+      event.event === 'workspace.progress' && event.data.requestId !== null && origin !== this.connectionId;
+    const texts = foreign ? foreignTexts : eventTexts;
+    let text = texts.get(event);
+    if (text === undefined) {
+      const sent = foreign ? { ...event, data: { ...event.data, requestId: null } } : event;
+      texts.set(event, (text = JSON.stringify(sent)));
+    }
     this.sendText(text);
   }
 

@@ -13,6 +13,8 @@ import type { PortAllocator } from './ports';
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
 export interface OpContext {
   requestId: RequestId | null;
+  /** The connection the request came on: only there does a progress event keep its `requestId`. */
+  connectionId?: number;
   signal?: AbortSignal;
   /** Seconds a start may wait in the GPU queue (absent or 0: fail at once when none are free). */
   waitForGpus?: number | undefined;
@@ -43,5 +45,5 @@ export function reportProgress(
   queuePosition?: number,
 ): void {
   const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message, queuePosition };
-  bus.emit({ event: 'workspace.progress', data }, record.owner);
+  bus.emit({ event: 'workspace.progress', data }, record.owner, ctx.connectionId);
 }
