@@ -44,7 +44,7 @@ npm run --silent build
 BERTH=(node "$ROOT/dist/berth.js")
 
 STATE_DIR=${BERTH_STATE_DIR:-$([ "$(id -u)" = 0 ] && echo /var/lib/berth || echo "$HOME/.local/state/berth")}
-mkdir -p "$STATE_DIR"
+mkdir -p "$STATE_DIR" && chmod 700 "$STATE_DIR" # tokens, keys and workspace env live here: owner only
 if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
 	log "an agent already answers on 127.0.0.1:$PORT"
 else
