@@ -4,7 +4,6 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BerthError } from '../../protocol';
-import { BERTH } from '../support/agent-process';
 import { REMOTE_HOME, alive, remotePid, stopRemoteAgent } from '../support/remote-host';
 import { ssh, useRemoteHost } from '../support/remote-suite';
 import { waitFor } from '../support/wait';
@@ -32,7 +31,7 @@ describe('remote: installing and upgrading the agent over SSH', function () {
   /** A copy of the bundle under test that says it is `version`. */
   const bundleOf = (version: string) => {
     const file = path.join(host.dir, `berth-${version}.js`);
-    const text = readFileSync(BERTH, 'utf8');
+    const text = readFileSync(host.options.bundle.file, 'utf8');
     assert.equal(text.split('"0.1.0"').length, 2, 'the bundle holds its version once');
     writeFileSync(file, text.replace('"0.1.0"', `"${version}"`));
     return { ...host.options.bundle, file, version };

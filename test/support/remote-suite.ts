@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +41,10 @@ export class RemoteSuite {
   freshKnownHosts!: string;
   /** The cuttable proxy in front of the test sshd that `lab` goes through. */
   proxy!: TcpProxy;
-  /** RemoteHost options: the bundle under test on the suite's agent port, host keys accepted and recorded in `asked`. */
+  /**
+   * RemoteHost options: the bundle under test (the suite's copy of dist/berth.js, so that a rebuild
+   * meanwhile changes no build id) on the suite's agent port, host keys accepted and recorded in `asked`.
+   */
   options!: RemoteHostOptions;
   /** Every unknown host key put to the user so far. */
   readonly asked: UnknownHostKey[] = [];
@@ -102,11 +105,11 @@ export class RemoteSuite {
     this.asked.length = 0;
   };
 
-  /** Runs the berth CLI with the config file `configName` in {@link dir} and no BERTH_* from this environment. */
+  /** Runs the berth CLI (the suite's bundle) with the config file `configName` in {@link dir} and no BERTH_* from this environment. */
   berth = (args: string[], configName = 'cli.json'): Promise<{ stdout: string; stderr: string }> => {
     const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('BERTH_'));
     const env = { ...Object.fromEntries(inherited), BERTH_CONFIG: path.join(this.dir, configName) };
-    return execFileAsync(process.execPath, [BERTH, ...args], { env, encoding: 'utf8' });
+    return execFileAsync(process.execPath, [this.options.bundle.file, ...args], { env, encoding: 'utf8' });
   };
 
   /** Sets the suite up in `dir`: files, the proxy of `lab`, the options. */
@@ -118,11 +121,15 @@ export class RemoteSuite {
     this.proxy = await this.startProxy();
     this.configFile = path.join(dir, 'ssh_config');
     writeFileSync(this.configFile, this.sshConfig(this.proxy.port));
+    // The CLI loads its SSH code from beside itself.
+    const bundle = path.join(dir, 'berth.js');
+    copyFileSync(BERTH, bundle);
+    copyFileSync(path.join(path.dirname(BERTH), 'remote.js'), path.join(dir, 'remote.js'));
     const ports = sshPortRange(10);
     this.options = {
       ssh,
       bundle: {
-        file: BERTH,
+        file: bundle,
         version: '0.1.0',
         port: await freePort(),
         serveArgs: ['--ports', `${ports.first}-${ports.last}`],
