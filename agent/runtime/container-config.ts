@@ -15,7 +15,7 @@ export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
 /**
  * Capabilities of Docker's default set that a workspace does not need: raw sockets (ARP and packet
- * spoofing on the bridge; ping works without, through ICMP datagram sockets), device nodes, and
+ * spoofing on the bridge; a recent ping uses ICMP datagram sockets instead), device nodes, and
  * changing capability sets. Kept: what sshd (SETUID/SETGID, SYS_CHROOT for privilege separation,
  * NET_BIND_SERVICE for port 22, CHOWN for ptys, AUDIT_WRITE, KILL) and sudo with package installs
  * (DAC_OVERRIDE, FOWNER, FSETID, SETFCAP) need.
@@ -35,14 +35,13 @@ export function deviceRequest(uuids: string[], mode: 'nvidia' | 'cdi'): Docker.D
 }
 
 /**
- * The create options of a workspace's container: unprivileged, limited, on the {@link NETWORK},
- * its sshd published on 127.0.0.1 only. `logConfig` caps the log where the engine's driver is
- * json-file (undefined leaves the engine's choice).
+ * The create options of a workspace's container: unprivileged, limited, on `network` (the
+ * {@link NETWORK}), its sshd published on 127.0.0.1 only. `logConfig` caps the log where the
+ * engine's driver is json-file (undefined leaves the engine's choice).
  */
 export function containerConfig(
   plan: ContainerPlan,
-  agentId: string,
-  logConfig: Docker.HostConfig['LogConfig'] | undefined,
+  { agentId, network, logConfig }: { agentId: string; network: string; logConfig?: Docker.HostConfig['LogConfig'] },
 ): Docker.ContainerCreateOptions {
   const { record, bootstrapDir, gpuMode } = plan;
   const { spec } = record;
@@ -65,7 +64,7 @@ export function containerConfig(
     },
     ExposedPorts: { '22/tcp': {} },
     HostConfig: {
-      NetworkMode: NETWORK,
+      NetworkMode: network,
       PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(record.port) }] },
       Mounts: [
         { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },

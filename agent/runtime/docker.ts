@@ -50,10 +50,14 @@ export class DockerRuntime implements Runtime {
   /** The engine's default log driver, read once. */
   private loggingDriver: Promise<string> | null = null;
 
-  /** `agentId` labels everything this agent makes, and limits what it lists and watches to that. */
+  /**
+   * `agentId` labels everything this agent makes, and limits what it lists and watches to that.
+   * `network` is the Docker network workspaces join ({@link NETWORK}; another name for tests).
+   */
   constructor(
     socketPath: string,
     private readonly agentId: string,
+    private readonly network: string = NETWORK,
   ) {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
@@ -108,7 +112,9 @@ export class DockerRuntime implements Runtime {
     await this.ensureNetwork();
     const logConfig = await this.logConfig();
     try {
-      await this.docker.createContainer(containerConfig(plan, this.agentId, logConfig));
+      await this.docker.createContainer(
+        containerConfig(plan, { agentId: this.agentId, network: this.network, logConfig }),
+      );
     } catch (err) {
       if (statusCode(err) === 404) {
         throw new BerthError(
@@ -121,37 +127,37 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * Makes the {@link NETWORK} when missing, and refuses one that lets containers talk to each other
+   * Makes the workspaces' network when missing, and refuses one that lets containers talk to each other
    * (made by hand, say): every workspace would then reach every other's ports.
    */
   private async ensureNetwork(): Promise<void> {
     const inspect = async (): Promise<{ Options?: Record<string, string> } | null> => {
       try {
-        return await this.docker.getNetwork(segment(NETWORK)).inspect();
+        return await this.docker.getNetwork(segment(this.network)).inspect();
       } catch (err) {
         if (statusCode(err) === 404) return null;
-        throw runtimeError(`inspect the network ${NETWORK}`, err);
+        throw runtimeError(`inspect the network ${this.network}`, err);
       }
     };
     let network = await inspect();
     if (!network) {
       try {
         await this.docker.createNetwork({
-          Name: NETWORK,
+          Name: this.network,
           Driver: 'bridge',
           CheckDuplicate: true,
           Options: { [ICC_OPTION]: 'false' },
         });
       } catch (err) {
         // 409: another agent of this engine made it meanwhile.
-        if (statusCode(err) !== 409) throw runtimeError(`create the network ${NETWORK}`, err);
+        if (statusCode(err) !== 409) throw runtimeError(`create the network ${this.network}`, err);
       }
       network = await inspect();
     }
     if (network?.Options?.[ICC_OPTION] !== 'false') {
       throw new BerthError(
         'runtime_error',
-        `the Docker network "${NETWORK}" lets containers reach each other (${ICC_OPTION} is not false); remove it once no container uses it (docker network rm ${NETWORK}) and Berth makes it again with inter-container traffic off`,
+        `the Docker network "${this.network}" lets containers reach each other (${ICC_OPTION} is not false); remove it once no container uses it (docker network rm ${this.network}) and Berth makes it again with inter-container traffic off`,
       );
     }
   }
@@ -254,6 +260,26 @@ export class DockerRuntime implements Runtime {
       stream.on('end', stop);
       stream.on('error', stop);
     });
+  }
+
+  async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number> }> {
+    type Labelled = { Labels?: Record<string, string> | null };
+    type DiskUsage = {
+      Containers?: (Labelled & { SizeRw?: number })[] | null;
+      Volumes?: (Labelled & { UsageData?: { Size?: number } | null })[] | null;
+    };
+    try {
+      const df = (await this.docker.df()) as DiskUsage;
+      const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === this.agentId && item.Labels[LABELS.workspace];
+      const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
+        id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
+      return {
+        homes: new Map((df.Volumes ?? []).flatMap((v) => sized(ours(v), v.UsageData?.Size))),
+        layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
+      };
+    } catch (err) {
+      throw runtimeError('read the disk usage of Berth containers and volumes', err);
+    }
   }
 
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {

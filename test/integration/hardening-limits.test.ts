@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Reply } from '../../protocol';
-import { AgentProcess } from '../support/agent-process';
+import { AgentProcess, BERTH, freePort } from '../support/agent-process';
 import { labelledWithName, requireDocker } from '../support/docker';
 import { RawConnection } from '../support/raw-ws';
 
@@ -52,6 +56,27 @@ describe('hardening: spec values the agent refuses at the door', function () {
       invalid(await request('workspace.keepalive', { name: 'any', seconds: 1e13 })),
       /^seconds: must be at most/,
     );
+  });
+
+  it('refuses `berth serve --idle-timeout` past a year before starting', async () => {
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-serve-idle-'));
+    const args = [
+      'serve',
+      '--idle-timeout',
+      '400d',
+      '--state-dir',
+      stateDir,
+      '--listen',
+      `127.0.0.1:${await freePort()}`,
+    ];
+    const result = spawnSync(process.execPath, [BERTH, ...args], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+    });
+    await fs.rm(stateDir, { recursive: true, force: true });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /--idle-timeout: at most 31536000 seconds \(365d\)/);
   });
 
   it("still answers everyone's idle --dry-run", async () => {

@@ -21,7 +21,8 @@ describe('agent: users file against malformed keys and too many of them', () => 
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it(`holds a user to ${MAX_KEYS_PER_USER} keys, saying how to make room`, async () => {
+  it(`holds a user to ${MAX_KEYS_PER_USER} keys, saying how to make room`, async function () {
+    this.timeout(60_000); // a hundred fsync'd rewrites of the users file
     for (let i = 0; i < MAX_KEYS_PER_USER; i++) await users.addKey('alice', key(`k${i}`));
     await assert.rejects(users.addKey('alice', key('one-too-many')), {
       code: 'no_capacity',
