@@ -11,6 +11,7 @@ import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
+import { DiskUsage } from './workspaces/disk-usage';
 import { Reconciler } from './workspaces/reconciler';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
@@ -80,6 +81,16 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     log,
   );
   await gpus.load();
+  const disk = new DiskUsage(
+    {
+      runtime,
+      users,
+      log,
+      records: () => store.all(),
+      onChanged: (records) => records.forEach((record) => service.announce(record)),
+    },
+    config.diskIntervalMs,
+  );
   const service = new WorkspaceService({
     config,
     store,
@@ -90,6 +101,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     ports: new PortAllocator(config.ports, config.sshHost),
     bootstrap,
     gpus,
+    disk,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -99,7 +111,8 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   const gpuProbe = nvidiaGpuProbe(config.gpu.nvidiaSmi, parentOf);
   const monitor = new IdleMonitor({ config, store, service, runtime, bus, log, gpuProbe });
   monitor.start();
-  const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor });
+  disk.start();
+  const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk });
   const server = await startServer(config.listen, { users, handlers, bus, log });
   log.info(
     `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
@@ -109,6 +122,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     stop: async () => {
       reconciler.stop();
       await monitor.stop();
+      await disk.stop();
       await server.close();
       await store.save();
     },

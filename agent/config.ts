@@ -34,6 +34,8 @@ export interface AgentConfig {
   gpu: { nvidiaSmi: string; mode: 'nvidia' | 'cdi'; sharing: number; defaultQuota: number | null };
   /** The idle monitor's defaults and cadence (issue #5); specs may override the timeouts. */
   idle: IdleConfig;
+  /** How often the workspaces' disk use is measured (Docker walks every volume to size it). */
+  diskIntervalMs: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -60,5 +62,6 @@ export function defaultConfig(): AgentConfig {
     stopTimeoutSeconds: 10,
     gpu: { nvidiaSmi: 'nvidia-smi', mode: 'nvidia', sharing: 1, defaultQuota: null },
     idle: defaultIdleConfig(),
+    diskIntervalMs: 5 * 60_000,
   };
 }

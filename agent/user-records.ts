@@ -35,8 +35,16 @@ const UserEntry = z.object({
   keys: z.array(KeyRecord),
   /** The most GPUs the user may hold at once; absent: the agent's default. */
   gpuQuota: z.number().int().min(0).optional(),
+  /** A soft quota on the bytes of the user's homes and writable layers: over it, creates are refused. */
+  diskQuota: z.number().int().min(0).optional(),
 });
-export type UserEntry = { admin: boolean; tokens: TokenRecord[]; keys: KeyRecord[]; gpuQuota?: number };
+export type UserEntry = {
+  admin: boolean;
+  tokens: TokenRecord[];
+  keys: KeyRecord[];
+  gpuQuota?: number;
+  diskQuota?: number;
+};
 
 /** The schema of `users.json`; parsing migrates files of earlier versions (nothing is dropped). */
 export const UsersFile = z.object({ users: z.record(UserName, UserEntry) });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs, unwatchFile, watchFile, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { BerthError, UserName, describeIssues, type KeyInfo, type TokenInfo } from '../protocol';
@@ -14,8 +14,8 @@ import {
   type UserEntry,
   type UsersData,
 } from './user-records';
-import { publicKeyBlobProblem } from '../util/ed25519';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
+import { fingerprintOf, parsePublicKey } from './public-keys';
 
 /** An authenticated caller. */
 export interface User {
@@ -248,6 +248,26 @@ export class Users {
     return entryOf(await this.read(), user)?.gpuQuota ?? null;
   }
 
+  /** The soft disk quota (bytes) an admin set for each user that has one. */
+  async diskQuotas(): Promise<Map<string, number>> {
+    const data = await this.read();
+    const quotas = new Map<string, number>();
+    for (const [name, entry] of Object.entries(data.users)) {
+      if (entry.diskQuota !== undefined) quotas.set(name, entry.diskQuota);
+    }
+    return quotas;
+  }
+
+  /** Sets (or with null, removes) the soft disk quota of `user`, who must exist. */
+  async setDiskQuota(user: string, bytes: number | null): Promise<void> {
+    await this.change((data) => {
+      const entry = entryOf(data, user);
+      if (!entry) throw noSuchUser(user);
+      if (bytes === null) delete entry.diskQuota;
+      else entry.diskQuota = bytes;
+    });
+  }
+
   /** Sets (or with null, removes) the GPU quota of `user`, who must exist. */
   async setGpuQuota(user: string, gpus: number | null): Promise<void> {
     await this.change((data) => {
@@ -338,46 +358,4 @@ export class Users {
     this.cache = { version, data };
     return data;
   }
-}
-
-const KEY_TYPES = new Set([
-  'ssh-ed25519',
-  'ssh-rsa',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-]);
-
-/** The SHA-256 fingerprint of a stored key line, as ssh-keygen prints it (stored keys were checked when added). */
-function fingerprintOf(line: string): string {
-  const blob = Buffer.from(line.split(' ')[1] ?? '', 'base64');
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-}
-
-/**
- * Validates an OpenSSH public key line (`TYPE BASE64 [COMMENT]`, as in a .pub file); returns it
- * without its comment, its SHA-256 fingerprint as ssh-keygen prints it, and the comment. The key
- * blob must be a well-formed key of the line's type, with nothing after it.
- */
-export function parsePublicKey(keyLine: string): { line: string; fingerprint: string; comment: string } {
-  const [type = '', data = '', ...rest] = keyLine.trim().split(/\s+/);
-  const blob = /^[A-Za-z0-9+/]+={0,2}$/.test(data) ? Buffer.from(data, 'base64') : Buffer.alloc(0);
-  const problem = !KEY_TYPES.has(type)
-    ? `"${type.slice(0, 40)}" is not a public key type (${[...KEY_TYPES].join(', ')})`
-    : publicKeyBlobProblem(type, blob);
-  if (problem) {
-    throw new BerthError(
-      'invalid_params',
-      `key: not an OpenSSH public key: ${problem}; pass the contents of a .pub file such as ~/.ssh/id_ed25519.pub`,
-    );
-  }
-  const line = `${type} ${blob.toString('base64')}`;
-  // The comment is kept for listings only (authorized_keys gets the bare key), so just tame it.
-  const comment = rest
-    .join(' ')
-    .replace(/\p{Cc}/gu, '')
-    .slice(0, 200);
-  return { line, fingerprint: fingerprintOf(line), comment };
 }

@@ -64,6 +64,13 @@ export async function withProgress<T>(
   }
 }
 
+/** The HOME and LAYER cells: bytes on disk as last measured, `-` before; over quota marked `!`. */
+function diskCells(ws: Workspace): string[] {
+  const size = (bytes: number | null | undefined) => (typeof bytes === 'number' ? formatSize(bytes) : '-');
+  const over = ws.disk?.overQuota ? ' !' : '';
+  return [`${size(ws.disk?.home)}${over}`, size(ws.disk?.layer)];
+}
+
 /** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
 export function activityText(ws: Workspace, now = Date.now()): string {
   const parts: string[] = [];
@@ -76,7 +83,7 @@ export function activityText(ws: Workspace, now = Date.now()): string {
 }
 
 /** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
-export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean): void {
+export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean, wide = false): void {
   if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
   if (!workspaces.length) return void process.stdout.write('No workspaces. Create one with: berth create NAME\n');
   const header = [
@@ -89,6 +96,7 @@ export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwne
     'MEMORY',
     'SINCE',
     'LAST ACTIVITY',
+    ...(wide ? ['HOME', 'LAYER'] : []),
     'MESSAGE',
   ];
   const rows = workspaces.map((ws) => [
@@ -101,6 +109,7 @@ export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwne
     formatSize(ws.spec.memory),
     age(ws.since),
     activityText(ws),
+    ...(wide ? diskCells(ws) : []),
     [ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '', ws.message ?? '']
       .filter(Boolean)
       .join('; '),

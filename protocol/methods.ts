@@ -114,6 +114,16 @@ export const HostInfo = z.object({
   gpuSharing: z.number().int().min(1),
   /** Labelled containers or volumes that no workspace claims: reported, never adopted or deleted. */
   orphans: z.array(z.string()),
+  /**
+   * Disk taken by each user's workspaces (homes and writable layers; the caller only, or everyone for
+   * an admin), with the soft quota an admin set (null: none); `at` is when it was measured, null before.
+   */
+  disk: z
+    .object({
+      at: z.string().nullable(),
+      users: z.array(z.object({ user: UserName, bytes: z.number().int().min(0), quota: z.number().int().nullable() })),
+    })
+    .optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 
@@ -257,8 +267,27 @@ export const METHODS = {
    * gives them the agent's default again.
    */
   'user.setQuota': {
-    params: z.object({ user: UserName, gpus: z.number().int().min(0).max(1024).nullable() }).strict(),
-    result: z.object({ user: UserName, gpus: z.number().int().nullable(), effective: z.number().int().nullable() }),
+    /** `gpus`, `disk` (bytes, a soft quota on homes and writable layers): null removes the quota; absent keeps it. */
+    params: z
+      .object({
+        user: UserName,
+        gpus: z.number().int().min(0).max(1024).nullable().optional(),
+        disk: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 53 - 1)
+          .nullable()
+          .optional(),
+      })
+      .strict()
+      .refine((p) => p.gpus !== undefined || p.disk !== undefined, 'give gpus, disk or both'),
+    result: z.object({
+      user: UserName,
+      gpus: z.number().int().nullable(),
+      effective: z.number().int().nullable(),
+      disk: z.number().int().nullable().optional(),
+    }),
   },
 } as const;
 

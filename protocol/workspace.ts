@@ -48,6 +48,22 @@ export type StopReason = z.infer<typeof StopReason>;
 export const AssignedGpu = z.object({ uuid: z.string(), index: z.string(), name: z.string() });
 export type AssignedGpu = z.infer<typeof AssignedGpu>;
 
+/**
+ * What a workspace takes on the host's disk, as Docker's disk-usage API last measured it (the agent
+ * measures every few minutes: the walk over a volume costs I/O). null: not measured (yet).
+ */
+export const DiskUse = z.object({
+  /** Bytes in the home volume. */
+  home: z.number().int().min(0).nullable(),
+  /** Bytes in the container's writable layer (packages installed outside the home, caches in /tmp...). */
+  layer: z.number().int().min(0).nullable(),
+  /** When it was measured (ISO time). */
+  at: z.string(),
+  /** Set when the owner's workspaces together take more than the soft disk quota an admin set. */
+  overQuota: z.object({ used: z.number().int().min(0), quota: z.number().int().min(0) }).optional(),
+});
+export type DiskUse = z.infer<typeof DiskUse>;
+
 /** A workspace as both ends see it. */
 export const Workspace = z.object({
   id: z.string(),
@@ -71,6 +87,8 @@ export const Workspace = z.object({
   stopReason: StopReason.optional(),
   /** The GPUs it holds (from start until stop); absent when it holds none. */
   gpus: z.array(AssignedGpu).optional(),
+  /** Its disk use; absent until first measured. */
+  disk: DiskUse.optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

@@ -18,6 +18,7 @@ import type { Reconciler } from '../workspaces/reconciler';
 import type { OpContext, WorkspaceService } from '../workspaces/service';
 import { AGENT_VERSION } from '../version';
 import { userHandlers } from './user-handlers';
+import type { DiskUsage } from '../workspaces/disk-usage';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -41,6 +42,7 @@ export interface HandlerDeps {
   reconciler: Reconciler;
   gpus: Gpus;
   monitor: IdleMonitor;
+  disk?: DiskUsage;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -84,7 +86,16 @@ function followSlots(): (ctx: HandlerContext) => () => void {
 }
 
 /** The agent's request handlers; they check permissions and delegate to the workspace service. */
-export function createHandlers({ config, service, users, runtime, reconciler, gpus, monitor }: HandlerDeps): Handlers {
+export function createHandlers({
+  config,
+  service,
+  users,
+  runtime,
+  reconciler,
+  gpus,
+  monitor,
+  disk,
+}: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
     'host.info': async (_params, ctx) => {
@@ -107,13 +118,22 @@ export function createHandlers({ config, service, users, runtime, reconciler, gp
         ...(gpus.note ? { gpuNote: gpus.note } : {}),
         gpuSharing: config.gpu.sharing,
         orphans: ctx.user.admin ? reconciler.orphans : [],
+        ...(disk
+          ? {
+              disk: {
+                at: disk.at,
+                users: ctx.user.admin ? disk.users() : [disk.user(ctx.user.name)],
+              },
+            }
+          : {}),
       };
     },
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
-    'workspace.create': async ({ waitForGpus, ...spec }, ctx) => ({
-      workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }),
-    }),
+    'workspace.create': async ({ waitForGpus, ...spec }, ctx) => {
+      disk?.requireUnderQuota(ctx.user.name);
+      return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }) };
+    },
     'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.start(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
@@ -131,10 +151,16 @@ export function createHandlers({ config, service, users, runtime, reconciler, gp
       }
     },
     ...idleHandlers({ config, service, monitor }),
-    'user.setQuota': async ({ user, gpus: quota }, ctx) => {
-      if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set GPU quotas');
-      await users.setGpuQuota(user, quota);
-      return { user, gpus: quota, effective: quota ?? config.gpu.defaultQuota };
+    'user.setQuota': async ({ user, gpus: gpuQuota, disk: diskQuota }, ctx) => {
+      if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set quotas');
+      if (gpuQuota !== undefined) await users.setGpuQuota(user, gpuQuota);
+      if (diskQuota !== undefined) {
+        await users.setDiskQuota(user, diskQuota);
+        disk?.setQuota(user, diskQuota);
+      }
+      const gpus = await users.gpuQuota(user);
+      const quotas = await users.diskQuotas();
+      return { user, gpus, effective: gpus ?? config.gpu.defaultQuota, disk: quotas.get(user) ?? null };
     },
     'user.addKey': async ({ user, key }, ctx) => {
       const target = user ?? ctx.user.name;

@@ -7,6 +7,7 @@ import type { Store } from '../state/store';
 import type { Users } from '../users';
 import type { Logger } from '../../util/log';
 import type { Bootstrap } from './bootstrap';
+import type { DiskUsage } from './disk-usage';
 import type { EventBus } from './events';
 import type { PortAllocator } from './ports';
 
@@ -33,6 +34,8 @@ export interface ServiceDeps {
   bus: EventBus;
   log: Logger;
   gpus: Gpus;
+  /** The last measured disk use; absent in set-ups that do not measure it. */
+  disk?: DiskUsage;
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

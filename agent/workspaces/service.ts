@@ -59,7 +59,10 @@ export class WorkspaceService {
 
   /** The protocol view of a record. */
   view(record: WorkspaceRecord): Workspace {
-    return toWorkspace(record, this.deps.config.sshHost, (uuid) => this.deps.gpus.describe(uuid));
+    const workspace = toWorkspace(record, this.deps.config.sshHost, (uuid) => this.deps.gpus.describe(uuid));
+    const disk = this.deps.disk?.of(record);
+    if (disk) workspace.disk = disk;
+    return workspace;
   }
 
   /** Whether an operation is running on the workspace (the reconciler leaves such ones alone). */
@@ -295,7 +298,8 @@ export class WorkspaceService {
     if (owner !== user.name && !user.admin) {
       throw new BerthError('forbidden', `you can only use your own workspaces; "${ref.name}" belongs to ${owner}`);
     }
-    const record = this.deps.store.find(owner, ref.name);
+    // A create under way is found before its record is stored, so that it answers "busy creating".
+    const record = this.deps.store.find(owner, ref.name) ?? this.reservations.find(owner, ref.name);
     if (!record) {
       throw new BerthError(
         'not_found',
@@ -305,8 +309,13 @@ export class WorkspaceService {
     return record;
   }
 
-  private changed(record: WorkspaceRecord): void {
+  /** Tells the owner's clients (and admins) how the workspace looks now. */
+  announce(record: WorkspaceRecord): void {
     this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
+  }
+
+  private changed(record: WorkspaceRecord): void {
+    this.announce(record);
   }
 
   private progress(

@@ -37,9 +37,20 @@ export const info: Command = {
         ['SSH ports', `${host.sshPorts.first}-${host.sshPorts.last} (${host.sshPorts.used} used)`],
         ['Default image', host.defaultImage],
         ...(host.orphans.length ? [['Orphans', host.orphans.join(', ')]] : []),
+        ...diskLines(host),
       ];
       process.stdout.write(`${lines.map(([key = '', value = '']) => `${key.padEnd(14)}${value}`).join('\n')}\n`);
     });
     return 0;
   },
 };
+
+/** One `Disk` line per user: their workspaces' homes and layers together, and the soft quota if any. */
+function diskLines(host: HostInfo): string[][] {
+  if (!host.disk) return [];
+  if (!host.disk.at) return [['Disk', 'not measured yet']];
+  return host.disk.users.map(({ user, bytes, quota }, index) => [
+    index ? '' : 'Disk',
+    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}`,
+  ]);
+}

@@ -6,9 +6,10 @@ import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
+import { parseDuration } from '../duration';
 import type { Command } from '../command';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] ${IDLE_USAGE} [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -23,6 +24,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'gpu-mode': { type: 'string' },
     'gpu-sharing': { type: 'string' },
     'gpu-quota': { type: 'string' },
+    'disk-interval': { type: 'string' },
     ...IDLE_OPTIONS,
     quiet: { type: 'boolean', short: 'q' },
   } as const;
@@ -51,6 +53,13 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   const timeout = numberOption('ssh-timeout', values['ssh-timeout'], usage);
   if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
   gpuFlags(config, values, usage);
+  if (values['disk-interval'] !== undefined) {
+    const seconds = parseDuration(values['disk-interval']);
+    if (seconds === null || seconds < 1 || seconds > MAX_DURATION_SECONDS) {
+      throw new UsageError(`--disk-interval ${values['disk-interval']}: expected a duration such as 5m or 30s`, usage);
+    }
+    config.diskIntervalMs = seconds * 1000;
+  }
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);
   return { config, quiet: values.quiet ?? false };

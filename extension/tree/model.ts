@@ -52,7 +52,22 @@ const STATE_ICONS: Record<WorkspaceState, Icon> = {
 export function workspaceDescription(ws: Workspace): string {
   const parts: string[] = [stateLabel(ws), `${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory)];
   if (ws.spec.gpus > 0) parts.push(gpuSummary(ws));
+  if (ws.disk?.overQuota) parts.push('over disk quota');
   return parts.join(' · ');
+}
+
+/** The tooltip's disk cell: home and writable layer as last measured; absent before the first measurement. */
+export function diskDetails(ws: Workspace): string | null {
+  if (!ws.disk) return null;
+  const size = (bytes: number | null) => (bytes === null ? 'not measured' : memoryLabel(bytes));
+  return `home ${size(ws.disk.home)}, container ${size(ws.disk.layer)} (measured ${ws.disk.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
+}
+
+/** A warning line when the owner is over the soft disk quota: no new workspace until space is freed. */
+function quotaLine(ws: Workspace): string | null {
+  const over = ws.disk?.overQuota;
+  if (!over) return null;
+  return `⚠ ${ws.owner}'s workspaces take ${memoryLabel(over.used)} of disk, over the ${memoryLabel(over.quota)} quota: new workspaces are refused until space is freed (delete files in a home, or delete a workspace with its data).`;
 }
 
 /** `2 GPUs (0, 1)` while it holds them (nvidia-smi indexes), `2 GPUs` while it does not. */
@@ -89,12 +104,15 @@ export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.no
     ['CPU', `${ws.spec.cpus}`],
     ['Memory', memoryLabel(ws.spec.memory)],
     ['GPUs', gpuDetails(ws)],
+    ...(diskDetails(ws) ? [['Disk', diskDetails(ws) ?? ''] as [string, string]] : []),
     ['SSH', `${ws.ssh.user}@${ws.ssh.host} port ${ws.ssh.port}`],
     ['Created', ws.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
   const since = ws.since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const message = [ws.message, ...idleLines(ws, now)].map((line) => (line ? `\n\n${line}` : '')).join('');
+  const message = [ws.message, quotaLine(ws), ...idleLines(ws, now)]
+    .map((line) => (line ? `\n\n${line}` : ''))
+    .join('');
   return `**${ws.name}** — ${ws.state} since ${since}${message}\n\n${table}`;
 }
 

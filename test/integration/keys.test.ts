@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import type { AgentClient } from '../../client/agent-client';
-import { parsePublicKey } from '../../agent/users';
+import { parsePublicKey } from '../../agent/public-keys';
 import type { Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';

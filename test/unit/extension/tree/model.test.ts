@@ -245,4 +245,23 @@ describe('tree: rendering from a stream of agent events', () => {
     });
     assert.deepEqual(new Set(ids.flat()), new Set([`workspace:lab:${WEB}`]));
   });
+
+  it('shows the disk use in the tooltip, and a warning in the row and tooltip when the owner is over the quota', () => {
+    const at = '2024-05-01T12:00:00.000Z';
+    const measured = workspace('web', { disk: { home: 3 * GiB, layer: 512 * 1024 ** 2, at } });
+    assert.match(
+      workspaceTooltip(measured, 'Lab'),
+      /\| Disk \| home 3 GiB, container 512 MiB \(measured 2024-05-01 12:00:00 UTC\) \|/,
+    );
+    assert.doesNotMatch(workspaceNode(HOST, measured).description, /quota/);
+    assert.doesNotMatch(workspaceTooltip(workspace('web'), 'Lab'), /Disk/, 'not measured yet: no row');
+    const over = workspace('web', {
+      disk: { home: 30 * GiB, layer: 0, at, overQuota: { used: 31 * GiB, quota: 20 * GiB } },
+    });
+    assert.match(workspaceNode(HOST, over).description, / · over disk quota$/);
+    assert.match(
+      workspaceTooltip(over, 'Lab'),
+      /alice's workspaces take 31 GiB of disk, over the 20 GiB quota: new workspaces are refused/,
+    );
+  });
 });

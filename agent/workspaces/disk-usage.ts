@@ -1,0 +1,136 @@
+import { BerthError, type DiskUse } from '../../protocol';
+import type { Runtime } from '../runtime/runtime';
+import type { WorkspaceRecord } from '../state/record';
+import type { Users } from '../users';
+import { errorMessage, type Logger } from '../../util/log';
+
+/** One user's disk: what their workspaces take together, and the soft quota an admin set (null: none). */
+export interface UserDisk {
+  user: string;
+  bytes: number;
+  quota: number | null;
+}
+
+/**
+ * Measures what each workspace takes on disk (its home volume and its container's writable layer)
+ * every `intervalMs`, one measurement at a time, and holds the last result: requests read
+ * it and never wait for Docker's walk. Also tells which users are over the soft disk quota.
+ */
+export class DiskUsage {
+  private homes = new Map<string, number>();
+  private layers = new Map<string, number>();
+  private quotas = new Map<string, number>();
+  private measuredAt: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: {
+      runtime: Runtime;
+      users: Users;
+      log: Logger;
+      records: () => WorkspaceRecord[];
+      /** Called after each measurement with the workspaces whose figures changed, to tell clients. */
+      onChanged?: (records: WorkspaceRecord[]) => void;
+    },
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Measures now and then every interval. */
+  start(): void {
+    void this.measure();
+    this.timer = setInterval(() => void this.measure(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** Measures now (joining a measurement under way); failures are logged and keep the last figures. */
+  measure(): Promise<void> {
+    this.running ??= this.read().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** When the figures were taken; null before the first measurement. */
+  get at(): string | null {
+    return this.measuredAt;
+  }
+
+  /** The disk use of one workspace as last measured; undefined before the first measurement. */
+  of(record: WorkspaceRecord): DiskUse | undefined {
+    if (!this.measuredAt) return undefined;
+    const use: DiskUse = {
+      home: this.homes.get(record.id) ?? null,
+      layer: this.layers.get(record.id) ?? null,
+      at: this.measuredAt,
+    };
+    const owner = this.user(record.owner);
+    if (owner.quota !== null && owner.bytes > owner.quota) use.overQuota = { used: owner.bytes, quota: owner.quota };
+    return use;
+  }
+
+  /** What `user`'s workspaces take together, with their quota. */
+  user(user: string): UserDisk {
+    let bytes = 0;
+    for (const record of this.deps.records()) {
+      if (record.owner !== user) continue;
+      bytes += (this.homes.get(record.id) ?? 0) + (this.layers.get(record.id) ?? 0);
+    }
+    return { user, bytes, quota: this.quotas.get(user) ?? null };
+  }
+
+  /**
+   * Refuses a new workspace for a user over their soft disk quota, saying what to do. The figures are
+   * the last measurement's: a user who just freed space may have to wait for the next one.
+   */
+  requireUnderQuota(user: string): void {
+    const { bytes, quota } = this.user(user);
+    if (quota === null || bytes <= quota) return;
+    throw new BerthError(
+      'no_capacity',
+      `${user}'s workspaces take ${gib(bytes)} of disk, over the ${gib(quota)} quota an admin set, so no new workspace can be made; free space in their homes, delete workspaces you no longer need with their data (berth rm NAME --delete-data), or ask an admin to raise the quota (berth quota ${user} --disk SIZE). Figures are measured every few minutes (last at ${this.measuredAt ?? 'never'}).`,
+    );
+  }
+
+  /** Every user with workspaces or a quota, by name. */
+  users(): UserDisk[] {
+    const names = new Set([...this.deps.records().map((record) => record.owner), ...this.quotas.keys()]);
+    return [...names].sort().map((name) => this.user(name));
+  }
+
+  /** Keeps a quota change in step at once (the figures wait for the next measurement). */
+  setQuota(user: string, bytes: number | null): void {
+    if (bytes === null) this.quotas.delete(user);
+    else this.quotas.set(user, bytes);
+  }
+
+  /** What clients see of a workspace's disk, but the time: changed figures are worth an event. */
+  private figures(record: WorkspaceRecord): string {
+    const use = this.of(record);
+    return use ? JSON.stringify({ ...use, at: undefined }) : '';
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const [usage, quotas] = await Promise.all([this.deps.runtime.diskUsage(), this.deps.users.diskQuotas()]);
+      const before = new Map(this.deps.records().map((record) => [record.id, this.figures(record)]));
+      this.homes = usage.homes;
+      this.layers = usage.layers;
+      this.quotas = quotas;
+      this.measuredAt = new Date().toISOString();
+      const changed = this.deps.records().filter((record) => before.get(record.id) !== this.figures(record));
+      if (changed.length) this.deps.onChanged?.(changed);
+    } catch (err) {
+      this.deps.log.warn(`could not measure the workspaces' disk use: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** `12.3 GiB`, `512 MiB`. */
+function gib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${+(bytes / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
