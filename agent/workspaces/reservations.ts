@@ -60,6 +60,12 @@ export class Reservations {
     return next;
   }
 
+  /** The record of `owner`'s create of `name` under way, before the store has it. */
+  find(owner: string, name: string): WorkspaceRecord | undefined {
+    for (const record of this.held.values()) if (record.owner === owner && record.name === name) return record;
+    return undefined;
+  }
+
   /** Gives back the name and port of a create that ended (its record, if stored, holds them now). */
   release(id: string): void {
     this.held.delete(id);
