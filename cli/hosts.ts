@@ -16,7 +16,9 @@ export interface SshHostSettings {
 /** A host name in the config file: what `--host`, `berth host use` and `berth host rm` take. */
 export const HostName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a host name is letters, digits, ".", "_" and "-" (at most 63)');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a host name is letters, digits, ".", "_" and "-" (at most 63)')
+  // Names every plain object already has (`constructor`, `toString`...) would read as hosts nobody saved.
+  .refine((name) => !(name in Object.prototype), 'is a reserved name (a property of every object); choose another');
 
 const SshHost = z.looseObject({
   spec: z.string().min(1),
@@ -113,21 +115,26 @@ export function defaultHostName(target: { url?: string | undefined; ssh?: { spec
  * {@link defaultHostName} and made the default; the next write saves it in the new form.
  */
 export function parseConfig(raw: unknown, file: string): CliConfig {
-  if (raw === undefined) return { hosts: {} };
+  if (raw === undefined) return { hosts: hostMap({}) };
   const invalid = (detail: string) =>
     new BerthError('invalid_params', `${file} is not a valid Berth config (${detail}); fix it or move it away`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('expected a JSON object');
   if ('hosts' in raw) {
     const parsed = HostsFile.safeParse(raw);
     if (!parsed.success) throw invalid(issueText(parsed.error));
-    return parsed.data;
+    return { ...parsed.data, hosts: hostMap(parsed.data.hosts) };
   }
   const legacy = HostEntry.safeParse(raw);
   if (!legacy.success) throw invalid(issueText(legacy.error));
   const entry = Object.fromEntries(Object.entries(legacy.data).filter(([, v]) => v !== undefined)) as HostEntry;
-  if (!Object.keys(entry).length) return { hosts: {} };
+  if (!Object.keys(entry).length) return { hosts: hostMap({}) };
   const name = defaultHostName(entry);
-  return { default: name, hosts: { [name]: entry } };
+  return { default: name, hosts: hostMap({ [name]: entry }) };
+}
+
+/** Hosts by name in an object without a prototype: no name, however odd, reads as something of Object's. */
+function hostMap(hosts: Record<string, HostEntry>): Record<string, HostEntry> {
+  return Object.assign(Object.create(null) as Record<string, HostEntry>, hosts);
 }
 
 function issueText(error: z.ZodError): string {

@@ -3,6 +3,8 @@ import { DEFAULT_AGENT_URL } from '../../../protocol';
 import {
   defaultHost,
   defaultHostName,
+  HostName,
+  hostNamed,
   parseConfig,
   resolveSettings,
   serializeConfig,
@@ -16,19 +18,19 @@ const two = (): CliConfig => ({ default: 'lab', hosts: { lab, local } });
 
 describe('cli: the config file', () => {
   it('reads the named hosts and the default of the current form', () => {
-    assert.deepEqual(parseConfig({ default: 'lab', hosts: { lab, local } }, FILE), two());
+    assert.deepEqual(plain(parseConfig({ default: 'lab', hosts: { lab, local } }, FILE)), two());
   });
 
   it('reads no file as no hosts', () => {
-    assert.deepEqual(parseConfig(undefined, FILE), { hosts: {} });
+    assert.deepEqual(plain(parseConfig(undefined, FILE)), { hosts: {} });
   });
 
   it('reads the old one-host form as that host, named "local" for an agent on this machine, made the default', () => {
-    assert.deepEqual(parseConfig(local, FILE), { default: 'local', hosts: { local } });
+    assert.deepEqual(plain(parseConfig(local, FILE)), { default: 'local', hosts: { local } });
   });
 
   it('reads the old form of `berth host add` as a host named after its SSH alias', () => {
-    assert.deepEqual(parseConfig(lab, FILE), { default: 'lab', hosts: { lab } });
+    assert.deepEqual(plain(parseConfig(lab, FILE)), { default: 'lab', hosts: { lab } });
   });
 
   it('writes a migrated old file in the new form with its token and identity', () => {
@@ -55,7 +57,27 @@ describe('cli: the config file', () => {
   it('refuses a host name with spaces or slashes', () => {
     assert.throws(() => parseConfig({ hosts: { 'a b': lab } }, FILE), /is not a valid Berth config \(hosts\.a b: /);
   });
+
+  it('refuses names every object has, and never reads one as a host', () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      assert.throws(
+        () => parseConfig({ hosts: { [name]: lab } }, FILE),
+        new RegExp(`not a valid Berth config \\(hosts\\.${name}: `),
+        name,
+      );
+      assert.equal(HostName.safeParse(name).success, false, name);
+    }
+    const config = parseConfig({ hosts: { lab } }, FILE);
+    assert.equal(Object.getPrototypeOf(config.hosts), null);
+    assert.equal('toString' in config.hosts, false);
+    assert.throws(() => hostNamed(config, 'constructor', FILE), /no host named "constructor"/);
+  });
 });
+
+/** The config as plain JSON objects (its hosts map has no prototype). */
+function plain(config: unknown): unknown {
+  return JSON.parse(JSON.stringify(config)) as unknown;
+}
 
 describe('cli: names of new hosts', () => {
   const cases: [Parameters<typeof defaultHostName>[0], string][] = [
