@@ -6,6 +6,15 @@ import { LABELS, type ContainerPlan } from './runtime';
 const PIDS_LIMIT = 4096;
 
 /**
+ * The version of the settings {@link containerConfig} gives every container (network, capabilities,
+ * limits, log, mounts). Bump it whenever they change: it is hashed into each container's spec-hash
+ * label, so that a container made with older settings is recreated, on its home volume, at its next
+ * start, as one from an older spec is. 2: the {@link NETWORK}, {@link DROPPED_CAPABILITIES} and
+ * {@link LOG_LIMITS}; containers made before the version existed carry the spec's hash alone.
+ */
+export const CONTAINER_CONFIG_VERSION = 2;
+
+/**
  * The Docker network every workspace joins: a bridge with inter-container traffic off, so that a
  * port one user's workspace opens on 0.0.0.0 is not reachable from another's. Shared by the agents
  * of one engine; made when missing.

@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { errorMessage } from '../../util/log';
-import { containerName, volumeName } from '../state/record';
+import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { LogDemuxer } from './demux';
 import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
@@ -175,9 +175,26 @@ export class DockerRuntime implements Runtime {
     return driver === 'json-file' ? { Type: 'json-file', Config: LOG_LIMITS } : undefined;
   }
 
+  /**
+   * Workspace `id`'s containers (one, but for a copy made by hand), newest first, found by this agent's
+   * labels and addressed by their Docker id, never by name: a container renamed outside Berth is still
+   * found, and one merely named like ours (`berth-<id>`, without our labels) is never touched.
+   */
+  private async containers(id: string): Promise<Docker.Container[]> {
+    try {
+      const filters = { label: [this.ownLabel, `${LABELS.workspace}=${id}`] };
+      const found = await this.docker.listContainers({ all: true, filters });
+      return found.map((container) => this.docker.getContainer(container.Id));
+    } catch (err) {
+      throw runtimeError('find the container', err);
+    }
+  }
+
   async startContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(segment(containerName(id))).start();
+      const [container] = await this.containers(id);
+      if (!container) throw new BerthError('runtime_error', 'Docker could not start the container: it is gone');
+      await container.start();
     } catch (err) {
       if (statusCode(err) === 304) return;
       const failure = runtimeError('start the container', err);
@@ -192,25 +209,31 @@ export class DockerRuntime implements Runtime {
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    try {
-      await this.docker.getContainer(segment(containerName(id))).stop({ t: timeoutSeconds });
-    } catch (err) {
-      const code = statusCode(err);
-      if (code !== 304 && code !== 404) throw runtimeError('stop the container', err);
+    for (const container of await this.containers(id)) {
+      try {
+        await container.stop({ t: timeoutSeconds });
+      } catch (err) {
+        const code = statusCode(err);
+        if (code !== 304 && code !== 404) throw runtimeError('stop the container', err);
+      }
     }
   }
 
   async removeContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(segment(containerName(id))).remove({ force: true });
-    } catch (err) {
-      if (statusCode(err) !== 404) throw runtimeError('remove the container', err);
+    for (const container of await this.containers(id)) {
+      try {
+        await container.remove({ force: true });
+      } catch (err) {
+        if (statusCode(err) !== 404) throw runtimeError('remove the container', err);
+      }
     }
   }
 
   async inspect(id: string): Promise<ContainerStatus | null> {
+    const [container] = await this.containers(id);
+    if (!container) return null;
     try {
-      const info = await this.docker.getContainer(segment(containerName(id))).inspect();
+      const info = await container.inspect();
       return {
         running: info.State.Running,
         exitCode: info.State.ExitCode,
@@ -225,10 +248,10 @@ export class DockerRuntime implements Runtime {
   }
 
   async logs(id: string, tail: number): Promise<string> {
+    const [container] = await this.containers(id);
+    if (!container) return '';
     try {
-      const buffer = await this.docker
-        .getContainer(segment(containerName(id)))
-        .logs({ stdout: true, stderr: true, tail, follow: false });
+      const buffer = await container.logs({ stdout: true, stderr: true, tail, follow: false });
       return new LogDemuxer().push(buffer);
     } catch (err) {
       if (statusCode(err) === 404) return '';
@@ -237,11 +260,11 @@ export class DockerRuntime implements Runtime {
   }
 
   async followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const [container] = await this.containers(id);
+    if (!container) return;
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker
-        .getContainer(segment(containerName(id)))
-        .logs({ stdout: true, stderr: true, tail, follow: true });
+      stream = await container.logs({ stdout: true, stderr: true, tail, follow: true });
     } catch (err) {
       if (statusCode(err) === 404) return;
       throw runtimeError('follow the logs', err);

@@ -4,15 +4,16 @@ import type { Runtime } from '../runtime/runtime';
 import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
-import { specHash } from './spec-hash';
+import { containerSpecHash } from './spec-hash';
 import { waitForSsh } from './ssh-probe';
 
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
 
 /**
- * Makes the container match the spec (recreating it when the spec changed or it is gone), starts
- * it and waits for sshd. GPUs are taken first (waiting in the queue when `ctx` allows it).
+ * Makes the container match the spec (recreating it when the spec or Berth's container settings
+ * changed, or it is gone), starts it and waits for sshd. GPUs are taken first (waiting in the
+ * queue when `ctx` allows it).
  */
 export async function bringUp(
   deps: ServiceDeps,
@@ -28,7 +29,7 @@ export async function bringUp(
     signal: ctx.signal,
     onQueued: (position, message) => progress('waiting-for-gpus', message, position),
   });
-  const hash = containerHash(specHash(record.spec), record.assignedGpus, config.gpu.mode);
+  const hash = containerHash(containerSpecHash(record.spec), record.assignedGpus, config.gpu.mode);
   const status = await runtime.inspect(record.id);
   await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);
   if (!status || status.specHash !== hash) {

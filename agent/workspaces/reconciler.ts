@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime/runtime';
 import { errorMessage, type Logger } from '../../util/log';
 import { volumeName, type WorkspaceRecord } from '../state/record';
-import { specHash } from './spec-hash';
+import { containerSpecHash } from './spec-hash';
 import type { WorkspaceService } from './service';
 import { waitForSsh } from './ssh-probe';
 import type { Store } from '../state/store';
@@ -150,14 +150,15 @@ export class Reconciler {
       case 'stopped':
       case 'failed':
         if (!running) return;
-        if (record.spec.gpus > 0 || status?.specHash !== specHash(record.spec)) {
+        if (record.spec.gpus > 0 || status?.specHash !== containerSpecHash(record.spec)) {
           // A GPU workspace's container still names the GPUs it held before it stopped, which may be
           // someone else's now; a container from an older spec may too (its GPUs set to 0 since),
-          // or has limits its owner changed. Only a start through Berth assigns GPUs and recreates it.
+          // or has limits its owner changed, or settings from an older Berth. Only a start through
+          // Berth assigns GPUs and recreates it.
           const why =
             record.spec.gpus > 0
               ? 'its GPUs are assigned only by berth start'
-              : 'its container is from an older spec (berth start recreates it)';
+              : 'its container is from an older spec or older Berth settings (berth start recreates it)';
           await this.service.exclusive(record, 'recovering', async () => {
             await this.runtime.stopContainer(record.id, 0);
             await this.service.setState(record, 'stopped', `started outside Berth, so stopped again: ${why}`);

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { WorkspaceSpec } from '../../protocol';
+import { CONTAINER_CONFIG_VERSION } from '../runtime/container-config';
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /**
  * Hash of everything in a spec that shapes the container (not `idleTimeout`, which only the agent
- * reads). A container whose label differs from its workspace's hash is recreated on the next start.
+ * reads): two specs with one hash give the same container. Containers are labelled with
+ * {@link containerSpecHash}, which adds the settings' version.
  */
 export function specHash(spec: WorkspaceSpec): string {
   const { image, cpus, memory, gpus, env, command, user, timezone } = spec;
@@ -17,5 +21,15 @@ export function specHash(spec: WorkspaceSpec): string {
     user,
     timezone ?? '',
   ]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return sha256(canonical);
+}
+
+/**
+ * The hash a container is labelled with (GPUs aside: see `containerHash`): the spec's, and the
+ * {@link CONTAINER_CONFIG_VERSION} of the settings Berth gives every container. A container whose
+ * label differs from its workspace's hash (another spec, or made by an agent with other settings)
+ * is recreated on the next start.
+ */
+export function containerSpecHash(spec: WorkspaceSpec): string {
+  return sha256(JSON.stringify([CONTAINER_CONFIG_VERSION, specHash(spec)]));
 }
