@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { AgentClient } from '../../client/agent-client';
-import { BerthError, type Workspace } from '../../protocol';
+import { type BerthError, type Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { useAgent } from '../support/use-agent';
