@@ -18,6 +18,12 @@ export const IDLE_OPTIONS = {
 export const IDLE_USAGE =
   '[--idle-timeout DUR] [--attached-grace DUR] [--max-lifetime DUR] [--idle-max DUR] [--idle-warn-before DUR] [--keepalive-max DUR] [--keepalive-default DUR] [--idle-interval DUR] [--idle-cpu-threshold CORES]';
 
+/**
+ * The longest sampling interval: a timer's delay is at most 2^31-1 ms (24.8 days) in Node, and a
+ * longer one fires at once, again and again; a day is already far longer than anyone needs.
+ */
+export const MAX_INTERVAL_SECONDS = 86_400;
+
 const DURATIONS: [keyof typeof IDLE_OPTIONS, keyof IdleConfig, number][] = [
   ['idle-timeout', 'timeout', 0],
   ['attached-grace', 'attachedGrace', 0],
@@ -41,6 +47,9 @@ export function applyIdleFlags(
     const seconds = parseDuration(text);
     if (seconds === null || seconds < min) {
       throw new UsageError(`--${flag} ${text}: expected a duration of at least ${min}s such as 90, 30m or 4h`, usage);
+    }
+    if (flag === 'idle-interval' && seconds > MAX_INTERVAL_SECONDS) {
+      throw new UsageError(`--${flag} ${text}: the monitor looks at least once a day; give 1d or less`, usage);
     }
     idle[key] = seconds;
   }

@@ -1,6 +1,6 @@
 import { startAgent } from '../../agent/agent';
 import { defaultConfig, type AgentConfig } from '../../agent/config';
-import { IDLE_OPTIONS, IDLE_USAGE, applyIdleFlags } from '../idle-flags';
+import { IDLE_OPTIONS, IDLE_USAGE, MAX_INTERVAL_SECONDS, applyIdleFlags } from '../idle-flags';
 import { ImageRef, MAX_DURATION_SECONDS, describeIssues } from '../../protocol';
 import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
@@ -55,8 +55,11 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   gpuFlags(config, values, usage);
   if (values['disk-interval'] !== undefined) {
     const seconds = parseDuration(values['disk-interval']);
-    if (seconds === null || seconds < 1 || seconds > MAX_DURATION_SECONDS) {
-      throw new UsageError(`--disk-interval ${values['disk-interval']}: expected a duration such as 5m or 30s`, usage);
+    if (seconds === null || seconds < 1 || seconds > MAX_INTERVAL_SECONDS) {
+      throw new UsageError(
+        `--disk-interval ${values['disk-interval']}: expected a duration from 1s to 1d, such as 5m or 30s`,
+        usage,
+      );
     }
     config.diskIntervalMs = seconds * 1000;
   }
