@@ -260,8 +260,10 @@ export class DockerRuntime implements Runtime {
   }
 
   async followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
+    // The signal is checked after each await: a cancel (or a disconnect) while dockerd answers would
+    // otherwise be missed, and the stream (and the caller's follow slot) held until the container goes.
     const [container] = await this.containers(id);
-    if (!container) return;
+    if (!container || signal.aborted) return;
     let stream: NodeJS.ReadableStream;
     try {
       stream = await container.logs({ stdout: true, stderr: true, tail, follow: true });
@@ -269,10 +271,16 @@ export class DockerRuntime implements Runtime {
       if (statusCode(err) === 404) return;
       throw runtimeError('follow the logs', err);
     }
+    const destroy = () => (stream as unknown as { destroy(): void }).destroy();
+    if (signal.aborted) {
+      destroy();
+      return;
+    }
     const demuxer = new LogDemuxer();
     await new Promise<void>((resolve) => {
       const stop = () => {
-        (stream as unknown as { destroy(): void }).destroy();
+        signal.removeEventListener('abort', stop);
+        destroy();
         resolve();
       };
       signal.addEventListener('abort', stop, { once: true });
@@ -282,10 +290,11 @@ export class DockerRuntime implements Runtime {
       });
       stream.on('end', stop);
       stream.on('error', stop);
+      stream.on('close', stop);
     });
   }
 
-  async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number> }> {
+  async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }> {
     type Labelled = { Labels?: Record<string, string> | null };
     type DiskUsage = {
       Containers?: (Labelled & { SizeRw?: number })[] | null;
@@ -296,9 +305,17 @@ export class DockerRuntime implements Runtime {
       const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === this.agentId && item.Labels[LABELS.workspace];
       const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
         id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
+      const owners = new Map<string, number>();
+      const count = (item: Labelled, size: number | undefined) => {
+        const owner = ours(item) && item.Labels?.[LABELS.owner];
+        if (owner && typeof size === 'number' && size >= 0) owners.set(owner, (owners.get(owner) ?? 0) + size);
+      };
+      for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);
+      for (const container of df.Containers ?? []) count(container, container.SizeRw);
       return {
         homes: new Map((df.Volumes ?? []).flatMap((v) => sized(ours(v), v.UsageData?.Size))),
         layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
+        owners,
       };
     } catch (err) {
       throw runtimeError('read the disk usage of Berth containers and volumes', err);

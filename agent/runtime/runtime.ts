@@ -57,10 +57,11 @@ export interface Runtime {
   /** Follows output until the container stops or `signal` aborts. */
   followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
   /**
-   * Bytes on disk of this agent's home volumes and containers' writable layers, by workspace id, from
-   * Docker's disk-usage API (which walks the volumes: call it every few minutes, not per request).
+   * Bytes on disk of this agent's home volumes and containers' writable layers, by workspace id, and
+   * in all by owner (homes kept after their workspace was deleted included), from Docker's
+   * disk-usage API (which walks the volumes: call it every few minutes, not per request).
    */
-  diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number> }>;
+  diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }>;
   /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */
   listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
   /**

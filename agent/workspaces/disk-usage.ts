@@ -19,6 +19,7 @@ export interface UserDisk {
 export class DiskUsage {
   private homes = new Map<string, number>();
   private layers = new Map<string, number>();
+  private owners = new Map<string, number>();
   private quotas = new Map<string, number>();
   private measuredAt: string | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -73,14 +74,12 @@ export class DiskUsage {
     return use;
   }
 
-  /** What `user`'s workspaces take together, with their quota. */
+  /**
+   * What `user`'s workspaces take together, the homes they kept after a delete included (those are
+   * still on the disk), with their quota.
+   */
   user(user: string): UserDisk {
-    let bytes = 0;
-    for (const record of this.deps.records()) {
-      if (record.owner !== user) continue;
-      bytes += (this.homes.get(record.id) ?? 0) + (this.layers.get(record.id) ?? 0);
-    }
-    return { user, bytes, quota: this.quotas.get(user) ?? null };
+    return { user, bytes: this.owners.get(user) ?? 0, quota: this.quotas.get(user) ?? null };
   }
 
   /**
@@ -98,7 +97,11 @@ export class DiskUsage {
 
   /** Every user with workspaces or a quota, by name. */
   users(): UserDisk[] {
-    const names = new Set([...this.deps.records().map((record) => record.owner), ...this.quotas.keys()]);
+    const names = new Set([
+      ...this.deps.records().map((record) => record.owner),
+      ...this.owners.keys(),
+      ...this.quotas.keys(),
+    ]);
     return [...names].sort().map((name) => this.user(name));
   }
 
@@ -120,6 +123,7 @@ export class DiskUsage {
       const before = new Map(this.deps.records().map((record) => [record.id, this.figures(record)]));
       this.homes = usage.homes;
       this.layers = usage.layers;
+      this.owners = usage.owners;
       this.quotas = quotas;
       this.measuredAt = new Date().toISOString();
       const changed = this.deps.records().filter((record) => before.get(record.id) !== this.figures(record));

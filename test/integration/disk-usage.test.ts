@@ -63,6 +63,18 @@ describe('agent: disk use per workspace and a soft disk quota per user', functio
     );
     assert.equal(refused.code, 'no_capacity');
     assert.match(refused.message, /over the 10 MiB quota an admin set.*berth rm NAME --delete-data/);
+    // Deleting the workspace but keeping its home frees nothing on the disk: still over.
+    await alice.request('workspace.delete', { name: 'big', deleteData: false });
+    const measuredAt = (await alice.request('host.info', {})).disk?.at ?? '';
+    await waitFor('a measurement after the delete', async () => {
+      const { disk } = await alice.request('host.info', {});
+      return disk?.at && disk.at > measuredAt;
+    });
+    const still = await alice.request('workspace.create', { name: 'more', ...SMALL }).then(
+      () => assert.fail('created over the quota with the data kept'),
+      (err: unknown) => err as BerthError,
+    );
+    assert.equal(still.code, 'no_capacity');
     const bob = await agent.connect(agent.token('bob'));
     const { workspace: bobs } = await bob.request('workspace.create', { name: 'fine', ...SMALL });
     assert.equal(bobs.disk?.overQuota, undefined);
