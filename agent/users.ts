@@ -352,7 +352,12 @@ export class Users {
     const version = fileVersion(stat);
     if (this.cache?.version === version) return this.cache.data;
     const parsed = UsersFile.safeParse(await readJson(this.file));
-    if (!parsed.success) throw new Error(`${this.file} is not a valid Berth users file; restore it or move it away`);
+    if (!parsed.success) {
+      // Says which entry: a user named constructor or prototype (refused since) needs a rename by hand.
+      throw new Error(
+        `${this.file} is not a valid Berth users file (${describeIssues(parsed.error)}); fix that entry, restore the file or move it away`,
+      );
+    }
     // Keyed by user names: a map without a prototype, so that no name reaches Object.prototype.
     const data: UsersData = { users: Object.assign(Object.create(null) as UsersData['users'], parsed.data.users) };
     this.cache = { version, data };
