@@ -112,17 +112,30 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   const monitor = new IdleMonitor({ config, store, service, runtime, bus, log, gpuProbe });
   monitor.start();
   disk.start();
-  const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk });
-  const server = await startServer(config.listen, { users, handlers, bus, log });
+  const stopBackground = async () => {
+    reconciler.stop();
+    await monitor.stop();
+    await disk.stop();
+  };
+  let server: AgentServer;
+  try {
+    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk });
+    server = await startServer(config.listen, { users, handlers, bus, log });
+  } catch (err) {
+    // Stopped before the state directory's lock is released (startAgent): nothing may run on, and
+    // nothing keep the process alive, once the agent failed to start.
+    await stopBackground().catch((stopErr: unknown) =>
+      log.warn(`could not stop after a failed start: ${stopErr instanceof Error ? stopErr.message : String(stopErr)}`),
+    );
+    throw err;
+  }
   log.info(
     `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
   );
   return {
     server,
     stop: async () => {
-      reconciler.stop();
-      await monitor.stop();
-      await disk.stop();
+      await stopBackground();
       await server.close();
       await store.save();
     },
