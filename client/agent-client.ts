@@ -165,6 +165,15 @@ export class AgentClient {
         ),
       );
       ws.once('open', () => ws.send(JSON.stringify({ hello: { protocol: PROTOCOL_VERSION, client } })));
+      // A limit of the agent (too many sessions of this user, say) may close the connection instead of welcoming it.
+      ws.once('close', (code, reason) =>
+        fail(
+          new BerthError(
+            code === 1008 ? 'no_capacity' : 'internal',
+            `the agent closed the connection before welcoming it (${code}): ${reason.toString() || 'no reason given'}`,
+          ),
+        ),
+      );
       ws.once('message', (data) => {
         const frame = ServerFrame.safeParse(JSON.parse(rawText(data)));
         if (frame.success && 'welcome' in frame.data) {

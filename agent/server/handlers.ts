@@ -10,7 +10,7 @@ import {
 import type { AgentConfig } from '../config';
 import type { Gpus } from '../gpu/gpus';
 import { idleHandlers } from './idle-handlers';
-import { MAX_FOLLOWS_PER_CONNECTION, MAX_FOLLOWS_PER_USER, Tally } from './limits';
+import { MAX_FOLLOWS_PER_CONNECTION, MAX_FOLLOWS_PER_USER, newestLogs, Tally } from './limits';
 import type { IdleMonitor } from '../workspaces/idle-monitor';
 import type { Runtime } from '../runtime/runtime';
 import type { User, Users } from '../users';
@@ -145,7 +145,8 @@ export function createHandlers({
     'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {
       const release = following ? follow(ctx) : () => undefined;
       try {
-        return { text: await service.logs(ctx.user, ref, tail, following, ctx, (text) => ctx.sendLog(text)) };
+        const text = await service.logs(ctx.user, ref, tail, following, ctx, (chunk) => ctx.sendLog(chunk));
+        return { text: newestLogs(text) };
       } finally {
         release();
       }

@@ -20,6 +20,12 @@ export const MAX_FOLLOWS_PER_CONNECTION = 16;
 export const MAX_FOLLOWS_PER_USER = 32;
 
 /**
+ * Sessions (connections past `hello`) of one user, all tokens together: a CLI command holds one, a
+ * VS Code window one per host. The next is closed with 1008 until the user closes some.
+ */
+export const MAX_SESSIONS_PER_USER = 64;
+
+/**
  * Connections not yet past `hello` (TCP accepted, HTTP headers, upgrade, handshake), everyone's
  * together: no token is needed to open one, so they are bounded apart from the users' sessions.
  * Above the burst of a few hundred clients reconnecting at once (after an agent restart), and at
@@ -81,4 +87,29 @@ export class Tally<K> {
       else this.held.delete(key);
     };
   }
+}
+
+/**
+ * Bytes of output a `workspace.logs` reply without `follow` carries at most (the newest are kept):
+ * 100,000 lines of a chatty container would otherwise be held and JSON-encoded whole.
+ */
+export const MAX_LOGS_REPLY_BYTES = 1 * MiB;
+
+/**
+ * Keeps the newest `max` bytes of `text` (from a line's start where one is near, never inside a UTF-8
+ * character), after a first line saying it was cut and how to read everything.
+ */
+export function newestLogs(text: string, max = MAX_LOGS_REPLY_BYTES): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let start = bytes.length - max;
+  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
+  const newline = bytes.indexOf(0x0a, start);
+  if (newline >= 0 && newline < start + 4096) start = newline + 1;
+  const kept = bytes.subarray(start);
+  return (
+    `[berth: output cut to its newest ${kept.length} bytes of ${bytes.length}, the most one reply carries; ` +
+    'follow it with berth logs -f, or read all of it with docker logs on the host (admins)]\n' +
+    kept.toString('utf8')
+  );
 }

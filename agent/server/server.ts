@@ -9,7 +9,7 @@ import type { EventBus } from '../workspaces/events';
 import { AGENT_VERSION } from '../version';
 import type { Handlers } from './handlers';
 import { HandshakeGuard } from './handshake-guard';
-import { CLOSE_TIMEOUT_MS } from './limits';
+import { CLOSE_TIMEOUT_MS, MAX_SESSIONS_PER_USER, Tally } from './limits';
 import { Session } from './session';
 
 export interface ServerDeps {
@@ -93,6 +93,7 @@ export function startServer(listen: { host: string; port: number }, deps: Server
   });
 
   const sessions = new Set<Session>();
+  const perUser = new Tally<string>(MAX_SESSIONS_PER_USER);
   const unwatch = deps.users.watch(closeRevokedSessions(sessions, deps.users, deps.log));
 
   server.on('connection', (socket) => guard.accepted(socket));
@@ -134,6 +135,13 @@ export function startServer(listen: { host: string; port: number }, deps: Server
             host: os.hostname(),
           });
           sessions.add(session);
+          session.onAdmission(() => {
+            if (perUser.full(identity.user.name)) {
+              return `this user has ${perUser.max} sessions open already, the most allowed; close some first`;
+            }
+            session.onEnd(perUser.take(identity.user.name));
+            return null;
+          });
           session.onGreeted(() => guard.greeted(socket));
           session.onEnd(() => sessions.delete(session));
           // A revocation between the check above and now found no session to close: look once more.

@@ -51,6 +51,7 @@ export class Session {
   readonly connectionId = ++connections;
   private greeted = false;
   private greetedListener: (() => void) | null = null;
+  private admission: (() => string | null) | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly inflight = new Map<RequestId, AbortController>();
   private readonly cancelHelloDeadline: () => void;
@@ -72,6 +73,14 @@ export class Session {
         `no hello within ${HELLO_TIMEOUT_MS / 1000} s; send {"hello":{"protocol":${PROTOCOL_VERSION},"client":"…"}} first`,
       );
     });
+  }
+
+  /**
+   * Asks `admit` once the client's hello is valid, before it is welcomed: a reason it returns closes
+   * the connection with 1008 and that reason (at most 123 bytes) instead.
+   */
+  onAdmission(admit: () => string | null): void {
+    this.admission = admit;
   }
 
   /** Calls `listener` once the client has shaken hands (never, when it fails to). */
@@ -146,8 +155,10 @@ export class Session {
       );
       return this.ws.close(1002, 'unsupported protocol version');
     }
-    this.greeted = true;
     this.cancelHelloDeadline();
+    const refusal = this.admission?.() ?? null;
+    if (refusal) return this.close(CLOSE_POLICY, refusal);
+    this.greeted = true;
     this.greetedListener?.();
     this.send({
       welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
