@@ -99,7 +99,7 @@ describe('cli: berth as a user runs it', function () {
     const run = as(['ls', '--colour']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^berth ls: .*--colour/);
-    assert.match(run.stderr, /^usage: berth ls \[--json\]$/m);
+    assert.match(run.stderr, /^usage: berth ls \[-o wide\] \[--json\]$/m);
   });
 
   it('refuses berth rm without --yes when there is no terminal to ask, deleting nothing', () => {
