@@ -1,0 +1,143 @@
+import * as assert from 'node:assert/strict';
+import type { ErrorCode } from '../../protocol';
+import { SMALL, freshPublicKey } from './support';
+
+/** A user of the matrix with everything of theirs the methods act on. */
+export interface Party {
+  name: string;
+  admin: boolean;
+  token: string;
+  tokenId: string;
+  /** A token of theirs that the "own" revocation may spend. */
+  spareTokenId: string;
+  keyFingerprint: string;
+  /** A key of theirs that the "own" removal may spend. */
+  spareKeyFingerprint: string;
+  /** Workspaces: one that stays running, one to stop, one to delete. */
+  ws: { main: string; stop: string; del: string };
+}
+
+/** A request aimed at another user's things: what a non-admin gets, and what an admin gets. */
+export interface Variant {
+  params: unknown;
+  /** The refusal a non-admin gets. */
+  refused: ErrorCode;
+  /** What an admin gets: allowed, or (where nobody may do it) an error code. */
+  admin: 'allowed' | ErrorCode;
+}
+
+/**
+ * The authorization rule of one method, as agent/server/handlers.ts and user-handlers.ts implement
+ * it: every authenticated user may use it on their own things (unless `adminOnly`), only admins on
+ * another user's, and results never show a non-admin anything of another user.
+ */
+export interface Rule {
+  adminOnly?: boolean;
+  /** Params acting on the caller's own things (`unique` keeps names of new things apart). */
+  own(caller: Party, unique: string): unknown;
+  /** Params aimed at `victim`'s things. Absent: the method names no other user; its result is checked instead. */
+  others?(victim: Party, caller: Party): Variant[];
+  /** Params that only admins may send even about their own things (pinned GPUs). */
+  adminParams?(caller: Party, unique: string): unknown[];
+  /** Checks a successful result: what a non-admin may see of it. */
+  check?(result: Record<string, unknown>, caller: Party): void;
+}
+
+const FAKE_GPU = 'GPU-00000000-0000-0000-0000-000000000000';
+
+/** The usual pair of refusals of a workspace method: naming the owner (forbidden) and not (not found). */
+const workspaceVariants =
+  (pick: (p: Party) => string, extra: Record<string, unknown> = {}) =>
+  (victim: Party): Variant[] => [
+    { params: { name: pick(victim), owner: victim.name, ...extra }, refused: 'forbidden', admin: 'allowed' },
+    // Without an owner a name is looked up among the caller's own: another user's stays invisible.
+    { params: { name: pick(victim), ...extra }, refused: 'not_found', admin: 'not_found' },
+  ];
+
+const ownedOnly = (what: string) => (result: Record<string, unknown>, caller: Party) => {
+  if (caller.admin) return;
+  const items = result[what] as { owner?: string; user?: string }[];
+  for (const item of items) assert.equal(item.owner ?? item.user, caller.name, `a ${what} entry of another user`);
+};
+
+/** One rule per method of protocol/methods.ts; a method missing here fails every column of the matrix. */
+export const RULES: Partial<Record<string, Rule>> = {
+  'host.info': {
+    own: () => ({}),
+    check: (result, caller) => {
+      if (!caller.admin) assert.deepEqual(result.orphans, [], 'orphans are for admins');
+    },
+  },
+  'workspace.list': { own: () => ({}), check: ownedOnly('workspaces') },
+  'workspace.get': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
+  'workspace.create': {
+    own: (p, unique) => ({ name: `${p.name}-new-${unique}`, ...SMALL }),
+    // Nobody creates a workspace for someone else: there is no owner field.
+    others: (victim, caller) => [
+      {
+        params: { name: `${caller.name}-for-${victim.name}`, owner: victim.name, ...SMALL },
+        refused: 'invalid_params',
+        admin: 'invalid_params',
+      },
+    ],
+    adminParams: (p, unique) => [{ name: `${p.name}-pin-${unique}`, ...SMALL, gpus: 1, gpuUuids: [FAKE_GPU] }],
+  },
+  'workspace.start': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
+  'workspace.stop': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  'workspace.delete': {
+    own: (p) => ({ name: p.ws.del, deleteData: true }),
+    others: workspaceVariants((v) => v.ws.del, { deleteData: true }),
+  },
+  'workspace.update': {
+    own: (p) => ({ name: p.ws.main, changes: { idleTimeout: 7200 } }),
+    others: workspaceVariants((v) => v.ws.main, { changes: { idleTimeout: 5400 } }),
+    adminParams: (p) => [{ name: p.ws.stop, changes: { gpus: 1, gpuUuids: [FAKE_GPU] } }],
+  },
+  'workspace.logs': {
+    own: (p) => ({ name: p.ws.main, tail: 5 }),
+    others: workspaceVariants((v) => v.ws.main, { tail: 5 }),
+  },
+  'workspace.activity': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
+  'workspace.keepalive': {
+    own: (p) => ({ name: p.ws.main, seconds: 60 }),
+    others: workspaceVariants((v) => v.ws.main, { seconds: 60 }),
+  },
+  'idle.status': { own: () => ({}), check: ownedOnly('workspaces') },
+  'user.addKey': {
+    own: () => ({ key: freshPublicKey() }),
+    others: (victim) => [
+      { params: { user: victim.name, key: freshPublicKey() }, refused: 'forbidden', admin: 'allowed' },
+    ],
+  },
+  'user.keys': {
+    own: () => ({}),
+    others: (victim) => [{ params: { user: victim.name }, refused: 'forbidden', admin: 'allowed' }],
+  },
+  'user.removeKey': {
+    own: (p) => ({ fingerprint: p.spareKeyFingerprint }),
+    others: (victim) => [
+      {
+        params: { user: victim.name, fingerprint: victim.spareKeyFingerprint },
+        refused: 'forbidden',
+        admin: 'allowed',
+      },
+    ],
+  },
+  'user.tokens': {
+    own: () => ({}),
+    others: (victim) => [{ params: { user: victim.name }, refused: 'forbidden', admin: 'allowed' }],
+    check: ownedOnly('tokens'),
+  },
+  'user.revokeToken': {
+    own: (p) => ({ id: p.spareTokenId }),
+    others: (victim) => [
+      { params: { id: victim.spareTokenId }, refused: 'forbidden', admin: 'allowed' },
+      { params: { user: victim.name, all: true }, refused: 'forbidden', admin: 'allowed' },
+    ],
+  },
+  'user.setQuota': {
+    adminOnly: true,
+    own: (p) => ({ user: p.name, gpus: 1 }),
+    others: (victim) => [{ params: { user: victim.name, gpus: 2 }, refused: 'forbidden', admin: 'allowed' }],
+  },
+};

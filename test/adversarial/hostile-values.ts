@@ -1,0 +1,171 @@
+import * as os from 'node:os';
+import { WorkspaceSpec, type RequestId } from '../../protocol';
+import { MiB } from './support';
+
+/** JSON text put into a frame as it is (for keys such as `__proto__` that an object literal cannot carry). */
+export class Raw {
+  constructor(readonly json: string) {}
+}
+
+/** JSON text of `value`, with {@link Raw} parts spliced in verbatim. */
+export function json(value: unknown): string {
+  if (value instanceof Raw) return value.json;
+  if (Array.isArray(value)) return `[${value.map(json).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}:${json(item)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** A string of `n` characters. */
+export const x = (n: number) => 'x'.repeat(n);
+/** JSON text of lists nested `depth` deep. */
+export const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+
+/** A valid value of every spec field: the wrong types of each are derived from it. */
+export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
+  name: 'hx-valid',
+  image: 'berth-workspace:latest',
+  cpus: 0.25,
+  memory: 128 * MiB,
+  gpus: 0,
+  gpuModel: 'H100',
+  gpuMemory: 1024 ** 3,
+  gpuUuids: ['GPU-00000000-0000-0000-0000-000000000000'],
+  env: { LANG: 'C.UTF-8' },
+  command: 'true',
+  user: 'dev',
+  timezone: 'Europe/Berlin',
+  idleTimeout: 3600,
+  attachedGrace: 3600,
+  maxLifetime: 86400,
+};
+
+const DURATIONS: [string, unknown][] = [
+  ['a negative number', -1],
+  ['a fraction', 1.5],
+  ['1e13 seconds', 1e13],
+  ['1e308 seconds', 1e308],
+];
+
+/** Hostile values of every spec field (wrong types are added to each from {@link VALID}). */
+export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
+  name: [
+    ['an empty string', ''],
+    ['64 characters', `a${x(63)}`],
+    ['a megabyte of characters', `a${x(1_000_000)}`],
+    ['".."', '../x'],
+    ['a NUL byte', 'a\u0000b'],
+    ['"__proto__"', '__proto__'],
+    ['a lone surrogate', 'a\ud800'],
+  ],
+  image: [
+    ['".." segments that reach a host and port', 'x/../../../127.0.0.1:9/x'],
+    ['"//"', 'a//b'],
+    ['a leading ".."', '../x'],
+    ['a trailing ".."', 'x/..'],
+    ['a "." segment', 'a/./b'],
+    ['capitals in the repository', 'Berth-Workspace:latest'],
+    ['an empty tag', 'x:'],
+    ['two tags', 'x:a:b'],
+    ['a malformed digest', 'x@sha256:zz'],
+    ['256 characters', x(256)],
+    ['a NUL byte', 'x\u0000y'],
+    ['a space', 'x y'],
+    ['a query string', 'x?y=1'],
+  ],
+  cpus: [
+    ['a negative number', -1],
+    ['zero', 0],
+    ['below 0.01', 0.001],
+    ['more than the host has', os.cpus().length + 1],
+    ['1e13', 1e13],
+    ['1e308', 1e308],
+  ],
+  memory: [
+    ['a negative number', -1],
+    ['zero', 0],
+    ['a fraction', 64 * MiB + 0.5],
+    ['just under 64 MiB', 64 * MiB - 1],
+    ['1e300', 1e300],
+  ],
+  gpus: [
+    ['a negative number', -1],
+    ['a fraction', 1.5],
+    ['65', 65],
+    ['1e13', 1e13],
+  ],
+  gpuModel: [
+    ['an empty string', ''],
+    ['65 characters', x(65)],
+    ['a NUL byte', 'H1\u000000'],
+  ],
+  gpuMemory: [
+    ['a negative number', -1],
+    ['a fraction', 1.5],
+    ['1e300', 1e300],
+  ],
+  gpuUuids: [
+    ['an empty list', []],
+    ['".." in a UUID', ['GPU-../../x']],
+    ['a UUID of another form', ['nope']],
+    ['65 UUIDs', Array.from({ length: 65 }, (_, i) => `GPU-${i}`)],
+    ['a NUL byte', ['GPU-\u0000']],
+  ],
+  env: [
+    ['a name starting with a digit', { '1A': 'x' }],
+    ['an empty name', { '': 'x' }],
+    ['a hyphen in a name', { 'A-B': 'x' }],
+    ['a NUL byte in a value', { A: 'x\u0000y' }],
+    ['a NUL byte in a name', { 'A\u0000': 'x' }],
+    ['a value over 32 KiB', { A: x(32 * 1024 + 1) }],
+    ['NVIDIA_VISIBLE_DEVICES', { NVIDIA_VISIBLE_DEVICES: 'all' }],
+    ['a "__proto__" name', new Raw('{"__proto__":"x"}')],
+    ['a nested value', { A: { B: 'c' } }],
+    ['a value nested 100,000 deep', new Raw(`{"A":${nested(100_000)}}`)],
+  ],
+  command: [
+    ['8 KiB and one byte', x(8 * 1024 + 1)],
+    ['a NUL byte', 'true\u0000id'],
+  ],
+  user: [
+    ['root', 'root'],
+    ['an empty string', ''],
+    ['33 characters', `a${x(32)}`],
+    ['".."', '../etc'],
+    ['capitals', 'Dev'],
+    ['a NUL byte', 'dev\u0000'],
+  ],
+  timezone: [
+    ['a path out of the zone directory', '../../etc/passwd'],
+    ['".." inside', 'Europe/../../x'],
+    ['an absolute path', '/etc/passwd'],
+    ['65 characters', x(65)],
+    ['a NUL byte', 'UTC\u0000'],
+  ],
+  idleTimeout: DURATIONS,
+  attachedGrace: DURATIONS,
+  maxLifetime: DURATIONS,
+};
+
+/** Values of the wrong JSON type for a field whose valid value is `valid`. */
+export function wrongTypes(valid: unknown): [string, unknown][] {
+  const types: [string, unknown][] = [
+    ['a string', 'A=B'],
+    ['a number', 42],
+    ['a boolean', true],
+    ['a list', ['A=B']],
+    ['an object', {}],
+  ];
+  const kind = (value: unknown) => (Array.isArray(value) ? 'list' : typeof value);
+  return types.filter(([, value]) => kind(value) !== kind(valid));
+}
+
+/** Every field of the workspace spec, from its schema: a new field without hostile values fails the suite. */
+export const SPEC_FIELDS = Object.keys(WorkspaceSpec.shape) as (keyof WorkspaceSpec)[];
+
+/** A request frame as JSON text, `params` with any {@link Raw} parts spliced in. */
+export const request = (method: string, params: unknown, id: RequestId = 1): Raw =>
+  new Raw(`{"id":${JSON.stringify(id)},"method":${JSON.stringify(method)},"params":${json(params)}}`);
