@@ -77,6 +77,25 @@ const ProcessText = (max: number) =>
 /** Environment variable names, as POSIX shells accept them. */
 export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 
+/**
+ * Environment variables by name. A `__proto__` key (JSON can carry one) is refused rather than
+ * silently dropped, as a record would: on a plain object it is the prototype, not an entry.
+ */
+const EnvMap = <T extends z.ZodType<string>>(value: T) =>
+  z.preprocess(
+    (input, ctx) => {
+      if (input && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['__proto__'],
+          message: 'must not be __proto__ (no environment can keep it); choose another name',
+        });
+      }
+      return input;
+    },
+    z.record(EnvName, value),
+  );
+
 /** An IANA time zone such as `Europe/Berlin`. */
 export const TimeZone = z
   .string()
@@ -99,7 +118,12 @@ export const WorkspaceSpec = z.object({
   /** Number of GPUs (or MIG slices) requested; assigned by UUID, exclusively, while the workspace runs. */
   gpus: z.number().int().min(0).max(64),
   /** Only GPUs whose name contains this (case-insensitive), e.g. "H100". */
-  gpuModel: z.string().min(1).max(64).optional(),
+  gpuModel: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^\p{Cc}]*$/u, 'must be printable text (no control characters), such as H100 or "A100 80GB"')
+    .optional(),
   /** Only GPUs (or MIG slices) with at least this much memory, in bytes. */
   gpuMemory: z.number().int().min(0).optional(),
   /** Exactly these GPU or MIG UUIDs (set by an admin only); `gpus` must equal their count. */
@@ -108,7 +132,7 @@ export const WorkspaceSpec = z.object({
     .min(1)
     .max(64)
     .optional(),
-  env: z.record(EnvName, ProcessText(32 * 1024)),
+  env: EnvMap(ProcessText(32 * 1024)),
   /** Shell command started as the SSH user whenever the workspace starts; empty for none. */
   command: ProcessText(8 * 1024),
   user: SshUser,
@@ -133,8 +157,9 @@ export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
  */
 export const StoredWorkspaceSpec = WorkspaceSpec.extend({
   image: StoredImageRef,
+  gpuModel: z.string().min(1).max(64).optional(),
   cpus: z.number().positive('must be positive').max(1024),
-  env: z.record(EnvName, z.string().max(32 * 1024)),
+  env: EnvMap(z.string().max(32 * 1024)),
   command: z.string().max(8 * 1024),
   idleTimeout: StoredDuration.optional(),
   attachedGrace: StoredDuration.optional(),

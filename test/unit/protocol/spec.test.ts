@@ -1,5 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { WorkspaceChanges, WorkspaceName, WorkspaceSpecInput, applyChanges, describeIssues } from '../../../protocol';
+import {
+  StoredWorkspaceSpec,
+  WorkspaceChanges,
+  WorkspaceName,
+  WorkspaceSpecInput,
+  applyChanges,
+  describeIssues,
+} from '../../../protocol';
 
 describe('protocol: workspace names', () => {
   for (const name of ['a', 'web', 'my-project', 'x1-2', `a${'b'.repeat(62)}`]) {
@@ -88,5 +95,33 @@ describe('protocol: workspace changes', () => {
   it('refuses null for a field every spec has', () => {
     assert.ok(!WorkspaceChanges.safeParse({ image: null }).success);
     assert.ok(!WorkspaceChanges.safeParse({ cpus: null }).success);
+  });
+});
+
+describe('protocol: spec fields that would be lost or never match', () => {
+  it('refuses an env variable named __proto__, which a plain object would swallow', () => {
+    const parsed = WorkspaceSpecInput.safeParse({ name: 'web', env: JSON.parse('{"__proto__":"x"}') as unknown });
+    assert.equal(parsed.success, false);
+    assert.match(JSON.stringify(parsed.error?.issues), /must not be __proto__/);
+    assert.equal(WorkspaceSpecInput.safeParse({ name: 'web', env: { constructor: 'x' } }).success, true);
+  });
+
+  it('refuses a GPU model with control characters, and keeps reading stored specs that have one', () => {
+    const bad = WorkspaceSpecInput.safeParse({ name: 'web', gpuModel: 'H1\u000000' });
+    assert.equal(bad.success, false);
+    assert.match(JSON.stringify(bad.error?.issues), /printable text/);
+    assert.equal(WorkspaceSpecInput.safeParse({ name: 'web', gpuModel: 'A100 80GB' }).success, true);
+    const stored = StoredWorkspaceSpec.safeParse({
+      name: 'web',
+      image: 'berth-workspace:latest',
+      cpus: 1,
+      memory: 1024 ** 3,
+      gpus: 1,
+      gpuModel: 'H1\u000000',
+      env: {},
+      command: '',
+      user: 'dev',
+    });
+    assert.equal(stored.success, true, JSON.stringify(stored.error?.issues));
   });
 });
