@@ -3,6 +3,7 @@ import { AGENT_VERSION } from '../agent/version';
 import { UsageError } from './args';
 import type { Command } from './command';
 import { create } from './commands/create';
+import { exec } from './commands/exec';
 import { gpus } from './commands/gpus';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
@@ -27,6 +28,7 @@ const COMMANDS: Command[] = [
   rm,
   ssh,
   logs,
+  exec,
   idle,
   keepalive,
   info,

@@ -11,6 +11,9 @@ import {
   describeIssues,
   parseEvent,
   type ErrorCode,
+  type ExecInput,
+  type ExecResize,
+  type TerminalSize,
   type EventData,
   type EventName,
   type MethodName,
@@ -33,6 +36,7 @@ interface Pending {
   method: MethodName;
   onLog?: ((text: string) => void) | undefined;
   onProgress?: ((progress: EventData<'workspace.progress'>) => void) | undefined;
+  onExec?: ((event: ExecEvent) => void) | undefined;
   resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -54,7 +58,14 @@ export interface RequestOptions {
   onLog?: (text: string) => void;
   /** Receives the `workspace.progress` phases of this request only (not other clients' operations). */
   onProgress?: (progress: EventData<'workspace.progress'>) => void;
+  /** Receives the output and stdin acknowledgements of this request (a `workspace.exec`). */
+  onExec?: (event: ExecEvent) => void;
+  /** Called with the request's id as it is sent (for {@link AgentClient.sendInput}). */
+  onSent?: (id: number) => void;
 }
+
+/** An event of a running `workspace.exec`. */
+export type ExecEvent = Extract<ClientEvent, { event: 'workspace.exec.output' | 'workspace.exec.stdin' }>;
 
 /**
  * A protocol client over one WebSocket: the handshake, typed requests with validated replies,
@@ -66,6 +77,8 @@ export class AgentClient {
   private readonly listeners = new Set<(event: ClientEvent) => void>();
   private readonly closeListeners = new Set<(reason: string, code: ErrorCode) => void>();
   private closedError: BerthError | null = null;
+  /** Reading is paused ({@link pauseReading}): pongs are not read either, so the keepalive waits. */
+  private paused = false;
 
   private constructor(
     private readonly ws: WebSocket,
@@ -100,6 +113,7 @@ export class AgentClient {
     let answered = Date.now();
     this.ws.on('pong', () => (answered = Date.now()));
     const timer = setInterval(() => {
+      if (this.paused) answered = Date.now();
       if (Date.now() - answered > 2 * intervalMs) {
         this.ws.terminate();
         return;
@@ -200,12 +214,42 @@ export class AgentClient {
         method,
         onLog: options.onLog,
         onProgress: options.onProgress,
+        onExec: options.onExec,
         resolve: resolve as (result: unknown) => void,
         reject,
       });
       this.ws.send(JSON.stringify({ id, method, params }));
+      options.onSent?.(id);
       options.signal?.addEventListener('abort', () => this.ws.send(JSON.stringify({ cancel: id })), { once: true });
     });
+  }
+
+  /** Sends stdin to the running `workspace.exec` request `id` (`data` at most EXEC_CHUNK_BYTES), or its end. */
+  sendInput(id: number, data: Buffer | null, eof = false): void {
+    if (this.closedError) return;
+    const frame: ExecInput = { input: id, ...(data ? { data: data.toString('base64') } : {}), ...(eof ? { eof } : {}) };
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Tells the running `workspace.exec` request `id` (with a TTY) that its terminal changed size. */
+  resize(id: number, size: TerminalSize): void {
+    if (this.closedError) return;
+    const frame: ExecResize = { resize: id, size };
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /**
+   * Stops reading from the agent until {@link resumeReading} (a consumer of a command's output
+   * cannot keep up): the agent then stops reading the command's output in turn.
+   */
+  pauseReading(): void {
+    this.paused = true;
+    this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.paused = false;
+    this.ws.resume();
   }
 
   /** Receives every event the agent sends to this connection; returns the unsubscribe function. */
@@ -249,6 +293,12 @@ export class AgentClient {
       }
       if (event?.event === 'workspace.progress' && typeof event.data.requestId === 'number') {
         this.pending.get(event.data.requestId)?.onProgress?.(event.data);
+      }
+      if (
+        (event?.event === 'workspace.exec.output' || event?.event === 'workspace.exec.stdin') &&
+        typeof event.data.requestId === 'number'
+      ) {
+        this.pending.get(event.data.requestId)?.onExec?.(event);
       }
       if (event) for (const listener of this.listeners) listener(event);
       return;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXEC_EVENTS } from './exec';
 import { UserName } from './spec';
 import { Workspace } from './workspace';
 
@@ -46,6 +47,7 @@ export const EVENTS = {
   }),
   /** Output of a followed `workspace.logs` request. */
   'workspace.log': z.object({ requestId: z.union([z.string(), z.number()]), text: z.string() }),
+  ...EXEC_EVENTS,
 } as const;
 
 export type EventTable = typeof EVENTS;

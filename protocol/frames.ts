@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ErrorBody } from './errors';
 import { EVENTS, type EventData, type EventName } from './events';
+import { ExecInput, ExecResize } from './exec';
+import { RequestId } from './ids';
 import { UserName } from './spec';
 
-/** Request ids are chosen by the client and echoed in the reply. */
-export const RequestId = z.union([z.number().int(), z.string().min(1).max(64)]);
-export type RequestId = z.infer<typeof RequestId>;
+export { RequestId } from './ids';
 
 /** First frame of every connection, from the client. */
 export const Hello = z.object({
@@ -31,7 +31,7 @@ export type Request = z.infer<typeof Request>;
 export const Cancel = z.object({ cancel: RequestId }).strict();
 
 /** Any frame a client may send after the handshake. */
-export const ClientFrame = z.union([Request, Cancel]);
+export const ClientFrame = z.union([Request, Cancel, ExecInput, ExecResize]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /** A reply: exactly one of `result` or `error`. `id` is null when the request could not be read. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExecParams, ExecResult } from './exec';
 import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
 import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
 
@@ -212,6 +213,8 @@ export const METHODS = {
     params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional() }).strict(),
     result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
+  /** Runs a command in a running workspace as its user; protocol/exec.ts describes its streams. */
+  'workspace.exec': { params: ExecParams, result: ExecResult },
   /**
    * The idle monitor's view of the caller's workspaces (an admin's: everyone's) for `berth idle`. With
    * `dryRun`, running workspaces are sampled afresh and the policy evaluated now, without acting.

@@ -4,7 +4,16 @@ import { errorMessage } from '../../util/log';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { LogDemuxer } from './demux';
-import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
+import { startExec } from './docker-exec';
+import {
+  LABELS,
+  type ContainerPlan,
+  type ContainerStatus,
+  type ExecRequest,
+  type ExecSession,
+  type Runtime,
+  type RuntimeEvent,
+} from './runtime';
 
 const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
@@ -292,6 +301,12 @@ export class DockerRuntime implements Runtime {
       stream.on('error', stop);
       stream.on('close', stop);
     });
+  }
+
+  async exec(id: string, request: ExecRequest): Promise<ExecSession> {
+    const [container] = await this.containers(id);
+    if (!container) throw new BerthError('conflict', 'the workspace has no container; start it first');
+    return startExec(container, request);
   }
 
   async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }> {

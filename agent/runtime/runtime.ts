@@ -37,6 +37,34 @@ export interface ContainerPlan {
   gpuMode: 'nvidia' | 'cdi';
 }
 
+/** A command to run in a workspace's container ({@link Runtime.exec}). */
+export interface ExecRequest {
+  command: string[];
+  user: string;
+  workdir: string;
+  tty: boolean;
+  stdin: boolean;
+  size?: { cols: number; rows: number } | undefined;
+}
+
+/** A command running in a container: its output, its stdin, its terminal, its end. */
+export interface ExecSession {
+  /** Receives output as it comes (with a TTY, all of it as stdout). */
+  onOutput(listener: (stream: 'stdout' | 'stderr', data: Buffer) => void): void;
+  /** Stops reading output (the command blocks once its pipe is full) until {@link resume}. */
+  pause(): void;
+  resume(): void;
+  /** Writes to its stdin; `written` runs once the bytes have left the agent. */
+  write(data: Buffer, written: () => void): void;
+  /** Ends its stdin. */
+  end(): void;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Resolves when it has exited (its output ended and the process is gone), with its exit status. */
+  exitCode(signal: AbortSignal): Promise<number>;
+  /** Kills it (and its process group) and drops the streams. */
+  kill(): Promise<void>;
+}
+
 /**
  * How the agent drives containers. Shaped around workspaces rather than Docker calls so that a
  * Kubernetes runtime (pod, PVC, service) can stand beside the Docker one.
@@ -62,6 +90,8 @@ export interface Runtime {
    * disk-usage API (which walks the volumes: call it every few minutes, not per request).
    */
   diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }>;
+  /** Starts a command in the running container of workspace `id`. */
+  exec(id: string, request: ExecRequest): Promise<ExecSession>;
   /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */
   listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
   /**

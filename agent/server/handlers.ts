@@ -2,6 +2,10 @@ import * as os from 'node:os';
 import {
   BerthError,
   PROTOCOL_VERSION,
+  type EventData,
+  type EventName,
+  type ExecInput,
+  type ExecResize,
   type MethodName,
   type Params,
   type Result,
@@ -9,6 +13,7 @@ import {
 } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { Gpus } from '../gpu/gpus';
+import { execHandlers } from './exec-handlers';
 import { idleHandlers } from './idle-handlers';
 import { MAX_FOLLOWS_PER_CONNECTION, MAX_FOLLOWS_PER_USER, newestLogs, Tally } from './limits';
 import type { IdleMonitor } from '../workspaces/idle-monitor';
@@ -29,6 +34,13 @@ export interface HandlerContext extends OpContext {
   connectionId: number;
   /** Sends `workspace.log` output to the requesting connection only. */
   sendLog(text: string): void;
+  /**
+   * Sends an event tied to this request to the requesting connection only; `onSent` runs once it
+   * has been written out (not when it is dropped with a closing connection).
+   */
+  sendEvent<E extends EventName>(event: E, data: EventData<E>, onSent?: () => void): void;
+  /** Receives the request's stdin and resize frames (only `workspace.exec` takes them). */
+  onInput(listener: (frame: ExecInput | ExecResize) => void): void;
 }
 
 /** One handler per method of the protocol: a missing one is a compile error. */
@@ -151,6 +163,7 @@ export function createHandlers({
         release();
       }
     },
+    ...execHandlers({ service, runtime }),
     ...idleHandlers({ config, service, monitor }),
     'user.setQuota': async ({ user, gpus: gpuQuota, disk: diskQuota }, ctx) => {
       if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set quotas');

@@ -19,6 +19,17 @@ export const MAX_REQUESTS_IN_FLIGHT = 64;
 export const MAX_FOLLOWS_PER_CONNECTION = 16;
 export const MAX_FOLLOWS_PER_USER = 32;
 
+/** Commands (`workspace.exec`, each holding a connection to dockerd) one connection, and one user, may run at once. */
+export const MAX_EXECS_PER_CONNECTION = 16;
+export const MAX_EXECS_PER_USER = 32;
+
+/**
+ * Output of one command sent and not yet written out to its client: above it the agent stops reading
+ * the command's output (the command then blocks on a full pipe), so a slow client slows the command
+ * instead of filling the agent's memory.
+ */
+export const EXEC_OUTPUT_WINDOW = 1 * MiB;
+
 /**
  * Sessions (connections past `hello`) of one user, all tokens together: a CLI command holds one, a
  * VS Code window one per host. The next is closed with 1008 until the user closes some.

@@ -10,6 +10,8 @@ import {
   describeIssues,
   isMethodName,
   type ErrorBody,
+  type ExecInput,
+  type ExecResize,
   type MethodName,
   type Request,
 } from '../../protocol';
@@ -54,6 +56,8 @@ export class Session {
   private admission: (() => string | null) | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly inflight = new Map<RequestId, AbortController>();
+  /** Requests that take stdin or resize frames (a running `workspace.exec`), by id. */
+  private readonly inputs = new Map<RequestId, (frame: ExecInput | ExecResize) => void>();
   private readonly cancelHelloDeadline: () => void;
 
   constructor(
@@ -111,6 +115,9 @@ export class Session {
       this.inflight.get(parsed.data.cancel)?.abort();
       return;
     }
+    // Input for a command that has just exited is not an error: the client could not know yet.
+    if ('input' in parsed.data) return this.inputs.get(parsed.data.input)?.(parsed.data);
+    if ('resize' in parsed.data) return this.inputs.get(parsed.data.resize)?.(parsed.data);
     void this.dispatch(parsed.data);
   }
 
@@ -196,6 +203,8 @@ export class Session {
       requestId: id,
       signal: abort.signal,
       sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
+      sendEvent: (event, data, onSent) => this.sendText(JSON.stringify({ event, data }), onSent),
+      onInput: (listener) => this.inputs.set(id, listener),
     };
     try {
       const handler = this.deps.handlers[method] as (params: unknown, ctx: HandlerContext) => Promise<unknown>;
@@ -205,6 +214,7 @@ export class Session {
       this.send({ id, error: this.toErrorBody(method, err) });
     } finally {
       this.inflight.delete(id);
+      this.inputs.delete(id);
     }
   }
 
@@ -254,10 +264,10 @@ export class Session {
    * closed instead, so that a client that stops reading holds at most {@link MAX_BUFFERED_BYTES}
    * (and the frame sent last) of the agent's memory, whether it asked for the frames or not.
    */
-  private sendText(text: string): void {
+  private sendText(text: string, onSent?: () => void): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.overflow();
-    this.ws.send(text);
+    this.ws.send(text, onSent && (() => onSent()));
   }
 
   private overflow(): void {

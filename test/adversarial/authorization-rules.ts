@@ -102,6 +102,10 @@ export const RULES: Partial<Record<string, Rule>> = {
     own: (p) => ({ name: p.ws.main, seconds: 60 }),
     others: workspaceVariants((v) => v.ws.main, { seconds: 60 }),
   },
+  'workspace.exec': {
+    own: (p) => ({ name: p.ws.main, command: ['true'] }),
+    others: workspaceVariants((v) => v.ws.main, { command: ['true'] }),
+  },
   'idle.status': { own: () => ({}), check: ownedOnly('workspaces') },
   'user.addKey': {
     own: () => ({ key: freshPublicKey() }),

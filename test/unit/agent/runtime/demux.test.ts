@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LogDemuxer } from '../../../../agent/runtime/demux';
+import { LogDemuxer, StreamDemuxer } from '../../../../agent/runtime/demux';
 
 const STDOUT = 1;
 const STDERR = 2;
@@ -66,5 +66,32 @@ describe('agent: Docker log demultiplexing', () => {
     const long = `${'x'.repeat(70_000)}\n`;
     const whole = frame(STDOUT, long);
     assert.equal(demux([whole.subarray(0, 40_000), whole.subarray(40_000)]), long);
+  });
+});
+
+describe('agent: Docker stream demultiplexing for commands', () => {
+  const binary = (stream: number, bytes: Buffer): Buffer => {
+    const header = Buffer.alloc(8);
+    header.writeUInt8(stream, 0);
+    header.writeUInt32BE(bytes.length, 4);
+    return Buffer.concat([header, bytes]);
+  };
+
+  it('keeps stdout and stderr apart, as bytes, across chunk boundaries', () => {
+    const invalidUtf8 = Buffer.from([0xff, 0xfe, 0x00, 0x80]);
+    const whole = Buffer.concat([binary(STDOUT, invalidUtf8), binary(STDERR, Buffer.from('err')), frame(STDOUT, '')]);
+    const demuxer = new StreamDemuxer();
+    const parts = [
+      ...demuxer.push(whole.subarray(0, 5)),
+      ...demuxer.push(whole.subarray(5, 13)),
+      ...demuxer.push(whole.subarray(13)),
+    ];
+    assert.deepEqual(
+      parts.map((part) => [part.stream, part.data.toString('hex')]),
+      [
+        ['stdout', 'fffe0080'],
+        ['stderr', Buffer.from('err').toString('hex')],
+      ],
+    );
   });
 });
