@@ -126,8 +126,11 @@ export async function createWorkspace(services: Services, arg?: unknown): Promis
       void offerConnect(services, connection, workspace);
       return;
     } catch (err) {
-      showError(services, `create ${spec.name}`, err);
-      if (!(err instanceof BerthError && KEEPS_ANSWERS.has(err.code))) return;
+      if (!(err instanceof BerthError && KEEPS_ANSWERS.has(err.code))) {
+        return showError(services, `create ${spec.name}`, err);
+      }
+      // The wizard itself says what went wrong: a toast beside it would outlive the retry that works.
+      services.log.error(`create ${spec.name}: [${err.code}] ${err.message}`);
       note = `Could not create ${spec.name}: ${err.message}. Your answers are kept: change what is needed and go on.`;
       // What failed may be the host's state (an image removed, capacity taken): ask with it afresh.
       [info, images] = await Promise.all([

@@ -32,14 +32,24 @@ export function listedForm(ref: string): string {
 export function imageProblem(ref: string, images: readonly string[] | null): string | null {
   if (!ref.trim()) return 'Give an image, such as berth-workspace:latest';
   const parsed = ImageRef.safeParse(ref);
-  if (!parsed.success) return `The image ${parsed.error.issues[0]?.message ?? 'is not an image reference'}`;
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'is not an image reference';
+    // The protocol's reasons either go on from the reference ("has…", "is…") or stand alone.
+    return /^(is|has|contains|does)\b/.test(message)
+      ? `"${ref}" ${message}`
+      : `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
+  }
   if (!images || ref.includes('@') || images.includes(listedForm(ref))) return null;
   return `${ref} is not on this host, and Berth does not pull images; pick one of the host's images`;
 }
 
 /** The image step's list: what was typed (with its problem, if any), then the host's images. */
 export function imageChoices(typed: string, images: readonly string[] | null, defaultImage: string): Choice<string>[] {
-  const listed = (images ?? [defaultImage]).map((image) => ({
+  // The default first, then the rest as the host lists them.
+  const names = images
+    ? [...images.filter((i) => i === defaultImage), ...images.filter((i) => i !== defaultImage)]
+    : [defaultImage];
+  const listed = names.map((image) => ({
     label: image,
     description: image === defaultImage ? 'host default' : undefined,
     value: image,
@@ -60,9 +70,10 @@ export function parseCpus(text: string, info: HostInfo): { value: number } | { p
     return { problem: `"${trimmed}" is not a number of CPUs, such as 2 or 1.5` };
   }
   const value = Number(trimmed);
+  // The host's count first: it is the tighter limit, and the schema's maximum has no words of its own.
+  if (value > info.cpus) return { problem: `This host has ${info.cpus} CPUs; ask for at most ${info.cpus}` };
   const parsed = WorkspaceSpec.shape.cpus.safeParse(value);
   if (!parsed.success) return { problem: `CPUs ${parsed.error.issues[0]?.message ?? 'are out of range'}` };
-  if (value > info.cpus) return { problem: `This host has ${info.cpus} CPUs; ask for at most ${info.cpus}` };
   return { value };
 }
 

@@ -21,6 +21,7 @@ function run<T, Q extends vscode.QuickInput & { buttons: readonly vscode.QuickIn
   input: Q & { onDidTriggerButton: vscode.Event<vscode.QuickInputButton> },
   step: Step,
   wire: (done: (result: StepResult<T>) => void) => vscode.Disposable[],
+  shown?: () => void,
 ): Promise<StepResult<T>> {
   input.title = step.title;
   input.ignoreFocusOut = true;
@@ -40,6 +41,7 @@ function run<T, Q extends vscode.QuickInput & { buttons: readonly vscode.QuickIn
       input.onDidHide(() => done(undefined)),
     ];
     input.show();
+    shown?.();
   });
 }
 
@@ -93,11 +95,16 @@ export function askPick<T>(
   };
   pick.value = step.typed ?? '';
   refresh();
-  return run<T, vscode.QuickPick<Item<T>>>(pick, step, (done) => [
-    pick.onDidChangeValue(refresh),
-    pick.onDidAccept(() => {
-      const item = pick.activeItems[0];
-      if (item && !item.choice.problem) done(item.choice.value);
-    }),
-  ]);
+  return run<T, vscode.QuickPick<Item<T>>>(
+    pick,
+    step,
+    (done) => [
+      pick.onDidChangeValue(refresh),
+      pick.onDidAccept(() => {
+        const item = pick.activeItems[0];
+        if (item && !item.choice.problem) done(item.choice.value);
+      }),
+    ],
+    refresh,
+  ); // showing makes the first item active: the previous answer is made active again
 }

@@ -23,8 +23,10 @@ describe('create wizard: the image step', () => {
   it('refuses a malformed reference with the protocol’s own message', () => {
     const protocol = WorkspaceSpec.shape.image.safeParse('Debian:12');
     assert.ok(!protocol.success);
-    assert.equal(imageProblem('Debian:12', IMAGES), `The image ${protocol.error.issues[0]?.message}`);
-    assert.match(imageProblem('a//b', null) ?? '', /empty path component/);
+    const message = protocol.error.issues[0]?.message ?? '';
+    assert.match(message, /^the repository path must be lowercase; an image reference is /);
+    assert.equal(imageProblem('Debian:12', IMAGES), `T${message.slice(1)}`);
+    assert.match(imageProblem('a//b', null) ?? '', /^"a\/\/b" has an empty path component/);
   });
 
   it('refuses an image the host does not have, since the agent never pulls', () => {
@@ -42,6 +44,13 @@ describe('create wizard: the image step', () => {
   it('leaves a digest to the agent, and takes any well-formed image when the host lists none', () => {
     assert.equal(imageProblem(`debian@sha256:${'a'.repeat(64)}`, IMAGES), null);
     assert.equal(imageProblem('ubuntu:24.04', null), null);
+  });
+
+  it('lists the host’s default image first', () => {
+    assert.deepEqual(
+      imageChoices('', ['a:1', 'berth-workspace:latest', 'z:2'], 'berth-workspace:latest').map((c) => c.value),
+      ['berth-workspace:latest', 'a:1', 'z:2'],
+    );
   });
 
   it('lists the host’s images with the default marked, and what was typed first with its problem', () => {
