@@ -103,6 +103,11 @@ export const HostInfo = z.object({
   cpus: z.number(),
   memory: z.number(),
   defaultImage: z.string(),
+  /**
+   * What a spec that names none gets: CPUs, memory (bytes), idle timeout (seconds; 0: never), and the
+   * admin's cap on idle timeouts (0: none). Absent from older agents.
+   */
+  defaults: z.object({ cpus: z.number(), memory: z.number(), idleTimeout: z.number(), idleMax: z.number() }).optional(),
   sshPorts: z.object({ first: z.number().int(), last: z.number().int(), used: z.number().int() }),
   workspaces: z.object({ total: z.number().int(), running: z.number().int() }),
   /** CPUs and memory (bytes) set aside for the workspaces that run or are being brought up, everyone's. */
@@ -169,6 +174,8 @@ const WorkspaceResult = z.object({ workspace: Workspace });
  */
 export const METHODS = {
   'host.info': { params: Empty, result: HostInfo },
+  /** The images present on the host as `repo:tag` (sorted; untagged ones left out), to choose from; never pulls. */
+  'host.images': { params: Empty, result: z.object({ images: z.array(z.string()) }) },
   /** The caller's workspaces; an admin's list holds everyone's. */
   'workspace.list': {
     params: Empty,

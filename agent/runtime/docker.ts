@@ -94,6 +94,16 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async listImages(): Promise<string[]> {
+    try {
+      const images = await this.docker.listImages();
+      const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => !tag.includes('<none>'));
+      return [...new Set(tags)].sort();
+    } catch (err) {
+      throw runtimeError('list images', err);
+    }
+  }
+
   async ensureVolume(record: ContainerPlan['record']): Promise<void> {
     const labels = {
       [LABELS.agent]: this.agentId,

@@ -72,6 +72,8 @@ export interface ExecSession {
 export interface Runtime {
   info(): Promise<{ version: string; apiVersion: string }>;
   imageExists(image: string): Promise<boolean>;
+  /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
+  listImages(): Promise<string[]>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
   removeVolume(id: string): Promise<void>;
   createContainer(plan: ContainerPlan): Promise<void>;

@@ -123,6 +123,12 @@ export function createHandlers({
         cpus: os.cpus().length,
         memory: os.totalmem(),
         defaultImage: config.defaults.image,
+        defaults: {
+          cpus: config.defaults.cpus,
+          memory: config.defaults.memoryBytes,
+          idleTimeout: config.idle.timeout,
+          idleMax: config.idle.idleMax,
+        },
         sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
         workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
         allocated: allocated(all),
@@ -140,6 +146,7 @@ export function createHandlers({
           : {}),
       };
     },
+    'host.images': async () => ({ images: await runtime.listImages() }),
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
     'workspace.create': async ({ waitForGpus, ...spec }, ctx) => {

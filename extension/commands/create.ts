@@ -1,86 +1,22 @@
 import * as vscode from 'vscode';
-import { WorkspaceName, type HostInfo, type WorkspaceSpecInput } from '../../protocol';
+import { BerthError, WorkspaceName, type HostInfo, type Workspace } from '../../protocol';
 import { capacityLabel } from '../hosts/capacity';
 import type { HostConnection } from '../hosts/connection';
-import type { TreeNode } from '../tree/model';
-import { memoryLabel } from '../wording/sizes';
+import { workspaceNode, type TreeNode } from '../tree/model';
+import { connectWorkspace } from './connect';
+import { specOf, type Answers } from './create-wizard/answers';
+import { runWizard } from './create-wizard/wizard';
 import { showError } from './errors';
-import { gpuChoices } from './gpu-choices';
+import { openTerminal } from './openTerminal';
 import { withAgentProgress } from './progress';
 import { resolveHost } from './resolve';
 import type { Services } from '../services';
-
-const GiB = 1024 ** 3;
 
 /** Why `name` cannot be a new workspace on `connection`, or null when it can. */
 export function nameProblem(connection: HostConnection, name: string): string | null {
   const parsed = WorkspaceName.safeParse(name);
   if (!parsed.success) return `Name ${parsed.error.issues[0]?.message ?? 'is invalid'}`;
   return connection.find(name) ? `You already have a workspace called "${name}"` : null;
-}
-
-interface Choice<T> extends vscode.QuickPickItem {
-  value: T;
-}
-
-async function pick<T>(title: string, items: Choice<T>[]): Promise<T | undefined> {
-  return (await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true }))?.value;
-}
-
-/** Asks for the spec, step by step, with choices that fit the host. Undefined when the user backs out. */
-async function askSpec(connection: HostConnection, info: HostInfo): Promise<WorkspaceSpecInput | undefined> {
-  const assignable = info.gpus.filter((gpu) => gpu.slots > 0);
-  const steps = assignable.length ? 6 : 5;
-  const name = await vscode.window.showInputBox({
-    title: `New workspace on ${connection.host.label} (1/${steps}): name`,
-    prompt: 'Lowercase letters, digits and hyphens, starting with a letter',
-    ignoreFocusOut: true,
-    validateInput: (value) => nameProblem(connection, value),
-  });
-  if (!name) return undefined;
-  const image = await vscode.window.showInputBox({
-    title: `New workspace (2/${steps}): image`,
-    value: info.defaultImage,
-    prompt: 'A Docker image on the host with sshd and a shell',
-    ignoreFocusOut: true,
-    validateInput: (value) => (value.trim() ? null : 'Give an image'),
-  });
-  if (!image) return undefined;
-  const cpus = await pick(
-    `New workspace (3/${steps}): CPUs`,
-    [1, 2, 4, 8, 16, 32, 64]
-      .filter((n) => n <= info.cpus)
-      .map((n) => ({ label: `${n} CPU${n > 1 ? 's' : ''}`, value: n })),
-  );
-  if (cpus === undefined) return undefined;
-  const memory = await pick(
-    `New workspace (4/${steps}): memory`,
-    [1, 2, 4, 8, 16, 32, 64, 128]
-      .map((n) => n * GiB)
-      .filter((bytes) => bytes <= info.memory)
-      .map((bytes) => ({ label: memoryLabel(bytes), value: bytes })),
-  );
-  if (memory === undefined) return undefined;
-  const spec: WorkspaceSpecInput = { name, image: image.trim(), cpus, memory };
-  if (assignable.length) {
-    const free = assignable.filter((gpu) => gpu.free > 0);
-    const gpus = await pick(
-      `New workspace (5/${steps}): GPUs (${free.length} of ${assignable.length} free)`,
-      gpuChoices(assignable),
-    );
-    if (gpus === undefined) return undefined;
-    spec.gpus = gpus;
-  }
-  const idle = await pick<number | null>(`New workspace (${steps}/${steps}): stop when idle`, [
-    { label: 'Host default', value: null },
-    { label: 'After 30 minutes', value: 1800 },
-    { label: 'After 2 hours', value: 7200 },
-    { label: 'After 8 hours', value: 28800 },
-    { label: 'Never', value: 0 },
-  ]);
-  if (idle === undefined) return undefined;
-  if (idle !== null) spec.idleTimeout = idle;
-  return spec;
 }
 
 /**
@@ -115,7 +51,49 @@ async function chooseHost(
   return { connection: picked.connection, info: picked.info ?? (await picked.connection.request('host.info', {})) };
 }
 
-/** Berth: Create Workspace — a multi-step input, then the agent's phases as cancellable progress. */
+/** Errors after which the wizard is asked again with the answers kept: the spec or the host's state was the cause. */
+const KEEPS_ANSWERS = new Set([
+  'invalid_params',
+  'already_exists',
+  'conflict',
+  'no_capacity',
+  'image_not_found',
+  'forbidden',
+  'runtime_error',
+  'timeout',
+]);
+
+/** Offers to enter the workspace that just came up. */
+async function offerConnect(services: Services, connection: HostConnection, workspace: Workspace): Promise<void> {
+  const connect = 'Connect';
+  const terminal = 'Open Terminal';
+  const choice = await vscode.window.showInformationMessage(
+    `Workspace "${workspace.name}" is running on ${connection.host.label}.`,
+    connect,
+    terminal,
+  );
+  const node = workspaceNode(connection.host, connection.workspaces.get(workspace.id) ?? workspace);
+  if (choice === connect) await connectWorkspace(services, node);
+  else if (choice === terminal) await openTerminal(services, node);
+}
+
+/** The host's images, or null when its agent does not list them (an older one) or fails to. */
+async function hostImages(services: Services, connection: HostConnection): Promise<string[] | null> {
+  try {
+    return (await connection.request('host.images', {})).images;
+  } catch (err) {
+    if (!(err instanceof BerthError && err.code === 'unknown_method')) {
+      services.log.warn(`list the images of ${connection.host.label}: ${String(err)}`);
+    }
+    return null;
+  }
+}
+
+/**
+ * Berth: Create Workspace — the wizard (Back on every step, answers checked against the host as they
+ * are typed), then the agent's phases as cancellable progress. A create that fails asks again with
+ * the answers kept; one that succeeds offers Connect and Open Terminal.
+ */
 export async function createWorkspace(services: Services, arg?: unknown): Promise<void> {
   let chosen: { connection: HostConnection; info: HostInfo } | undefined;
   try {
@@ -125,18 +103,40 @@ export async function createWorkspace(services: Services, arg?: unknown): Promis
   }
   if (!chosen) return;
   const { connection } = chosen;
-  let spec: WorkspaceSpecInput | undefined;
-  try {
-    spec = await askSpec(connection, chosen.info);
-  } catch (err) {
-    return showError(services, `create a workspace on ${connection.host.label}`, err);
-  }
-  if (!spec) return;
-  const name = spec.name;
-  try {
-    await withAgentProgress(`Creating ${name}`, (options) => connection.request('workspace.create', spec, options));
-    services.log.info(`created ${name} on ${connection.host.label}`);
-  } catch (err) {
-    showError(services, `create ${name}`, err);
+  let info = chosen.info;
+  let images = await hostImages(services, connection);
+  let answers: Answers = {};
+  let note: string | undefined;
+  for (;;) {
+    const host = {
+      label: connection.host.label,
+      info,
+      images,
+      nameProblem: (name: string) => nameProblem(connection, name),
+    };
+    const finished = await runWizard(host, answers, note);
+    if (!finished) return;
+    answers = finished;
+    const spec = specOf(answers);
+    try {
+      const { workspace } = await withAgentProgress(`Creating ${spec.name}`, (options) =>
+        connection.request('workspace.create', spec, options),
+      );
+      services.log.info(`created ${spec.name} on ${connection.host.label}`);
+      void offerConnect(services, connection, workspace);
+      return;
+    } catch (err) {
+      if (!(err instanceof BerthError && KEEPS_ANSWERS.has(err.code))) {
+        return showError(services, `create ${spec.name}`, err);
+      }
+      // The wizard itself says what went wrong: a toast beside it would outlive the retry that works.
+      services.log.error(`create ${spec.name}: [${err.code}] ${err.message}`);
+      note = `Could not create ${spec.name}: ${err.message}. Your answers are kept: change what is needed and go on.`;
+      // What failed may be the host's state (an image removed, capacity taken): ask with it afresh.
+      [info, images] = await Promise.all([
+        connection.request('host.info', {}).catch(() => info),
+        hostImages(services, connection),
+      ]);
+    }
   }
 }

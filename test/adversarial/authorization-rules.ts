@@ -68,6 +68,7 @@ export const RULES: Partial<Record<string, Rule>> = {
       if (!caller.admin) assert.deepEqual(result.orphans, [], 'orphans are for admins');
     },
   },
+  'host.images': { own: () => ({}) },
   'workspace.list': { own: () => ({}), check: ownedOnly('workspaces') },
   'workspace.get': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
   'workspace.create': {
