@@ -7,5 +7,6 @@ export * from './errors';
 export * from './spec';
 export * from './workspace';
 export * from './methods';
+export * from './usage';
 export * from './events';
 export * from './frames';

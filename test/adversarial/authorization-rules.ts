@@ -103,6 +103,7 @@ export const RULES: Partial<Record<string, Rule>> = {
     others: workspaceVariants((v) => v.ws.main, { seconds: 60 }),
   },
   'idle.status': { own: () => ({}), check: ownedOnly('workspaces') },
+  'workspace.usage': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
   'user.addKey': {
     own: () => ({ key: freshPublicKey() }),
     others: (victim) => [
