@@ -14,15 +14,22 @@ export interface GpuNode {
   description: string;
   tooltip: string;
   icon: { id: string; color?: string };
+  /** For a GPU in MIG mode: its UUID, its slices being the rows under it. */
+  migParent?: string;
 }
 
 const WARNING: GpuNode['icon'] = { id: 'warning', color: 'problemsWarningIcon.foreground' };
 
-/** `4 GPUs · 3 free`: the GPUs and MIG slices a workspace can be given, and how many have room. */
+/**
+ * `3 free · 4 GPUs`, `4 free · 3 GPUs · 2 MIG slices`: how many of what a workspace can be given
+ * (slices, and GPUs not in MIG mode) have room, first, then the host's GPUs and their MIG slices.
+ */
 function tally(gpus: HostGpu[]): string {
-  const assignable = gpus.filter((gpu) => !gpu.mig);
-  const free = assignable.filter((gpu) => gpu.free > 0).length;
-  return `${assignable.length} GPU${assignable.length === 1 ? '' : 's'} · ${free} free`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const devices = gpus.filter((gpu) => gpu.parent === null).length;
+  const slices = gpus.length - devices;
+  const free = gpus.filter((gpu) => !gpu.mig && gpu.free > 0).length;
+  return [`${free} free`, plural(devices, 'GPU'), ...(slices ? [plural(slices, 'MIG slice')] : [])].join(' · ');
 }
 
 /** A host's row in the GPU view, saying how its connection stands and how many GPUs are free. */
@@ -54,22 +61,32 @@ export function gpuChildren(host: HostConfig, status: HostStatus, state: GpuStat
   if (status.kind !== 'connected') return [];
   if (!state) return [hint('loading', 'Reading GPUs…', '', { id: 'loading~spin' })];
   if ('error' in state) return [hint('error', `Could not read GPUs: ${state.error}`, state.error)];
-  const rows = state.gpus.map((gpu): GpuNode => {
-    const line = gpuLine(gpu, state.me);
-    const free = !gpu.mig && gpu.free > 0;
-    return {
-      kind: 'gpu',
-      id: `gpu:${host.id}:${gpu.uuid}`,
-      hostId: host.id,
-      label: line.label,
-      description: line.description,
-      tooltip: line.tooltip,
-      icon: gpu.mig
-        ? { id: 'circuit-board', color: 'disabledForeground' }
-        : { id: 'circuit-board', color: free ? 'testing.iconPassed' : 'charts.orange' },
-    };
-  });
+  const rows = state.gpus.filter((gpu) => gpu.parent === null).map((gpu) => gpuNode(host, state, gpu));
   const note = state.note ? [hint('note', state.note, state.note, { id: 'info' })] : [];
   if (!rows.length && !note.length) return [hint('none', 'No GPUs on this host', '', { id: 'info' })];
   return [...rows, ...note];
+}
+
+/** The row of one GPU or MIG slice. */
+function gpuNode(host: HostConfig, state: { me: string }, gpu: HostGpu): GpuNode {
+  const line = gpuLine(gpu, state.me);
+  const free = !gpu.mig && gpu.free > 0;
+  return {
+    kind: 'gpu',
+    id: `gpu:${host.id}:${gpu.uuid}`,
+    hostId: host.id,
+    label: line.label,
+    description: line.description,
+    tooltip: line.tooltip,
+    icon: gpu.mig
+      ? { id: 'circuit-board', color: 'disabledForeground' }
+      : { id: 'circuit-board', color: free ? 'testing.iconPassed' : 'charts.orange' },
+    ...(gpu.mig ? { migParent: gpu.uuid } : {}),
+  };
+}
+
+/** The MIG slices of the GPU `parent`, the rows under it. */
+export function gpuSlices(host: HostConfig, state: GpuState, parent: string): GpuNode[] {
+  if (!state || 'error' in state) return [];
+  return state.gpus.filter((gpu) => gpu.parent === parent).map((gpu) => gpuNode(host, state, gpu));
 }

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostManager } from '../hosts/manager';
-import { gpuChildren, gpuHostNode, type GpuNode, type GpuState } from './gpu-model';
+import { gpuChildren, gpuHostNode, gpuSlices, type GpuNode, type GpuState } from './gpu-model';
 
 /** Events come in bursts (a start changes a workspace several times): one re-read per burst. */
 const REFRESH_DEBOUNCE_MS = 300;
@@ -32,6 +32,10 @@ export class GpuTreeProvider implements vscode.TreeDataProvider<GpuNode>, vscode
   }
 
   getChildren(node?: GpuNode): GpuNode[] {
+    if (node?.migParent) {
+      const host = this.manager.connection(node.hostId)?.host;
+      return host ? gpuSlices(host, this.states.get(node.hostId), node.migParent) : [];
+    }
     if (node && node.kind !== 'gpu-host') return [];
     const hosts = this.manager.hosts().filter((host) => !node || host.id === node.hostId);
     return hosts.flatMap((host) => {
@@ -49,7 +53,9 @@ export class GpuTreeProvider implements vscode.TreeDataProvider<GpuNode>, vscode
   getTreeItem(node: GpuNode): vscode.TreeItem {
     const item = new vscode.TreeItem(
       node.label,
-      node.kind === 'gpu-host' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+      node.kind === 'gpu-host' || node.migParent
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : vscode.TreeItemCollapsibleState.None,
     );
     item.id = node.id;
     item.description = node.description;

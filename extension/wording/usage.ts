@@ -83,9 +83,18 @@ export function gpuHolders(gpu: HostGpu, me: string): string {
 }
 
 /**
- * A row of the GPU view, as `berth gpus` prints it: `0 · NVIDIA H100 80GB HBM3`, and
- * `17% · 1 GiB of 79.6 GiB · held by web` or `… · free` (`1 of 2 free` where GPUs are shared).
- * A GPU in MIG mode is assigned only by its slices, listed after it.
+ * A model name short enough for a row: without the vendor (`H100 80GB HBM3`), and for a MIG slice,
+ * which sits under its GPU's row, only the profile (`MIG 3g.20gb`).
+ */
+export function shortModel(gpu: Pick<HostGpu, 'name' | 'parent'>): string {
+  const profile = gpu.parent ? /\bMIG \S+$/.exec(gpu.name)?.[0] : undefined;
+  return profile ?? gpu.name.replace(/^NVIDIA /, '');
+}
+
+/**
+ * A row of the GPU view, what `berth gpus` prints, leading with what the side bar must not cut:
+ * `0 · H100 80GB HBM3`, then `held by web · 17% · 1 GiB of 79.6 GiB` or `free · …` (`1 of 2 free`
+ * where GPUs are shared). A GPU in MIG mode is assigned only by its slices (the rows under it).
  */
 export function gpuLine(gpu: HostGpu, me: string): UsageLine {
   const holders = gpuHolders(gpu, me);
@@ -98,13 +107,13 @@ export function gpuLine(gpu: HostGpu, me: string): UsageLine {
         : 'free';
   return {
     key: `gpu:${gpu.uuid}`,
-    label: `${gpu.parent ? '  ' : ''}${gpu.index} · ${gpu.name}`,
-    description: `${gpuFigures(gpu)} · ${availability}`,
+    label: `${gpu.index} · ${shortModel(gpu)}`,
+    description: `${availability} · ${gpuFigures(gpu)}`,
     tooltip: [
       `${gpu.name} (index ${gpu.index})`,
       `UUID ${gpu.uuid}`,
       ...(gpu.parent ? [`MIG slice of ${gpu.parent}`] : []),
-      `Memory: ${gpu.memory === null ? 'not reported' : memoryLabel(gpu.memory)}`,
+      `Memory: ${gpu.memory === null ? 'not reported' : memoryLabel(gpu.memory)}${gpu.memoryUsed === null || gpu.memory === null ? '' : `, ${memoryLabel(gpu.memoryUsed)} in use`}`,
       `Utilization: ${gpu.utilization === null ? 'not reported' : `${gpu.utilization}%`}`,
       gpu.mig ? 'In MIG mode: workspaces get its slices' : `Held by: ${holders || 'nobody'}`,
     ].join('\n'),

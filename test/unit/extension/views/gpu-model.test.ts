@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { HostConfig, HostStatus } from '../../../../extension/hosts/host';
-import { gpuChildren, gpuHostNode, type GpuState } from '../../../../extension/views/gpu-model';
+import { gpuChildren, gpuHostNode, gpuSlices, type GpuState } from '../../../../extension/views/gpu-model';
 import type { HostGpu } from '../../../../protocol';
 
 const host: HostConfig = { id: 'lab', label: 'Lab Host', url: 'ws://127.0.0.1:7420' };
@@ -30,11 +30,11 @@ const state = (gpus: HostGpu[], note?: string): GpuState => ({
 });
 
 describe('GPU view: rows', () => {
-  it('counts the GPUs a workspace can get, and the free ones, on the host row', () => {
+  it('counts the GPUs, their MIG slices, and those with room on the host row', () => {
     const gpus = [gpu('0', { free: 0, holders: [{ owner: 'alice', workspace: 'web' }] }), gpu('1')];
-    assert.equal(gpuHostNode(host, connected, state(gpus)).description, '2 GPUs · 1 free');
+    assert.equal(gpuHostNode(host, connected, state(gpus)).description, '1 free · 2 GPUs');
     const mig = [gpu('0', { mig: true, slots: 0, free: 0 }), gpu('0:1', { parent: 'GPU-0' })];
-    assert.equal(gpuHostNode(host, connected, state(mig)).description, '1 GPU · 1 free');
+    assert.equal(gpuHostNode(host, connected, state(mig)).description, '1 free · 1 GPU · 1 MIG slice');
   });
 
   it('lists every GPU and slice under its host, with a stable id', () => {
@@ -42,9 +42,25 @@ describe('GPU view: rows', () => {
     assert.deepEqual(
       rows.map((row) => [row.id, row.label]),
       [
-        ['gpu:lab:GPU-0', '0 · NVIDIA H100 80GB HBM3'],
-        ['gpu:lab:GPU-1', '1 · NVIDIA H100 80GB HBM3'],
+        ['gpu:lab:GPU-0', '0 · H100 80GB HBM3'],
+        ['gpu:lab:GPU-1', '1 · H100 80GB HBM3'],
       ],
+    );
+  });
+
+  it('puts the MIG slices under their GPU', () => {
+    const gpus = [gpu('0', { mig: true, slots: 0, free: 0 }), gpu('0:1', { uuid: 'MIG-1', parent: 'GPU-0' }), gpu('1')];
+    const rows = gpuChildren(host, connected, state(gpus));
+    assert.deepEqual(
+      rows.map((row) => [row.label.split(' ')[0], row.migParent]),
+      [
+        ['0', 'GPU-0'],
+        ['1', undefined],
+      ],
+    );
+    assert.deepEqual(
+      gpuSlices(host, state(gpus), 'GPU-0').map((row) => row.id),
+      ['gpu:lab:MIG-1'],
     );
   });
 

@@ -72,8 +72,9 @@ describe('wording: usage rows', () => {
 describe('wording: GPU view rows', () => {
   it('shows a free GPU with its model, figures and "free"', () => {
     const line = gpuLine(hostGpu(), 'alice');
-    assert.equal(line.label, '0 · NVIDIA H100 80GB HBM3');
-    assert.equal(line.description, '17% · 1 GiB of 79.6 GiB · free');
+    assert.equal(line.label, '0 · H100 80GB HBM3');
+    assert.equal(line.description, 'free · 17% · 1 GiB of 79.6 GiB');
+    assert.match(line.tooltip, /^NVIDIA H100 80GB HBM3 \(index 0\)\nUUID GPU-0b1f2a3c\n/);
   });
 
   it('names the holder: own workspaces by name, others as owner/name for an admin, else counted', () => {
@@ -83,17 +84,20 @@ describe('wording: GPU view rows', () => {
       { owner: null, workspace: null },
     ];
     const line = gpuLine(hostGpu({ free: 0, slots: 3, holders }), 'alice');
-    assert.equal(line.description, '17% · 1 GiB of 79.6 GiB · 0 of 3 free · held by web, bob/train, 1 other');
-    assert.match(gpuLine(hostGpu({ free: 0, holders: [holders[0]!] }), 'alice').description, / · held by web$/);
+    assert.equal(line.description, '0 of 3 free · held by web, bob/train, 1 other · 17% · 1 GiB of 79.6 GiB');
+    assert.match(gpuLine(hostGpu({ free: 0, holders: [holders[0]!] }), 'alice').description, /^held by web · /);
   });
 
-  it('says a GPU in MIG mode is assigned by slice, and indents its slices', () => {
+  it('says a GPU in MIG mode is assigned by slice, and which GPU a slice is of', () => {
     assert.match(
       gpuLine(hostGpu({ mig: true, slots: 0, free: 0 }), 'alice').description,
-      /MIG mode: assigned by slice$/,
+      /^MIG mode: assigned by slice · /,
     );
-    const slice = gpuLine(hostGpu({ index: '0:1', uuid: 'MIG-1', parent: 'GPU-0b1f2a3c', name: '2g.10gb' }), 'alice');
-    assert.equal(slice.label, '  0:1 · 2g.10gb');
+    const slice = gpuLine(
+      hostGpu({ index: '0:1', uuid: 'MIG-1', parent: 'GPU-0b1f2a3c', name: 'NVIDIA A100-SXM4-40GB MIG 2g.10gb' }),
+      'alice',
+    );
+    assert.equal(slice.label, '0:1 · MIG 2g.10gb');
     assert.match(slice.tooltip, /MIG slice of GPU-0b1f2a3c/);
   });
 });
