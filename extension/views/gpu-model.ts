@@ -21,10 +21,11 @@ export interface GpuNode {
 const WARNING: GpuNode['icon'] = { id: 'warning', color: 'problemsWarningIcon.foreground' };
 
 /**
- * `3 free · 4 GPUs`, `4 free · 3 GPUs · 2 MIG slices`: how many of what a workspace can be given
+ * `3 free · 4 GPUs`, `4 free · 3 GPUs · 2 MIG slices`, `no GPUs`: how many of what a workspace can be given
  * (slices, and GPUs not in MIG mode) have room, first, then the host's GPUs and their MIG slices.
  */
 function tally(gpus: HostGpu[]): string {
+  if (!gpus.length) return 'no GPUs';
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const devices = gpus.filter((gpu) => gpu.parent === null).length;
   const slices = gpus.length - devices;

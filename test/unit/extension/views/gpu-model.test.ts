@@ -65,6 +65,7 @@ describe('GPU view: rows', () => {
   });
 
   it("says why there are none: no GPU, the agent's note, a failed read", () => {
+    assert.equal(gpuHostNode(host, connected, state([])).description, 'no GPUs');
     assert.deepEqual(
       gpuChildren(host, connected, state([])).map((row) => row.label),
       ['No GPUs on this host'],
