@@ -1,21 +1,18 @@
 import * as assert from 'node:assert/strict';
 import type { HostGpu } from '../../../../protocol';
 import { heldGpuUsage } from '../../../../agent/server/usage-handler';
+import { hostGpu } from '../../../support/builders';
 
-const gpu = (over: Partial<HostGpu>): HostGpu => ({
-  index: '0',
-  uuid: 'GPU-a',
-  name: 'NVIDIA A100-SXM4-40GB',
-  memory: 40 * 1024 ** 3,
-  memoryUsed: 1024 ** 3,
-  utilization: 30,
-  parent: null,
-  mig: false,
-  slots: 1,
-  free: 0,
-  holders: [],
-  ...over,
-});
+const gpu = (over: Partial<HostGpu>): HostGpu =>
+  hostGpu({
+    uuid: 'GPU-a',
+    name: 'NVIDIA A100-SXM4-40GB',
+    memory: 40 * 1024 ** 3,
+    memoryUsed: 1024 ** 3,
+    utilization: 30,
+    free: 0,
+    ...over,
+  });
 
 describe('agent: the GPUs a workspace holds, for workspace.usage', () => {
   it('lists held GPUs from the inventory, leaving out a UUID it no longer has', () => {

@@ -2,26 +2,14 @@ import * as assert from 'node:assert/strict';
 import type { HostConfig, HostStatus } from '../../../../extension/hosts/host';
 import { gpuChildren, gpuHostNode, gpuSlices, type GpuState } from '../../../../extension/views/gpu-model';
 import type { HostGpu } from '../../../../protocol';
+import { hostGpu } from '../../../support/builders';
 
 const host: HostConfig = { id: 'lab', label: 'Lab Host', url: 'ws://127.0.0.1:7420' };
 const connected: HostStatus = {
   kind: 'connected',
   welcome: { protocol: 1, agentVersion: '1', host: 'box', user: { name: 'alice', admin: false } },
 };
-const gpu = (index: string, over: Partial<HostGpu> = {}): HostGpu => ({
-  index,
-  uuid: `GPU-${index}`,
-  name: 'NVIDIA H100 80GB HBM3',
-  memory: 80 * 1024 ** 3,
-  memoryUsed: 0,
-  utilization: 0,
-  parent: null,
-  mig: false,
-  slots: 1,
-  free: 1,
-  holders: [],
-  ...over,
-});
+const gpu = (index: string, over: Partial<HostGpu> = {}): HostGpu => hostGpu({ index, ...over });
 const state = (gpus: HostGpu[], note?: string): GpuState => ({
   gpus,
   sharing: 1,

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { HostGpu, WorkspaceUsage } from '../../../../protocol';
 import { gpuLine, hostsStatusText, usageLines } from '../../../../extension/wording/usage';
+import { hostGpu } from '../../../support/builders';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -16,20 +17,8 @@ const usage = (over: Partial<WorkspaceUsage> = {}): WorkspaceUsage => ({
   ...over,
 });
 
-const hostGpu = (over: Partial<HostGpu> = {}): HostGpu => ({
-  index: '0',
-  uuid: 'GPU-0b1f2a3c',
-  name: 'NVIDIA H100 80GB HBM3',
-  memory: 81559 * MiB,
-  memoryUsed: 1024 * MiB,
-  utilization: 17,
-  parent: null,
-  mig: false,
-  slots: 1,
-  free: 1,
-  holders: [],
-  ...over,
-});
+const gpu0 = (over: Partial<HostGpu> = {}): HostGpu =>
+  hostGpu({ uuid: 'GPU-0b1f2a3c', memory: 81559 * MiB, memoryUsed: 1024 * MiB, utilization: 17, ...over });
 
 describe('wording: usage rows', () => {
   it('shows CPU and memory against their limits', () => {
@@ -71,7 +60,7 @@ describe('wording: usage rows', () => {
 
 describe('wording: GPU view rows', () => {
   it('shows a free GPU with its model, figures and "free"', () => {
-    const line = gpuLine(hostGpu(), 'alice');
+    const line = gpuLine(gpu0(), 'alice');
     assert.equal(line.label, '0 · H100 80GB HBM3');
     assert.equal(line.description, 'free · 17% · 1 GiB of 79.6 GiB');
     assert.match(line.tooltip, /^NVIDIA H100 80GB HBM3 \(index 0\)\nUUID GPU-0b1f2a3c\n/);
@@ -83,18 +72,18 @@ describe('wording: GPU view rows', () => {
       { owner: 'bob', workspace: 'train' },
       { owner: null, workspace: null },
     ];
-    const line = gpuLine(hostGpu({ free: 0, slots: 3, holders }), 'alice');
+    const line = gpuLine(gpu0({ free: 0, slots: 3, holders }), 'alice');
     assert.equal(line.description, '0 of 3 free · held by web, bob/train, 1 other · 17% · 1 GiB of 79.6 GiB');
-    assert.match(gpuLine(hostGpu({ free: 0, holders: [holders[0]!] }), 'alice').description, /^held by web · /);
+    assert.match(gpuLine(gpu0({ free: 0, holders: [holders[0]!] }), 'alice').description, /^held by web · /);
   });
 
   it('says a GPU in MIG mode is assigned by slice, and which GPU a slice is of', () => {
     assert.match(
-      gpuLine(hostGpu({ mig: true, slots: 0, free: 0 }), 'alice').description,
+      gpuLine(gpu0({ mig: true, slots: 0, free: 0 }), 'alice').description,
       /^MIG mode: assigned by slice · /,
     );
     const slice = gpuLine(
-      hostGpu({ index: '0:1', uuid: 'MIG-1', parent: 'GPU-0b1f2a3c', name: 'NVIDIA A100-SXM4-40GB MIG 2g.10gb' }),
+      gpu0({ index: '0:1', uuid: 'MIG-1', parent: 'GPU-0b1f2a3c', name: 'NVIDIA A100-SXM4-40GB MIG 2g.10gb' }),
       'alice',
     );
     assert.equal(slice.label, '0:1 · MIG 2g.10gb');
