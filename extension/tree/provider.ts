@@ -32,7 +32,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   /** The live usage of expanded running workspace rows (tree/usage.ts); the view's events drive it. */
   readonly usage = new UsagePoller(
     (hostId, parentId) => this.fetchUsage(hostId, parentId),
-    (parentId) => this.emitter.fire(this.elements.get(parentId)),
+    (parentId) => {
+      // A row gone meanwhile has nothing to redraw (firing undefined would redraw the whole tree).
+      const element = this.elements.get(parentId);
+      if (element) this.emitter.fire(element);
+    },
   );
 
   constructor(private readonly manager: HostManager) {
