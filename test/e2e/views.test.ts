@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -90,13 +91,22 @@ describe('e2e: usage rows, GPU view, status bar and links in the Berth extension
     await proxy?.close();
   });
 
-  it('shows CPU, memory and GPU use under a running workspace once it is expanded', async () => {
+  it('shows CPU, memory and GPU use under a running workspace once it is expanded, refreshed while shown', async () => {
     const rows = await workbench.treeRows(WORKSPACES_VIEW);
     assert.ok(!rows.some((row) => row.startsWith('CPU')), `no usage rows before expanding: ${rows.join(' | ')}`);
     await workbench.expandTreeRow(workspaceRow('train', 'running'), 30_000, WORKSPACES_VIEW);
     await workbench.waitForTreeRow(/^CPU \d[\d.]* cores? of 2 \(\d+%\)$/, 30_000, WORKSPACES_VIEW);
     await workbench.waitForTreeRow(/^Memory \d[\d.]* (MiB|GiB) of 512 MiB \(\d+%\)$/, 30_000, WORKSPACES_VIEW);
     await workbench.waitForTreeRow(/^GPU [01] \d+% · \d[\d.]* (MiB|GiB) of 79\.6 GiB$/, 30_000, WORKSPACES_VIEW);
+    await workbench.screenshot('views-1-usage-rows');
+    // The rows keep refreshing while expanded: a busy loop in the container shows (at 0.1 core or more:
+    // this machine's cores are shared, so how much the loop gets is not for the test to say).
+    const { workspace } = await client.request('workspace.get', { name: 'train' });
+    const spin = ['exec', '-d', `berth-${workspace.id}`, 'timeout', '120', 'sh', '-c', 'while :; do :; done'];
+    const started = spawnSync('docker', spin, { encoding: 'utf8' });
+    assert.equal(started.status, 0, started.stderr);
+    await workbench.waitForTreeRow(/^CPU (0\.[1-9]\d*|[1-9][\d.]*) cores? of 2 \(\d+%\)$/, 60_000, WORKSPACES_VIEW);
+    await workbench.screenshot('views-1b-usage-rows-busy');
     const stopped = await workbench.treeRows(WORKSPACES_VIEW);
     assert.ok(
       stopped.some((row) => /^notes stopped/.test(row)),
