@@ -8,6 +8,10 @@ import { registerIdle } from './idle';
 import { ManagedSsh } from './ssh-config/managed';
 import { registerSshSync } from './ssh-config/sync';
 import { WorkspaceTreeProvider } from './tree/provider';
+import { registerUsageRefresh } from './tree/usage-view';
+import { registerHostsStatus } from './status/hosts-item';
+import { registerUriHandler } from './uri/handler';
+import { registerGpuView } from './views/gpu-view';
 
 /** Builds the services, then registers the tree, the commands and the SSH config sync. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -26,6 +30,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerCommands(services),
     registerSshSync(services),
     ...registerIdle(services),
+    ...registerUsageRefresh(view, tree),
+    ...registerGpuView(manager),
+    registerHostsStatus(manager),
+    registerUriHandler(services, view),
   );
   log.info(`Berth activated in ${Date.now() - started} ms with ${manager.hosts().length} host(s)`);
 }

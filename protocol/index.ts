@@ -7,6 +7,7 @@ export * from './errors';
 export * from './spec';
 export * from './workspace';
 export * from './methods';
+export * from './usage';
 export * from './events';
 export * from './frames';
 export * from './exec';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExecParams, ExecResult } from './exec';
 import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
 import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
+import { WorkspaceUsage } from './usage';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -230,6 +231,8 @@ export const METHODS = {
     params: z.object({ dryRun: z.boolean().default(false) }).strict(),
     result: z.object({ now: z.string(), settings: IdleDefaults, workspaces: z.array(IdleStatus) }),
   },
+  /** What a running workspace uses now (CPU, memory, GPUs); `conflict` when it is not running. */
+  'workspace.usage': { params: WorkspaceRef.strict(), result: z.object({ usage: WorkspaceUsage }) },
   'user.addKey': {
     /** `user` defaults to the caller; only admins may add keys for someone else. */
     params: z

@@ -23,6 +23,7 @@ import type { Reconciler } from '../workspaces/reconciler';
 import type { OpContext, WorkspaceService } from '../workspaces/service';
 import { AGENT_VERSION } from '../version';
 import { userHandlers } from './user-handlers';
+import { usageHandler } from './usage-handler';
 import type { DiskUsage } from '../workspaces/disk-usage';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -172,6 +173,7 @@ export function createHandlers({
     },
     ...execHandlers({ service, runtime }),
     ...idleHandlers({ config, service, monitor }),
+    'workspace.usage': usageHandler({ config, service, monitor, gpus }),
     'user.setQuota': async ({ user, gpus: gpuQuota, disk: diskQuota }, ctx) => {
       if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may set quotas');
       if (gpuQuota !== undefined) await users.setGpuQuota(user, gpuQuota);

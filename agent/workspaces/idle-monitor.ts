@@ -91,6 +91,11 @@ export class IdleMonitor {
     return this.seen.get(id);
   }
 
+  /** The main process of a running workspace's container (0 when none runs), cached as for the monitor's samples. */
+  containerPid(record: WorkspaceRecord): Promise<number> {
+    return this.pid(record);
+  }
+
   /** One pass over every workspace. Exposed for tests and the benchmark. */
   async tick(now = Date.now()): Promise<void> {
     const records = this.deps.store.all();

@@ -2,6 +2,7 @@ import type { Workspace, WorkspaceState } from '../../protocol';
 import type { HostConfig, HostStatus } from '../hosts/host';
 import { idleLines, stateLabel } from '../wording/describe';
 import { memoryLabel } from '../wording/sizes';
+import type { UsageNode } from './usage';
 
 /** A codicon with an optional theme colour id. */
 export interface Icon {
@@ -33,7 +34,9 @@ export type TreeNode =
       contextValue: string;
     }
   /** A line under a host that says what is wrong or empty, with the command that helps. */
-  | { kind: 'hint'; id: string; hostId: string; label: string; tooltip: string; icon: Icon; command: string };
+  | { kind: 'hint'; id: string; hostId: string; label: string; tooltip: string; icon: Icon; command: string }
+  /** A live-usage row under a running workspace (tree/usage.ts). */
+  | UsageNode;
 
 export type WorkspaceNode = Extract<TreeNode, { kind: 'workspace' }>;
 export type HostNode = Extract<TreeNode, { kind: 'host' }>;

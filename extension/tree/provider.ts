@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { HostManager } from '../hosts/manager';
-import { hostChildren, hostNode, type TreeNode } from './model';
+import { hostChildren, hostNode, type TreeNode, type WorkspaceNode } from './model';
 import { refreshTargets, type HostRender } from './refresh';
+import { hasUsage, UsagePoller, usageNodes } from './usage';
 
 const REFRESH_DEBOUNCE_MS = 50;
 
@@ -28,6 +29,15 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private whole = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly subscription: vscode.Disposable;
+  /** The live usage of expanded running workspace rows (tree/usage.ts); the view's events drive it. */
+  readonly usage = new UsagePoller(
+    (hostId, parentId) => this.fetchUsage(hostId, parentId),
+    (parentId) => {
+      // A row gone meanwhile has nothing to redraw (firing undefined would redraw the whole tree).
+      const element = this.elements.get(parentId);
+      if (element) this.emitter.fire(element);
+    },
+  );
 
   constructor(private readonly manager: HostManager) {
     this.subscription = manager.onDidChangeHost((hostId) => this.schedule(hostId));
@@ -48,6 +58,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       this.rendered = new Map(hosts.map((host) => [host.node.hostId, host]));
       return hosts.map((host) => this.adopt(host.node));
     }
+    if (node.kind === 'workspace') return this.usageChildren(node);
     if (node.kind !== 'host') return [];
     const render = this.render(node.hostId);
     if (!render) return [];
@@ -60,7 +71,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const collapsible =
-      node.kind === 'host' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+      node.kind === 'host'
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : node.kind === 'workspace' && hasUsage(node.workspace)
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.iconPath = new vscode.ThemeIcon(
@@ -79,7 +94,23 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     return item;
   }
 
+  /** The row above `node` (for `reveal`): a workspace's host, a usage row's workspace. */
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.kind === 'host') return undefined;
+    return this.elements.get(node.kind === 'usage' ? node.parentId : `host:${node.hostId}`);
+  }
+
+  /** The element of a workspace's row, made if VS Code has not fetched it yet (for `reveal`). */
+  workspaceElement(hostId: string, workspaceId: string): TreeNode | undefined {
+    const render = this.render(hostId);
+    const row = render?.children.find((child) => child.kind === 'workspace' && child.workspace.id === workspaceId);
+    if (!render || !row) return undefined;
+    if (!this.elements.has(render.node.id)) this.adopt(render.node);
+    return this.elements.get(row.id) ?? this.adopt(row);
+  }
+
   dispose(): void {
+    this.usage.dispose();
     if (this.timer) clearTimeout(this.timer);
     this.subscription.dispose();
     this.emitter.dispose();
@@ -112,6 +143,25 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.rendered = new Map(after.map((host) => [host.node.hostId, host]));
     if (targets === 'all') this.emitter.fire(undefined);
     else if (targets.length) this.emitter.fire(targets.flatMap((id) => this.elements.get(id) ?? []));
+  }
+
+  /** The usage rows of a running workspace row, refreshed while it is expanded (none for other states). */
+  private usageChildren(node: WorkspaceNode): TreeNode[] {
+    if (!hasUsage(node.workspace)) {
+      this.usage.unwatch(node.id);
+      return [];
+    }
+    this.usage.watch(node.hostId, node.id);
+    return usageNodes(node.hostId, node.id, this.usage.state(node.id));
+  }
+
+  /** The usage of the workspace of row `parentId`; null when it no longer runs. */
+  private async fetchUsage(hostId: string, parentId: string) {
+    const node = this.elements.get(parentId);
+    const connection = this.manager.connection(hostId);
+    const ws = node?.kind === 'workspace' ? connection?.workspaces.get(node.workspace.id) : undefined;
+    if (!connection || !ws || !hasUsage(ws)) return null;
+    return (await connection.request('workspace.usage', { name: ws.name, owner: ws.owner })).usage;
   }
 
   /** A host's row and rows under it as they draw now; undefined for a host without a connection. */

@@ -108,6 +108,7 @@ export const RULES: Partial<Record<string, Rule>> = {
     others: workspaceVariants((v) => v.ws.main, { command: ['true'] }),
   },
   'idle.status': { own: () => ({}), check: ownedOnly('workspaces') },
+  'workspace.usage': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
   'user.addKey': {
     own: () => ({ key: freshPublicKey() }),
     others: (victim) => [

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { WorkspaceRecord } from '../../agent/state/record';
 import type { HostEntry } from '../../extension/ssh-config/config-text';
-import type { Workspace, WorkspaceSpec } from '../../protocol';
+import type { HostGpu, Workspace, WorkspaceSpec } from '../../protocol';
 
 // Complete, valid objects for unit tests: each test overrides only the fields it is about, so what a
 // test sets is what it tests. The same name always gives the same id, in every builder.
@@ -75,6 +75,25 @@ export function hostEntry(alias: string, extra: Partial<HostEntry> = {}): HostEn
     identityFile: '/home/ada/.ssh/berth/id_ed25519',
     knownHostsFile: '/home/ada/.ssh/berth/known_hosts',
     hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKey',
+    ...extra,
+  };
+}
+
+/** A free, idle, exclusive GPU 0 (an H100, 80 GiB, UUID `GPU-0`) as `host.info` lists it; `extra` overrides. */
+export function hostGpu(extra: Partial<HostGpu> = {}): HostGpu {
+  const index = extra.index ?? '0';
+  return {
+    index,
+    uuid: `GPU-${index}`,
+    name: 'NVIDIA H100 80GB HBM3',
+    memory: 80 * GiB,
+    memoryUsed: 0,
+    utilization: 0,
+    parent: null,
+    mig: false,
+    slots: 1,
+    free: 1,
+    holders: [],
     ...extra,
   };
 }

@@ -109,7 +109,15 @@ describe('manifest: views and activation', () => {
   });
 
   it('activates once startup has finished, so a window connected to a workspace reports presence and warns', () => {
-    assert.deepEqual(manifest.activationEvents, ['onStartupFinished']);
+    assert.deepEqual(manifest.activationEvents, ['onStartupFinished', 'onUri']);
+  });
+
+  it('contributes the GPU view beside the workspaces, in the same container', () => {
+    const container = Object.values(views).find((list) => list.some((view) => view.id === 'berth.workspaces'));
+    assert.deepEqual(
+      container?.map((view) => view.id),
+      ['berth.workspaces', 'berth.gpus'],
+    );
   });
 });
 
