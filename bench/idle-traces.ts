@@ -20,7 +20,8 @@
  *                stop a minute into a pause after typing does not count; neither policy does it).
  * A third column replays Berth blind to typing (as before issue #16), to show what the signal buys.
  * Goal: zero false stops for Berth, and at least 97 % fewer idle GPU-hours than the rule.
- * `--grace SECONDS` replays another attached grace (the default's choice is in BENCHMARKS.md).
+ * `--grace SECONDS` and `--timeout SECONDS` replay another attached grace or idle timeout (the
+ * default's choice is in BENCHMARKS.md; the rule keeps the default 30 min).
  */
 import { decide, type IdleSettings, type Warning } from '../agent/idle/policy';
 import { defaultIdleConfig } from '../agent/idle/settings';
@@ -304,6 +305,9 @@ function main(): number {
   const config = defaultIdleConfig();
   const graceFlag = process.argv.indexOf('--grace');
   if (graceFlag > 0) config.attachedGrace = Number(process.argv[graceFlag + 1]);
+  const timeoutFlag = process.argv.indexOf('--timeout');
+  const ruleTimeout = config.timeout;
+  if (timeoutFlag > 0) config.timeout = Number(process.argv[timeoutFlag + 1]);
   const settings: IdleSettings = {
     idleTimeout: config.timeout * 1000,
     attachedGrace: config.attachedGrace * 1000,
@@ -312,11 +316,11 @@ function main(): number {
   };
   const policies: [string, Policy][] = [
     ['berth', berth(settings)],
-    ['any-connection', anyConnection(config.timeout / 60)],
+    ['any-connection', anyConnection(ruleTimeout / 60)],
     ['blind', berth(settings, false)],
   ];
   console.log(
-    `Idle trace replay: idle timeout ${config.timeout / 60} min, attached grace ${config.attachedGrace / 3600} h, warning ${config.warnBefore / 60} min; rule: stop ${config.timeout / 60} min after the last open connection.\n`,
+    `Idle trace replay: idle timeout ${config.timeout / 60} min, attached grace ${config.attachedGrace / 3600} h, warning ${config.warnBefore / 60} min; rule: stop ${ruleTimeout / 60} min after the last open connection.\n`,
   );
   const rows: string[][] = [];
   const totals = new Map<string, Outcome[]>();
