@@ -11,14 +11,20 @@
  *   monitored  the same S seconds with the monitor ticking at the agent's default interval (30 s);
  *   per tick   CPU of one pass over all N, the median of 15 back-to-back ticks after a warm-up.
  * Prints the monitor's average share of one core (monitored − baseline over S, and per tick ÷
- * interval) against the 1 % target. The containers are removed at the end, after a failure and on
- * Ctrl-C.
+ * interval) against the 1 % target. Each container has a pty (`docker run -t`), as a workspace with
+ * a terminal open has. Then the typing signal alone (issue #16; agent/idle/typing.ts) over the same
+ * containers, the median of 15 passes after a warm-up: quiet (a readdir and a stat per pty) and
+ * typed in everywhere (each pty's access time moved before each pass, so every workspace's processes
+ * are walked to name the terminal: the worst case), each ÷ interval against the 0.5 % target. The
+ * containers are removed at the end, after a failure and on Ctrl-C.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import type { AgentConfig } from '../agent/config';
 import { defaultConfig } from '../agent/config';
 import { IdleMonitor } from '../agent/workspaces/idle-monitor';
+import { TypingSignal } from '../agent/idle/typing';
 import { DockerRuntime } from '../agent/runtime/docker';
 import { LABELS } from '../agent/runtime/runtime';
 import { createLogger } from '../util/log';
@@ -95,6 +101,7 @@ async function main(): Promise<number> {
         [
           'run',
           '-d',
+          '-t',
           '--name',
           containerName(id),
           '--label',
@@ -165,9 +172,51 @@ async function main(): Promise<number> {
     console.log(
       `  monitor cost: ${byPeriod.toFixed(3)} % of a core over the period (monitored - baseline), ${byTick.toFixed(3)} % from the per-tick median; target < 1 %: ${Math.max(byPeriod, byTick) < 1 ? 'met' : 'NOT met'}`,
     );
+    await typingCost(ids, config.idle.interval);
     return 0;
   } finally {
     await cleanup.run();
+  }
+}
+
+/** The typing signal's own cost over the containers of `ids`, quiet and typed in everywhere. */
+async function typingCost(ids: string[], interval: number): Promise<void> {
+  const pids = ids.map((id) => {
+    const out = spawnSync('docker', ['inspect', '-f', '{{.State.Pid}}', containerName(id)], { encoding: 'utf8' });
+    return Number(out.stdout.trim());
+  });
+  const signal = new TypingSignal();
+  const pass = () => Promise.all(ids.map((id, i) => signal.sample(id, pids[i] ?? 0)));
+  const touchAll = async () => {
+    const t = new Date();
+    await Promise.all(pids.map((pid) => fs.utimes(`/proc/${pid}/root/dev/pts/0`, t, t).catch(() => undefined)));
+  };
+  const measure = async (typed: boolean) => {
+    for (let i = 0; i < 3; i++) await pass();
+    const runs: number[] = [];
+    let seen = 0;
+    for (let i = 0; i < 15; i++) {
+      if (typed) {
+        await touchAll();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      let sources: unknown[] = [];
+      runs.push(await cpuMs(async () => void (sources = await pass())));
+      seen = sources.filter(Boolean).length;
+    }
+    return { ...summarize(runs), seen };
+  };
+  const quiet = await measure(false);
+  const typed = await measure(true);
+  const share = (ms: number) => (ms / (interval * 1000)) * 100;
+  console.log(`Typing signal over ${ids.length} workspaces (one pty each), interval ${interval} s`);
+  for (const [name, m] of [
+    ['quiet', quiet],
+    ['typed in everywhere', typed],
+  ] as const) {
+    console.log(
+      `  ${name}: median ${m.median.toFixed(1)} ms CPU a pass (min ${m.min.toFixed(1)}, max ${m.max.toFixed(1)}), typing seen in ${m.seen}; ${share(m.median).toFixed(3)} % of a core; target < 0.5 %: ${share(m.median) < 0.5 ? 'met' : 'NOT met'}`,
+    );
   }
 }
 

@@ -74,7 +74,8 @@ function diskCells(ws: Workspace): string[] {
 /** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
 export function activityText(ws: Workspace, now = Date.now()): string {
   const parts: string[] = [];
-  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago`);
+  const source = ws.lastActivity?.source ? ` (${ws.lastActivity.source})` : '';
+  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal}${source} ${age(ws.lastActivity.at, now)} ago`);
   if (ws.state === 'running' && ws.idleStopAt) {
     const left = Date.parse(ws.idleStopAt) - now;
     parts.push(left > 0 ? `idle stop in ${age(new Date(now - left).toISOString(), now)}` : 'idle stop due');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ExecParams, ExecResult } from './exec';
 import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
-import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
+import { Activity, PresenceSource, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
 import { WorkspaceUsage } from './usage';
 
 /**
@@ -74,6 +74,8 @@ export const IdleStatus = z.object({
       sampledAt: z.string(),
       /** SSH connections open. */
       attached: z.number().int(),
+      /** Whose terminal input was read in the last sampling window; null when none (absent from older agents). */
+      typing: PresenceSource.nullable().optional(),
       /** Cores used over the last interval; null until two samples exist. */
       cpu: z.number().nullable(),
       /** Whether its GPUs are in use; null when it holds none or nvidia-smi did not answer. */

@@ -31,8 +31,17 @@ export const ACTIVITY_SIGNALS = ['present', 'attached', 'busy', 'keepalive', 'st
 export const ActivitySignal = z.enum(ACTIVITY_SIGNALS);
 export type ActivitySignal = z.infer<typeof ActivitySignal>;
 
-/** The last time a workspace was active, and which signal said so. */
-export const Activity = z.object({ at: z.string(), signal: ActivitySignal });
+/**
+ * Where a presence came from: a client's report (`extension`; also `berth ssh` as it enters), or
+ * input read from one of the workspace's terminals, seen by the agent (an SSH login's, a VS Code
+ * integrated terminal's, any other: a tmux pane, `docker exec -it`).
+ */
+export const PRESENCE_SOURCES = ['extension', 'ssh terminal', 'vscode terminal', 'terminal'] as const;
+export const PresenceSource = z.enum(PRESENCE_SOURCES);
+export type PresenceSource = z.infer<typeof PresenceSource>;
+
+/** The last time a workspace was active, which signal said so, and for a presence where it came from. */
+export const Activity = z.object({ at: z.string(), signal: ActivitySignal, source: PresenceSource.optional() });
 export type Activity = z.infer<typeof Activity>;
 
 /**

@@ -9,10 +9,11 @@
  * - An attached SSH connection with nobody present keeps the workspace alive, but at most
  *   `attachedGrace` after the last work: a forgotten window does not hold a GPU forever. When the
  *   connection goes, the ordinary idle timeout runs from the moment it was last seen.
- * - The grace is for connections whose presence nobody reports (a plain `ssh` terminal). Once a
- *   client has reported presence since the current connections opened (the Berth extension in the
- *   window that holds them), its silence is the answer: the idle timeout applies as if no
- *   connection were open.
+ * - The grace is for connections whose presence nobody reports and nobody types in. Once a client
+ *   has reported presence since the current connections opened (the Berth extension in the window
+ *   that holds them), or input was read from one of the workspace's terminals since then (typing,
+ *   issue #16: a plain `ssh -t` login, a VS Code terminal), that silence is the answer: the idle
+ *   timeout applies as if no connection were open. Typing is presence: it is work like a report.
  * - `keepUntil` (an explicit "keep running until") pushes the idle deadline to at least that time.
  * - `maxLifetime` is a hard cap from the start of the run, whatever the signals say.
  * - Every stop is announced: the first decision inside the warning window is `warn`, and the stop
@@ -41,7 +42,7 @@ export interface IdleClocks {
   now: number;
   /** When this run began (for `maxLifetime`). */
   startedAt: number;
-  /** The last present report, busy sample, keepalive or start, whichever is latest. */
+  /** The last present report, busy sample, keepalive or start, whichever is latest (typing counts too). */
   lastWorkAt: number;
   /** The last time an SSH connection was seen (now, while one is open); null if never in this run. */
   lastAttachedAt: number | null;
@@ -51,6 +52,8 @@ export interface IdleClocks {
   attachedSince: number | null;
   /** The last presence report of this run; null if none. */
   lastPresentAt: number | null;
+  /** The last sample of this run that saw input read from a terminal of the workspace; null if none. */
+  lastTypingAt: number | null;
   /** Whether CPU or GPU use is above the threshold now; null while not measured yet. */
   busy: boolean | null;
   /** An explicit "keep running until"; null if none. */
@@ -91,16 +94,18 @@ interface Deadline {
   reason: string;
 }
 
-/** Whether a client reported presence since the open connections were opened (it speaks for them). */
-function reportedSinceAttach({ attachedSince, lastPresentAt }: IdleClocks): boolean {
-  return attachedSince !== null && lastPresentAt !== null && lastPresentAt >= attachedSince;
+/** Whether a client reported presence, or someone typed, since the open connections opened (that speaks for them). */
+function reportedSinceAttach({ attachedSince, lastPresentAt, lastTypingAt }: IdleClocks): boolean {
+  if (attachedSince === null) return false;
+  return (lastPresentAt ?? -Infinity) >= attachedSince || (lastTypingAt ?? -Infinity) >= attachedSince;
 }
 
 /** The idle deadline without the warning rule, or null when idleness never stops the workspace. */
 function idleDeadline(settings: IdleSettings, clocks: IdleClocks): Deadline | null {
   const { idleTimeout, attachedGrace } = settings;
   if (idleTimeout <= 0 || clocks.busy === true) return null;
-  const { now, lastWorkAt, lastAttachedAt, attached, keepUntil } = clocks;
+  const { now, lastAttachedAt, attached, keepUntil } = clocks;
+  const lastWorkAt = Math.max(clocks.lastWorkAt, clocks.lastTypingAt ?? -Infinity);
   const byWork = lastWorkAt + idleTimeout;
   const reported = attached > 0 && reportedSinceAttach(clocks);
   const byAttached =
@@ -113,13 +118,13 @@ function idleDeadline(settings: IdleSettings, clocks: IdleClocks): Deadline | nu
     return { at, stopReason: 'idle', reason: `kept running until ${new Date(keepUntil).toISOString()}` };
   }
   if (reported) {
-    return { at, stopReason: 'idle', reason: `nobody present in the connected window and not busy for ${absent}` };
+    return { at, stopReason: 'idle', reason: `nobody present or typing and not busy for ${absent}` };
   }
   if (attached > 0) {
     return {
       at,
       stopReason: 'attached-grace',
-      reason: `${attached === 1 ? 'an SSH connection' : `${attached} SSH connections`} open but nobody present or busy for ${absent} (attached grace ${formatDuration(attachedGrace)})`,
+      reason: `${attached === 1 ? 'an SSH connection' : `${attached} SSH connections`} open but nobody present, typing or busy for ${absent} (attached grace ${formatDuration(attachedGrace)})`,
     };
   }
   return { at, stopReason: 'idle', reason: `nobody present and not busy for ${absent}` };

@@ -30,11 +30,14 @@ export interface IdleConfig {
   cpuThreshold: number;
 }
 
-/** The defaults of issue #5: 30 min idle, 4 h attached grace, warning 5 min ahead, samples every 30 s. */
+/**
+ * The defaults of issue #5: 30 min idle, warning 5 min ahead, samples every 30 s; the attached grace
+ * is 1 h since typing counts as presence (issue #16; BENCHMARKS.md, idle trace replay).
+ */
 export function defaultIdleConfig(): IdleConfig {
   return {
     timeout: 30 * 60,
-    attachedGrace: 4 * 3600,
+    attachedGrace: 3600,
     maxLifetime: 0,
     idleMax: 0,
     warnBefore: 5 * 60,

@@ -1,5 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { PresenceSource } from '../../protocol';
+import { TypingSignal } from './typing';
 
 /**
  * The host-side signals of a running workspace, read from /proc and the cgroup filesystem without
@@ -13,7 +15,8 @@ import * as path from 'node:path';
  *   file here, however few sockets the namespace has): they are the fallback for a main process that
  *   is not sshd or a kernel without the children file;
  * - CPU: the container cgroup's cumulative CPU time (cgroup v2 `cpu.stat` usage_usec, or v1
- *   `cpuacct.usage`), turned into cores used over the interval between two samples.
+ *   `cpuacct.usage`), turned into cores used over the interval between two samples;
+ * - typing: input read from one of its terminals since the previous sample (./typing.ts).
  */
 
 const ESTABLISHED = '01';
@@ -118,6 +121,8 @@ export interface HostSample {
   attached: number;
   /** Cores used on average since the previous sample; null on the first sample of a process. */
   cpuCores: number | null;
+  /** Whose terminal input was read since the previous sample; null when none. */
+  typing: PresenceSource | null;
 }
 
 interface Previous {
@@ -134,11 +139,14 @@ interface Previous {
  */
 export class HostSignals {
   private readonly previous = new Map<string, Previous>();
+  private readonly typingSignal: TypingSignal;
 
   constructor(
     private readonly procRoot = '/proc',
     private readonly cgroupRoot = '/sys/fs/cgroup',
-  ) {}
+  ) {
+    this.typingSignal = new TypingSignal(procRoot);
+  }
 
   /** Samples workspace `id` whose container's main process is `pid`; throws when the process is gone. */
   async sample(id: string, pid: number, now: number): Promise<HostSample> {
@@ -147,6 +155,7 @@ export class HostSignals {
     const connections = await sshConnections(pid, this.procRoot);
     const cpu = before?.cpu ?? (await cpuAccountingFile(pid, this.procRoot, this.cgroupRoot));
     const cpuMicros = cpu ? await readCpuMicros(cpu.file, cpu.unit).catch(() => null) : null;
+    const typing = await this.typingSignal.sample(id, pid).catch(() => null);
     this.previous.set(id, { pid, connections, cpu, cpuMicros, at: now });
     const attached = before ? [...connections].filter((key) => before.connections.has(key)).length : 0;
     const elapsed = before ? now - before.at : 0;
@@ -154,16 +163,17 @@ export class HostSignals {
       before && before.cpuMicros !== null && cpuMicros !== null && elapsed > 0
         ? Math.max(0, cpuMicros - before.cpuMicros) / 1000 / elapsed
         : null;
-    return { attached, cpuCores };
+    return { attached, cpuCores, typing };
   }
 
   /** Forgets a workspace (stopped or deleted): its next sample starts afresh. */
   forget(id: string): void {
     this.previous.delete(id);
+    this.typingSignal.forget(id);
   }
 
   /** Forgets every workspace but those in `ids` (the running ones). */
   retain(ids: ReadonlySet<string>): void {
-    for (const id of this.previous.keys()) if (!ids.has(id)) this.previous.delete(id);
+    for (const id of this.previous.keys()) if (!ids.has(id)) this.forget(id);
   }
 }

@@ -27,6 +27,8 @@ export const WorkspaceRecord = Workspace.omit({ ssh: true, gpus: true }).extend(
       lastWorkAt: z.string(),
       /** The last present report. */
       lastPresentAt: z.string().optional(),
+      /** The last sample that saw input on one of its terminals. */
+      lastTypingAt: z.string().optional(),
       /** When the current stretch of open SSH connections began (absent while none is open). */
       attachedSince: z.string().optional(),
       /** The last time an SSH connection was seen. */

@@ -138,6 +138,7 @@ export class IdleMonitor {
   present(record: WorkspaceRecord, now = Date.now()): void {
     if (record.state !== 'running') return;
     this.work(record, now, 'present');
+    if (record.lastActivity) record.lastActivity.source = 'extension';
     this.apply(record, now);
   }
 
@@ -170,6 +171,11 @@ export class IdleMonitor {
       signals.push('busy');
       clocks.lastWorkAt = at;
     }
+    if (observed.typing) {
+      // Typing is presence (issue #16): input read from one of its terminals in this window.
+      signals.push('present');
+      clocks.lastWorkAt = clocks.lastTypingAt = at;
+    }
     if (observed.attached > 0) {
       signals.push('attached');
       clocks.lastAttachedAt = at;
@@ -181,7 +187,8 @@ export class IdleMonitor {
     const presentWindow = Math.max(2 * 60_000, 2 * this.deps.config.idle.interval * 1000);
     const recentlyPresent =
       record.lastActivity?.signal === 'present' && now - Date.parse(record.lastActivity.at) < presentWindow;
-    if (signal && !(signal === 'attached' && recentlyPresent)) record.lastActivity = { at, signal };
+    if (observed.typing) record.lastActivity = { at, signal: 'present', source: observed.typing };
+    else if (signal && !(signal === 'attached' && recentlyPresent)) record.lastActivity = { at, signal };
     const decision = this.apply(record, now, observed);
     this.seen.set(record.id, { at: now, ...observed, decision });
     if (decision.action === 'stop' && decision.stopReason) {

@@ -1,3 +1,4 @@
+import type { PresenceSource } from '../../protocol';
 import type { IdleConfig } from '../idle/settings';
 import { runClocks } from '../idle/clocks';
 import { decide, type Decision } from '../idle/policy';
@@ -5,9 +6,11 @@ import { settingsFor } from '../idle/settings';
 import type { HostSample } from '../idle/signals';
 import type { WorkspaceRecord } from '../state/record';
 
-/** Busy and attached as one sample found them. */
+/** Busy, attached and typing as one sample found them. */
 export interface Observed {
   attached: number;
+  /** Whose terminal input was read since the sample before; null when none. */
+  typing: PresenceSource | null;
   cpuCores: number | null;
   gpuBusy: boolean | null;
   busy: boolean | null;
@@ -23,7 +26,7 @@ export interface IdleObservation extends Observed {
 export function observe(sample: HostSample, gpuBusy: boolean | null, cpuThreshold: number): Observed {
   const cpuBusy = sample.cpuCores === null ? null : sample.cpuCores >= cpuThreshold;
   const busy = gpuBusy === true || cpuBusy === true ? true : cpuBusy === null ? null : false;
-  return { attached: sample.attached, cpuCores: sample.cpuCores, gpuBusy, busy };
+  return { attached: sample.attached, typing: sample.typing, cpuCores: sample.cpuCores, gpuBusy, busy };
 }
 
 /** The policy's decision for `record` at `now`, given what was last `observed`. Changes nothing but missing run clocks. */
@@ -43,6 +46,7 @@ export function decideFor(
     attached: observed?.attached ?? 0,
     attachedSince: clocks.attachedSince ? Date.parse(clocks.attachedSince) : null,
     lastPresentAt: clocks.lastPresentAt ? Date.parse(clocks.lastPresentAt) : null,
+    lastTypingAt: clocks.lastTypingAt ? Date.parse(clocks.lastTypingAt) : null,
     busy: observed?.busy ?? null,
     keepUntil: keepUntil !== null && keepUntil > now ? keepUntil : null,
     warning: clocks.warning ? { at: Date.parse(clocks.warning.at), stopAt: Date.parse(clocks.warning.stopAt) } : null,

@@ -39,6 +39,7 @@ export async function idleStatus(
         ? {
             sampledAt: new Date(seen.at).toISOString(),
             attached: seen.attached,
+            typing: seen.typing,
             cpu: seen.cpuCores,
             gpuBusy: seen.gpuBusy,
             busy: seen.busy,
@@ -81,7 +82,10 @@ async function sampleNow(running: WorkspaceRecord[], sources: StatusSources): Pr
   for (const [id, sample] of samples) {
     const record = running.find((r) => r.id === id);
     if (!sample || !record) continue;
-    const observed = observe(sample, gpu.get(id) ?? null, sources.idle.cpuThreshold);
+    // The kernel moves a terminal's access time at most every 8 s: a one-second window rarely sees
+    // typing, so the last tick's answer stands unless this one saw some.
+    const typing = sample.typing ?? sources.seen(id)?.typing ?? null;
+    const observed = observe({ ...sample, typing }, gpu.get(id) ?? null, sources.idle.cpuThreshold);
     fresh.set(id, { at, ...observed, decision: decideFor(record, at, sources.idle, observed) });
   }
   return fresh;

@@ -26,7 +26,9 @@ function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
     ws.name,
     ...(withOwner ? [ws.owner] : []),
     ws.state,
-    ws.lastActivity ? `${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago` : '',
+    ws.lastActivity
+      ? `${ws.lastActivity.signal}${ws.lastActivity.source ? ` (${ws.lastActivity.source})` : ''} ${age(ws.lastActivity.at, now)} ago`
+      : '',
     ws.presentAt ? `${age(ws.presentAt, now)} ago` : '',
     signals ? String(signals.attached) : '',
     busy,

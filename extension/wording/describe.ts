@@ -50,7 +50,8 @@ export function idleLines(ws: Workspace, now: number): string[] {
   }
   if (ws.lastActivity) {
     const ago = agoInWords(Math.max(0, now - Date.parse(ws.lastActivity.at)));
-    lines.push(`Last activity: ${ws.lastActivity.signal}, ${utcTime(ws.lastActivity.at)} (${ago}).`);
+    const source = ws.lastActivity.source ? ` (${ws.lastActivity.source})` : '';
+    lines.push(`Last activity: ${ws.lastActivity.signal}${source}, ${utcTime(ws.lastActivity.at)} (${ago}).`);
   }
   return lines;
 }

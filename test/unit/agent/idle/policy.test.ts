@@ -18,6 +18,7 @@ function clocks(at: number, over: Partial<IdleClocks> = {}): IdleClocks {
     attached: 0,
     attachedSince: null,
     lastPresentAt: null,
+    lastTypingAt: null,
     busy: false,
     keepUntil: null,
     warning: null,
@@ -132,7 +133,7 @@ describe('idle policy: attached connections', () => {
     const now = 4 * H - 5 * MIN;
     const d = decide(settings, clocks(now, { attached: 1, lastAttachedAt: T0 + now }));
     assert.equal(d.action, 'warn');
-    assert.match(d.reason, /an SSH connection open but nobody present or busy for 3 h 55 min/);
+    assert.match(d.reason, /an SSH connection open but nobody present, typing or busy for 3 h 55 min/);
     const stop = decide(settings, clocks(4 * H, { attached: 2, lastAttachedAt: T0 + 4 * H, warning: d.warning }));
     assert.equal(stop.action, 'stop');
     assert.equal(stop.stopReason, 'attached-grace');
@@ -168,7 +169,7 @@ describe('idle policy: attached connections', () => {
     );
     assert.equal(d.action, 'warn');
     assert.equal(d.stopReason, 'idle');
-    assert.match(d.reason, /nobody present in the connected window/);
+    assert.match(d.reason, /nobody present or typing and not busy/);
   });
 
   it('gives the grace again to connections opened after the last presence report (a plain ssh later on)', () => {

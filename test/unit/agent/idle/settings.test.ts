@@ -19,7 +19,7 @@ describe('idle settings: the admin cap on idleness (--idle-max)', () => {
     assert.equal(settingsFor(spec({ idleTimeout: 0 }), capped).idleTimeout, 3600_000);
     assert.equal(settingsFor(spec({ idleTimeout: 7200 }), capped).idleTimeout, 3600_000);
     assert.equal(settingsFor(spec({ idleTimeout: 600 }), capped).idleTimeout, 600_000);
-    assert.equal(settingsFor(spec(), capped).attachedGrace, 3600_000, 'the 4 h default grace too');
+    assert.equal(settingsFor(spec(), capped).attachedGrace, 3600_000, 'the default grace too');
     assert.equal(settingsFor(spec({ attachedGrace: 60 }), capped).attachedGrace, 60_000);
   });
 
