@@ -4,6 +4,7 @@ import { UsageError } from './args';
 import type { Command } from './command';
 import { create } from './commands/create';
 import { gpus } from './commands/gpus';
+import { homes } from './commands/homes';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
@@ -25,6 +26,7 @@ const COMMANDS: Command[] = [
   stop,
   update,
   rm,
+  homes,
   ssh,
   logs,
   idle,

@@ -9,3 +9,4 @@ export * from './workspace';
 export * from './methods';
 export * from './events';
 export * from './frames';
+export * from './homes';

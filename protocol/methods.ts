@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
 import { Activity, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
+import { HOME_METHODS, HomeId } from './homes';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -175,7 +176,11 @@ export const METHODS = {
   },
   'workspace.get': { params: WorkspaceRef.strict(), result: WorkspaceResult },
   /** `waitForGpus`: queue up to that many seconds when the GPUs asked for are held (progress tells the place). */
-  'workspace.create': { params: WorkspaceSpecInput.extend({ waitForGpus: WaitForGpus }), result: WorkspaceResult },
+  /** `home`: reattach that kept home (the caller's own, used by no workspace) instead of making an empty one. */
+  'workspace.create': {
+    params: WorkspaceSpecInput.extend({ waitForGpus: WaitForGpus, home: HomeId.optional() }),
+    result: WorkspaceResult,
+  },
   'workspace.start': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.stop': { params: WorkspaceRef.strict(), result: WorkspaceResult },
   'workspace.delete': {
@@ -289,6 +294,7 @@ export const METHODS = {
       disk: z.number().int().nullable().optional(),
     }),
   },
+  ...HOME_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

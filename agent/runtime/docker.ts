@@ -4,7 +4,15 @@ import { errorMessage } from '../../util/log';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { LogDemuxer } from './demux';
-import { LABELS, type ContainerPlan, type ContainerStatus, type Runtime, type RuntimeEvent } from './runtime';
+import { homeVolumes } from './home-volumes';
+import {
+  LABELS,
+  type ContainerPlan,
+  type ContainerStatus,
+  type HomeVolume,
+  type Runtime,
+  type RuntimeEvent,
+} from './runtime';
 
 const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
@@ -336,6 +344,13 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw runtimeError('list Berth containers and volumes', err);
     }
+  }
+
+  async listHomes(): Promise<HomeVolume[]> {
+    const listed = await this.docker.listVolumes({ filters: { label: [this.ownLabel] } }).catch((err: unknown) => {
+      throw runtimeError('list the home volumes', err);
+    });
+    return homeVolumes(listed.Volumes ?? []);
   }
 
   async watch(

@@ -29,6 +29,7 @@ export async function finishDelete(
     await runtime.removeVolume(record.id);
   } else keptVolume = volumeName(record.id);
   await store.delete(record.id, keptVolume ?? undefined);
+  if (keptVolume) await deps.homes?.kept(record);
   gpus.wake();
   await bootstrap.remove(record.id);
   announceRemoved(deps, record);
@@ -39,11 +40,13 @@ export async function finishDelete(
 /**
  * Removes everything a failed create made: container, home volume, record and bootstrap directory.
  * A record the store cannot drop (a full disk) is left with its directory, for a later delete.
+ * With `keepHome` (a kept home was reattached) the home volume stays: it holds the owner's files.
  */
-export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
+export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord, keepHome = false): Promise<void> {
   const { runtime, store, bootstrap, gpus, log } = deps;
   await runtime.removeContainer(record.id).catch(() => undefined);
-  await runtime.removeVolume(record.id).catch(() => undefined);
+  if (keepHome) await deps.homes?.kept(record).catch(() => undefined);
+  else await runtime.removeVolume(record.id).catch(() => undefined);
   if (store.get(record.id)) {
     try {
       await store.delete(record.id);
