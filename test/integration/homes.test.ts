@@ -121,6 +121,8 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
     for (const bad of ['../x', `${id}/../../containers/json`, 'berth-x-home', `${id.toUpperCase()}`]) {
       assert.equal((await refusal(alice.request('home.delete', { id: bad }))).code, 'invalid_params', bad);
     }
+    const create = await refusal(alice.request('workspace.create', { name: 'x', home: '../../volumes/x' }));
+    assert.equal(create.code, 'invalid_params');
     const cli = berth(['create', 'x', '--home', 'x;rm -rf'], aliceEnv);
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /"x;rm -rf" is not a home id/);
@@ -148,6 +150,23 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
     const home = (await homesOf(alice)).find((h) => h.id === id);
     assert.equal(home?.workspace, null);
     assert.ok(home?.lastUsed, 'its last use is remembered again');
+  });
+
+  it('gives a home to one of two creates that ask for it at once, and refuses the other', async () => {
+    const outcomes = await Promise.allSettled(
+      ['race1', 'race2'].map((name) => alice.request('workspace.create', { name, home: id, ...SMALL })),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    assert.equal(won.length, 1, JSON.stringify(outcomes));
+    assert.equal((lost[0]?.reason as BerthError).code, 'conflict');
+    const { workspaces } = await alice.request('workspace.list', {});
+    assert.deepEqual(
+      workspaces.map((ws) => ws.id),
+      [id],
+    );
+    await alice.request('workspace.delete', { name: workspaces[0]!.name });
+    assert.ok(dockerExists('volume', volume()));
   });
 
   it('create --home reattaches the home: the new workspace finds the file', async () => {
