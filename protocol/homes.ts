@@ -10,9 +10,6 @@ export const HomeId = z
   .regex(/^[a-f0-9]{12}$/, 'must be a home id of 12 hex digits, as berth homes ls shows (e.g. 3fa29c01b2d4)');
 export type HomeId = z.infer<typeof HomeId>;
 
-/** The Docker volume of home `id`. */
-export const homeVolume = (id: string): string => `berth-${id}-home`;
-
 /**
  * A home id from what a person typed: the id itself, or the volume name (`berth-<id>-home`) that
  * older Berth messages printed. Null when it is neither.
