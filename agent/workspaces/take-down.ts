@@ -49,7 +49,8 @@ export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord, keepH
   else await runtime.removeVolume(record.id).catch(() => undefined);
   if (store.get(record.id)) {
     try {
-      await store.delete(record.id);
+      // A kept home stays kept (not an orphan) after a failed reattach.
+      await store.delete(record.id, keepHome ? volumeName(record.id) : undefined);
     } catch (err) {
       log.warn(
         `could not remove the record of the failed create of ${record.owner}/${record.name}: ${errorMessage(err)}; delete it once the state can be saved`,

@@ -47,7 +47,8 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
   after(() => docker('rmi', '-f', NO_SSHD));
   // A volume made by hand is none the agent knows of, so its clean-up leaves it.
   const orphan = randomBytes(6).toString('hex');
-  after(() => void spawnSync('docker', ['volume', 'rm', '-f', `berth-${orphan}-home`], { stdio: 'ignore' }));
+  const stray = randomBytes(6).toString('hex');
+  after(() => void spawnSync('docker', ['volume', 'rm', '-f', ...[orphan, stray].map((h) => `berth-${h}-home`)]));
   before(async () => {
     alice = await agent.connect(agent.token('alice'));
     bob = await agent.connect(agent.token('bob'));
@@ -215,5 +216,19 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
     assert.equal((await refusal(alice.request('home.delete', { id: orphan }))).code, 'forbidden');
     await admin.request('home.delete', { id: orphan });
     assert.equal(dockerExists('volume', `berth-${orphan}-home`), false);
+  });
+
+  it('counts a stray home that a failed reattach left as kept, no orphan, after a restart', async () => {
+    const agentId = readFileSync(path.join(agent.stateDir, 'agent-id'), 'utf8').trim();
+    const labels = [`dev.berth.agent=${agentId}`, `dev.berth.workspace=${stray}`, 'dev.berth.owner=alice'];
+    docker('volume', 'create', ...labels.flatMap((label) => ['--label', label]), `berth-${stray}-home`);
+    const failed = berth(['create', 'stray', '--home', stray, '--image', NO_SSHD], aliceEnv);
+    assert.equal(failed.code, 1, failed.stdout);
+    await agent.stop();
+    await agent.restart();
+    const root = await agent.connect(agent.token('root', true));
+    const { orphans } = await root.request('host.info', {});
+    assert.ok(!orphans.includes(`volume berth-${stray}-home`), orphans.join(', '));
+    assert.ok(dockerExists('volume', `berth-${stray}-home`));
   });
 });
