@@ -12,6 +12,8 @@ import { Bootstrap } from './workspaces/bootstrap';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
 import { DiskUsage } from './workspaces/disk-usage';
+import { Homes } from './workspaces/homes';
+import { HomeLedger } from './workspaces/homes-ledger';
 import { Reconciler } from './workspaces/reconciler';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
@@ -91,6 +93,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     },
     config.diskIntervalMs,
   );
+  const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
   const service = new WorkspaceService({
     config,
     store,
@@ -102,6 +105,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     bootstrap,
     gpus,
     disk,
+    homes,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -119,7 +123,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   };
   let server: AgentServer;
   try {
-    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk });
+    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk, homes });
     server = await startServer(config.listen, { users, handlers, bus, log });
   } catch (err) {
     // Stopped before the state directory's lock is released (startAgent): nothing may run on, and

@@ -5,6 +5,7 @@ import type { Command } from './command';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
 import { gpus } from './commands/gpus';
+import { homes } from './commands/homes';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   stop,
   update,
   rm,
+  homes,
   ssh,
   logs,
   exec,

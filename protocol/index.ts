@@ -11,3 +11,4 @@ export * from './usage';
 export * from './events';
 export * from './frames';
 export * from './exec';
+export * from './homes';

@@ -3,6 +3,7 @@ import { ExecParams, ExecResult } from './exec';
 import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec';
 import { Activity, PresenceSource, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
 import { WorkspaceUsage } from './usage';
+import { HOME_METHODS, HomeId } from './homes';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -186,7 +187,11 @@ export const METHODS = {
   },
   'workspace.get': { params: WorkspaceRef.strict(), result: WorkspaceResult },
   /** `waitForGpus`: queue up to that many seconds when the GPUs asked for are held (progress tells the place). */
-  'workspace.create': { params: WorkspaceSpecInput.extend({ waitForGpus: WaitForGpus }), result: WorkspaceResult },
+  /** `home`: reattach that kept home (the caller's own, used by no workspace) instead of making an empty one. */
+  'workspace.create': {
+    params: WorkspaceSpecInput.extend({ waitForGpus: WaitForGpus, home: HomeId.optional() }),
+    result: WorkspaceResult,
+  },
   'workspace.start': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.stop': { params: WorkspaceRef.strict(), result: WorkspaceResult },
   'workspace.delete': {
@@ -304,6 +309,7 @@ export const METHODS = {
       disk: z.number().int().nullable().optional(),
     }),
   },
+  ...HOME_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

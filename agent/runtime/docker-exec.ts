@@ -4,9 +4,8 @@ import type Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { errorMessage } from '../../util/log';
 import { StreamDemuxer } from './demux';
+import { statusCode } from './docker-errors';
 import type { ExecRequest, ExecSession } from './runtime';
-
-const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 /** How long to wait, at most, between two looks at a command whose output ended but which still runs. */
 const EXIT_POLL_MAX_MS = 1000;

@@ -1,40 +1,27 @@
 import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
-import { errorMessage } from '../../util/log';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
-import { LogDemuxer } from './demux';
 import { startExec } from './docker-exec';
+import { runtimeError, statusCode } from './docker-errors';
+import { followLogs, readLogs } from './docker-logs';
+import { homeVolumes } from './home-volumes';
 import {
   LABELS,
   type ContainerPlan,
   type ContainerStatus,
   type ExecRequest,
   type ExecSession,
+  type HomeVolume,
   type Runtime,
   type RuntimeEvent,
 } from './runtime';
-
-const statusCode = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 /**
  * A path segment of a Docker API request. Names that reach a path (images especially) are encoded,
  * so that none adds segments, a query or a fragment of its own.
  */
 const segment = (name: string): string => encodeURIComponent(name);
-
-/** Turns an engine failure into a protocol error that says what Docker said. */
-function runtimeError(action: string, err: unknown): BerthError {
-  if (err instanceof BerthError) return err;
-  const reason = (err as { json?: { message?: string } }).json?.message ?? errorMessage(err);
-  if (/Max redirects exceeded/.test(reason)) {
-    return new BerthError(
-      'runtime_error',
-      `Docker could not ${action}: the engine answered with a redirect (it cleans paths with "..", "//" and the like), which Berth never follows; check the name`,
-    );
-  }
-  return new BerthError('runtime_error', `Docker could not ${action}: ${reason}`);
-}
 
 /**
  * Makes `modem` refuse redirects. docker-modem follows a 3xx by itself, to the Location's host
@@ -268,14 +255,7 @@ export class DockerRuntime implements Runtime {
 
   async logs(id: string, tail: number): Promise<string> {
     const [container] = await this.containers(id);
-    if (!container) return '';
-    try {
-      const buffer = await container.logs({ stdout: true, stderr: true, tail, follow: false });
-      return new LogDemuxer().push(buffer);
-    } catch (err) {
-      if (statusCode(err) === 404) return '';
-      throw runtimeError('read the logs', err);
-    }
+    return container ? readLogs(container, tail) : '';
   }
 
   async followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void> {
@@ -283,34 +263,7 @@ export class DockerRuntime implements Runtime {
     // otherwise be missed, and the stream (and the caller's follow slot) held until the container goes.
     const [container] = await this.containers(id);
     if (!container || signal.aborted) return;
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await container.logs({ stdout: true, stderr: true, tail, follow: true });
-    } catch (err) {
-      if (statusCode(err) === 404) return;
-      throw runtimeError('follow the logs', err);
-    }
-    const destroy = () => (stream as unknown as { destroy(): void }).destroy();
-    if (signal.aborted) {
-      destroy();
-      return;
-    }
-    const demuxer = new LogDemuxer();
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        signal.removeEventListener('abort', stop);
-        destroy();
-        resolve();
-      };
-      signal.addEventListener('abort', stop, { once: true });
-      stream.on('data', (chunk: Buffer) => {
-        const text = demuxer.push(chunk);
-        if (text) onText(text);
-      });
-      stream.on('end', stop);
-      stream.on('error', stop);
-      stream.on('close', stop);
-    });
+    await followLogs(container, tail, onText, signal);
   }
 
   async exec(id: string, request: ExecRequest): Promise<ExecSession> {
@@ -361,6 +314,13 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw runtimeError('list Berth containers and volumes', err);
     }
+  }
+
+  async listHomes(): Promise<HomeVolume[]> {
+    const listed = await this.docker.listVolumes({ filters: { label: [this.ownLabel] } }).catch((err: unknown) => {
+      throw runtimeError('list the home volumes', err);
+    });
+    return homeVolumes(listed.Volumes ?? []);
   }
 
   async watch(

@@ -21,6 +21,20 @@ export interface ContainerStatus {
   pid: number;
 }
 
+/** A home volume this agent made, as Docker lists it (labels are untrusted text: checked by the caller). */
+export interface HomeVolume {
+  /** The volume's name, `berth-<id>-home`. */
+  name: string;
+  /** The workspace id its name and label agree on. */
+  id: string;
+  /** Its owner label; undefined on volumes made without one. */
+  owner: string | undefined;
+  /** Its name label: the workspace it was made for. */
+  madeFor: string | undefined;
+  /** When Docker made it (ISO); undefined when the engine does not say. */
+  createdAt: string | undefined;
+}
+
 /** A change Docker reports about a labelled container. */
 export interface RuntimeEvent {
   workspaceId: string;
@@ -96,6 +110,8 @@ export interface Runtime {
   exec(id: string, request: ExecRequest): Promise<ExecSession>;
   /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */
   listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
+  /** This agent's home volumes: only those whose name and workspace label agree (`berth-<id>-home`). */
+  listHomes(): Promise<HomeVolume[]>;
   /**
    * Streams container events until the connection to the engine drops; resolves then (or when
    * `signal` aborts), so the caller can reconnect and reconcile. `onSubscribed` runs once the stream

@@ -24,6 +24,8 @@ import type { OpContext, WorkspaceService } from '../workspaces/service';
 import { AGENT_VERSION } from '../version';
 import { userHandlers } from './user-handlers';
 import { usageHandler } from './usage-handler';
+import { homeHandlers } from './home-handlers';
+import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -56,6 +58,7 @@ export interface HandlerDeps {
   gpus: Gpus;
   monitor: IdleMonitor;
   disk?: DiskUsage;
+  homes?: Homes;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -108,6 +111,7 @@ export function createHandlers({
   gpus,
   monitor,
   disk,
+  homes,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -150,9 +154,9 @@ export function createHandlers({
     'host.images': async () => ({ images: await runtime.listImages() }),
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
-    'workspace.create': async ({ waitForGpus, ...spec }, ctx) => {
+    'workspace.create': async ({ waitForGpus, home, ...spec }, ctx) => {
       disk?.requireUnderQuota(ctx.user.name);
-      return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }) };
+      return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }, home) };
     },
     'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.start(ctx.user, ref, { ...ctx, waitForGpus }),
@@ -195,5 +199,6 @@ export function createHandlers({
       return { user: target, ...added };
     },
     ...userHandlers({ users, service }),
+    ...homeHandlers({ homes, disk }),
   };
 }

@@ -74,6 +74,11 @@ export class DiskUsage {
     return use;
   }
 
+  /** Bytes of the home volume of workspace (or kept home) `id` as last measured; null when not measured. */
+  home(id: string): number | null {
+    return this.measuredAt ? (this.homes.get(id) ?? null) : null;
+  }
+
   /**
    * What `user`'s workspaces take together, the homes they kept after a delete included (those are
    * still on the disk), with their quota.

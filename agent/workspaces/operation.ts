@@ -9,6 +9,7 @@ import type { Logger } from '../../util/log';
 import type { Bootstrap } from './bootstrap';
 import type { DiskUsage } from './disk-usage';
 import type { EventBus } from './events';
+import type { Homes } from './homes';
 import type { PortAllocator } from './ports';
 
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   gpus: Gpus;
   /** The last measured disk use; absent in set-ups that do not measure it. */
   disk?: DiskUsage;
+  /** The home volumes as objects (reattach, kept homes); absent in set-ups without them. */
+  homes?: Homes;
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

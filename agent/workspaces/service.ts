@@ -70,14 +70,33 @@ export class WorkspaceService {
     return this.busy.has(id);
   }
 
-  /** Creates a workspace and waits until it is running; on failure nothing of it is left behind. */
-  async create(user: User, input: WorkspaceSpecInput, ctx: OpContext): Promise<Workspace> {
+  /**
+   * Creates a workspace and waits until it is running; on failure nothing of it is left behind. With
+   * `home` it takes over that kept home (the workspace gets the home's id), which a failure keeps.
+   */
+  async create(user: User, input: WorkspaceSpecInput, ctx: OpContext, home?: string): Promise<Workspace> {
+    if (home === undefined) return this.createOn(user, input, ctx, randomBytes(6).toString('hex'), false);
+    if (!this.deps.homes) throw new BerthError('invalid_params', 'this agent cannot reattach homes');
+    const release = await this.deps.homes.claim(user, home);
+    try {
+      return await this.createOn(user, input, ctx, home, true);
+    } finally {
+      release();
+    }
+  }
+
+  private async createOn(
+    user: User,
+    input: WorkspaceSpecInput,
+    ctx: OpContext,
+    id: string,
+    reattach: boolean,
+  ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
     requireAdminToPin(user, input.gpuUuids);
     this.requireWithinIdleMax(input);
     await requireImage(this.deps.runtime, spec.image);
-    const id = randomBytes(6).toString('hex');
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
       this.busy.set(reserved.id, 'creating');
@@ -87,14 +106,16 @@ export class WorkspaceService {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.add(record);
       this.changed(record);
-      this.progress(record, ctx, 'creating-volume', `Creating home volume ${volumeName(record.id)}`);
+      const volume = volumeName(record.id);
+      this.progress(record, ctx, 'creating-volume', `${reattach ? 'Reattaching' : 'Creating'} home volume ${volume}`);
       await runtime.ensureVolume(record);
+      if (reattach) await this.deps.homes?.reattached(record.id);
       await this.bringUp(record, ctx);
       await this.setState(record, 'running');
       return this.view(record);
     } catch (err) {
       this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
-      await rollBack(this.deps, record);
+      await rollBack(this.deps, record, reattach);
       throw err;
     } finally {
       this.busy.delete(record.id);

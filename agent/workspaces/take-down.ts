@@ -29,6 +29,7 @@ export async function finishDelete(
     await runtime.removeVolume(record.id);
   } else keptVolume = volumeName(record.id);
   await store.delete(record.id, keptVolume ?? undefined);
+  if (keptVolume) await deps.homes?.kept(record);
   gpus.wake();
   await bootstrap.remove(record.id);
   announceRemoved(deps, record);
@@ -39,14 +40,17 @@ export async function finishDelete(
 /**
  * Removes everything a failed create made: container, home volume, record and bootstrap directory.
  * A record the store cannot drop (a full disk) is left with its directory, for a later delete.
+ * With `keepHome` (a kept home was reattached) the home volume stays: it holds the owner's files.
  */
-export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
+export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord, keepHome = false): Promise<void> {
   const { runtime, store, bootstrap, gpus, log } = deps;
   await runtime.removeContainer(record.id).catch(() => undefined);
-  await runtime.removeVolume(record.id).catch(() => undefined);
+  if (keepHome) await deps.homes?.kept(record).catch(() => undefined);
+  else await runtime.removeVolume(record.id).catch(() => undefined);
   if (store.get(record.id)) {
     try {
-      await store.delete(record.id);
+      // A kept home stays kept (not an orphan) after a failed reattach.
+      await store.delete(record.id, keepHome ? volumeName(record.id) : undefined);
     } catch (err) {
       log.warn(
         `could not remove the record of the failed create of ${record.owner}/${record.name}: ${errorMessage(err)}; delete it once the state can be saved`,

@@ -3,8 +3,9 @@ import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '..
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
+import { homeArgument } from './homes';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -93,7 +94,7 @@ export const create: Command = {
   async run(argv) {
     const { values, positionals: rest } = parse(
       argv,
-      { ...SPEC_OPTIONS, user: { type: 'string' }, 'wait-gpus': { type: 'string' } },
+      { ...SPEC_OPTIONS, user: { type: 'string' }, 'wait-gpus': { type: 'string' }, home: { type: 'string' } },
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
@@ -101,6 +102,7 @@ export const create: Command = {
     if (values.user !== undefined) params.user = values.user;
     const wait = waitFlag(values['wait-gpus'], usage);
     if (wait !== undefined) params.waitForGpus = wait;
+    if (values.home !== undefined) params.home = homeArgument(values.home, usage);
     await withClient(values, async (client) => {
       const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
         client.request('workspace.create', params, options),

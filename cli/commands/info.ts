@@ -1,7 +1,8 @@
-import type { HostInfo } from '../../protocol';
+import type { Home, HostInfo } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
 import { formatSize } from '../format';
+import { keptByOwner } from './homes';
 
 const usage = 'berth info [--json]';
 
@@ -25,6 +26,11 @@ export const info: Command = {
     await withClient(values, async (client) => {
       const host = await client.request('host.info', {});
       if (values.json) return void process.stdout.write(`${JSON.stringify(host, null, 2)}\n`);
+      // An agent older than homes has no home.list: its Disk lines go without the kept homes.
+      const homes = await client.request('home.list', {}).then(
+        (result) => result.homes,
+        () => null,
+      );
       const lines = [
         ['Host', host.host],
         ['Agent', `${host.agentVersion} (protocol ${host.protocol})`],
@@ -37,7 +43,7 @@ export const info: Command = {
         ['SSH ports', `${host.sshPorts.first}-${host.sshPorts.last} (${host.sshPorts.used} used)`],
         ['Default image', host.defaultImage],
         ...(host.orphans.length ? [['Orphans', host.orphans.join(', ')]] : []),
-        ...diskLines(host),
+        ...diskLines(host, homes),
       ];
       process.stdout.write(`${lines.map(([key = '', value = '']) => `${key.padEnd(14)}${value}`).join('\n')}\n`);
     });
@@ -45,12 +51,20 @@ export const info: Command = {
   },
 };
 
-/** One `Disk` line per user: their workspaces' homes and layers together, and the soft quota if any. */
-function diskLines(host: HostInfo): string[][] {
+/**
+ * One `Disk` line per user: their workspaces' homes and layers together, the soft quota if any, and
+ * how much of it are homes kept without a workspace (`homes`: null when the agent cannot list them).
+ */
+function diskLines(host: HostInfo, homes: Home[] | null): string[][] {
   if (!host.disk) return [];
   if (!host.disk.at) return [['Disk', 'not measured yet']];
+  const kept = keptByOwner(homes ?? []);
+  const keptText = (user: string) => {
+    const sum = kept.get(user);
+    return sum ? `; kept homes: ${formatSize(sum.bytes)} in ${sum.count} (berth homes ls)` : '';
+  };
   return host.disk.users.map(({ user, bytes, quota }, index) => [
     index ? '' : 'Disk',
-    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}`,
+    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${keptText(user)}`,
   ]);
 }

@@ -47,7 +47,7 @@ export const rm: Command = {
       if (values.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.stdout.write(
         result.keptVolume
-          ? `Deleted ${name}; its home volume ${result.keptVolume} was kept (remove it with: docker volume rm ${result.keptVolume})\n`
+          ? `Deleted ${name}; its home volume ${result.keptVolume} was kept (home ${result.id}). Reattach it with: berth create ${name} --home ${result.id}; delete it and its files with: berth homes rm ${result.id}\n`
           : `Deleted ${name} and its data.\n`,
       );
     });

@@ -15,6 +15,8 @@ export interface Party {
   spareKeyFingerprint: string;
   /** Workspaces: one that stays running, one to stop, one to delete. */
   ws: { main: string; stop: string; del: string };
+  /** The id of a home of theirs kept after its workspace was deleted. */
+  home: string;
 }
 
 /** A request aimed at another user's things: what a non-admin gets, and what an admin gets. */
@@ -79,6 +81,12 @@ export const RULES: Partial<Record<string, Rule>> = {
         params: { name: `${caller.name}-for-${victim.name}`, owner: victim.name, ...SMALL },
         refused: 'invalid_params',
         admin: 'invalid_params',
+      },
+      // Nobody reattaches another user's home, not even an admin.
+      {
+        params: { name: `${caller.name}-home-of-${victim.name}`, home: victim.home, ...SMALL },
+        refused: 'forbidden',
+        admin: 'forbidden',
       },
     ],
     adminParams: (p, unique) => [{ name: `${p.name}-pin-${unique}`, ...SMALL, gpus: 1, gpuUuids: [FAKE_GPU] }],
@@ -145,5 +153,10 @@ export const RULES: Partial<Record<string, Rule>> = {
     adminOnly: true,
     own: (p) => ({ user: p.name, gpus: 1 }),
     others: (victim) => [{ params: { user: victim.name, gpus: 2 }, refused: 'forbidden', admin: 'allowed' }],
+  },
+  'home.list': { own: () => ({}), check: ownedOnly('homes') },
+  'home.delete': {
+    own: (p) => ({ id: p.home }),
+    others: (victim) => [{ params: { id: victim.home }, refused: 'forbidden', admin: 'allowed' }],
   },
 };

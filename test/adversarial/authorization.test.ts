@@ -79,6 +79,8 @@ describe('adversarial: authorization matrix (every method × every credential fo
       const spareKey = await client.request('user.addKey', { key: freshPublicKey() });
       const ws = { main: `${name}-main`, stop: `${name}-stop`, del: `${name}-del` };
       await Promise.all(Object.values(ws).map((ws) => client.request('workspace.create', { name: ws, ...SMALL })));
+      const { workspace: kept } = await client.request('workspace.create', { name: `${name}-home`, ...SMALL });
+      await client.request('workspace.delete', { name: kept.name });
       return {
         name,
         admin: isAdmin,
@@ -88,6 +90,7 @@ describe('adversarial: authorization matrix (every method × every credential fo
         keyFingerprint: key.fingerprint,
         spareKeyFingerprint: spareKey.fingerprint,
         ws,
+        home: kept.id,
       };
     } finally {
       client.close();

@@ -1,0 +1,19 @@
+import type Docker from 'dockerode';
+import { volumeName } from '../state/record';
+import { LABELS, type HomeVolume } from './runtime';
+
+/**
+ * The home volumes among `volumes` (Docker's listing, already filtered to one agent's label): only
+ * those whose name and workspace label agree on a well-formed id, since labels are anyone's text.
+ */
+export function homeVolumes(volumes: Docker.VolumeInspectInfo[]): HomeVolume[] {
+  return volumes.flatMap((volume): HomeVolume[] => {
+    const id = volume.Labels?.[LABELS.workspace] ?? '';
+    if (!/^[a-f0-9]{12}$/.test(id) || volume.Name !== volumeName(id)) return [];
+    const created = (volume as { CreatedAt?: string }).CreatedAt;
+    const createdAt = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;
+    return [
+      { name: volume.Name, id, owner: volume.Labels?.[LABELS.owner], madeFor: volume.Labels?.[LABELS.name], createdAt },
+    ];
+  });
+}
