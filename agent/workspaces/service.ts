@@ -40,9 +40,17 @@ export class WorkspaceService {
   /** Names and ports of new workspaces. */
   private readonly reservations: Reservations;
 
+  /** Recomputes a running workspace's idle deadline in a record being saved (set by the idle monitor's owner). */
+  private redecideIdle: (draft: WorkspaceRecord) => void = () => undefined;
+
   constructor(readonly deps: ServiceDeps) {
     this.keys = new KeyWriter(deps.users, deps.bootstrap);
     this.reservations = new Reservations(deps.store, deps.ports);
+  }
+
+  /** Lets the idle monitor recompute the deadline when idle settings change (an update), in the same save. */
+  onIdleSettings(redecide: (draft: WorkspaceRecord) => void): void {
+    this.redecideIdle = redecide;
   }
 
   /** The workspaces `user` may see: their own, or all for an admin. */
@@ -170,7 +178,10 @@ export class WorkspaceService {
       const keepContainer = sameContainer(record.spec, spec);
       // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
       if (!wasRunning || keepContainer) {
-        await this.deps.store.change(record, (draft) => (draft.spec = spec));
+        await this.deps.store.change(record, (draft) => {
+          draft.spec = spec;
+          if (wasRunning) this.redecideIdle(draft);
+        });
         this.changed(record);
         return this.view(record);
       }
