@@ -13,22 +13,30 @@ const INIT_EXIT_CODES = new Set([127, 126, 78]);
 /**
  * Makes the container match the spec (recreating it when the spec or Berth's container settings
  * changed, or it is gone), starts it and waits for sshd. GPUs are taken first (waiting in the
- * queue when `ctx` allows it).
+ * queue when `ctx` allows it); `onQueue` runs whenever its place in the queue changes, and once
+ * more when it leaves the queue with its GPUs, so that every client can show where it stands.
  */
 export async function bringUp(
   deps: ServiceDeps,
   keys: KeyWriter,
   record: WorkspaceRecord,
   ctx: OpContext,
+  onQueue: () => void = () => undefined,
 ): Promise<void> {
   const { runtime, bootstrap, config, gpus, bus } = deps;
   const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
     reportProgress(bus, record, ctx, phase, message, position);
+  let queued = false;
   await gpus.acquire(record, {
     waitMs: (ctx.waitForGpus ?? 0) * 1000,
     signal: ctx.signal,
-    onQueued: (position, message) => progress('waiting-for-gpus', message, position),
+    onQueued: (position, message) => {
+      queued = true;
+      progress('waiting-for-gpus', message, position);
+      onQueue();
+    },
   });
+  if (queued) onQueue();
   const hash = containerHash(containerSpecHash(record.spec), record.assignedGpus, config.gpu.mode);
   const status = await runtime.inspect(record.id);
   await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);

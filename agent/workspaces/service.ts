@@ -14,12 +14,13 @@ import { trackRun } from '../idle/clocks';
 import { requireWithinIdleMax, settingsFor } from '../idle/settings';
 import type { User } from '../users';
 import { errorMessage } from '../../util/log';
-import { GpuRefusal } from '../gpu/gpus';
+import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { bringUp, exitReason, requireHome } from './bring-up';
 import { finishDelete, rollBack } from './take-down';
+import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
@@ -33,8 +34,8 @@ export type { OpContext, ServiceDeps } from './operation';
  * memory only once saved, so a change the disk refused is refused and never carried out later.
  */
 export class WorkspaceService {
-  /** Workspace id → the operation now running on it. */
-  private readonly busy = new Map<string, string>();
+  /** The operation running on each workspace. */
+  private readonly gate = new OperationGate();
   /** The authorized_keys writes, one owner's at a time. */
   private readonly keys: KeyWriter;
   /** Names and ports of new workspaces. */
@@ -70,12 +71,14 @@ export class WorkspaceService {
     const workspace = toWorkspace(record, this.deps.config.sshHost, (uuid) => this.deps.gpus.describe(uuid));
     const disk = this.deps.disk?.of(record);
     if (disk) workspace.disk = disk;
+    const queued = this.deps.gpus.queued(record.id);
+    if (queued) workspace.gpuQueue = queued;
     return workspace;
   }
 
   /** Whether an operation is running on the workspace (the reconciler leaves such ones alone). */
   isBusy(id: string): boolean {
-    return this.busy.has(id);
+    return this.gate.has(id);
   }
 
   /** Creates a workspace and waits until it is running; on failure nothing of it is left behind. */
@@ -88,7 +91,7 @@ export class WorkspaceService {
     const id = randomBytes(6).toString('hex');
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
-      this.busy.set(reserved.id, 'creating');
+      this.gate.enter(reserved, 'creating');
       this.progress(reserved, ctx, 'allocating', `Assigned SSH port ${reserved.port}`);
     });
     try {
@@ -101,11 +104,14 @@ export class WorkspaceService {
       await this.setState(record, 'running');
       return this.view(record);
     } catch (err) {
+      if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
+        throw new BerthError('cancelled', `${err.message}; "${record.name}" is kept, stopped: start it or delete it`);
+      }
       this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
       await rollBack(this.deps, record);
       throw err;
     } finally {
-      this.busy.delete(record.id);
+      this.gate.leave(record.id);
       this.reservations.release(record.id);
     }
   }
@@ -122,9 +128,14 @@ export class WorkspaceService {
     });
   }
 
-  /** Stops a workspace; its container and home volume are kept. `reason` is recorded (a user's stop by default). */
+  /**
+   * Stops a workspace; its container and home volume are kept. `reason` is recorded (a user's stop by
+   * default). One waiting for GPUs leaves the queue and stays stopped.
+   */
   async stop(user: User, ref: WorkspaceRef, ctx: OpContext, reason: StopReason = 'user'): Promise<Workspace> {
-    return this.stopRecord(this.resolve(user, ref), ctx, reason);
+    const record = this.resolve(user, ref);
+    await this.cancelQueued(user, record);
+    return this.stopRecord(record, ctx, reason);
   }
 
   /** Stops the workspace of `record` for `reason` (the idle monitor's path: no user to resolve). */
@@ -148,6 +159,7 @@ export class WorkspaceService {
     ctx: OpContext,
   ): Promise<{ id: string; name: string; keptVolume: string | null }> {
     const record = this.resolve(user, ref);
+    await this.cancelQueued(user, record);
     return this.exclusive(record, 'deleting', async () => {
       await this.setState(record, 'deleting', undefined, (draft) => (draft.deleteData = deleteData));
       return this.finishDelete(record, ctx);
@@ -223,21 +235,31 @@ export class WorkspaceService {
    * Runs `fn` as the only operation on the workspace; a concurrent one gets `conflict` instead of
    * interleaving. Exposed for the reconciler.
    */
-  async exclusive<T>(record: WorkspaceRecord, operation: string, fn: () => Promise<T>): Promise<T> {
-    const running = this.busy.get(record.id);
-    if (running) {
-      throw new BerthError(
-        'conflict',
-        `workspace "${record.name}" is busy ${running}; wait until that finishes and try again`,
-        { operation: running },
-      );
-    }
-    this.busy.set(record.id, operation);
-    try {
-      return await fn();
-    } finally {
-      this.busy.delete(record.id);
-    }
+  exclusive<T>(record: WorkspaceRecord, operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.exclusive(record, operation, fn);
+  }
+
+  /**
+   * Ends the wait of a create or start queued for GPUs, on behalf of `user` (resolved as the owner
+   * or an admin): that request fails with `cancelled` naming them, the workspace stays stopped.
+   * Resolves once its operation has ended; nothing happens when it was not waiting.
+   */
+  private async cancelQueued(user: User, record: WorkspaceRecord): Promise<void> {
+    if (!this.deps.gpus.queued(record.id)) return;
+    const ended = this.gate.ended(record.id);
+    this.deps.gpus.cancel(
+      record.id,
+      new QueueCancelled('cancelled', `cancelled by ${user.name} while waiting for GPUs`),
+    );
+    await ended;
+  }
+
+  /** Leaves a create whose GPU wait someone else ended stopped, as it stands; false when that cannot be saved. */
+  private async keepStopped(record: WorkspaceRecord, message: string): Promise<boolean> {
+    return this.setState(record, 'stopped', message, (draft) => (draft.stopReason = 'user')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -271,7 +293,7 @@ export class WorkspaceService {
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
   bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
-    return bringUp(this.deps, this.keys, record, ctx);
+    return bringUp(this.deps, this.keys, record, ctx, () => this.announce(record));
   }
 
   /** Why the container is not running, from its exit code and last output; null while it runs. */
@@ -293,7 +315,7 @@ export class WorkspaceService {
       await this.setState(
         record,
         cancelled || refused ? 'stopped' : 'failed',
-        cancelled ? 'start was cancelled' : errorMessage(err),
+        cancelled && !(err instanceof QueueCancelled) ? 'start was cancelled' : errorMessage(err),
       ).catch((saveError) =>
         this.deps.log.warn(
           `could not record that ${record.owner}/${record.name} did not start: ${errorMessage(saveError)}`,
