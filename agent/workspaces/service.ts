@@ -105,7 +105,8 @@ export class WorkspaceService {
       return this.view(record);
     } catch (err) {
       if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
-        throw new BerthError('cancelled', `${err.message}; "${record.name}" is kept, stopped: start it or delete it`);
+        const kept = `${err.message}; "${record.name}" is kept, stopped: start it or delete it`;
+        throw new BerthError('cancelled', kept, err.data);
       }
       this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
       await rollBack(this.deps, record);
@@ -123,6 +124,26 @@ export class WorkspaceService {
       if (record.state === 'running') return this.view(record);
       await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting');
+      await this.bringUpOrFail(record, ctx);
+      return this.view(record);
+    });
+  }
+
+  /**
+   * Stops a running workspace and starts it again as one operation (no other can come between), with
+   * progress; the GPUs it holds stay its own throughout. A stopped or failed one is simply started.
+   */
+  async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
+    const record = this.resolve(user, ref);
+    return this.exclusive(record, 'restarting', async () => {
+      await requireHome(this.deps, record, ctx);
+      if (record.state === 'running') {
+        // `stopping` and `starting` keep the GPUs: only `stopped` and `failed` give them back.
+        await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = 'user'));
+        this.progress(record, ctx, 'stopping', 'Stopping the container');
+        await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
+      }
+      await this.setState(record, 'starting', record.state === 'stopping' ? 'Restarting' : undefined);
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
     });
@@ -189,6 +210,14 @@ export class WorkspaceService {
       const wasRunning = record.state === 'running';
       const keepContainer = sameContainer(record.spec, spec);
       // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
+      // A failure belongs to the old spec: with a new image or new limits it is stopped, ready for a fresh try.
+      if (record.state === 'failed' && !keepContainer) {
+        await this.setState(record, 'stopped', undefined, (draft) => {
+          draft.spec = spec;
+          delete draft.stopReason;
+        });
+        return this.view(record);
+      }
       if (!wasRunning || keepContainer) {
         await this.deps.store.change(record, (draft) => {
           draft.spec = spec;
@@ -249,7 +278,7 @@ export class WorkspaceService {
     const ended = this.gate.ended(record.id);
     this.deps.gpus.cancel(
       record.id,
-      new QueueCancelled('cancelled', `cancelled by ${user.name} while waiting for GPUs`),
+      new QueueCancelled('cancelled', `cancelled by ${user.name} while waiting for GPUs`, { cancelledBy: user.name }),
     );
     await ended;
   }

@@ -2,8 +2,10 @@ import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { waitFlag } from './create';
 
-function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, summary: string): Command {
-  const usage = `berth ${name} NAME${method === 'workspace.start' ? ' [--wait-gpus DURATION]' : ''} [--json]`;
+type Method = 'workspace.start' | 'workspace.stop' | 'workspace.restart';
+
+function lifecycle(method: Method, name: string, summary: string): Command {
+  const usage = `berth ${name} NAME${method === 'workspace.stop' ? '' : ' [--wait-gpus DURATION]'} [--json]`;
   return {
     name,
     summary,
@@ -16,14 +18,14 @@ function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, s
       );
       const [workspaceName = ''] = positionals(rest, ['NAME'], usage);
       if (method === 'workspace.stop' && values['wait-gpus'] !== undefined) {
-        throw new UsageError('--wait-gpus is for start and create', usage);
+        throw new UsageError('--wait-gpus is for start, restart and create', usage);
       }
       const waitForGpus = waitFlag(values['wait-gpus'], usage);
       await withClient(values, async (client) => {
         const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
-          method === 'workspace.start'
-            ? client.request(method, { name: workspaceName, waitForGpus }, options)
-            : client.request(method, { name: workspaceName }, options),
+          method === 'workspace.stop'
+            ? client.request(method, { name: workspaceName }, options)
+            : client.request(method, { name: workspaceName, waitForGpus }, options),
         );
         printWorkspace(workspace, values.json ?? false);
       });
@@ -36,3 +38,5 @@ function lifecycle(method: 'workspace.start' | 'workspace.stop', name: string, s
 export const start = lifecycle('workspace.start', 'start', 'start a stopped workspace');
 /** `berth stop NAME`: stops a workspace; its home volume and port are kept. */
 export const stop = lifecycle('workspace.stop', 'stop', 'stop a workspace (its data is kept)');
+/** `berth restart NAME`: stops and starts a workspace as one operation (its GPUs stay its own). */
+export const restart = lifecycle('workspace.restart', 'restart', 'stop and start a workspace again (its data is kept)');

@@ -98,6 +98,11 @@ describe('agent: a workspace waiting for GPUs, seen and cancelled from anywhere 
     assert.equal(deleted.name, 'later');
     assert.match((await first).message, /^cancelled by root-admin while waiting for GPUs/);
     await waitFor('next to move up, announced', () => seen.get('next')?.gpuQueue?.position === 1);
+    // A restart is one operation: the holder keeps its GPUs, the waiter is not served in between.
+    const restarted = await alice.request('workspace.restart', { name: 'holder' });
+    assert.equal(restarted.workspace.state, 'running');
+    assert.equal(restarted.workspace.gpus?.length, 4);
+    assert.deepEqual(await queueOf('next'), { position: 1, gpus: 1 });
     await alice.request('workspace.stop', { name: 'holder' });
     const { workspace } = await second;
     assert.equal(workspace.state, 'running');
