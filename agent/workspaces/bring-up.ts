@@ -5,7 +5,7 @@ import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { containerSpecHash } from './spec-hash';
-import { waitForSsh } from './ssh-probe';
+import { sshListening, waitForSsh } from './ssh-probe';
 
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
@@ -53,12 +53,18 @@ export async function bringUp(
   progress('starting-container', 'Starting the container');
   await runtime.startContainer(record.id);
   progress('waiting-for-ssh', `Waiting for sshd on port ${record.port}`);
+  let pid = 0;
   await waitForSsh({
     host: config.sshHost,
     port: record.port,
     timeoutMs: config.sshReadyTimeoutMs,
     signal: ctx.signal,
     failure: () => exitReason(runtime, record),
+    listening: async () => {
+      // The pid stays for the run: one inspect, then only /proc reads while sshd comes up.
+      if (!pid) pid = await pidOf(runtime, record);
+      return pid ? sshListening(pid) : null;
+    },
   });
   progress('done', 'Running');
 }
@@ -105,4 +111,16 @@ export async function exitReason(runtime: Runtime, record: WorkspaceRecord): Pro
     : undefined;
   const reason = ownFailure ?? lines.pop() ?? 'no output';
   return `the container exited with code ${status.exitCode}: ${reason}`;
+}
+
+/** Whether the sshd of `record`'s running container listens (see `sshListening`); null when unknown. */
+export async function listeningIn(runtime: Runtime, record: WorkspaceRecord): Promise<boolean | null> {
+  const pid = await pidOf(runtime, record);
+  return pid ? sshListening(pid) : null;
+}
+
+/** The host pid of `record`'s container while it runs, else 0. */
+async function pidOf(runtime: Runtime, record: WorkspaceRecord): Promise<number> {
+  const status = await runtime.inspect(record.id);
+  return status?.running ? status.pid : 0;
 }

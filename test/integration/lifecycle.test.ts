@@ -121,6 +121,15 @@ describe('agent: workspace lifecycle on real Docker and OpenSSH', function () {
     assert.ok(!dockerExists('volume', `berth-${workspace.id}-home`));
   });
 
+  it("keeps the agent's own readiness checks out of the workspace log, across a create and a restart", async () => {
+    await client.request('workspace.create', { name: 'quiet', memory: 256 * 1024 ** 2, cpus: 0.5 });
+    await client.request('workspace.restart', { name: 'quiet' });
+    const { text } = await client.request('workspace.logs', { name: 'quiet', tail: 200 });
+    assert.match(text, /berth: starting sshd/);
+    assert.doesNotMatch(text, /kex_exchange_identification|Connection closed by|preauth/);
+    await client.request('workspace.delete', { name: 'quiet', deleteData: true });
+  });
+
   it('runs the startup command and serves its output as logs', async () => {
     await client.request('workspace.create', { name: 'logged', command: 'echo startup-said-hello' });
     await waitFor('the startup output in the logs', async () => {
