@@ -28,6 +28,7 @@ describe('agent: a workspace waiting for GPUs, seen and cancelled from anywhere 
   let bobElsewhere: AgentClient;
   let admin: AgentClient;
   let bobToken: string;
+  let adminToken: string;
   /** The last workspace.changed bob's other connection saw of each workspace. */
   const seen = new Map<string, Workspace>();
 
@@ -41,7 +42,8 @@ describe('agent: a workspace waiting for GPUs, seen and cancelled from anywhere 
     bobToken = agent.token('bob');
     bob = await agent.connect(bobToken);
     bobElsewhere = await agent.connect(bobToken);
-    admin = await agent.connect(agent.token('root-admin', true));
+    adminToken = agent.token('root-admin', true);
+    admin = await agent.connect(adminToken);
     bobElsewhere.onEvent((event: ClientEvent) => {
       if (event.event === 'workspace.changed') seen.set(event.data.workspace.name, event.data.workspace);
     });
@@ -72,10 +74,12 @@ describe('agent: a workspace waiting for GPUs, seen and cancelled from anywhere 
     );
   });
 
-  it("lets an admin cancel a queued create: it ends 'cancelled by' for the waiting client and the workspace stays stopped", async () => {
+  it("lets an admin cancel a queued create (berth stop --owner): it ends 'cancelled by' for the waiting client and the workspace stays stopped", async () => {
     const waiting = refusal(bob.request('workspace.create', { name: 'later', gpus: 1, waitForGpus: 600, ...SMALL }));
     await waitFor('later to wait in the GPU queue', async () => (await queueOf('later'))?.position === 1);
-    const { workspace } = await admin.request('workspace.stop', { name: 'later', owner: 'bob' });
+    const stop = startBerth(['stop', 'later', '--owner', 'bob', '--json'], cliEnv(agent.url, adminToken));
+    assert.equal((await stop.exited).code, 0, stop.stderr());
+    const workspace = JSON.parse(stop.stdout()) as Workspace;
     assert.equal(workspace.state, 'stopped');
     assert.equal(workspace.gpuQueue, undefined);
     const cancelled = await waiting;
