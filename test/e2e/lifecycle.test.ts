@@ -68,6 +68,23 @@ describe('e2e: lifecycle actions in the Berth tree (fake nvidia-smi)', function 
     assert.match(ended.message, /^cancelled by alice while waiting for GPUs/);
   });
 
+  it('changes the resources of a stopped workspace from its menu, then offers to start it', async () => {
+    await workbench.contextMenu(/^queued stopped/, 'Change Image or Resources…');
+    await workbench.quickInput.waitForTitleOrPrompt('Change queued: what to change');
+    await workbench.quickInput.pick('Memory');
+    await workbench.quickInput.pick('GPUs');
+    await workbench.quickInput.input.press('Enter');
+    await workbench.quickInput.waitForTitleOrPrompt('Change queued: memory');
+    await workbench.quickInput.typeAndEnter('512m');
+    await workbench.quickInput.waitForTitleOrPrompt('Change queued: gpus');
+    await workbench.quickInput.typeAndEnter('0');
+    await workbench.clickNotificationButton('Start', 'Changed queued; it is stopped.', DEADLINE_MS);
+    await workbench.waitForTreeRow(/^queued running/, DEADLINE_MS);
+    const { workspace } = await client.request('workspace.get', { name: 'queued' });
+    assert.equal(workspace.spec.memory, 512 * 1024 ** 2);
+    assert.equal(workspace.spec.gpus, 0);
+  });
+
   it('offers Restart and Change Image or Resources on a running workspace', async () => {
     const items = await workbench.openContextMenu(/^holder running/);
     assert.ok(items.includes('Restart Workspace'), items.join(', '));
