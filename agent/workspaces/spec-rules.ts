@@ -17,7 +17,7 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
     const mib = (bytes: number) => `${Math.floor(bytes / 1024 ** 2)} MiB`;
     throw new BerthError(
       'invalid_params',
-      `memory: this host has ${mib(hostMemory)} of memory; ask for at most ${mib(hostMemory)} (e.g. --memory ${Math.max(1, Math.floor(hostMemory / 1024 ** 3))}g)`,
+      `memory: this host has ${mib(hostMemory)} of memory; ask for at most ${mib(hostMemory)}`,
     );
   }
   const pinned = parsed.data.gpuUuids;
