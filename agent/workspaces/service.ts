@@ -209,7 +209,6 @@ export class WorkspaceService {
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
       const keepContainer = sameContainer(record.spec, spec);
-      // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
       // A failure belongs to the old spec: with a new image or new limits it is stopped, ready for a fresh try.
       if (record.state === 'failed' && !keepContainer) {
         await this.setState(record, 'stopped', undefined, (draft) => {
@@ -218,6 +217,7 @@ export class WorkspaceService {
         });
         return this.view(record);
       }
+      // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
       if (!wasRunning || keepContainer) {
         await this.deps.store.change(record, (draft) => {
           draft.spec = spec;
