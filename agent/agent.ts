@@ -114,6 +114,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     gpus.hostGpus({ name: '', admin: true }).find((gpu) => gpu.uuid === uuid)?.parent ?? null;
   const gpuProbe = nvidiaGpuProbe(config.gpu.nvidiaSmi, parentOf);
   const monitor = new IdleMonitor({ config, store, service, runtime, bus, log, gpuProbe });
+  service.onIdleSettings((draft) => monitor.redecide(draft));
   monitor.start();
   disk.start();
   const stopBackground = async () => {

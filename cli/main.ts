@@ -10,7 +10,7 @@ import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
 import { key } from './commands/key';
-import { start, stop } from './commands/lifecycle';
+import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
 import { ls } from './commands/ls';
 import { quota } from './commands/quota';
@@ -25,6 +25,7 @@ const COMMANDS: Command[] = [
   create,
   start,
   stop,
+  restart,
   update,
   rm,
   homes,

@@ -194,6 +194,8 @@ export const METHODS = {
   },
   'workspace.start': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.stop': { params: WorkspaceRef.strict(), result: WorkspaceResult },
+  /** Stops (when it runs) and starts again as one operation, keeping the GPUs it holds; a stopped or failed one is started. */
+  'workspace.restart': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.delete': {
     params: WorkspaceRef.extend({ deleteData: z.boolean().default(false) }).strict(),
     /** `keptVolume` names the home volume left behind when data was not deleted. */

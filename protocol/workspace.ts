@@ -98,6 +98,8 @@ export const Workspace = z.object({
   gpus: z.array(AssignedGpu).optional(),
   /** Its disk use; absent until first measured. */
   disk: DiskUse.optional(),
+  /** While a create or start waits for GPUs: its place in the queue (1: next) and the GPUs it waits for. */
+  gpuQueue: z.object({ position: z.number().int().min(1), gpus: z.number().int().min(1) }).optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

@@ -11,6 +11,12 @@ import { readInventory, type GpuInventory } from './nvidia-smi';
 /** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
 export class GpuRefusal extends BerthError {}
 
+/**
+ * A wait in the GPU queue ended by someone else (the owner from another client, an admin): the
+ * workspace stays, stopped, rather than rolled back or failed.
+ */
+export class QueueCancelled extends BerthError {}
+
 /** How long a read of the inventory is reused by `host.info` before nvidia-smi runs again. */
 const INVENTORY_TTL_MS = 5_000;
 
@@ -109,6 +115,20 @@ export class Gpus {
       const slots = device.mig ? 0 : this.config.sharing;
       return { ...device, slots, free: Math.max(0, slots - holders.length), holders };
     });
+  }
+
+  /** Where `workspaceId` stands in the GPU queue (1: next) and how many GPUs it waits for; undefined when not queued. */
+  queued(workspaceId: string): { position: number; gpus: number } | undefined {
+    const index = this.queue.findIndex((waiter) => waiter.record.id === workspaceId);
+    const waiter = this.queue[index];
+    return waiter ? { position: index + 1, gpus: waiter.request.count } : undefined;
+  }
+
+  /** Ends the wait of `workspaceId` in the queue with `error` (its start then fails with it); false when it was not waiting. */
+  cancel(workspaceId: string, error: QueueCancelled): boolean {
+    const waiter = this.queue.find((candidate) => candidate.record.id === workspaceId);
+    waiter?.settle(error);
+    return waiter !== undefined;
   }
 
   /**

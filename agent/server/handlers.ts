@@ -162,6 +162,9 @@ export function createHandlers({
       workspace: await service.start(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
     'workspace.stop': async (params, ctx) => ({ workspace: await service.stop(ctx.user, params, ctx) }),
+    'workspace.restart': async ({ waitForGpus, ...ref }, ctx) => ({
+      workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
+    }),
     'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
     'workspace.update': async ({ changes, ...ref }, ctx) => ({
       workspace: await service.update(ctx.user, ref, changes, ctx),

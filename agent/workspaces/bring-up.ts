@@ -5,7 +5,7 @@ import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { containerSpecHash } from './spec-hash';
-import { waitForSsh } from './ssh-probe';
+import { sshListening, waitForSsh } from './ssh-probe';
 
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
@@ -13,22 +13,30 @@ const INIT_EXIT_CODES = new Set([127, 126, 78]);
 /**
  * Makes the container match the spec (recreating it when the spec or Berth's container settings
  * changed, or it is gone), starts it and waits for sshd. GPUs are taken first (waiting in the
- * queue when `ctx` allows it).
+ * queue when `ctx` allows it); `onQueue` runs whenever its place in the queue changes, and once
+ * more when it leaves the queue with its GPUs, so that every client can show where it stands.
  */
 export async function bringUp(
   deps: ServiceDeps,
   keys: KeyWriter,
   record: WorkspaceRecord,
   ctx: OpContext,
+  onQueue: () => void = () => undefined,
 ): Promise<void> {
   const { runtime, bootstrap, config, gpus, bus } = deps;
   const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
     reportProgress(bus, record, ctx, phase, message, position);
+  let queued = false;
   await gpus.acquire(record, {
     waitMs: (ctx.waitForGpus ?? 0) * 1000,
     signal: ctx.signal,
-    onQueued: (position, message) => progress('waiting-for-gpus', message, position),
+    onQueued: (position, message) => {
+      queued = true;
+      progress('waiting-for-gpus', message, position);
+      onQueue();
+    },
   });
+  if (queued) onQueue();
   const hash = containerHash(containerSpecHash(record.spec), record.assignedGpus, config.gpu.mode);
   const status = await runtime.inspect(record.id);
   await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);
@@ -45,12 +53,18 @@ export async function bringUp(
   progress('starting-container', 'Starting the container');
   await runtime.startContainer(record.id);
   progress('waiting-for-ssh', `Waiting for sshd on port ${record.port}`);
+  let pid = 0;
   await waitForSsh({
     host: config.sshHost,
     port: record.port,
     timeoutMs: config.sshReadyTimeoutMs,
     signal: ctx.signal,
     failure: () => exitReason(runtime, record),
+    listening: async () => {
+      // The pid stays for the run: one inspect, then only /proc reads while sshd comes up.
+      if (!pid) pid = await pidOf(runtime, record);
+      return pid ? sshListening(pid) : null;
+    },
   });
   progress('done', 'Running');
 }
@@ -97,4 +111,16 @@ export async function exitReason(runtime: Runtime, record: WorkspaceRecord): Pro
     : undefined;
   const reason = ownFailure ?? lines.pop() ?? 'no output';
   return `the container exited with code ${status.exitCode}: ${reason}`;
+}
+
+/** Whether the sshd of `record`'s running container listens (see `sshListening`); null when unknown. */
+export async function listeningIn(runtime: Runtime, record: WorkspaceRecord): Promise<boolean | null> {
+  const pid = await pidOf(runtime, record);
+  return pid ? sshListening(pid) : null;
+}
+
+/** The host pid of `record`'s container while it runs, else 0. */
+async function pidOf(runtime: Runtime, record: WorkspaceRecord): Promise<number> {
+  const status = await runtime.inspect(record.id);
+  return status?.running ? status.pid : 0;
 }

@@ -151,10 +151,21 @@ export class IdleMonitor {
     await this.deps.store.change(record, (draft) => {
       draft.keepUntil = new Date(until).toISOString();
       this.work(draft, now, 'keepalive');
-      marked = this.mark(draft, now);
+      marked = this.redecide(draft, now);
     });
     this.announce(record, marked);
     this.changed(record);
+  }
+
+  /**
+   * After an explicit change to a running workspace (a keepalive, new idle settings in `draft`): decides again and publishes
+   * the deadline exactly, at once, so `ls` and `idle` never show the old one until the next tick.
+   */
+  redecide(draft: WorkspaceRecord, now = Date.now()): Marked {
+    const marked = this.mark(draft, now, undefined, true);
+    const seen = this.seen.get(draft.id);
+    if (seen) this.seen.set(draft.id, { ...seen, decision: marked.decision });
+    return marked;
   }
 
   /** Samples one workspace and acts on the decision; returns whether the store should be written. */
@@ -257,7 +268,7 @@ export class IdleMonitor {
   }
 
   /** Re-decides with what is known now, and keeps in `record` the warning state and a changed deadline. */
-  private mark(record: WorkspaceRecord, now: number, observed?: Observed): Marked {
+  private mark(record: WorkspaceRecord, now: number, observed?: Observed, exact = false): Marked {
     const decision = decideFor(record, now, this.deps.config.idle, observed ?? this.seen.get(record.id));
     const clocks = runClocks(record);
     if (record.keepUntil && Date.parse(record.keepUntil) <= now) delete record.keepUntil;
@@ -267,7 +278,9 @@ export class IdleMonitor {
         stopAt: new Date(decision.warning.stopAt).toISOString(),
       };
     } else delete clocks.warning;
-    const moved = deadlineMoved(record, decision.stopAt, this.deps.config.idle);
+    const moved = exact
+      ? (record.idleStopAt ?? null) !== (decision.stopAt === null ? null : new Date(decision.stopAt).toISOString())
+      : deadlineMoved(record, decision.stopAt, this.deps.config.idle);
     if (moved) {
       if (decision.stopAt === null) delete record.idleStopAt;
       else record.idleStopAt = new Date(decision.stopAt).toISOString();

@@ -3,6 +3,7 @@ import { errorMessage, type Logger } from '../../util/log';
 import { volumeName, type WorkspaceRecord } from '../state/record';
 import { containerSpecHash } from './spec-hash';
 import type { WorkspaceService } from './service';
+import { listeningIn } from './bring-up';
 import { waitForSsh } from './ssh-probe';
 import type { Store } from '../state/store';
 
@@ -180,6 +181,7 @@ export class Reconciler {
         port: record.port,
         timeoutMs: INTERRUPTED_SSH_WAIT_MS,
         failure: () => this.service.exitReason(record),
+        listening: () => listeningIn(this.runtime, record),
       });
       return true;
     } catch {

@@ -14,12 +14,13 @@ import { trackRun } from '../idle/clocks';
 import { requireWithinIdleMax, settingsFor } from '../idle/settings';
 import type { User } from '../users';
 import { errorMessage } from '../../util/log';
-import { GpuRefusal } from '../gpu/gpus';
+import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { bringUp, exitReason, requireHome } from './bring-up';
 import { finishDelete, rollBack } from './take-down';
+import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
@@ -33,16 +34,24 @@ export type { OpContext, ServiceDeps } from './operation';
  * memory only once saved, so a change the disk refused is refused and never carried out later.
  */
 export class WorkspaceService {
-  /** Workspace id → the operation now running on it. */
-  private readonly busy = new Map<string, string>();
+  /** The operation running on each workspace. */
+  private readonly gate = new OperationGate();
   /** The authorized_keys writes, one owner's at a time. */
   private readonly keys: KeyWriter;
   /** Names and ports of new workspaces. */
   private readonly reservations: Reservations;
 
+  /** Recomputes a running workspace's idle deadline in a record being saved (set by the idle monitor's owner). */
+  private redecideIdle: (draft: WorkspaceRecord) => void = () => undefined;
+
   constructor(readonly deps: ServiceDeps) {
     this.keys = new KeyWriter(deps.users, deps.bootstrap);
     this.reservations = new Reservations(deps.store, deps.ports);
+  }
+
+  /** Lets the idle monitor recompute the deadline when idle settings change (an update), in the same save. */
+  onIdleSettings(redecide: (draft: WorkspaceRecord) => void): void {
+    this.redecideIdle = redecide;
   }
 
   /** The workspaces `user` may see: their own, or all for an admin. */
@@ -62,12 +71,14 @@ export class WorkspaceService {
     const workspace = toWorkspace(record, this.deps.config.sshHost, (uuid) => this.deps.gpus.describe(uuid));
     const disk = this.deps.disk?.of(record);
     if (disk) workspace.disk = disk;
+    const queued = this.deps.gpus.queued(record.id);
+    if (queued) workspace.gpuQueue = queued;
     return workspace;
   }
 
   /** Whether an operation is running on the workspace (the reconciler leaves such ones alone). */
   isBusy(id: string): boolean {
-    return this.busy.has(id);
+    return this.gate.has(id);
   }
 
   /**
@@ -99,7 +110,7 @@ export class WorkspaceService {
     await requireImage(this.deps.runtime, spec.image);
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
-      this.busy.set(reserved.id, 'creating');
+      this.gate.enter(reserved, 'creating');
       this.progress(reserved, ctx, 'allocating', `Assigned SSH port ${reserved.port}`);
     });
     try {
@@ -114,11 +125,15 @@ export class WorkspaceService {
       await this.setState(record, 'running');
       return this.view(record);
     } catch (err) {
+      if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
+        const kept = `${err.message}; "${record.name}" is kept, stopped: start it or delete it`;
+        throw new BerthError('cancelled', kept, err.data);
+      }
       this.deps.log.warn(`create ${record.owner}/${record.name} failed, rolling back: ${errorMessage(err)}`);
       await rollBack(this.deps, record, reattach);
       throw err;
     } finally {
-      this.busy.delete(record.id);
+      this.gate.leave(record.id);
       this.reservations.release(record.id);
     }
   }
@@ -135,9 +150,34 @@ export class WorkspaceService {
     });
   }
 
-  /** Stops a workspace; its container and home volume are kept. `reason` is recorded (a user's stop by default). */
+  /**
+   * Stops a running workspace and starts it again as one operation (no other can come between), with
+   * progress; the GPUs it holds stay its own throughout. A stopped or failed one is simply started.
+   */
+  async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
+    const record = this.resolve(user, ref);
+    return this.exclusive(record, 'restarting', async () => {
+      await requireHome(this.deps, record, ctx);
+      if (record.state === 'running') {
+        // `stopping` and `starting` keep the GPUs: only `stopped` and `failed` give them back.
+        await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = 'user'));
+        this.progress(record, ctx, 'stopping', 'Stopping the container');
+        await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
+      }
+      await this.setState(record, 'starting', record.state === 'stopping' ? 'Restarting' : undefined);
+      await this.bringUpOrFail(record, ctx);
+      return this.view(record);
+    });
+  }
+
+  /**
+   * Stops a workspace; its container and home volume are kept. `reason` is recorded (a user's stop by
+   * default). One waiting for GPUs leaves the queue and stays stopped.
+   */
   async stop(user: User, ref: WorkspaceRef, ctx: OpContext, reason: StopReason = 'user'): Promise<Workspace> {
-    return this.stopRecord(this.resolve(user, ref), ctx, reason);
+    const record = this.resolve(user, ref);
+    await this.cancelQueued(user, record);
+    return this.stopRecord(record, ctx, reason);
   }
 
   /** Stops the workspace of `record` for `reason` (the idle monitor's path: no user to resolve). */
@@ -161,6 +201,7 @@ export class WorkspaceService {
     ctx: OpContext,
   ): Promise<{ id: string; name: string; keptVolume: string | null }> {
     const record = this.resolve(user, ref);
+    await this.cancelQueued(user, record);
     return this.exclusive(record, 'deleting', async () => {
       await this.setState(record, 'deleting', undefined, (draft) => (draft.deleteData = deleteData));
       return this.finishDelete(record, ctx);
@@ -189,9 +230,20 @@ export class WorkspaceService {
     return this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
       const keepContainer = sameContainer(record.spec, spec);
+      // A failure belongs to the old spec: with a new image or new limits it is stopped, ready for a fresh try.
+      if (record.state === 'failed' && !keepContainer) {
+        await this.setState(record, 'stopped', undefined, (draft) => {
+          draft.spec = spec;
+          delete draft.stopReason;
+        });
+        return this.view(record);
+      }
       // Idle settings are the agent's own: a running workspace keeps its container, its run and its clocks.
       if (!wasRunning || keepContainer) {
-        await this.deps.store.change(record, (draft) => (draft.spec = spec));
+        await this.deps.store.change(record, (draft) => {
+          draft.spec = spec;
+          if (wasRunning) this.redecideIdle(draft);
+        });
         this.changed(record);
         return this.view(record);
       }
@@ -233,21 +285,31 @@ export class WorkspaceService {
    * Runs `fn` as the only operation on the workspace; a concurrent one gets `conflict` instead of
    * interleaving. Exposed for the reconciler.
    */
-  async exclusive<T>(record: WorkspaceRecord, operation: string, fn: () => Promise<T>): Promise<T> {
-    const running = this.busy.get(record.id);
-    if (running) {
-      throw new BerthError(
-        'conflict',
-        `workspace "${record.name}" is busy ${running}; wait until that finishes and try again`,
-        { operation: running },
-      );
-    }
-    this.busy.set(record.id, operation);
-    try {
-      return await fn();
-    } finally {
-      this.busy.delete(record.id);
-    }
+  exclusive<T>(record: WorkspaceRecord, operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.gate.exclusive(record, operation, fn);
+  }
+
+  /**
+   * Ends the wait of a create or start queued for GPUs, on behalf of `user` (resolved as the owner
+   * or an admin): that request fails with `cancelled` naming them, the workspace stays stopped.
+   * Resolves once its operation has ended; nothing happens when it was not waiting.
+   */
+  private async cancelQueued(user: User, record: WorkspaceRecord): Promise<void> {
+    if (!this.deps.gpus.queued(record.id)) return;
+    const ended = this.gate.ended(record.id);
+    this.deps.gpus.cancel(
+      record.id,
+      new QueueCancelled('cancelled', `cancelled by ${user.name} while waiting for GPUs`, { cancelledBy: user.name }),
+    );
+    await ended;
+  }
+
+  /** Leaves a create whose GPU wait someone else ended stopped, as it stands; false when that cannot be saved. */
+  private async keepStopped(record: WorkspaceRecord, message: string): Promise<boolean> {
+    return this.setState(record, 'stopped', message, (draft) => (draft.stopReason = 'user')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -281,7 +343,7 @@ export class WorkspaceService {
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
   bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
-    return bringUp(this.deps, this.keys, record, ctx);
+    return bringUp(this.deps, this.keys, record, ctx, () => this.announce(record));
   }
 
   /** Why the container is not running, from its exit code and last output; null while it runs. */
@@ -303,7 +365,7 @@ export class WorkspaceService {
       await this.setState(
         record,
         cancelled || refused ? 'stopped' : 'failed',
-        cancelled ? 'start was cancelled' : errorMessage(err),
+        cancelled && !(err instanceof QueueCancelled) ? 'start was cancelled' : errorMessage(err),
       ).catch((saveError) =>
         this.deps.log.warn(
           `could not record that ${record.owner}/${record.name} did not start: ${errorMessage(saveError)}`,

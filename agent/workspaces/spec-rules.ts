@@ -12,6 +12,14 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
   if (parsed.data.cpus > hostCpus) {
     throw new BerthError('invalid_params', `cpus: this host has ${hostCpus} CPUs; ask for at most ${hostCpus}`);
   }
+  const hostMemory = os.totalmem();
+  if (parsed.data.memory > hostMemory) {
+    const mib = (bytes: number) => `${Math.floor(bytes / 1024 ** 2)} MiB`;
+    throw new BerthError(
+      'invalid_params',
+      `memory: this host has ${mib(hostMemory)} of memory; ask for at most ${mib(hostMemory)}`,
+    );
+  }
   const pinned = parsed.data.gpuUuids;
   if (pinned && (parsed.data.gpus !== pinned.length || new Set(pinned).size !== pinned.length)) {
     throw new BerthError(
@@ -33,7 +41,8 @@ export function completeSpec(defaults: AgentConfig['defaults'], input: Workspace
   return validSpec({
     image: defaults.image,
     cpus: defaults.cpus,
-    memory: defaults.memoryBytes,
+    // A default bigger than a small host would refuse every create that leaves memory out.
+    memory: Math.min(defaults.memoryBytes, os.totalmem()),
     gpus: input.gpuUuids?.length ?? 0,
     env: {},
     command: '',

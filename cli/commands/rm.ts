@@ -2,8 +2,9 @@ import * as readline from 'node:readline/promises';
 import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { withClient, withProgress, type Command } from '../command';
+import { OWNER_OPTION, refOf } from './lifecycle';
 
-const usage = 'berth rm NAME [--delete-data] [--yes] [--json]';
+const usage = 'berth rm NAME [--owner USER] [--delete-data] [--yes] [--json]';
 
 async function confirm(question: string, expected: string): Promise<boolean> {
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
@@ -22,6 +23,7 @@ export const rm: Command = {
   async run(argv) {
     const options = {
       ...CLIENT_OPTIONS,
+      ...OWNER_OPTION,
       'delete-data': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
     } as const;
@@ -42,7 +44,7 @@ export const rm: Command = {
     }
     await withClient(values, async (client) => {
       const result = await withProgress(values.json ?? false, ({ onProgress }) =>
-        client.request('workspace.delete', { name, deleteData }, { onProgress }),
+        client.request('workspace.delete', { ...refOf(name, values.owner), deleteData }, { onProgress }),
       );
       if (values.json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       process.stdout.write(

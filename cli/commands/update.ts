@@ -39,6 +39,9 @@ export const update: Command = {
         client.request('workspace.update', { name, changes }, options),
       );
       printWorkspace(workspace, values.json ?? false);
+      if (!values.json && workspace.state === 'stopped') {
+        process.stdout.write(`Start it with the new spec: berth start ${name}\n`);
+      }
     });
     return 0;
   },

@@ -15,7 +15,9 @@ const ADVICE: Partial<Record<string, string>> = {
  * the log; the full error goes to the log. Cancellations are not errors and show nothing.
  */
 export function showError(services: Services, action: string, err: unknown): void {
-  if (err instanceof BerthError && err.code === 'cancelled') return;
+  // Someone else's cancel (a GPU wait ended from another client) is news to this user.
+  const byOther = err instanceof BerthError && (err.data as { cancelledBy?: unknown } | undefined)?.cancelledBy;
+  if (err instanceof BerthError && err.code === 'cancelled' && !byOther) return;
   const message = err instanceof Error ? err.message : String(err);
   const code = err instanceof BerthError ? err.code : 'internal';
   services.log.error(`${action}: [${code}] ${message}`);

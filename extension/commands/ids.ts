@@ -13,6 +13,9 @@ export const COMMAND_IDS = [
   'berth.workspace.showLogs',
   'berth.workspace.copySshCommand',
   'berth.workspace.keepRunning',
+  'berth.workspace.restart',
+  'berth.workspace.update',
+  'berth.workspace.cancel',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

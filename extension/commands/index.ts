@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { addHost } from './addHost';
+import { cancelWaiting } from './cancel';
 import { connectWorkspace } from './connect';
 import { copySshCommand } from './copySshCommand';
 import { createWorkspace } from './create';
@@ -14,6 +15,8 @@ import type { Services } from '../services';
 import { showLogs } from './showLogs';
 import { startWorkspace } from './start';
 import { stopWorkspace } from './stop';
+import { restartWorkspace } from './restart';
+import { updateWorkspace } from './update';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -32,6 +35,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.showLogs': showLogs,
   'berth.workspace.copySshCommand': copySshCommand,
   'berth.workspace.keepRunning': keepRunning,
+  'berth.workspace.restart': restartWorkspace,
+  'berth.workspace.update': updateWorkspace,
+  'berth.workspace.cancel': cancelWaiting,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

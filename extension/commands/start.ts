@@ -1,13 +1,16 @@
 import { showError } from './errors';
 import { withAgentProgress } from './progress';
-import { resolveWorkspace } from './resolve';
+import { resolveWorkspace, type Target } from './resolve';
 import type { Services } from '../services';
 
 /** Berth: Start Workspace. */
 export async function startWorkspace(services: Services, arg?: unknown): Promise<void> {
   const target = await resolveWorkspace(services, arg, ['stopped', 'failed']);
-  if (!target) return;
-  const { connection, workspace } = target;
+  if (target) await startTarget(services, target);
+}
+
+/** Starts the workspace of `target` under cancellable progress (also what other commands offer after they are done). */
+export async function startTarget(services: Services, { connection, workspace }: Target): Promise<void> {
   try {
     await withAgentProgress(`Starting ${workspace.name}`, (options) =>
       connection.request('workspace.start', { name: workspace.name, owner: workspace.owner }, options),

@@ -95,7 +95,7 @@ export function gpuDetails(ws: Workspace): string {
 
 /** Tags for `when` clauses in menus: `workspace+running+gpu`, matched with `viewItem =~ /\bworkspace\b.*\brunning\b/`. */
 export function workspaceContext(ws: Workspace): string {
-  return ['workspace', ws.state, ...(ws.spec.gpus > 0 ? ['gpu'] : [])].join('+');
+  return ['workspace', ws.state, ...(ws.spec.gpus > 0 ? ['gpu'] : []), ...(ws.gpuQueue ? ['queued'] : [])].join('+');
 }
 
 /** The Markdown tooltip of a workspace; `now` dates its idle lines ("stops in 12 min"). */

@@ -26,8 +26,22 @@ export function utcTime(iso: string): string {
   return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
 }
 
-/** The state as the tree describes it: `stopped (idle)` after an automatic stop, else the state itself. */
+/** 1 → `1st`, 2 → `2nd`, 11 → `11th`, 23 → `23rd`. */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * The state as the tree describes it: `waiting for 4 GPUs · 1st in queue` while queued for GPUs,
+ * `stopped (idle)` after an automatic stop, else the state itself.
+ */
 export function stateLabel(ws: Workspace): string {
+  if (ws.gpuQueue) {
+    const { gpus, position } = ws.gpuQueue;
+    return `waiting for ${gpus} GPU${gpus === 1 ? '' : 's'} · ${ordinal(position)} in queue`;
+  }
   const reason = ws.state === 'stopped' && ws.stopReason ? REASON_LABELS[ws.stopReason] : undefined;
   return reason ? `${ws.state} (${reason})` : ws.state;
 }

@@ -93,6 +93,7 @@ export const RULES: Partial<Record<string, Rule>> = {
   },
   'workspace.start': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
   'workspace.stop': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  'workspace.restart': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
   'workspace.delete': {
     own: (p) => ({ name: p.ws.del, deleteData: true }),
     others: workspaceVariants((v) => v.ws.del, { deleteData: true }),

@@ -77,6 +77,34 @@ describe('agent: workspace lifecycle on real Docker and OpenSSH', function () {
     assert.equal(sshRun(byLimits.workspace, key.privateKey, 'cat ~/notes.txt').stdout, 'kept\n');
   });
 
+  it('restarts as one operation, with progress from the stop to sshd, on the same home and port', async () => {
+    const before = (await client.request('workspace.get', { name: 'web' })).workspace;
+    const startedAt = () =>
+      (JSON.parse(docker('inspect', `berth-${before.id}`)) as { State: { StartedAt: string } }[])[0]?.State.StartedAt;
+    const wasStarted = startedAt();
+    const phases: string[] = [];
+    const { workspace } = await client.request(
+      'workspace.restart',
+      { name: 'web' },
+      { onProgress: (event) => phases.push(event.phase) },
+    );
+    assert.equal(workspace.state, 'running');
+    assert.equal(workspace.ssh.port, before.ssh.port);
+    assert.notEqual(workspace.since, before.since, 'a new run');
+    assert.notEqual(startedAt(), wasStarted, 'the container was started again');
+    assert.deepEqual(
+      phases.filter((phase) => ['stopping', 'starting-container', 'waiting-for-ssh', 'done'].includes(phase)),
+      ['stopping', 'starting-container', 'waiting-for-ssh', 'done'],
+    );
+    assert.equal(sshRun(workspace, key.privateKey, 'cat ~/notes.txt').stdout, 'kept\n');
+  });
+
+  it('restarting a stopped workspace starts it', async () => {
+    await client.request('workspace.stop', { name: 'web' });
+    const { workspace } = await client.request('workspace.restart', { name: 'web' });
+    assert.equal(workspace.state, 'running');
+  });
+
   it('deletes without --delete-data and keeps the home volume', async () => {
     const { workspace } = await client.request('workspace.get', { name: 'web' });
     const result = await client.request('workspace.delete', { name: 'web' });
@@ -91,6 +119,15 @@ describe('agent: workspace lifecycle on real Docker and OpenSSH', function () {
     await client.request('workspace.delete', { name: 'scratch', deleteData: true });
     assert.ok(!dockerExists('container', `berth-${workspace.id}`));
     assert.ok(!dockerExists('volume', `berth-${workspace.id}-home`));
+  });
+
+  it("keeps the agent's own readiness checks out of the workspace log, across a create and a restart", async () => {
+    await client.request('workspace.create', { name: 'quiet', memory: 256 * 1024 ** 2, cpus: 0.5 });
+    await client.request('workspace.restart', { name: 'quiet' });
+    const { text } = await client.request('workspace.logs', { name: 'quiet', tail: 200 });
+    assert.match(text, /berth: starting sshd/);
+    assert.doesNotMatch(text, /kex_exchange_identification|Connection closed by|preauth/);
+    await client.request('workspace.delete', { name: 'quiet', deleteData: true });
   });
 
   it('runs the startup command and serves its output as logs', async () => {
