@@ -170,10 +170,15 @@ export function createHandlers({
       workspace: await service.update(ctx.user, ref, changes, ctx),
     }),
     'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {
-      const release = following ? follow(ctx) : () => undefined;
+      const record = service.resolve(ctx.user, ref);
+      if (!following) return { text: newestLogs(await runtime.logs(record.id, tail)) };
+      // Output streams through `workspace.log` events until the container stops or the request is cancelled.
+      const release = follow(ctx);
       try {
-        const text = await service.logs(ctx.user, ref, tail, following, ctx, (chunk) => ctx.sendLog(chunk));
-        return { text: newestLogs(text) };
+        const signal = ctx.signal ?? new AbortController().signal;
+        await runtime.followLogs(record.id, tail, (chunk) => ctx.sendLog(chunk), signal);
+        if (signal.aborted) throw new BerthError('cancelled', 'log stream cancelled');
+        return { text: '' };
       } finally {
         release();
       }

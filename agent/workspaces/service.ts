@@ -11,7 +11,7 @@ import {
   type StopReason,
 } from '../../protocol';
 import { trackRun } from '../idle/clocks';
-import { requireWithinIdleMax, settingsFor } from '../idle/settings';
+import { settingsFor } from '../idle/settings';
 import type { User } from '../users';
 import { errorMessage } from '../../util/log';
 import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
@@ -24,7 +24,7 @@ import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
-import { completeSpec, requireImage, sameContainer, validSpec } from './spec-rules';
+import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -106,7 +106,7 @@ export class WorkspaceService {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
     requireAdminToPin(user, input.gpuUuids);
-    this.requireWithinIdleMax(input);
+    requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image);
     const hostKey = generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
@@ -223,7 +223,7 @@ export class WorkspaceService {
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
-    this.requireWithinIdleMax(changes);
+    requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
     if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image);
@@ -252,28 +252,6 @@ export class WorkspaceService {
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
     });
-  }
-
-  private requireWithinIdleMax(asked: Parameters<typeof requireWithinIdleMax>[0]): void {
-    const problem = requireWithinIdleMax(asked, this.deps.config.idle);
-    if (problem) throw new BerthError('invalid_params', problem);
-  }
-
-  /** The container's recent output; with `follow`, streams it through `onText` until it stops or is cancelled. */
-  async logs(
-    user: User,
-    ref: WorkspaceRef,
-    tail: number,
-    follow: boolean,
-    ctx: OpContext,
-    onText: (text: string) => void,
-  ): Promise<string> {
-    const record = this.resolve(user, ref);
-    if (!follow) return this.deps.runtime.logs(record.id, tail);
-    const signal = ctx.signal ?? new AbortController().signal;
-    await this.deps.runtime.followLogs(record.id, tail, onText, signal);
-    if (signal.aborted) throw new BerthError('cancelled', 'log stream cancelled');
-    return '';
   }
 
   /** Rewrites the authorized keys of every workspace of `owner` (after a key was added or removed). */

@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { BerthError, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { Runtime } from '../runtime/runtime';
+import { requireWithinIdleMax } from '../idle/settings';
 import { specHash } from './spec-hash';
 
 /** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
@@ -70,4 +71,13 @@ export async function requireImage(runtime: Runtime, image: string): Promise<voi
       { image },
     );
   }
+}
+
+/** Refuses idle settings beyond the agent's `idleMax` with `invalid_params`, saying the cap. */
+export function requireIdleWithinMax(
+  asked: Parameters<typeof requireWithinIdleMax>[0],
+  idle: Parameters<typeof requireWithinIdleMax>[1],
+): void {
+  const problem = requireWithinIdleMax(asked, idle);
+  if (problem) throw new BerthError('invalid_params', problem);
 }
