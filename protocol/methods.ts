@@ -206,10 +206,11 @@ export const METHODS = {
   /**
    * "Keep running until now + seconds": no idle stop before then. Capped by the agent's maximum and
    * by the end of the run's `maxLifetime`; `capped` says the request was cut. Without `seconds`, the
-   * agent's default extension.
+   * agent's default extension. With `end`, the keepalive ends now (idle stops apply again from the
+   * last activity; `keepUntil` is then now).
    */
   'workspace.keepalive': {
-    params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional() }).strict(),
+    params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional(), end: z.literal(true).optional() }).strict(),
     result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
   /**

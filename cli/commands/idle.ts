@@ -1,8 +1,8 @@
 import type { IdleStatus } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, type Command } from '../command';
-import { formatSeconds, parseDuration } from '../duration';
-import { age, table } from '../format';
+import { durationProblem, formatSeconds, parseDuration } from '../duration';
+import { age, formatTime, table } from '../format';
 
 const idleUsage = 'berth idle [--dry-run] [--json]';
 
@@ -81,26 +81,38 @@ export const idle: Command = {
   },
 };
 
-const keepaliveUsage = "berth keepalive NAME [DURATION] [--json]   (DURATION like 2h, 30m; default: the agent's)";
+const keepaliveUsage =
+  "berth keepalive NAME [DURATION] [--json]   (DURATION such as 2h or 30m; default: the agent's; 0 ends the keepalive)";
 
-/** `berth keepalive NAME [DURATION]`: no idle stop before now + DURATION (capped by the agent's maximum). */
+/**
+ * `berth keepalive NAME [DURATION]`: no idle stop before now + DURATION (capped by the agent's
+ * maximum); `0` ends the keepalive, so idle stops apply again from the last activity.
+ */
 export const keepalive: Command = {
   name: 'keepalive',
-  summary: 'keep a workspace running for a while, whatever the idle monitor sees',
+  summary: 'keep a workspace running for a while, whatever the idle monitor sees (0 ends it)',
   usage: keepaliveUsage,
   async run(argv) {
     const { values, positionals: rest } = parse(argv, CLIENT_OPTIONS, keepaliveUsage);
     if (rest.length === 1) rest.push('');
     const [name = '', duration = ''] = positionals(rest, ['NAME', 'DURATION'], keepaliveUsage);
     const seconds = duration ? parseDuration(duration) : undefined;
-    if (seconds === null || seconds === 0) {
-      throw new UsageError(`DURATION ${duration}: expected a duration such as 2h, 30m or 90`, keepaliveUsage);
+    if (seconds === null) {
+      throw new UsageError(
+        `DURATION ${duration}: ${durationProblem(duration)}, or 0 to end the keepalive`,
+        keepaliveUsage,
+      );
     }
+    const params = seconds === undefined ? { name } : seconds === 0 ? { name, end: true as const } : { name, seconds };
     await withClient(values, async (client) => {
-      const result = await client.request('workspace.keepalive', seconds === undefined ? { name } : { name, seconds });
+      const result = await client.request('workspace.keepalive', params);
       if (values.json) return void printWorkspace(result.workspace, true);
+      const ws = result.workspace;
+      const stop = ws.idleStopAt ? `idle stop at ${formatTime(ws.idleStopAt)}` : 'no idle stop pending';
       process.stdout.write(
-        `${name}: kept running until ${new Date(result.keepUntil).toLocaleString()}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
+        seconds === 0
+          ? `${name}: keepalive ended; ${stop}\n`
+          : `${name}: kept running until ${formatTime(result.keepUntil)}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
       );
     });
     return 0;
