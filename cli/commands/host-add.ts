@@ -15,6 +15,16 @@ export const addUsage = [
 ];
 const usage = addUsage.join('\n       ');
 
+/** The options of `berth host add`. */
+export const ADD_OPTIONS = {
+  name: { type: 'string' },
+  token: { type: 'string' },
+  identity: { type: 'string', short: 'i' },
+  F: { type: 'string', short: 'F' },
+  'agent-port': { type: 'string' },
+  ports: { type: 'string' },
+} as const;
+
 /**
  * `berth host add SPEC`: saves a host in the config file under a name of its own; the first one saved
  * becomes the default. A `ws://` URL is an agent reached directly (its token by `--token` or
@@ -23,15 +33,7 @@ const usage = addUsage.join('\n       ');
  * starts the agent on loopback and mints a token; later commands reach the agent through an SSH tunnel.
  */
 export async function addHost(argv: string[]): Promise<number> {
-  const options = {
-    name: { type: 'string' },
-    token: { type: 'string' },
-    identity: { type: 'string', short: 'i' },
-    F: { type: 'string', short: 'F' },
-    'agent-port': { type: 'string' },
-    ports: { type: 'string' },
-  } as const;
-  const { values, positionals: rest } = parse(argv, options, usage);
+  const { values, positionals: rest } = parse(argv, ADD_OPTIONS, usage);
   const [spec = ''] = positionals(rest, ['SPEC'], usage);
   const direct = /^wss?:\/\//.test(spec);
   if (direct && (values.F || values['agent-port'] || values.ports)) {

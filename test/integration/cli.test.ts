@@ -95,11 +95,18 @@ describe('cli: berth as a user runs it', function () {
     );
   });
 
-  it('answers an unknown option with exit code 2 and the usage', () => {
-    const run = as(['ls', '--colour']);
+  it('answers an unknown option in one line naming the nearest valid one, with exit code 2', () => {
+    const run = as(['create', 'x', '--cpu', '1']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^berth ls: .*--colour/);
-    assert.match(run.stderr, /^usage: berth ls \[-o wide\] \[--json\]$/m);
+    failsInOneLine(run, /^berth create: unknown option --cpu; did you mean --cpus\?$/);
+    failsInOneLine(as(['ls', '--colour']), /^berth ls: unknown option --colour; berth ls --help lists the options$/);
+  });
+
+  it("lists every option with its meaning and default in a command's --help", () => {
+    const help = succeeds(as(['create', '--help']));
+    assert.match(help, /^usage: berth create NAME/);
+    assert.match(help, /^ {2}--memory SIZE +memory such as 512m or 8g \(default: the host's default\)$/m);
+    assert.match(succeeds(as(['ls', '--help'])), /^ {2}-o, --output FORMAT +wide: /m);
   });
 
   it('refuses berth rm without --yes when there is no terminal to ask, deleting nothing', () => {
