@@ -117,13 +117,18 @@ export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwne
   process.stdout.write(`${table(header, rows)}\n`);
 }
 
-/** Prints one workspace after an action: JSON, or a line saying where it stands. */
-export function printWorkspace(workspace: Workspace, json: boolean): void {
+/**
+ * How to enter a workspace, as a command that works as printed: `berth ssh web` (with `--host` when
+ * one was given), which brings the port, the key and the pinned host key along.
+ */
+export function enterCommand(name: string, flags: TargetFlags = {}): string {
+  return `berth ssh ${name}${flags.host ? ` --host ${flags.host}` : ''}`;
+}
+
+/** Prints one workspace after an action: JSON, or a line saying where it stands and how to enter it. */
+export function printWorkspace(workspace: Workspace, json: boolean, flags: TargetFlags = {}): void {
   if (json) return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
-  const where =
-    workspace.state === 'running'
-      ? ` · ssh ${workspace.ssh.user}@${workspace.ssh.host} -p ${workspace.ssh.port} (or: berth ssh ${workspace.name})`
-      : '';
+  const where = workspace.state === 'running' ? ` · enter it with: ${enterCommand(workspace.name, flags)}` : '';
   process.stdout.write(
     `${workspace.name}: ${workspace.state}${workspace.message ? ` (${workspace.message})` : ''}${where}\n`,
   );

@@ -105,7 +105,7 @@ export const create: Command = {
       const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
         client.request('workspace.create', params, options),
       );
-      printWorkspace(workspace, values.json ?? false);
+      printWorkspace(workspace, values.json ?? false, values);
     });
     return 0;
   },

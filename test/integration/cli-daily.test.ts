@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
+import { sshKeyPair } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 
 type Run = ReturnType<typeof berth>;
@@ -19,6 +20,7 @@ describe('cli: a first week of daily use', function () {
   const agent = useAgent();
   let env: NodeJS.ProcessEnv;
   const as = (args: string[]) => berth(args, env);
+  const key = sshKeyPair();
   const list = () => z.array(Workspace).parse(JSON.parse(succeeds(as(['ls', '--json']))));
 
   before(() => {
@@ -29,8 +31,33 @@ describe('cli: a first week of daily use', function () {
     if (env?.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
   });
 
-  it('creates a workspace', () => {
-    succeeds(as(['create', 'daily', '--memory', '512m', '--cpus', '1']));
+  let printed = '';
+
+  it('creates a workspace and prints a command that enters it as printed', () => {
+    const out = succeeds(as(['create', 'daily', '--memory', '512m', '--cpus', '1']));
+    printed = /enter it with: (.*)$/m.exec(out)?.[1] ?? '';
+    assert.equal(printed, 'berth ssh daily');
+  });
+
+  it('says which key to add, and how, when the workspace refuses the key', () => {
+    const run = as(['ssh', 'daily', '--identity', key.privateKey, '--', 'true']);
+    assert.equal(run.code, 255, run.stderr);
+    assert.match(run.stderr, /Permission denied \(publickey/);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `^berth ssh: workspace "daily" refused your SSH key; register it with: berth key add ${key.privateKey}\\.pub `,
+        'm',
+      ),
+    );
+  });
+
+  it('enters the workspace with the printed command once the key is added', () => {
+    succeeds(as(['key', 'add', `${key.privateKey}.pub`]));
+    const [command, ...args] = printed.split(' ');
+    assert.equal(command, 'berth');
+    const run = berth([...args, '--', 'echo', 'in'], { ...env, BERTH_IDENTITY: key.privateKey });
+    assert.equal(succeeds(run), 'in\n');
   });
 
   it('refuses a duration without a unit, asking for one', () => {

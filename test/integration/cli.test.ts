@@ -43,7 +43,7 @@ describe('cli: berth as a user runs it', function () {
 
   it('creates a workspace with the given memory and CPUs and says it runs', () => {
     const stdout = succeeds(as(['create', 'web', '--memory', '512m', '--cpus', '1']));
-    assert.match(stdout, /^web: running · ssh dev@127\.0\.0\.1 -p \d+/);
+    assert.match(stdout, /^web: running · enter it with: berth ssh web$/m);
   });
 
   it("lists workspaces with --json as the protocol's Workspace objects", () => {
