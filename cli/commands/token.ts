@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import { BerthError, TokenId, UserName, describeIssues, type TokenInfo } from '../../protocol';
 import { defaultStateDir } from '../../agent/config';
 import { Users } from '../../agent/users';
@@ -9,7 +10,7 @@ import { clientSettings } from '../settings';
 
 const usage = [
   [
-    'berth token create --user NAME [--admin] [--label TEXT] [--state-dir DIR] [--json]   (on the host)',
+    'berth token create --user NAME [--admin] [--label TEXT] [--state-dir DIR [--init]] [--json]   (on the host)',
     'berth token ls [--user NAME] [--local | --state-dir DIR] [--json]',
     'berth token revoke ID | --user NAME --all [--local | --state-dir DIR] [--json]',
   ].join('\n       '),
@@ -26,6 +27,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   local: { type: 'boolean' },
   'state-dir': { type: 'string' },
+  init: { type: 'boolean' },
 } as const;
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
@@ -72,10 +74,27 @@ function printTokens(tokens: TokenInfo[], json: boolean): void {
   if (tokens.some((t) => t.current)) process.stdout.write('* the token of this connection\n');
 }
 
+/** The files only an agent's state directory holds: its users, its workspaces, its lock. */
+const STATE_FILES = ['users.json', 'workspaces.json', 'agent.lock'];
+
+/**
+ * Refuses a directory that holds no agent state (a typo would mint a token no agent reads), unless
+ * `init` asks to make it the state directory of a new agent.
+ */
+export function requireAgentState(dir: string, init: boolean): void {
+  if (init || STATE_FILES.some((file) => existsSync(path.join(dir, file)))) return;
+  throw new BerthError(
+    'not_found',
+    `${dir} holds no agent state (no ${STATE_FILES.join(', ')}), so no agent would read a token made there; pass the --state-dir the agent runs with, or add --init to start a new state directory there`,
+  );
+}
+
 async function create(values: Values): Promise<number> {
   const user = userOption(values);
   if (!user) throw new UsageError('missing --user NAME', usage);
-  const users = Users.in(values['state-dir'] ?? defaultStateDir());
+  const dir = values['state-dir'] ?? defaultStateDir();
+  requireAgentState(dir, values.init ?? false);
+  const users = Users.in(dir);
   const { token, id } = await users.mint(user, values.admin ?? false, values.label);
   const label = values.label?.trim() ?? null;
   process.stdout.write(values.json ? `${JSON.stringify({ user, token, id, label })}\n` : `${token}\n`);

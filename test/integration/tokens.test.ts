@@ -189,6 +189,28 @@ describe('agent: listing and revoking tokens', function () {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /"not-an-id" is not a token id/);
   });
+
+  it('refuses token create on a directory that holds no agent state, unless --init asks for a new one', async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-typo-'));
+    const typo = path.join(parent, 'typo');
+    try {
+      const run = berth(['token', 'create', '--user', 'zed', '--state-dir', typo], hostEnv());
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '', 'no token printed');
+      assert.match(
+        run.stderr,
+        new RegExp(`^berth token: ${typo} holds no agent state .*so no agent would read a token made there; .*--init`),
+      );
+      assert.equal(await fs.stat(typo).catch(() => null), null, 'nothing written there');
+      const made = succeeds(berth(['token', 'create', '--user', 'zed', '--state-dir', typo, '--init'], hostEnv()));
+      assert.match(made, /^berth_/);
+      await fs.access(path.join(typo, 'users.json'));
+      // The agent's own state directory needs no --init.
+      succeeds(berth(['token', 'create', '--user', 'zed', '--state-dir', agent.stateDir], hostEnv()));
+    } finally {
+      await fs.rm(parent, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('agent: a users file from before token ids', function () {
