@@ -26,7 +26,7 @@ export async function withClient<T>(
     const host = settings.host ? ` (host "${settings.host}" has none)` : '';
     throw new BerthError(
       'unauthorized',
-      `no token${host}; pass --token, set BERTH_TOKEN, or save a host with one: berth host add URL --token TOKEN (make one on the host with: berth token create --user NAME)`,
+      `no token${host}; set BERTH_TOKEN, pipe it in with --token -, or save a host with it: BERTH_TOKEN=… berth host add URL (make one on the host with: berth token create --user NAME)`,
     );
   }
   const client = settings.ssh

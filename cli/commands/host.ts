@@ -75,7 +75,7 @@ async function listHosts(argv: string[]): Promise<number> {
   }
   if (!names.length) {
     process.stdout.write(
-      'No hosts. Add one with: berth host add USER@HOST (or: berth host add ws://HOST:PORT --token TOKEN)\n',
+      'No hosts. Add one with: berth host add USER@HOST (or: BERTH_TOKEN=… berth host add ws://HOST:PORT)\n',
     );
     return 0;
   }

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { Workspace } from '../../protocol';
-import { berth } from '../support/agent-process';
+import { spawnSync } from 'node:child_process';
+import { BERTH, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { sshKeyPair } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
@@ -23,8 +24,11 @@ describe('cli: a first week of daily use', function () {
   const key = sshKeyPair();
   const list = () => z.array(Workspace).parse(JSON.parse(succeeds(as(['ls', '--json']))));
 
+  let token = '';
+
   before(() => {
-    env = cliEnv(agent.url, agent.token('alice'));
+    token = agent.token('alice');
+    env = cliEnv(agent.url, token);
   });
 
   after(async () => {
@@ -58,6 +62,32 @@ describe('cli: a first week of daily use', function () {
     assert.equal(command, 'berth');
     const run = berth([...args, '--', 'echo', 'in'], { ...env, BERTH_IDENTITY: key.privateKey });
     assert.equal(succeeds(run), 'in\n');
+  });
+
+  it('reads the token from stdin with --token -, so that it is never an argument', () => {
+    const withStdin = (args: string[], input: string) => {
+      const result = spawnSync(process.execPath, [BERTH, ...args], {
+        env: { ...process.env, ...env, BERTH_TOKEN: undefined },
+        input,
+        encoding: 'utf8',
+      });
+      return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    };
+    const listed = z
+      .array(Workspace)
+      .parse(JSON.parse(succeeds(withStdin(['ls', '--token', '-', '--json'], `${token}\n`))));
+    assert.deepEqual(
+      listed.map((ws) => ws.name),
+      ['daily'],
+    );
+    const empty = withStdin(['ls', '--token', '-'], '');
+    assert.equal(empty.code, 1);
+    assert.equal(
+      empty.stderr,
+      'berth ls: --token -: stdin held no token; pipe it in (berth ls --token - < FILE) or set BERTH_TOKEN\n',
+    );
+    const added = withStdin(['host', 'add', agent.url, '--name', 'piped', '--token', '-'], token);
+    assert.match(succeeds(added), /piped/);
   });
 
   it('refuses a duration without a unit, asking for one', () => {
