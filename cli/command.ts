@@ -3,7 +3,6 @@ import { AgentClient, type RequestOptions } from '../client/agent-client';
 import { connectOverSsh } from './remote';
 import type { TargetFlags } from './hosts';
 import { clientSettings, type ClientSettings } from './settings';
-import { age, formatSize, table } from './format';
 
 /** A `berth` subcommand. `run` returns the process exit code. */
 export interface Command {
@@ -62,59 +61,6 @@ export async function withProgress<T>(
   } finally {
     process.off('SIGINT', onSigint);
   }
-}
-
-/** The HOME and LAYER cells: bytes on disk as last measured, `-` before; over quota marked `!`. */
-function diskCells(ws: Workspace): string[] {
-  const size = (bytes: number | null | undefined) => (typeof bytes === 'number' ? formatSize(bytes) : '-');
-  const over = ws.disk?.overQuota ? ' !' : '';
-  return [`${size(ws.disk?.home)}${over}`, size(ws.disk?.layer)];
-}
-
-/** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
-export function activityText(ws: Workspace, now = Date.now()): string {
-  const parts: string[] = [];
-  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago`);
-  if (ws.state === 'running' && ws.idleStopAt) {
-    const left = Date.parse(ws.idleStopAt) - now;
-    parts.push(left > 0 ? `idle stop in ${age(new Date(now - left).toISOString(), now)}` : 'idle stop due');
-  }
-  return parts.join(', ');
-}
-
-/** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
-export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean, wide = false): void {
-  if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
-  if (!workspaces.length) return void process.stdout.write('No workspaces. Create one with: berth create NAME\n');
-  const header = [
-    'NAME',
-    ...(withOwner ? ['OWNER'] : []),
-    'STATE',
-    'SSH',
-    'IMAGE',
-    'CPUS',
-    'MEMORY',
-    'SINCE',
-    'LAST ACTIVITY',
-    ...(wide ? ['HOME', 'LAYER'] : []),
-    'MESSAGE',
-  ];
-  const rows = workspaces.map((ws) => [
-    ws.name,
-    ...(withOwner ? [ws.owner] : []),
-    ws.state,
-    `${ws.ssh.host}:${ws.ssh.port}`,
-    ws.spec.image,
-    String(ws.spec.cpus),
-    formatSize(ws.spec.memory),
-    age(ws.since),
-    activityText(ws),
-    ...(wide ? diskCells(ws) : []),
-    [ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '', ws.message ?? '']
-      .filter(Boolean)
-      .join('; '),
-  ]);
-  process.stdout.write(`${table(header, rows)}\n`);
 }
 
 /**

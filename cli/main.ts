@@ -4,6 +4,7 @@ import { HelpRequest, UsageError } from './args';
 import { optionsHelp } from './options';
 import type { Command } from './command';
 import { create } from './commands/create';
+import { get } from './commands/get';
 import { gpus } from './commands/gpus';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
@@ -22,6 +23,7 @@ import { update } from './commands/update';
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
   ls,
+  get,
   create,
   start,
   stop,

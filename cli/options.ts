@@ -31,6 +31,7 @@ const OPTIONS: Record<string, [string, string]> = {
   'create.user': ['NAME', 'create it for this user (admins only; default: you)'],
   'token.user': ['NAME', 'the user of the token (create: required; ls, revoke: that user only)'],
   'user.user': ['NAME', 'the user'],
+  owner: ['USER', "the workspace's owner (admins, for another user's; default: you)"],
   clear: ['FLAG', "put a setting back to none or the agent's default, such as idle-timeout; repeat for more"],
   'delete-data': ['', 'also delete the home volume and all files in it (default: kept)'],
   yes: ['', 'do not ask for confirmation (needed without a terminal)'],

@@ -2,16 +2,9 @@ import type { IdleStatus } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, type Command } from '../command';
 import { durationProblem, formatSeconds, parseDuration } from '../duration';
-import { age, formatTime, table } from '../format';
+import { formatTime, table } from '../format';
 
 const idleUsage = 'berth idle [--dry-run] [--json]';
-
-/** When `iso` is, relative to `now`: `in 25m`, `5m ago`, `now`. */
-function relative(iso: string, now: number): string {
-  const seconds = Math.round((Date.parse(iso) - now) / 1000);
-  if (seconds === 0) return 'now';
-  return seconds > 0 ? `in ${formatSeconds(seconds)}` : `${formatSeconds(-seconds)} ago`;
-}
 
 /** One line of `berth idle`: last activity, the signals now, and what the monitor will do. */
 function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
@@ -26,8 +19,8 @@ function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
     ws.name,
     ...(withOwner ? [ws.owner] : []),
     ws.state,
-    ws.lastActivity ? `${ws.lastActivity.signal} ${age(ws.lastActivity.at, now)} ago` : '',
-    ws.presentAt ? `${age(ws.presentAt, now)} ago` : '',
+    ws.lastActivity ? `${ws.lastActivity.signal} ${formatTime(ws.lastActivity.at)}` : '',
+    ws.presentAt ? formatTime(ws.presentAt) : '',
     signals ? String(signals.attached) : '',
     busy,
     stopsWhen(ws, now),
@@ -39,7 +32,8 @@ function stopsWhen(ws: IdleStatus, now: number): string {
   if (ws.state !== 'running') return ws.stopReason ? `stopped (${ws.stopReason})` : '';
   if (!ws.decision) return 'not sampled yet';
   if (ws.decision.stopAt === null) return `never (${ws.decision.reason})`;
-  return `${relative(ws.decision.stopAt, now)}: ${ws.decision.stopReason} (${ws.decision.reason})`;
+  const at = Date.parse(ws.decision.stopAt) <= now ? 'due' : formatTime(ws.decision.stopAt);
+  return `${at}: ${ws.decision.stopReason} (${ws.decision.reason})`;
 }
 
 /** `berth idle`: each workspace's last activity and signals, and when the idle monitor would stop it. */

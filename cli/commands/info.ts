@@ -1,7 +1,7 @@
 import type { HostInfo } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { formatSize } from '../format';
+import { formatSize, formatTime } from '../format';
 
 const usage = 'berth info [--json]';
 
@@ -49,8 +49,10 @@ export const info: Command = {
 function diskLines(host: HostInfo): string[][] {
   if (!host.disk) return [];
   if (!host.disk.at) return [['Disk', 'not measured yet']];
+  const measured = `measured ${formatTime(host.disk.at)}`;
+  if (!host.disk.users.length) return [['Disk', `nothing yet (${measured})`]];
   return host.disk.users.map(({ user, bytes, quota }, index) => [
     index ? '' : 'Disk',
-    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}`,
+    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${index ? '' : ` (${measured})`}`,
   ]);
 }

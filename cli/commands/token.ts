@@ -5,7 +5,7 @@ import { defaultStateDir } from '../../agent/config';
 import { Users } from '../../agent/users';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { age, table } from '../format';
+import { formatTime, table } from '../format';
 import { clientSettings } from '../settings';
 
 const usage = [
@@ -67,8 +67,8 @@ function printTokens(tokens: TokenInfo[], json: boolean): void {
     t.user,
     t.admin ? 'yes' : 'no',
     t.label ?? '',
-    `${age(t.createdAt)} ago`,
-    t.lastUsedAt ? `${age(t.lastUsedAt)} ago` : 'never',
+    formatTime(t.createdAt),
+    t.lastUsedAt ? formatTime(t.lastUsedAt) : 'never',
   ]);
   process.stdout.write(`${table(['ID', 'USER', 'ADMIN', 'LABEL', 'CREATED', 'LAST USED'], rows)}\n`);
   if (tokens.some((t) => t.current)) process.stdout.write('* the token of this connection\n');

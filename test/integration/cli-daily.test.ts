@@ -90,6 +90,19 @@ describe('cli: a first week of daily use', function () {
     assert.match(succeeds(added), /piped/);
   });
 
+  it('shows every field of a workspace with berth get, and the protocol object with -o json', () => {
+    const text = succeeds(as(['get', 'daily']));
+    assert.match(text, /^Name +daily$/m);
+    assert.match(text, /^State +running since \d{4}-\d\d-\d\d \d\d:\d\d \S+$/m);
+    assert.match(text, /^Memory +512 MiB$/m);
+    assert.match(text, /^SSH +dev@127\.0\.0\.1 port \d+ \(enter it with: berth ssh daily\)$/m);
+    const json = Workspace.parse(JSON.parse(succeeds(as(['get', 'daily', '-o', 'json']))));
+    assert.equal(json.name, 'daily');
+    const missing = as(['get', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^berth get: no workspace "nope"/);
+  });
+
   it('refuses a duration without a unit, asking for one', () => {
     const run = as(['keepalive', 'daily', '5']);
     assert.equal(run.code, 2);

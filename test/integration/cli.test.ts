@@ -55,12 +55,12 @@ describe('cli: berth as a user runs it', function () {
     assert.equal(web?.spec.cpus, 1);
   });
 
-  it('lists workspaces as a table with NAME and STATE headers', () => {
+  it('lists workspaces as a table with NAME and STATE headers, in 100 columns', () => {
     const [header, row, ...rest] = succeeds(as(['ls']))
       .trimEnd()
       .split('\n');
-    assert.match(header!, /^NAME\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+SINCE\s+LAST ACTIVITY\s+MESSAGE$/);
-    assert.match(row!, /^web\s+running\s+127\.0\.0\.1:\d+\s+berth-workspace:latest\s+1\s+512 MiB\s/);
+    assert.match(header!, /^NAME\s+STATE\s+CPUS\s+MEMORY\s+GPUS\s+NOTE$/);
+    assert.match(row!, /^web\s+running\s+1\s+512 MiB\s+0\s+idle stop \d{4}-\d\d-\d\d \d\d:\d\d \S+$/);
     assert.deepEqual(rest, []);
   });
 

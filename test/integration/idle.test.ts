@@ -118,8 +118,8 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     assert.equal(workspace.stopReason, 'idle');
     assert.equal(workspace.lastActivity?.signal, 'started');
     assert.equal(workspace.idleStopAt, undefined);
-    const ls = berth(['ls'], cliEnv(agent.url, token));
-    assert.match(ls.stdout, /nobody .*started \d+s ago.*stopped: idle/);
+    const ls = berth(['ls', '-o', 'wide'], cliEnv(agent.url, token));
+    assert.match(ls.stdout, /nobody .*started \d{4}-\d\d-\d\d \d\d:\d\d \S+ .*stopped: idle/);
   });
 
   it('changes the idle timeout of a running workspace without restarting it or its clocks', async () => {

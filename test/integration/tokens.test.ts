@@ -76,7 +76,13 @@ describe('agent: listing and revoking tokens', function () {
     const run = berth(['token', 'ls', '--state-dir', agent.stateDir], hostEnv());
     const stdout = succeeds(run);
     assert.match(stdout, /^ID\s+USER\s+ADMIN\s+LABEL\s+CREATED\s+LAST USED\n/);
-    assert.match(stdout, new RegExp(`^${created.id}\\s+alice\\s+no\\s+alice-desktop\\s+\\d+s ago\\s+never$`, 'm'));
+    assert.match(
+      stdout,
+      new RegExp(
+        `^${created.id}\\s+alice\\s+no\\s+alice-desktop\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\S+\\s+never$`,
+        'm',
+      ),
+    );
     const hash = createHash('sha256').update(created.token).digest('hex');
     for (const text of [stdout, JSON.stringify(hostLs())]) {
       assert.ok(!text.includes(created.token) && !text.includes(hash), text);
