@@ -19,6 +19,7 @@ import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
+import { user } from './commands/user';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -37,13 +38,14 @@ export const COMMANDS: Command[] = [
   gpus,
   key,
   token,
+  user,
   quota,
   host,
   serve,
 ];
 
 /** Commands that never connect to an agent, so take none of the options that pick one. */
-const OFFLINE = new Set(['serve', 'host']);
+const OFFLINE = new Set(['serve', 'host', 'user']);
 const CLIENT_HELP =
   'agent: --host NAME (or BERTH_HOST; default: berth host ls), or --url URL (or BERTH_URL) with the token in BERTH_TOKEN or on stdin (--token -)';
 

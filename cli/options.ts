@@ -30,7 +30,11 @@ const OPTIONS: Record<string, [string, string]> = {
   user: ['NAME', 'act for this user (admins only; default: you)'],
   'create.user': ['NAME', 'create it for this user (admins only; default: you)'],
   'token.user': ['NAME', 'the user of the token (create: required; ls, revoke: that user only)'],
-  'user.user': ['NAME', 'the user'],
+  'user.state-dir': [
+    'DIR',
+    "the agent's state directory, whose users file and workspaces are read (default: $BERTH_STATE_DIR, ~/.local/state/berth, or /var/lib/berth as root)",
+  ],
+  'user.yes': ['', 'remove without asking (needed without a terminal)'],
   owner: ['USER', "the workspace's owner (admins, for another user's; default: you)"],
   clear: ['FLAG', "put a setting back to none or the agent's default, such as idle-timeout; repeat for more"],
   'delete-data': ['', 'also delete the home volume and all files in it (default: kept)'],

@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { BerthError, TokenId, UserName, describeIssues, type TokenInfo } from '../../protocol';
-import { defaultStateDir } from '../../agent/config';
+import { TokenId, UserName, describeIssues, type TokenInfo } from '../../protocol';
 import { Users } from '../../agent/users';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
 import { formatTime, table } from '../format';
-import { clientSettings } from '../settings';
+import { localUsers, requireAgentState, stateDir } from '../host-state';
 
 const usage = [
   [
@@ -38,26 +35,6 @@ function userOption(values: Values): string | undefined {
   return user.data;
 }
 
-/**
- * The users file to act on directly, or null when the command goes to an agent over the protocol. A
- * missing file means this is not the agent's state directory (a laptop without a client token, say).
- */
-async function localUsers(values: Values): Promise<Users | null> {
-  const local = values.local || values['state-dir'] !== undefined;
-  if (local && (values.url || values.token || values.host)) {
-    throw new UsageError('--local/--state-dir acts on the host itself; leave out --host, --url and --token', usage);
-  }
-  if (!local && (values.url || values.host || (await clientSettings(values)).token)) return null;
-  const users = Users.in(values['state-dir'] ?? defaultStateDir());
-  if (!existsSync(users.file)) {
-    throw new BerthError(
-      'not_found',
-      `${users.file} does not exist, so this is not the agent's state directory; on the host pass --state-dir DIR of the agent, or ask an agent with --host or --url and --token`,
-    );
-  }
-  return users;
-}
-
 /** Prints tokens as a table (or JSON): never a secret, only ids, labels and times. */
 function printTokens(tokens: TokenInfo[], json: boolean): void {
   if (json) return void process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
@@ -74,25 +51,10 @@ function printTokens(tokens: TokenInfo[], json: boolean): void {
   if (tokens.some((t) => t.current)) process.stdout.write('* the token of this connection\n');
 }
 
-/** The files only an agent's state directory holds: its users, its workspaces, its lock. */
-const STATE_FILES = ['users.json', 'workspaces.json', 'agent.lock'];
-
-/**
- * Refuses a directory that holds no agent state (a typo would mint a token no agent reads), unless
- * `init` asks to make it the state directory of a new agent.
- */
-export function requireAgentState(dir: string, init: boolean): void {
-  if (init || STATE_FILES.some((file) => existsSync(path.join(dir, file)))) return;
-  throw new BerthError(
-    'not_found',
-    `${dir} holds no agent state (no ${STATE_FILES.join(', ')}), so no agent would read a token made there; pass the --state-dir the agent runs with, or add --init to start a new state directory there`,
-  );
-}
-
 async function create(values: Values): Promise<number> {
   const user = userOption(values);
   if (!user) throw new UsageError('missing --user NAME', usage);
-  const dir = values['state-dir'] ?? defaultStateDir();
+  const dir = stateDir(values);
   requireAgentState(dir, values.init ?? false);
   const users = Users.in(dir);
   const { token, id } = await users.mint(user, values.admin ?? false, values.label);
@@ -103,7 +65,7 @@ async function create(values: Values): Promise<number> {
 
 async function list(values: Values): Promise<number> {
   const user = userOption(values);
-  const users = await localUsers(values);
+  const users = await localUsers(values, usage);
   if (users) printTokens(await users.tokens(user), values.json ?? false);
   else {
     await withClient(values, async (client) => {
@@ -122,7 +84,7 @@ async function revoke(values: Values, id: string | undefined): Promise<number> {
     throw new UsageError(`"${id}" is not a token id; ids are the 8 hex digits berth token ls shows`, usage);
   }
   const which = id !== undefined ? { id } : { user: user ?? '', all: true as const };
-  const users = await localUsers(values);
+  const users = await localUsers(values, usage);
   const revoked = users
     ? await users.revokeTokens('id' in which ? which : { user: which.user })
     : await withClient(values, async (client) => (await client.request('user.revokeToken', which)).revoked);

@@ -261,3 +261,63 @@ describe('agent: a users file from before token ids', function () {
     }
   });
 });
+
+describe('cli: berth user ls|rm on the host', function () {
+  this.timeout(120_000);
+  const agent = useAgent();
+  const onHost = (...args: string[]) => berth(['user', ...args, '--state-dir', agent.stateDir], hostEnv());
+  const listed = () =>
+    z
+      .array(z.object({ name: z.string(), tokens: z.number(), workspaces: z.array(z.string()) }))
+      .parse(JSON.parse(succeeds(onHost('ls', '--json'))));
+
+  it('lists users, those without a live token too, with their tokens, keys and workspaces', async () => {
+    agent.token('ghost');
+    succeeds(berth(['token', 'revoke', '--user', 'ghost', '--all', '--state-dir', agent.stateDir], hostEnv()));
+    const client = await agent.connect(agent.token('olga'));
+    try {
+      await client.request('workspace.create', { name: 'owned', memory: 512 * 1024 ** 2, cpus: 1 });
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      listed().map(({ name, tokens, workspaces }) => [name, tokens, workspaces]),
+      [
+        ['ghost', 0, []],
+        ['olga', 1, ['owned']],
+      ],
+    );
+    const text = succeeds(onHost('ls'));
+    assert.match(text, /^USER\s+ADMIN\s+TOKENS\s+KEYS\s+WORKSPACES\s+GPU QUOTA\s+DISK QUOTA\s+LAST USED$/m);
+    assert.match(text, /^ghost\s+no\s+0\s+0\s+-\s+-\s+-\s+never$/m);
+  });
+
+  it('refuses to remove a user who still has workspaces, naming them', () => {
+    const run = onHost('rm', 'olga', '--yes');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^berth user: olga still has workspaces: owned; delete them first/);
+    assert.ok(listed().some((u) => u.name === 'olga'));
+  });
+
+  it('asks for confirmation, then removes a user with their tokens; the agent forgets them', () => {
+    const unconfirmed = onHost('rm', 'ghost');
+    assert.equal(unconfirmed.code, 1);
+    assert.match(unconfirmed.stderr, /refusing to remove user "ghost" without confirmation; add --yes/);
+    assert.match(succeeds(onHost('rm', 'ghost', '--yes')), /^Removed user ghost/);
+    assert.deepEqual(
+      listed().map((u) => u.name),
+      ['olga'],
+    );
+    const again = onHost('rm', 'ghost', '--yes');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /there is no user "ghost"/);
+  });
+
+  it('refuses a directory that is not the agent state directory', async () => {
+    const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-not-state-'));
+    const run = berth(['user', 'ls', '--state-dir', empty], hostEnv());
+    await fs.rm(empty, { recursive: true, force: true });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /users\.json does not exist, so this is not the agent's state directory/);
+  });
+});
