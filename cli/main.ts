@@ -45,7 +45,7 @@ export const COMMANDS: Command[] = [
 ];
 
 /** Commands that never connect to an agent, so take none of the options that pick one. */
-const OFFLINE = new Set(['serve', 'host', 'user']);
+const OFFLINE = new Set(['serve', 'host']);
 const CLIENT_HELP =
   'agent: --host NAME (or BERTH_HOST; default: berth host ls), or --url URL (or BERTH_URL) with the token in BERTH_TOKEN or on stdin (--token -)';
 

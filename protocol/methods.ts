@@ -267,6 +267,24 @@ export const METHODS = {
    * Admins only: the most GPUs `user` may hold at once (over all their running workspaces); null
    * gives them the agent's default again.
    */
+  /** Admins only: every user of the host's users file, with their live tokens, keys, quotas and workspaces. */
+  'user.list': {
+    params: z.object({}).strict(),
+    result: z.object({
+      users: z.array(
+        z.object({
+          name: UserName,
+          admin: z.boolean(),
+          tokens: z.number().int(),
+          keys: z.number().int(),
+          gpuQuota: z.number().int().nullable(),
+          diskQuota: z.number().int().nullable(),
+          lastUsedAt: z.string().nullable(),
+          workspaces: z.array(z.string()),
+        }),
+      ),
+    }),
+  },
   'user.setQuota': {
     /** `gpus`, `disk` (bytes, a soft quota on homes and writable layers): null removes the quota; absent keeps it. */
     params: z

@@ -2,7 +2,7 @@
  * Version of the wire protocol; both ends state it in the handshake and refuse a different one.
  * 2: GPUs in host.info with holders, idle signals and methods, `waitForGpus`, `user.setQuota`.
  * New methods alone need no bump (an older agent answers them with `unknown_method`): so it was for
- * `user.tokens`, `user.revokeToken`, `user.keys` and `user.removeKey`.
+ * `user.tokens`, `user.revokeToken`, `user.keys`, `user.removeKey` and `user.list`.
  */
 export const PROTOCOL_VERSION = 2;
 

@@ -2,18 +2,21 @@ import * as readline from 'node:readline/promises';
 import { BerthError, UserName, describeIssues } from '../../protocol';
 import { Store } from '../../agent/state/store';
 import type { UserSummary } from '../../agent/user-records';
-import { UsageError, parse, positionals } from '../args';
-import type { Command } from '../command';
+import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
+import { withClient, type Command } from '../command';
 import { formatSize, formatTime, table } from '../format';
 import { localUsers, stateDir } from '../host-state';
 
 const usage = [
-  'berth user ls [--state-dir DIR] [--json]            (on the host)',
-  'berth user rm NAME [--yes] [--state-dir DIR] [--json]   (removes the user with their tokens and keys)',
+  'berth user ls [--local | --state-dir DIR] [--json]',
+  'berth user rm NAME [--yes] [--state-dir DIR] [--json]   (on the host; removes the user with their tokens and keys)',
 ].join('\n       ');
+const note =
+  "ls acts on the host's users file with --local or --state-dir DIR, or when no client token is set; otherwise it asks the agent (admins only)";
 
 const OPTIONS = {
-  json: { type: 'boolean' },
+  ...CLIENT_OPTIONS,
+  local: { type: 'boolean' },
   'state-dir': { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
 } as const;
@@ -42,10 +45,12 @@ function quota(value: number | null, format: (n: number) => string): string {
 }
 
 async function list(values: Values): Promise<number> {
-  const users = await localUsers(values, usage, false);
-  const all = (await users?.users()) ?? [];
-  const owned = await workspacesByOwner(values);
-  const rows = all.map((u) => ({ ...u, workspaces: owned.get(u.name) ?? [] }));
+  const users = await localUsers(values, usage);
+  let rows: (UserSummary & { workspaces: string[] })[];
+  if (users) {
+    const owned = await workspacesByOwner(values);
+    rows = (await users.users()).map((u) => ({ ...u, workspaces: owned.get(u.name) ?? [] }));
+  } else rows = await withClient(values, async (client) => (await client.request('user.list', {})).users);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return 0;
@@ -105,7 +110,7 @@ async function remove(values: Values, name: string): Promise<number> {
 export const user: Command = {
   name: 'user',
   summary: "list the host's users, or remove one (on the host)",
-  usage,
+  usage: `${usage}\n${note}`,
   async run(argv) {
     const { values, positionals: rest } = parse(argv, OPTIONS, usage);
     const [action = '', ...args] = rest;

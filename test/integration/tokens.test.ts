@@ -313,6 +313,28 @@ describe('cli: berth user ls|rm on the host', function () {
     assert.match(again.stderr, /there is no user "ghost"/);
   });
 
+  it('lists the users through the agent for an admin, and refuses anyone else', async () => {
+    const admin = cliEnv(agent.url, agent.token('root', true));
+    const user = cliEnv(agent.url, agent.token('olga'));
+    try {
+      const users = z
+        .array(z.object({ name: z.string(), admin: z.boolean(), workspaces: z.array(z.string()) }))
+        .parse(JSON.parse(succeeds(berth(['user', 'ls', '--json'], admin))));
+      assert.deepEqual(
+        users.map((u) => [u.name, u.admin, u.workspaces]),
+        [
+          ['olga', false, ['owned']],
+          ['root', true, []],
+        ],
+      );
+      const refused = berth(['user', 'ls'], user);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, 'berth user: only an admin may list the users\n');
+    } finally {
+      for (const env of [admin, user]) if (env.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a directory that is not the agent state directory', async () => {
     const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-not-state-'));
     const run = berth(['user', 'ls', '--state-dir', empty], hostEnv());
