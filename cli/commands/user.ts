@@ -8,11 +8,13 @@ import { formatSize, formatTime, table } from '../format';
 import { localUsers, stateDir } from '../host-state';
 
 const usage = [
-  'berth user ls [--local | --state-dir DIR] [--json]',
-  'berth user rm NAME [--yes] [--state-dir DIR] [--json]   (on the host; removes the user with their tokens and keys)',
-].join('\n       ');
-const note =
-  "ls acts on the host's users file with --local or --state-dir DIR, or when no client token is set; otherwise it asks the agent (admins only)";
+  [
+    'berth user ls [--local | --state-dir DIR] [--json]',
+    'berth user rm NAME [--yes] [--state-dir DIR] [--json]   (on the host; removes the user with their tokens and keys)',
+  ].join('\n       '),
+  "ls acts on the host's users file with --local or --state-dir DIR, or when no client token is set;",
+  'otherwise it asks the agent (admins only).',
+].join('\n');
 
 const OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -110,7 +112,7 @@ async function remove(values: Values, name: string): Promise<number> {
 export const user: Command = {
   name: 'user',
   summary: "list the host's users, or remove one (on the host)",
-  usage: `${usage}\n${note}`,
+  usage,
   async run(argv) {
     const { values, positionals: rest } = parse(argv, OPTIONS, usage);
     const [action = '', ...args] = rest;

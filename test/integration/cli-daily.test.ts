@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
 import { Workspace } from '../../protocol';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BERTH, berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { sshKeyPair } from '../support/ssh';
@@ -101,6 +101,16 @@ describe('cli: a first week of daily use', function () {
     const missing = as(['get', 'nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^berth get: no workspace "nope"/);
+  });
+
+  it('ends quietly when the reader of its output closes the pipe (berth create --help | head)', async () => {
+    const child = spawn(process.execPath, [BERTH, 'create', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before berth writes a byte: every write meets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('refuses a duration without a unit, asking for one', () => {
