@@ -107,3 +107,31 @@ export function sameFingerprint(a: string, b: string): boolean {
   const bare = (text: string) => text.trim().replace(/^SHA256:/i, '');
   return bare(a) === bare(b);
 }
+
+/** A user as `berth user ls` shows them. */
+export interface UserSummary {
+  name: string;
+  admin: boolean;
+  /** Live tokens. */
+  tokens: number;
+  keys: number;
+  gpuQuota: number | null;
+  diskQuota: number | null;
+  /** The latest use of any of their live tokens (ISO time), or null. */
+  lastUsedAt: string | null;
+}
+
+/** What `berth user ls` shows of one entry. */
+export function userSummary(name: string, entry: UserEntry): UserSummary {
+  const live = entry.tokens.filter((t) => !t.revokedAt);
+  const used = live.map((t) => t.lastUsedAt ?? '').sort();
+  return {
+    name,
+    admin: entry.admin,
+    tokens: live.length,
+    keys: entry.keys.length,
+    gpuQuota: entry.gpuQuota ?? null,
+    diskQuota: entry.diskQuota ?? null,
+    lastUsedAt: used[used.length - 1] || null,
+  };
+}

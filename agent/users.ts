@@ -11,7 +11,9 @@ import {
   newTokenId,
   sameFingerprint,
   tokenInfo,
+  userSummary,
   type UserEntry,
+  type UserSummary,
   type UsersData,
 } from './user-records';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
@@ -120,6 +122,21 @@ export class Users {
     return liveTokens(await this.read())
       .filter((t) => user === undefined || t.user === user)
       .map((t) => tokenInfo(t.user, t.entry, t.token, currentId));
+  }
+
+  /** Every user of the file: admin or not, live tokens, keys, quotas and the last use of a token. */
+  async users(): Promise<UserSummary[]> {
+    return Object.entries((await this.read()).users).map(([name, entry]) => userSummary(name, entry));
+  }
+
+  /** Removes `user` with all their tokens (revoked ones too) and keys; false when there was none. */
+  async removeUser(user: string): Promise<boolean> {
+    let removed = false;
+    await this.change((data) => {
+      removed = Object.hasOwn(data.users, user);
+      delete data.users[user];
+    });
+    return removed;
   }
 
   /** Mints a new token for `user`, creating the user when needed; `admin` true grants admin rights. */

@@ -3,7 +3,6 @@ import { AgentClient, type RequestOptions } from '../client/agent-client';
 import { connectOverSsh } from './remote';
 import type { TargetFlags } from './hosts';
 import { clientSettings, type ClientSettings } from './settings';
-import { age, formatSize, table } from './format';
 
 /** A `berth` subcommand. `run` returns the process exit code. */
 export interface Command {
@@ -26,7 +25,7 @@ export async function withClient<T>(
     const host = settings.host ? ` (host "${settings.host}" has none)` : '';
     throw new BerthError(
       'unauthorized',
-      `no token${host}; pass --token, set BERTH_TOKEN, or save a host with one: berth host add URL --token TOKEN (make one on the host with: berth token create --user NAME)`,
+      `no token${host}; set BERTH_TOKEN, pipe it in with --token -, or save a host with it: BERTH_TOKEN=… berth host add URL (make one on the host with: berth token create --user NAME)`,
     );
   }
   const client = settings.ssh
@@ -64,67 +63,18 @@ export async function withProgress<T>(
   }
 }
 
-/** The HOME and LAYER cells: bytes on disk as last measured, `-` before; over quota marked `!`. */
-function diskCells(ws: Workspace): string[] {
-  const size = (bytes: number | null | undefined) => (typeof bytes === 'number' ? formatSize(bytes) : '-');
-  const over = ws.disk?.overQuota ? ' !' : '';
-  return [`${size(ws.disk?.home)}${over}`, size(ws.disk?.layer)];
+/**
+ * How to enter a workspace, as a command that works as printed: `berth ssh web` (with `--host` when
+ * one was given), which brings the port, the key and the pinned host key along.
+ */
+export function enterCommand(name: string, flags: TargetFlags = {}): string {
+  return `berth ssh ${name}${flags.host ? ` --host ${flags.host}` : ''}`;
 }
 
-/** The last activity and, while running, the pending idle stop: `present 3m ago, idle stop in 27m`. */
-export function activityText(ws: Workspace, now = Date.now()): string {
-  const parts: string[] = [];
-  const source = ws.lastActivity?.source ? ` (${ws.lastActivity.source})` : '';
-  if (ws.lastActivity) parts.push(`${ws.lastActivity.signal}${source} ${age(ws.lastActivity.at, now)} ago`);
-  if (ws.state === 'running' && ws.idleStopAt) {
-    const left = Date.parse(ws.idleStopAt) - now;
-    parts.push(left > 0 ? `idle stop in ${age(new Date(now - left).toISOString(), now)}` : 'idle stop due');
-  }
-  return parts.join(', ');
-}
-
-/** Prints workspaces as a table (or JSON). `withOwner` adds the owner column (admins see everyone's). */
-export function printWorkspaces(workspaces: Workspace[], json: boolean, withOwner: boolean, wide = false): void {
-  if (json) return void process.stdout.write(`${JSON.stringify(workspaces, null, 2)}\n`);
-  if (!workspaces.length) return void process.stdout.write('No workspaces. Create one with: berth create NAME\n');
-  const header = [
-    'NAME',
-    ...(withOwner ? ['OWNER'] : []),
-    'STATE',
-    'SSH',
-    'IMAGE',
-    'CPUS',
-    'MEMORY',
-    'SINCE',
-    'LAST ACTIVITY',
-    ...(wide ? ['HOME', 'LAYER'] : []),
-    'MESSAGE',
-  ];
-  const rows = workspaces.map((ws) => [
-    ws.name,
-    ...(withOwner ? [ws.owner] : []),
-    ws.state,
-    `${ws.ssh.host}:${ws.ssh.port}`,
-    ws.spec.image,
-    String(ws.spec.cpus),
-    formatSize(ws.spec.memory),
-    age(ws.since),
-    activityText(ws),
-    ...(wide ? diskCells(ws) : []),
-    [ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '', ws.message ?? '']
-      .filter(Boolean)
-      .join('; '),
-  ]);
-  process.stdout.write(`${table(header, rows)}\n`);
-}
-
-/** Prints one workspace after an action: JSON, or a line saying where it stands. */
-export function printWorkspace(workspace: Workspace, json: boolean): void {
+/** Prints one workspace after an action: JSON, or a line saying where it stands and how to enter it. */
+export function printWorkspace(workspace: Workspace, json: boolean, flags: TargetFlags = {}): void {
   if (json) return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
-  const where =
-    workspace.state === 'running'
-      ? ` · ssh ${workspace.ssh.user}@${workspace.ssh.host} -p ${workspace.ssh.port} (or: berth ssh ${workspace.name})`
-      : '';
+  const where = workspace.state === 'running' ? ` · enter it with: ${enterCommand(workspace.name, flags)}` : '';
   process.stdout.write(
     `${workspace.name}: ${workspace.state}${workspace.message ? ` (${workspace.message})` : ''}${where}\n`,
   );

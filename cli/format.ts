@@ -41,3 +41,25 @@ export function table(header: string[], rows: string[][]): string {
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/**
+ * The one way the CLI prints a point in time: `2026-12-02 21:16 UTC`, in the local time zone (`TZ`)
+ * with its abbreviation (`EST`, or `GMT+1` where there is no common one). `-` for none.
+ */
+export function formatTime(at: string | number | null | undefined, timeZone?: string): string {
+  if (at === null || at === undefined) return '-';
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return '-';
+  const parts = new Intl.DateTimeFormat('en-US', {
+    ...(timeZone ? { timeZone } : {}),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')} ${part('timeZoneName')}`;
+}

@@ -1,8 +1,8 @@
 import { UsageError } from './args';
-import { parseDuration } from './duration';
+import { durationProblem, parseDuration } from './duration';
 import type { IdleConfig } from '../agent/idle/settings';
 
-/** `berth serve` flags of the idle monitor; durations in seconds or with a unit (30m, 4h). */
+/** `berth serve` flags of the idle monitor; durations with a unit (90s, 30m, 4h). */
 export const IDLE_OPTIONS = {
   'idle-timeout': { type: 'string' },
   'attached-grace': { type: 'string' },
@@ -45,8 +45,9 @@ export function applyIdleFlags(
     const text = values[flag];
     if (text === undefined) continue;
     const seconds = parseDuration(text);
-    if (seconds === null || seconds < min) {
-      throw new UsageError(`--${flag} ${text}: expected a duration of at least ${min}s such as 90, 30m or 4h`, usage);
+    if (seconds === null) throw new UsageError(`--${flag} ${text}: ${durationProblem(text)}`, usage);
+    if (seconds < min) {
+      throw new UsageError(`--${flag} ${text}: expected a duration of at least ${min}s such as 90s, 30m or 4h`, usage);
     }
     if (flag === 'idle-interval' && seconds > MAX_INTERVAL_SECONDS) {
       throw new UsageError(`--${flag} ${text}: the monitor looks at least once a day; give 1d or less`, usage);
@@ -88,7 +89,9 @@ export function idleSpecFlags(
     const text = values[flag];
     if (text === undefined) continue;
     const seconds = parseDuration(text);
-    if (seconds === null) throw new UsageError(`--${flag} ${text}: expected a duration such as 0, 45m or 4h`, usage);
+    if (seconds === null) {
+      throw new UsageError(`--${flag} ${text}: ${durationProblem(text)} (0 for never)`, usage);
+    }
     spec[field] = seconds;
   }
   return spec;

@@ -1,9 +1,11 @@
 import { BerthError } from '../protocol';
 import { AGENT_VERSION } from '../agent/version';
-import { UsageError } from './args';
+import { HelpRequest, UsageError } from './args';
+import { optionsHelp } from './options';
 import type { Command } from './command';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
+import { get } from './commands/get';
 import { gpus } from './commands/gpus';
 import { homes } from './commands/homes';
 import { host } from './commands/host';
@@ -19,9 +21,12 @@ import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
+import { user } from './commands/user';
 
-const COMMANDS: Command[] = [
+/** Every command, in the order `berth --help` lists them. */
+export const COMMANDS: Command[] = [
   ls,
+  get,
   create,
   start,
   stop,
@@ -38,6 +43,7 @@ const COMMANDS: Command[] = [
   gpus,
   key,
   token,
+  user,
   quota,
   host,
   serve,
@@ -46,9 +52,9 @@ const COMMANDS: Command[] = [
 /** Commands that never connect to an agent, so take none of the options that pick one. */
 const OFFLINE = new Set(['serve', 'host']);
 const CLIENT_HELP =
-  'agent: --host NAME (or BERTH_HOST; default: berth host ls) or --url URL --token TOKEN (or BERTH_URL, BERTH_TOKEN)';
+  'agent: --host NAME (or BERTH_HOST; default: berth host ls), or --url URL (or BERTH_URL) with the token in BERTH_TOKEN or on stdin (--token -)';
 
-function help(): string {
+function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     `berth ${AGENT_VERSION}: containerized workspaces on a shared compute host`,
@@ -67,7 +73,7 @@ function help(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${help()}\n`);
+    process.stdout.write(`${overview()}\n`);
     return name ? 0 : 2;
   }
   if (name === '--version' || name === 'version') {
@@ -81,20 +87,34 @@ export async function main(argv: string[]): Promise<number> {
   }
   // After `--` the words are a command's (berth ssh NAME -- git --help), not berth's.
   const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
-  if (own.includes('--help') || own.includes('-h')) {
-    process.stdout.write(`usage: ${command.usage}\n`);
-    if (!OFFLINE.has(command.name)) process.stdout.write(`${CLIENT_HELP}\n`);
-    return 0;
-  }
+  if (own.includes('--help') || own.includes('-h')) return help(command, rest);
   try {
     return await command.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`berth ${name}: ${err.message}\nusage: ${err.usage}\n`);
+      process.stderr.write(`berth ${name}: ${err.message}\n${err.brief ? '' : `usage: ${err.usage}\n`}`);
       return 2;
     }
     const message = err instanceof BerthError ? err.message : err instanceof Error ? err.message : String(err);
     process.stderr.write(`berth ${name}: ${message}\n`);
     return 1;
   }
+}
+
+/**
+ * `berth COMMAND --help`: its usage, then each option with its meaning and default. The command
+ * itself says which options it takes: its parser answers `--help` with a {@link HelpRequest} before
+ * doing anything.
+ */
+async function help(command: Command, argv: string[]): Promise<number> {
+  let options = {};
+  let usage = command.usage;
+  try {
+    await command.run(argv);
+  } catch (err) {
+    if (err instanceof HelpRequest) ({ options, usage } = err);
+  }
+  process.stdout.write(`usage: ${usage}\n${optionsHelp(command.name, options)}\n`);
+  if (!OFFLINE.has(command.name)) process.stdout.write(`${CLIENT_HELP}\n`);
+  return 0;
 }

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { BerthError } from '../protocol';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readJson, withFileLock, writeFileAtomic } from '../util/files';
@@ -40,7 +41,37 @@ export async function updateConfig<T>(change: (config: CliConfig, file: string) 
   });
 }
 
+/** Reads a token from `input` (stdin): its first line, trimmed; an error when there is none. */
+export async function readToken(input: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  let text = '';
+  for await (const chunk of input) {
+    text += chunk.toString();
+    if (text.includes('\n') || text.length > 64 * 1024) break;
+  }
+  const token = text.split('\n')[0]?.trim() ?? '';
+  if (!token) {
+    throw new BerthError(
+      'invalid_params',
+      '--token -: stdin held no token; pipe it in (berth ls --token - < FILE) or set BERTH_TOKEN',
+    );
+  }
+  return token;
+}
+
+let stdinToken: Promise<string> | undefined;
+
+/**
+ * The value of `--token`: `-` reads the token from stdin (once per process), so that it never shows
+ * in the process list as a command-line argument would.
+ */
+export function tokenFlag(value: string | undefined): Promise<string | undefined> {
+  if (value !== '-') return Promise.resolve(value);
+  stdinToken ??= readToken();
+  return stdinToken;
+}
+
 /** Resolves the settings of a client command from its flags, the environment and the config file. */
 export async function clientSettings(flags: TargetFlags): Promise<ClientSettings> {
-  return resolveSettings(await readConfig(), flags, process.env, configFile());
+  const token = await tokenFlag(flags.token);
+  return resolveSettings(await readConfig(), { ...flags, token }, process.env, configFile());
 }

@@ -224,10 +224,11 @@ export const METHODS = {
   /**
    * "Keep running until now + seconds": no idle stop before then. Capped by the agent's maximum and
    * by the end of the run's `maxLifetime`; `capped` says the request was cut. Without `seconds`, the
-   * agent's default extension.
+   * agent's default extension. With `end`, the keepalive ends now (idle stops apply again from the
+   * last activity; `keepUntil` is then now).
    */
   'workspace.keepalive': {
-    params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional() }).strict(),
+    params: WorkspaceRef.extend({ seconds: Duration('').min(1).optional(), end: z.literal(true).optional() }).strict(),
     result: z.object({ workspace: Workspace, keepUntil: z.string(), capped: z.boolean() }),
   },
   /** Runs a command in a running workspace as its user; protocol/exec.ts describes its streams. */
@@ -288,6 +289,24 @@ export const METHODS = {
    * Admins only: the most GPUs `user` may hold at once (over all their running workspaces); null
    * gives them the agent's default again.
    */
+  /** Admins only: every user of the host's users file, with their live tokens, keys, quotas and workspaces. */
+  'user.list': {
+    params: z.object({}).strict(),
+    result: z.object({
+      users: z.array(
+        z.object({
+          name: UserName,
+          admin: z.boolean(),
+          tokens: z.number().int(),
+          keys: z.number().int(),
+          gpuQuota: z.number().int().nullable(),
+          diskQuota: z.number().int().nullable(),
+          lastUsedAt: z.string().nullable(),
+          workspaces: z.array(z.string()),
+        }),
+      ),
+    }),
+  },
   'user.setQuota': {
     /** `gpus`, `disk` (bytes, a soft quota on homes and writable layers): null removes the quota; absent keeps it. */
     params: z

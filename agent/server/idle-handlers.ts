@@ -41,9 +41,15 @@ export function idleHandlers({
       const lastActivity = record.lastActivity ?? { at: new Date().toISOString(), signal: 'present' as const };
       return { lastActivity };
     },
-    'workspace.keepalive': async ({ seconds, ...ref }, ctx) => {
+    'workspace.keepalive': async ({ seconds, end, ...ref }, ctx) => {
       const record = service.resolve(ctx.user, ref);
       requireRunning(record.name, record.state, 'it can be kept running');
+      if (end) {
+        if (seconds !== undefined) throw new BerthError('invalid_params', 'pass seconds or end, not both');
+        const now = Date.now();
+        await monitor.endKeepalive(record, now);
+        return { workspace: service.view(record), keepUntil: new Date(now).toISOString(), capped: false };
+      }
       const { keepaliveDefault, keepaliveMax } = config.idle;
       const requested = seconds ?? keepaliveDefault;
       const now = Date.now();

@@ -2,7 +2,7 @@ import { BerthError, type Params, type Result } from '../../protocol';
 import type { User, Users } from '../users';
 import type { WorkspaceService } from '../workspaces/service';
 
-type UserMethod = 'user.tokens' | 'user.revokeToken' | 'user.keys' | 'user.removeKey';
+type UserMethod = 'user.tokens' | 'user.revokeToken' | 'user.keys' | 'user.removeKey' | 'user.list';
 type Handler<M extends UserMethod> = (params: Params<M>, ctx: { user: User; tokenId: string }) => Promise<Result<M>>;
 
 /** The user `user` names (default: the caller); only an admin may name someone else. */
@@ -37,6 +37,16 @@ export function userHandlers({ users, service }: { users: Users; service: Worksp
         }
       });
       return { revoked: revoked.map((token) => ({ ...token, current: token.id === ctx.tokenId })) };
+    },
+    'user.list': async (_params, ctx) => {
+      if (!ctx.user.admin) throw new BerthError('forbidden', 'only an admin may list the users');
+      const workspaces = service.list(ctx.user);
+      return {
+        users: (await users.users()).map((u) => ({
+          ...u,
+          workspaces: workspaces.filter((ws) => ws.owner === u.name).map((ws) => ws.name),
+        })),
+      };
     },
     'user.keys': async ({ user }, ctx) => {
       const name = target(ctx.user, user, 'list the keys');

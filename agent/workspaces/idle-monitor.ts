@@ -168,6 +168,17 @@ export class IdleMonitor {
     return marked;
   }
 
+  /** Ends a keepalive now: idle stops apply again from the last activity (ending one is no activity). */
+  async endKeepalive(record: WorkspaceRecord, now = Date.now()): Promise<void> {
+    let marked!: Marked;
+    await this.deps.store.change(record, (draft) => {
+      delete draft.keepUntil;
+      marked = this.mark(draft, now);
+    });
+    this.announce(record, marked);
+    this.changed(record);
+  }
+
   /** Samples one workspace and acts on the decision; returns whether the store should be written. */
   private async check(record: WorkspaceRecord, pid: number, now: number, gpuBusy: boolean | null): Promise<boolean> {
     const sample = await this.signals.sample(record.id, pid, now);

@@ -1,6 +1,7 @@
 import type { ParamsInput, WorkspaceSpecInput } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { durationProblem, parseDuration } from '../duration';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
 import { homeArgument } from './homes';
@@ -77,13 +78,12 @@ export function specFlags(
 
 export { SPEC_OPTIONS };
 
-/** `--wait-gpus 10m` (or 90s, 2h, a plain number of seconds) as seconds; undefined when not given. */
+/** `--wait-gpus 10m` (or 90s, 2h) as seconds; undefined when not given. */
 export function waitFlag(text: string | undefined, usage: string): number | undefined {
   if (text === undefined) return undefined;
-  const match = /^(\d+)\s*(s|m|min|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--wait-gpus ${text}: expected a duration such as 90s, 10m or 2h`, usage);
-  const unit = { s: 1, m: 60, min: 60, h: 3600 }[match[2] ?? 's'] ?? 1;
-  return Number(match[1]) * unit;
+  const seconds = parseDuration(text);
+  if (seconds === null) throw new UsageError(`--wait-gpus ${text}: ${durationProblem(text)}`, usage);
+  return seconds;
 }
 
 /** `berth create NAME`: creates a workspace and waits until its sshd answers. */
@@ -107,7 +107,7 @@ export const create: Command = {
       const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
         client.request('workspace.create', params, options),
       );
-      printWorkspace(workspace, values.json ?? false);
+      printWorkspace(workspace, values.json ?? false, values);
     });
     return 0;
   },

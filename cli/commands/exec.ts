@@ -3,7 +3,7 @@ import { execInWorkspace } from '../../client/exec';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
 
-const usage = 'berth exec NAME [-i] [-t] -- COMMAND [ARG...]';
+const usage = 'berth exec NAME [-i] [-t] [--owner USER] -- COMMAND [ARG...]';
 
 /** The local terminal's size, when stdout is one. */
 function terminalSize(): TerminalSize | undefined {
@@ -23,18 +23,20 @@ export const exec: Command = {
   usage,
   async run(argv) {
     const split = argv.indexOf('--');
+    const options = {
+      ...CLIENT_OPTIONS,
+      owner: { type: 'string' },
+      interactive: { type: 'boolean', short: 'i' },
+      tty: { type: 'boolean', short: 't' },
+    } as const;
+    const { values, positionals: rest } = parse(split < 0 ? argv : argv.slice(0, split), options, usage);
     if (split < 0) {
       throw new UsageError('put the command after --, e.g. berth exec web -- python3 train.py', usage);
     }
     const command = argv.slice(split + 1);
     if (!command.length) throw new UsageError('missing COMMAND after --', usage);
-    const options = {
-      ...CLIENT_OPTIONS,
-      interactive: { type: 'boolean', short: 'i' },
-      tty: { type: 'boolean', short: 't' },
-    } as const;
-    const { values, positionals: rest } = parse(argv.slice(0, split), options, usage);
     const [name = ''] = positionals(rest, ['NAME'], usage);
+    const ref = { name, ...(values.owner ? { owner: values.owner } : {}) };
     const tty = values.tty ? (terminalSize() ?? { cols: 80, rows: 24 }) : undefined;
     const rawMode = Boolean(tty && process.stdin.isTTY);
 
@@ -46,7 +48,7 @@ export const exec: Command = {
       let onResize: (() => void) | null = null;
       if (rawMode) process.stdin.setRawMode(true);
       try {
-        return await execInWorkspace(client, { name }, command, {
+        return await execInWorkspace(client, ref, command, {
           stdout: process.stdout,
           stderr: process.stderr,
           stdin: values.interactive || rawMode ? process.stdin : null,

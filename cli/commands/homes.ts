@@ -3,7 +3,7 @@ import { BerthError, homeIdFrom, type Home } from '../../protocol';
 import type { AgentClient } from '../../client/agent-client';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { age, formatSize, table } from '../format';
+import { formatSize, formatTime, table } from '../format';
 
 const usage = [
   'berth homes ls [--json]',
@@ -23,13 +23,13 @@ export function homeArgument(text: string, usage: string): string {
 }
 
 /** One row of `berth homes ls`. */
-export function homeRow(home: Home, now = Date.now()): string[] {
+export function homeRow(home: Home): string[] {
   return [
     home.id,
     home.owner ?? '(unknown)',
     home.workspace ?? '(kept, no workspace)',
     home.bytes === null ? '?' : formatSize(home.bytes),
-    home.lastUsed === null ? 'unknown' : `${age(home.lastUsed, now)} ago`,
+    home.lastUsed === null ? 'unknown' : formatTime(home.lastUsed),
     home.madeFor ?? '',
   ];
 }
@@ -80,10 +80,9 @@ async function list(client: AgentClient, json: boolean): Promise<void> {
   const result = await client.request('home.list', {});
   if (json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!result.homes.length) return void process.stdout.write('No homes.\n');
-  const now = Date.now();
-  const rows = result.homes.map((home) => homeRow(home, now));
+  const rows = result.homes.map((home) => homeRow(home));
   const notes = [
-    `Sizes as measured ${result.at ? `${age(result.at, now)} ago` : 'never yet (the agent measures every few minutes)'}.`,
+    `Sizes as measured ${result.at ? formatTime(result.at) : 'never yet (the agent measures every few minutes)'}.`,
   ];
   if (result.homes.some((home) => home.workspace === null)) {
     notes.push('Reattach a kept home with: berth create NAME --home HOME; delete it with: berth homes rm HOME');

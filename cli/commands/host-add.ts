@@ -6,14 +6,24 @@ import { AgentClient } from '../../client/agent-client';
 import { defaultHostName, HostName, type CliConfig, type HostEntry, type SshHostSettings } from '../hosts';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { remoteHost } from '../remote';
-import { configFile, readConfig, updateConfig } from '../settings';
+import { configFile, readConfig, tokenFlag, updateConfig } from '../settings';
 
 /** Usage of `berth host add`, shown by `berth host --help` too. */
 export const addUsage = [
   'berth host add [--name NAME] [-F SSH_CONFIG] [--agent-port PORT] [--ports FIRST-LAST] [--identity FILE] USER@HOST[:PORT]|ALIAS',
-  'berth host add [--name NAME] [--token TOKEN] [--identity FILE] ws://HOST:PORT',
+  'berth host add [--name NAME] [--token -] [--identity FILE] ws://HOST:PORT   (the token from BERTH_TOKEN or stdin)',
 ];
 const usage = addUsage.join('\n       ');
+
+/** The options of `berth host add`. */
+export const ADD_OPTIONS = {
+  name: { type: 'string' },
+  token: { type: 'string' },
+  identity: { type: 'string', short: 'i' },
+  F: { type: 'string', short: 'F' },
+  'agent-port': { type: 'string' },
+  ports: { type: 'string' },
+} as const;
 
 /**
  * `berth host add SPEC`: saves a host in the config file under a name of its own; the first one saved
@@ -23,15 +33,7 @@ const usage = addUsage.join('\n       ');
  * starts the agent on loopback and mints a token; later commands reach the agent through an SSH tunnel.
  */
 export async function addHost(argv: string[]): Promise<number> {
-  const options = {
-    name: { type: 'string' },
-    token: { type: 'string' },
-    identity: { type: 'string', short: 'i' },
-    F: { type: 'string', short: 'F' },
-    'agent-port': { type: 'string' },
-    ports: { type: 'string' },
-  } as const;
-  const { values, positionals: rest } = parse(argv, options, usage);
+  const { values, positionals: rest } = parse(argv, ADD_OPTIONS, usage);
   const [spec = ''] = positionals(rest, ['SPEC'], usage);
   const direct = /^wss?:\/\//.test(spec);
   if (direct && (values.F || values['agent-port'] || values.ports)) {
@@ -54,10 +56,10 @@ export async function addHost(argv: string[]): Promise<number> {
   let entry: HostEntry;
   let said: string;
   if (direct) {
-    const token = values.token || process.env.BERTH_TOKEN;
+    const token = (await tokenFlag(values.token)) || process.env.BERTH_TOKEN;
     if (!token) {
       throw new UsageError(
-        `${spec} needs a token: pass --token TOKEN or set BERTH_TOKEN (make one on the host with: berth token create --user NAME)`,
+        `${spec} needs a token: set BERTH_TOKEN or pipe it in with --token - (make one on the host with: berth token create --user NAME)`,
         usage,
       );
     }

@@ -1,9 +1,9 @@
-import { parse, positionals, UsageError } from '../args';
+import { HelpRequest, parse, positionals, UsageError } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
 import { defaultHost, hostNamed, knownHosts, type CliConfig, type HostEntry } from '../hosts';
 import { configFile, readConfig, updateConfig } from '../settings';
-import { addHost, addUsage } from './host-add';
+import { ADD_OPTIONS, addHost, addUsage } from './host-add';
 
 const usage = [
   ...addUsage,
@@ -19,6 +19,13 @@ export const host: Command = {
   usage,
   async run(argv) {
     const [action, ...rest] = argv;
+    if (action === '--help' || action === '-h') {
+      throw new HelpRequest(usage, {
+        ...ADD_OPTIONS,
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      });
+    }
     switch (action) {
       case 'add':
         return addHost(rest);
@@ -68,7 +75,7 @@ async function listHosts(argv: string[]): Promise<number> {
   }
   if (!names.length) {
     process.stdout.write(
-      'No hosts. Add one with: berth host add USER@HOST (or: berth host add ws://HOST:PORT --token TOKEN)\n',
+      'No hosts. Add one with: berth host add USER@HOST (or: BERTH_TOKEN=… berth host add ws://HOST:PORT)\n',
     );
     return 0;
   }

@@ -1,17 +1,10 @@
 import type { IdleStatus } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, type Command } from '../command';
-import { formatSeconds, parseDuration } from '../duration';
-import { age, table } from '../format';
+import { durationProblem, formatSeconds, parseDuration } from '../duration';
+import { formatTime, table } from '../format';
 
 const idleUsage = 'berth idle [--dry-run] [--json]';
-
-/** When `iso` is, relative to `now`: `in 25m`, `5m ago`, `now`. */
-function relative(iso: string, now: number): string {
-  const seconds = Math.round((Date.parse(iso) - now) / 1000);
-  if (seconds === 0) return 'now';
-  return seconds > 0 ? `in ${formatSeconds(seconds)}` : `${formatSeconds(-seconds)} ago`;
-}
 
 /** One line of `berth idle`: last activity, the signals now, and what the monitor will do. */
 function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
@@ -27,9 +20,9 @@ function row(ws: IdleStatus, now: number, withOwner: boolean): string[] {
     ...(withOwner ? [ws.owner] : []),
     ws.state,
     ws.lastActivity
-      ? `${ws.lastActivity.signal}${ws.lastActivity.source ? ` (${ws.lastActivity.source})` : ''} ${age(ws.lastActivity.at, now)} ago`
+      ? `${ws.lastActivity.signal}${ws.lastActivity.source ? ` (${ws.lastActivity.source})` : ''} ${formatTime(ws.lastActivity.at)}`
       : '',
-    ws.presentAt ? `${age(ws.presentAt, now)} ago` : '',
+    ws.presentAt ? formatTime(ws.presentAt) : '',
     signals ? String(signals.attached) : '',
     busy,
     stopsWhen(ws, now),
@@ -41,7 +34,8 @@ function stopsWhen(ws: IdleStatus, now: number): string {
   if (ws.state !== 'running') return ws.stopReason ? `stopped (${ws.stopReason})` : '';
   if (!ws.decision) return 'not sampled yet';
   if (ws.decision.stopAt === null) return `never (${ws.decision.reason})`;
-  return `${relative(ws.decision.stopAt, now)}: ${ws.decision.stopReason} (${ws.decision.reason})`;
+  const at = Date.parse(ws.decision.stopAt) <= now ? 'due' : formatTime(ws.decision.stopAt);
+  return `${at}: ${ws.decision.stopReason} (${ws.decision.reason})`;
 }
 
 /** `berth idle`: each workspace's last activity and signals, and when the idle monitor would stop it. */
@@ -83,26 +77,38 @@ export const idle: Command = {
   },
 };
 
-const keepaliveUsage = "berth keepalive NAME [DURATION] [--json]   (DURATION like 2h, 30m; default: the agent's)";
+const keepaliveUsage =
+  "berth keepalive NAME [DURATION] [--json]   (DURATION such as 2h or 30m; default: the agent's; 0 ends the keepalive)";
 
-/** `berth keepalive NAME [DURATION]`: no idle stop before now + DURATION (capped by the agent's maximum). */
+/**
+ * `berth keepalive NAME [DURATION]`: no idle stop before now + DURATION (capped by the agent's
+ * maximum); `0` ends the keepalive, so idle stops apply again from the last activity.
+ */
 export const keepalive: Command = {
   name: 'keepalive',
-  summary: 'keep a workspace running for a while, whatever the idle monitor sees',
+  summary: 'keep a workspace running for a while, whatever the idle monitor sees (0 ends it)',
   usage: keepaliveUsage,
   async run(argv) {
     const { values, positionals: rest } = parse(argv, CLIENT_OPTIONS, keepaliveUsage);
     if (rest.length === 1) rest.push('');
     const [name = '', duration = ''] = positionals(rest, ['NAME', 'DURATION'], keepaliveUsage);
     const seconds = duration ? parseDuration(duration) : undefined;
-    if (seconds === null || seconds === 0) {
-      throw new UsageError(`DURATION ${duration}: expected a duration such as 2h, 30m or 90`, keepaliveUsage);
+    if (seconds === null) {
+      throw new UsageError(
+        `DURATION ${duration}: ${durationProblem(duration)}, or 0 to end the keepalive`,
+        keepaliveUsage,
+      );
     }
+    const params = seconds === undefined ? { name } : seconds === 0 ? { name, end: true as const } : { name, seconds };
     await withClient(values, async (client) => {
-      const result = await client.request('workspace.keepalive', seconds === undefined ? { name } : { name, seconds });
+      const result = await client.request('workspace.keepalive', params);
       if (values.json) return void printWorkspace(result.workspace, true);
+      const ws = result.workspace;
+      const stop = ws.idleStopAt ? `idle stop at ${formatTime(ws.idleStopAt)}` : 'no idle stop pending';
       process.stdout.write(
-        `${name}: kept running until ${new Date(result.keepUntil).toLocaleString()}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
+        seconds === 0
+          ? `${name}: keepalive ended; ${stop}\n`
+          : `${name}: kept running until ${formatTime(result.keepUntil)}${result.capped ? ' (capped: the longest this host allows)' : ''}\n`,
       );
     });
     return 0;

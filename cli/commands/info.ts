@@ -1,7 +1,7 @@
 import type { Home, HostInfo } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { formatSize } from '../format';
+import { formatSize, formatTime } from '../format';
 import { keptByOwner } from './homes';
 
 const usage = 'berth info [--json]';
@@ -58,6 +58,8 @@ export const info: Command = {
 function diskLines(host: HostInfo, homes: Home[] | null): string[][] {
   if (!host.disk) return [];
   if (!host.disk.at) return [['Disk', 'not measured yet']];
+  const measured = `measured ${formatTime(host.disk.at)}`;
+  if (!host.disk.users.length) return [['Disk', `nothing yet (${measured})`]];
   const kept = keptByOwner(homes ?? []);
   const keptText = (user: string) => {
     const sum = kept.get(user);
@@ -65,6 +67,6 @@ function diskLines(host: HostInfo, homes: Home[] | null): string[][] {
   };
   return host.disk.users.map(({ user, bytes, quota }, index) => [
     index ? '' : 'Disk',
-    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${keptText(user)}`,
+    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${keptText(user)}${index ? '' : ` (${measured})`}`,
   ]);
 }

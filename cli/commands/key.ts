@@ -3,7 +3,7 @@ import { BerthError } from '../../protocol';
 import type { AgentClient } from '../../client/agent-client';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { age, table } from '../format';
+import { formatTime, table } from '../format';
 
 const usage = [
   'berth key add [--user NAME] FILE.pub',
@@ -34,7 +34,7 @@ async function list(client: AgentClient, user: string | undefined, json: boolean
   if (!result.keys.length) {
     return void process.stdout.write(`${result.user} has no keys. Add one with: berth key add ~/.ssh/id_ed25519.pub\n`);
   }
-  const rows = result.keys.map((k) => [k.fingerprint, k.type, k.comment, k.addedAt ? `${age(k.addedAt)} ago` : '']);
+  const rows = result.keys.map((k) => [k.fingerprint, k.type, k.comment, k.addedAt ? formatTime(k.addedAt) : '']);
   process.stdout.write(`${table(['FINGERPRINT', 'TYPE', 'COMMENT', 'ADDED'], rows)}\n`);
 }
 

@@ -1,9 +1,13 @@
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
-import { printWorkspaces, withClient, type Command } from '../command';
+import { withClient, type Command } from '../command';
+import { printWorkspaces } from '../workspace-view';
 
-const usage = 'berth ls [-o wide] [--json]';
+const usage = 'berth ls [-o wide] [--json]   (one workspace in full: berth get NAME)';
 
-/** `berth ls`: the caller's workspaces (an admin's: everyone's); `-o wide` adds their disk use. */
+/**
+ * `berth ls`: the caller's workspaces (an admin's: everyone's) in 100 columns; `-o wide` adds the
+ * rest (SSH, image, times, disk use, the full message); `berth get NAME` shows one in full.
+ */
 export const ls: Command = {
   name: 'ls',
   summary: 'list workspaces',

@@ -6,10 +6,10 @@ import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
-import { parseDuration } from '../duration';
+import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout SECONDS] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -50,12 +50,24 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     config.defaults.image = image.data;
   }
   if (values['docker-socket']) config.dockerSocket = values['docker-socket'];
-  const timeout = numberOption('ssh-timeout', values['ssh-timeout'], usage);
-  if (timeout !== undefined) config.sshReadyTimeoutMs = timeout * 1000;
+  if (values['ssh-timeout'] !== undefined) {
+    const seconds = parseDuration(values['ssh-timeout']);
+    if (seconds === null || seconds < 1) {
+      const problem = seconds === null ? durationProblem(values['ssh-timeout']) : 'expected at least 1s';
+      throw new UsageError(`--ssh-timeout ${values['ssh-timeout']}: ${problem}`, usage);
+    }
+    config.sshReadyTimeoutMs = seconds * 1000;
+  }
   gpuFlags(config, values, usage);
   if (values['disk-interval'] !== undefined) {
     const seconds = parseDuration(values['disk-interval']);
-    if (seconds === null || seconds < 1 || seconds > MAX_INTERVAL_SECONDS) {
+    if (seconds === null) {
+      throw new UsageError(
+        `--disk-interval ${values['disk-interval']}: ${durationProblem(values['disk-interval'])}`,
+        usage,
+      );
+    }
+    if (seconds < 1 || seconds > MAX_INTERVAL_SECONDS) {
       throw new UsageError(
         `--disk-interval ${values['disk-interval']}: expected a duration from 1s to 1d, such as 5m or 30s`,
         usage,

@@ -36,6 +36,40 @@ export function sshArgs(
   return args;
 }
 
+/** The public keys ssh offers by default, in its order; the first that exists is the one to add. */
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519_sk', 'id_rsa'];
+
+/**
+ * What to do when the workspace refused every key ssh offered: which public key to register and
+ * how (`berth key add FILE.pub`), or how to make one when there is none.
+ */
+export async function keyAdvice(name: string, identity: string | undefined, host?: string): Promise<string> {
+  const onHost = host ? ` --host ${host}` : '';
+  const exists = (file: string) =>
+    fs.access(file).then(
+      () => true,
+      () => false,
+    );
+  let pub: string | undefined;
+  if (identity) pub = `${identity}.pub`;
+  else {
+    for (const key of DEFAULT_KEYS) {
+      const file = path.join(os.homedir(), '.ssh', `${key}.pub`);
+      if (await exists(file)) {
+        pub = file;
+        break;
+      }
+    }
+  }
+  const lead = `berth ssh: workspace "${name}" refused your SSH key`;
+  if (!pub || !(await exists(pub))) {
+    const make = identity ? `ssh-keygen -y -f ${identity} > ${identity}.pub` : 'ssh-keygen -t ed25519';
+    const file = identity ? `${identity}.pub` : '~/.ssh/id_ed25519.pub';
+    return `${lead}; make a public key (${make}), then register it: berth key add${onHost} ${file}`;
+  }
+  return `${lead}; register it with: berth key add${onHost} ${pub} (berth key ls${onHost} shows the keys it accepts)`;
+}
+
 /** `berth ssh NAME`: runs the system ssh into a workspace, with its port, the key and its pinned host key. */
 export const ssh: Command = {
   name: 'ssh',
@@ -67,15 +101,25 @@ export const ssh: Command = {
       const knownHosts = path.join(dir, 'known_hosts');
       await fs.writeFile(knownHosts, `[${workspace.ssh.host}]:${workspace.ssh.port} ${workspace.ssh.hostKey}\n`);
       const identity = values.identity ?? settings.identity;
+      // ssh's own stderr is passed on as it comes, and read for a refused key (prompts go to the tty).
       const child = spawn('ssh', [...sshArgs(workspace, knownHosts, identity, settings.ssh), ...extra, ...remote], {
-        stdio: 'inherit',
+        stdio: ['inherit', 'inherit', 'pipe'],
       });
-      return await new Promise<number>((resolve, reject) => {
+      let refused = false;
+      let tail = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        process.stderr.write(chunk);
+        tail = (tail + chunk.toString()).slice(-4096);
+        if (/Permission denied \([^)]*publickey/.test(tail)) refused = true;
+      });
+      const code = await new Promise<number>((resolve, reject) => {
         child.on('error', (err) =>
           reject(new BerthError('internal', `could not run ssh (${err.message}); install the OpenSSH client`)),
         );
-        child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+        child.on('close', (exit, signal) => resolve(exit ?? (signal ? 128 : 1)));
       });
+      if (code === 255 && refused) process.stderr.write(`${await keyAdvice(name, identity, values.host)}\n`);
+      return code;
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

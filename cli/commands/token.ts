@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { BerthError, TokenId, UserName, describeIssues, type TokenInfo } from '../../protocol';
-import { defaultStateDir } from '../../agent/config';
+import { TokenId, UserName, describeIssues, type TokenInfo } from '../../protocol';
 import { Users } from '../../agent/users';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
-import { age, table } from '../format';
-import { clientSettings } from '../settings';
+import { formatTime, table } from '../format';
+import { localUsers, requireAgentState, stateDir } from '../host-state';
 
 const usage = [
   [
-    'berth token create --user NAME [--admin] [--label TEXT] [--state-dir DIR] [--json]   (on the host)',
+    'berth token create --user NAME [--admin] [--label TEXT] [--state-dir DIR [--init]] [--json]   (on the host)',
     'berth token ls [--user NAME] [--local | --state-dir DIR] [--json]',
     'berth token revoke ID | --user NAME --all [--local | --state-dir DIR] [--json]',
   ].join('\n       '),
@@ -26,6 +24,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   local: { type: 'boolean' },
   'state-dir': { type: 'string' },
+  init: { type: 'boolean' },
 } as const;
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
 
@@ -34,26 +33,6 @@ function userOption(values: Values): string | undefined {
   const user = UserName.safeParse(values.user);
   if (!user.success) throw new UsageError(`--user ${values.user}: ${describeIssues(user.error)}`, usage);
   return user.data;
-}
-
-/**
- * The users file to act on directly, or null when the command goes to an agent over the protocol. A
- * missing file means this is not the agent's state directory (a laptop without a client token, say).
- */
-async function localUsers(values: Values): Promise<Users | null> {
-  const local = values.local || values['state-dir'] !== undefined;
-  if (local && (values.url || values.token || values.host)) {
-    throw new UsageError('--local/--state-dir acts on the host itself; leave out --host, --url and --token', usage);
-  }
-  if (!local && (values.url || values.host || (await clientSettings(values)).token)) return null;
-  const users = Users.in(values['state-dir'] ?? defaultStateDir());
-  if (!existsSync(users.file)) {
-    throw new BerthError(
-      'not_found',
-      `${users.file} does not exist, so this is not the agent's state directory; on the host pass --state-dir DIR of the agent, or ask an agent with --host or --url and --token`,
-    );
-  }
-  return users;
 }
 
 /** Prints tokens as a table (or JSON): never a secret, only ids, labels and times. */
@@ -65,8 +44,8 @@ function printTokens(tokens: TokenInfo[], json: boolean): void {
     t.user,
     t.admin ? 'yes' : 'no',
     t.label ?? '',
-    `${age(t.createdAt)} ago`,
-    t.lastUsedAt ? `${age(t.lastUsedAt)} ago` : 'never',
+    formatTime(t.createdAt),
+    t.lastUsedAt ? formatTime(t.lastUsedAt) : 'never',
   ]);
   process.stdout.write(`${table(['ID', 'USER', 'ADMIN', 'LABEL', 'CREATED', 'LAST USED'], rows)}\n`);
   if (tokens.some((t) => t.current)) process.stdout.write('* the token of this connection\n');
@@ -75,7 +54,9 @@ function printTokens(tokens: TokenInfo[], json: boolean): void {
 async function create(values: Values): Promise<number> {
   const user = userOption(values);
   if (!user) throw new UsageError('missing --user NAME', usage);
-  const users = Users.in(values['state-dir'] ?? defaultStateDir());
+  const dir = stateDir(values);
+  requireAgentState(dir, values.init ?? false);
+  const users = Users.in(dir);
   const { token, id } = await users.mint(user, values.admin ?? false, values.label);
   const label = values.label?.trim() ?? null;
   process.stdout.write(values.json ? `${JSON.stringify({ user, token, id, label })}\n` : `${token}\n`);
@@ -84,7 +65,7 @@ async function create(values: Values): Promise<number> {
 
 async function list(values: Values): Promise<number> {
   const user = userOption(values);
-  const users = await localUsers(values);
+  const users = await localUsers(values, usage);
   if (users) printTokens(await users.tokens(user), values.json ?? false);
   else {
     await withClient(values, async (client) => {
@@ -103,7 +84,7 @@ async function revoke(values: Values, id: string | undefined): Promise<number> {
     throw new UsageError(`"${id}" is not a token id; ids are the 8 hex digits berth token ls shows`, usage);
   }
   const which = id !== undefined ? { id } : { user: user ?? '', all: true as const };
-  const users = await localUsers(values);
+  const users = await localUsers(values, usage);
   const revoked = users
     ? await users.revokeTokens('id' in which ? which : { user: which.user })
     : await withClient(values, async (client) => (await client.request('user.revokeToken', which)).revoked);

@@ -150,6 +150,12 @@ export const RULES: Partial<Record<string, Rule>> = {
       { params: { user: victim.name, all: true }, refused: 'forbidden', admin: 'allowed' },
     ],
   },
+  'user.list': {
+    adminOnly: true,
+    own: () => ({}),
+    // Every user's names, tokens and workspaces: no one but an admin sees any of it.
+    others: () => [{ params: {}, refused: 'forbidden', admin: 'allowed' }],
+  },
   'user.setQuota': {
     adminOnly: true,
     own: (p) => ({ user: p.name, gpus: 1 }),

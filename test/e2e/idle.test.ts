@@ -19,7 +19,7 @@ const HOUR = 3600_000;
  * after its start; keepalives default to 2 h and are capped at 3 h.
  */
 const IDLE_ARGS = [
-  ...['--idle-timeout', '40', '--idle-warn-before', '30', '--idle-interval', '1'],
+  ...['--idle-timeout', '40s', '--idle-warn-before', '30s', '--idle-interval', '1s'],
   ...['--keepalive-default', '2h', '--keepalive-max', '3h'],
 ];
 /** The warning as the extension words it: `Berth: workspace idler stops at 14:05 — nobody present …`. */

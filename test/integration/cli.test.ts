@@ -43,7 +43,7 @@ describe('cli: berth as a user runs it', function () {
 
   it('creates a workspace with the given memory and CPUs and says it runs', () => {
     const stdout = succeeds(as(['create', 'web', '--memory', '512m', '--cpus', '1']));
-    assert.match(stdout, /^web: running · ssh dev@127\.0\.0\.1 -p \d+/);
+    assert.match(stdout, /^web: running · enter it with: berth ssh web$/m);
   });
 
   it("lists workspaces with --json as the protocol's Workspace objects", () => {
@@ -55,12 +55,12 @@ describe('cli: berth as a user runs it', function () {
     assert.equal(web?.spec.cpus, 1);
   });
 
-  it('lists workspaces as a table with NAME and STATE headers', () => {
+  it('lists workspaces as a table with NAME and STATE headers, in 100 columns', () => {
     const [header, row, ...rest] = succeeds(as(['ls']))
       .trimEnd()
       .split('\n');
-    assert.match(header!, /^NAME\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+SINCE\s+LAST ACTIVITY\s+MESSAGE$/);
-    assert.match(row!, /^web\s+running\s+127\.0\.0\.1:\d+\s+berth-workspace:latest\s+1\s+512 MiB\s/);
+    assert.match(header!, /^NAME\s+STATE\s+CPUS\s+MEMORY\s+GPUS\s+NOTE$/);
+    assert.match(row!, /^web\s+running\s+1\s+512 MiB\s+0\s+idle stop \d{4}-\d\d-\d\d \d\d:\d\d \S+$/);
     assert.deepEqual(rest, []);
   });
 
@@ -95,11 +95,18 @@ describe('cli: berth as a user runs it', function () {
     );
   });
 
-  it('answers an unknown option with exit code 2 and the usage', () => {
-    const run = as(['ls', '--colour']);
+  it('answers an unknown option in one line naming the nearest valid one, with exit code 2', () => {
+    const run = as(['create', 'x', '--cpu', '1']);
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^berth ls: .*--colour/);
-    assert.match(run.stderr, /^usage: berth ls \[-o wide\] \[--json\]$/m);
+    failsInOneLine(run, /^berth create: unknown option --cpu; did you mean --cpus\?$/);
+    failsInOneLine(as(['ls', '--colour']), /^berth ls: unknown option --colour; berth ls --help lists the options$/);
+  });
+
+  it("lists every option with its meaning and default in a command's --help", () => {
+    const help = succeeds(as(['create', '--help']));
+    assert.match(help, /^usage: berth create NAME/);
+    assert.match(help, /^ {2}--memory SIZE +memory such as 512m or 8g \(default: the host's default\)$/m);
+    assert.match(succeeds(as(['ls', '--help'])), /^ {2}-o, --output FORMAT +wide: /m);
   });
 
   it('refuses berth rm without --yes when there is no terminal to ask, deleting nothing', () => {

@@ -86,7 +86,10 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
     assert.match(ls.stdout, /^HOME\s+OWNER\s+WORKSPACE\s+SIZE\s+LAST USED\s+MADE FOR$/m);
     assert.match(
       ls.stdout,
-      new RegExp(`^${id}\\s+alice\\s+\\(kept, no workspace\\)\\s+3(\\.\\d)? MiB\\s+\\d+[smhd] ago\\s+web$`, 'm'),
+      new RegExp(
+        `^${id}\\s+alice\\s+\\(kept, no workspace\\)\\s+3(\\.\\d)? MiB\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\S+\\s+web$`,
+        'm',
+      ),
     );
     assert.match(ls.stdout, /berth create NAME --home HOME/);
   });

@@ -9,7 +9,7 @@ import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
 /** The agent's idle settings here: warned 5 s before a stop after 12 s without anyone, sampled every second. */
-const IDLE_ARGS = ['--idle-timeout', '12', '--idle-warn-before', '5', '--idle-interval', '1'];
+const IDLE_ARGS = ['--idle-timeout', '12s', '--idle-warn-before', '5s', '--idle-interval', '1s'];
 const KEEPALIVE_ARGS = ['--keepalive-max', '1h', '--keepalive-default', '10m'];
 const MiB = 1024 ** 2;
 

@@ -15,17 +15,17 @@ const GRACE = 12;
 const KEEPALIVE_MAX = 20;
 const IDLE_ARGS = [
   '--idle-timeout',
-  String(IDLE),
+  `${IDLE}s`,
   '--idle-warn-before',
-  String(WARN),
+  `${WARN}s`,
   '--attached-grace',
-  String(GRACE),
+  `${GRACE}s`,
   '--keepalive-max',
-  String(KEEPALIVE_MAX),
+  `${KEEPALIVE_MAX}s`,
   '--keepalive-default',
-  '10',
+  '10s',
   '--idle-interval',
-  '1',
+  '1s',
 ];
 
 /**
@@ -118,8 +118,8 @@ describe('agent: idle shutdown on real containers and SSH sessions', function ()
     assert.equal(workspace.stopReason, 'idle');
     assert.equal(workspace.lastActivity?.signal, 'started');
     assert.equal(workspace.idleStopAt, undefined);
-    const ls = berth(['ls'], cliEnv(agent.url, token));
-    assert.match(ls.stdout, /nobody .*started \d+s ago.*stopped: idle/);
+    const ls = berth(['ls', '-o', 'wide'], cliEnv(agent.url, token));
+    assert.match(ls.stdout, /nobody .*started \d{4}-\d\d-\d\d \d\d:\d\d \S+ .*stopped: idle/);
   });
 
   it('changes the idle timeout of a running workspace without restarting it or its clocks', async () => {
@@ -320,7 +320,7 @@ describe('agent: idle clocks across an agent restart', function () {
   this.timeout(120_000);
   const TIMEOUT = 20;
   const agent = useAgent({
-    args: ['--idle-timeout', String(TIMEOUT), '--idle-warn-before', '4', '--idle-interval', '1'],
+    args: ['--idle-timeout', `${TIMEOUT}s`, '--idle-warn-before', '4s', '--idle-interval', '1s'],
   });
   let client: AgentClient;
 
@@ -389,7 +389,7 @@ describe('agent: idle clocks across an agent restart', function () {
 
 describe('agent: the admin cap on idleness (--idle-max)', function () {
   this.timeout(120_000);
-  const fast = ['--idle-interval', '1', '--idle-warn-before', '2'];
+  const fast = ['--idle-interval', '1s', '--idle-warn-before', '2s'];
   const agent = useAgent({ args: fast });
 
   it('holds a workspace saved as never idle-stopped to the cap after a restart, and refuses such requests', async () => {
@@ -398,7 +398,7 @@ describe('agent: the admin cap on idleness (--idle-max)', function () {
     await client.request('workspace.create', { name: 'forever', idleTimeout: 0 });
     client.close();
     await agent.stop();
-    await agent.restart([...fast, '--idle-max', '4']);
+    await agent.restart([...fast, '--idle-max', '4s']);
     client = await agent.connect(token);
     await assert.rejects(client.request('workspace.create', { name: 'again', idleTimeout: 0 }), (err: unknown) => {
       assert.ok(err instanceof BerthError);

@@ -76,7 +76,13 @@ describe('agent: listing and revoking tokens', function () {
     const run = berth(['token', 'ls', '--state-dir', agent.stateDir], hostEnv());
     const stdout = succeeds(run);
     assert.match(stdout, /^ID\s+USER\s+ADMIN\s+LABEL\s+CREATED\s+LAST USED\n/);
-    assert.match(stdout, new RegExp(`^${created.id}\\s+alice\\s+no\\s+alice-desktop\\s+\\d+s ago\\s+never$`, 'm'));
+    assert.match(
+      stdout,
+      new RegExp(
+        `^${created.id}\\s+alice\\s+no\\s+alice-desktop\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\S+\\s+never$`,
+        'm',
+      ),
+    );
     const hash = createHash('sha256').update(created.token).digest('hex');
     for (const text of [stdout, JSON.stringify(hostLs())]) {
       assert.ok(!text.includes(created.token) && !text.includes(hash), text);
@@ -189,6 +195,28 @@ describe('agent: listing and revoking tokens', function () {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /"not-an-id" is not a token id/);
   });
+
+  it('refuses token create on a directory that holds no agent state, unless --init asks for a new one', async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-typo-'));
+    const typo = path.join(parent, 'typo');
+    try {
+      const run = berth(['token', 'create', '--user', 'zed', '--state-dir', typo], hostEnv());
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '', 'no token printed');
+      assert.match(
+        run.stderr,
+        new RegExp(`^berth token: ${typo} holds no agent state .*so no agent would read a token made there; .*--init`),
+      );
+      assert.equal(await fs.stat(typo).catch(() => null), null, 'nothing written there');
+      const made = succeeds(berth(['token', 'create', '--user', 'zed', '--state-dir', typo, '--init'], hostEnv()));
+      assert.match(made, /^berth_/);
+      await fs.access(path.join(typo, 'users.json'));
+      // The agent's own state directory needs no --init.
+      succeeds(berth(['token', 'create', '--user', 'zed', '--state-dir', agent.stateDir], hostEnv()));
+    } finally {
+      await fs.rm(parent, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('agent: a users file from before token ids', function () {
@@ -231,5 +259,87 @@ describe('agent: a users file from before token ids', function () {
     } finally {
       client.close();
     }
+  });
+});
+
+describe('cli: berth user ls|rm on the host', function () {
+  this.timeout(120_000);
+  const agent = useAgent();
+  const onHost = (...args: string[]) => berth(['user', ...args, '--state-dir', agent.stateDir], hostEnv());
+  const listed = () =>
+    z
+      .array(z.object({ name: z.string(), tokens: z.number(), workspaces: z.array(z.string()) }))
+      .parse(JSON.parse(succeeds(onHost('ls', '--json'))));
+
+  it('lists users, those without a live token too, with their tokens, keys and workspaces', async () => {
+    agent.token('ghost');
+    succeeds(berth(['token', 'revoke', '--user', 'ghost', '--all', '--state-dir', agent.stateDir], hostEnv()));
+    const client = await agent.connect(agent.token('olga'));
+    try {
+      await client.request('workspace.create', { name: 'owned', memory: 512 * 1024 ** 2, cpus: 1 });
+    } finally {
+      client.close();
+    }
+    assert.deepEqual(
+      listed().map(({ name, tokens, workspaces }) => [name, tokens, workspaces]),
+      [
+        ['ghost', 0, []],
+        ['olga', 1, ['owned']],
+      ],
+    );
+    const text = succeeds(onHost('ls'));
+    assert.match(text, /^USER\s+ADMIN\s+TOKENS\s+KEYS\s+WORKSPACES\s+GPU QUOTA\s+DISK QUOTA\s+LAST USED$/m);
+    assert.match(text, /^ghost\s+no\s+0\s+0\s+-\s+-\s+-\s+never$/m);
+  });
+
+  it('refuses to remove a user who still has workspaces, naming them', () => {
+    const run = onHost('rm', 'olga', '--yes');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^berth user: olga still has workspaces: owned; delete them first/);
+    assert.ok(listed().some((u) => u.name === 'olga'));
+  });
+
+  it('asks for confirmation, then removes a user with their tokens; the agent forgets them', () => {
+    const unconfirmed = onHost('rm', 'ghost');
+    assert.equal(unconfirmed.code, 1);
+    assert.match(unconfirmed.stderr, /refusing to remove user "ghost" without confirmation; add --yes/);
+    assert.match(succeeds(onHost('rm', 'ghost', '--yes')), /^Removed user ghost/);
+    assert.deepEqual(
+      listed().map((u) => u.name),
+      ['olga'],
+    );
+    const again = onHost('rm', 'ghost', '--yes');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /there is no user "ghost"/);
+  });
+
+  it('lists the users through the agent for an admin, and refuses anyone else', async () => {
+    const admin = cliEnv(agent.url, agent.token('root', true));
+    const user = cliEnv(agent.url, agent.token('olga'));
+    try {
+      const users = z
+        .array(z.object({ name: z.string(), admin: z.boolean(), workspaces: z.array(z.string()) }))
+        .parse(JSON.parse(succeeds(berth(['user', 'ls', '--json'], admin))));
+      assert.deepEqual(
+        users.map((u) => [u.name, u.admin, u.workspaces]),
+        [
+          ['olga', false, ['owned']],
+          ['root', true, []],
+        ],
+      );
+      const refused = berth(['user', 'ls'], user);
+      assert.equal(refused.code, 1);
+      assert.equal(refused.stderr, 'berth user: only an admin may list the users\n');
+    } finally {
+      for (const env of [admin, user]) if (env.HOME) await fs.rm(env.HOME, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a directory that is not the agent state directory', async () => {
+    const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-not-state-'));
+    const run = berth(['user', 'ls', '--state-dir', empty], hostEnv());
+    await fs.rm(empty, { recursive: true, force: true });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /users\.json does not exist, so this is not the agent's state directory/);
   });
 });
