@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostManager } from '../hosts/manager';
-import { hostChildren, hostNode, type TreeNode } from './model';
+import { descendants, hostChildren, hostNode, type TreeNode } from './model';
 import { refreshTargets, type HostRender } from './refresh';
 
 const REFRESH_DEBOUNCE_MS = 50;
@@ -48,6 +48,8 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       this.rendered = new Map(hosts.map((host) => [host.node.hostId, host]));
       return hosts.map((host) => this.adopt(host.node));
     }
+    // A group's rows are those of the host's last render, which adopted the group with its children.
+    if (node.kind === 'group') return node.children.map((child) => this.adopt(child));
     if (node.kind !== 'host') return [];
     const render = this.render(node.hostId);
     if (!render) return [];
@@ -60,7 +62,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const collapsible =
-      node.kind === 'host' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+      node.kind === 'host' || (node.kind === 'group' && node.expanded)
+        ? vscode.TreeItemCollapsibleState.Expanded
+        : node.kind === 'group'
+          ? vscode.TreeItemCollapsibleState.Collapsed
+          : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.iconPath = new vscode.ThemeIcon(
@@ -74,8 +80,16 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       return item;
     }
     item.description = node.description;
+    if (node.kind === 'group') {
+      item.tooltip = node.tooltip;
+      item.contextValue = 'group';
+      return item;
+    }
     item.contextValue = node.contextValue;
     item.tooltip = node.kind === 'workspace' ? new vscode.MarkdownString(node.tooltip) : node.tooltip;
+    if (node.kind === 'workspace' && node.command) {
+      item.command = { command: node.command, title: 'Connect to Workspace', arguments: [node] };
+    }
     return item;
   }
 
@@ -106,7 +120,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.changed.clear();
     for (const host of after) {
       this.forget(this.rendered.get(host.node.hostId), host);
-      for (const node of [host.node, ...host.children]) this.adopt(node);
+      for (const node of [host.node, ...descendants(host.children)]) this.adopt(node);
     }
     for (const host of before) if (!after.some((render) => render.node.id === host.node.id)) this.forget(host);
     this.rendered = new Map(after.map((host) => [host.node.hostId, host]));
@@ -118,8 +132,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private render(hostId: string): HostRender | undefined {
     const connection = this.manager.connection(hostId);
     if (!connection) return undefined;
-    const { host, status, workspaces } = connection;
-    return { node: hostNode(host, status), children: hostChildren(host, status, workspaces.values()) };
+    const { host, status, workspaces, info } = connection;
+    return {
+      node: hostNode(host, status, Date.now(), info),
+      children: hostChildren(host, status, workspaces.values(), { warned: (id) => connection.warned(id) }),
+    };
   }
 
   /** The element of `node`'s row (made for a new row), updated to `node`'s content. */
@@ -134,7 +151,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   /** Drops the elements of rows that `old` had and `now` lacks (all of them, without `now`). */
   private forget(old: HostRender | undefined, now?: HostRender): void {
     if (!old) return;
-    const kept = new Set(now ? [now.node.id, ...now.children.map((child) => child.id)] : []);
-    for (const node of [old.node, ...old.children]) if (!kept.has(node.id)) this.elements.delete(node.id);
+    const kept = new Set(now ? [now.node.id, ...descendants(now.children).map((child) => child.id)] : []);
+    for (const node of [old.node, ...descendants(old.children)]) if (!kept.has(node.id)) this.elements.delete(node.id);
   }
 }
