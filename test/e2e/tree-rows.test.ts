@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { AgentClient } from '../../client/agent-client';
 import { fakeGpuEnv } from '../support/fake-gpus';
+import { RecordingDockerProxy } from '../support/recording-proxy';
 import { useAgent } from '../support/use-agent';
 import type { CodeServer } from './support/code-server';
 import { rowIcon } from './support/berth';
@@ -25,7 +26,13 @@ const COPIED = /^Copied: ssh -F (\S+) (berth\.lab-host\.train)$/;
  */
 describe('e2e: Berth tree rows in code-server', function () {
   this.timeout(300_000);
-  const agent = useAgent({ env: fakeGpuEnv('plain') });
+  // No GPU here: a fake nvidia-smi lists them, and a proxy in front of Docker drops the device requests.
+  let proxy: RecordingDockerProxy;
+  before(async () => {
+    proxy = await RecordingDockerProxy.start();
+    proxy.defaultRuntime = 'nvidia';
+  });
+  const agent = useAgent(() => ({ args: ['--docker-socket', proxy.socketPath], env: fakeGpuEnv('plain') }));
   let alice: AgentClient;
   let berthWindow: BerthWindow;
   let server: CodeServer;
@@ -49,6 +56,7 @@ describe('e2e: Berth tree rows in code-server', function () {
 
   after(async () => {
     await berthWindow?.close();
+    await proxy?.close();
   });
 
   it("leads each row with state, GPUs and the idle stop, and groups an admin's view by owner", async () => {
