@@ -44,6 +44,8 @@ export function registerWarnings(
 ): vscode.Disposable {
   /** The warnings on screen, by workspace id: how to withdraw each, and the deadline it shows. */
   const shown = new Map<string, { stopAt: number; withdraw: () => void }>();
+  /** The workspaces this window warned of, until they stop: an automatic stop is told, with Start. */
+  const watched = new Set<string>();
   const withdraw = (id: string) => {
     shown.get(id)?.withdraw();
     shown.delete(id);
@@ -59,6 +61,7 @@ export function registerWarnings(
     const { id, name, stopAt, reason } = warning;
     services.log.info(`idle warning: ${name} stops at ${stopAt} (${reason})`);
     withdraw(id);
+    watched.add(id);
     const actions = `${link('Keep Running', KEEP_COMMAND, id)} · ${link('Stop Now', STOP_COMMAND, id)}`;
     void vscode.window.withProgress(
       {
@@ -74,14 +77,20 @@ export function registerWarnings(
   };
   /** A new view of a warned workspace: the warning goes once its deadline did; an idle stop offers Start. */
   const review = (event: ClientEvent | undefined) => {
-    if (event?.event === 'workspace.removed') return withdraw(event.data.id);
+    if (event?.event === 'workspace.removed') {
+      watched.delete(event.data.id);
+      return withdraw(event.data.id);
+    }
     if (event?.event !== 'workspace.changed') return;
     const ws = event.data.workspace;
     const warning = shown.get(ws.id);
-    if (!warning) return;
     const deadline = ws.idleStopAt ? Date.parse(ws.idleStopAt) : undefined;
-    if (ws.state === 'running' && deadline !== undefined && Math.abs(deadline - warning.stopAt) < 1_000) return;
-    withdraw(ws.id);
+    const same =
+      warning && ws.state === 'running' && deadline !== undefined && Math.abs(deadline - warning.stopAt) < 1_000;
+    if (warning && !same) withdraw(ws.id);
+    // Whether it was an automatic stop shows once it is `stopped` (it goes through `stopping`).
+    if (!watched.has(ws.id) || ws.state === 'running' || ws.state === 'stopping') return;
+    watched.delete(ws.id);
     const target = warned(services, ws.id);
     if (target && ws.state === 'stopped' && ws.stopReason && ws.stopReason !== 'user') {
       void offerStart(services, { connection: target.connection, workspace: ws });
@@ -91,6 +100,7 @@ export function registerWarnings(
     vscode.commands.registerCommand(command, async (id: unknown) => {
       if (typeof id !== 'string') return;
       withdraw(id);
+      watched.delete(id);
       const target = warned(services, id);
       if (target) await run(target);
     });
