@@ -67,7 +67,7 @@ export function registerWarnings(
       {
         location: vscode.ProgressLocation.Notification,
         // The actions before the reason: a toast shows one line of its message until it is expanded.
-        title: `Berth: workspace ${name} stops at ${clockTime(stopAt)}: ${actions} (${reason})`,
+        title: `Berth: ${name} stops at ${clockTime(stopAt)}: ${actions} (${reason})`,
       },
       () =>
         new Promise<void>((resolve) => {

@@ -22,9 +22,9 @@ const IDLE_ARGS = [
   ...['--idle-timeout', '40', '--idle-warn-before', '30', '--idle-interval', '1'],
   ...['--keepalive-default', '2h', '--keepalive-max', '3h'],
 ];
-/** The warning as the extension words it: `Berth: workspace idler stops at 14:05: Keep Running · Stop Now (nobody …)`. */
+/** The warning as the extension words it: `Berth: idler stops at 14:05: Keep Running · Stop Now (nobody …)`. */
 const warningFor = (name: string) =>
-  new RegExp(`^Berth: workspace ${name} stops at \\d\\d:\\d\\d: Keep Running · Stop Now \\(\\S`);
+  new RegExp(`^Berth: ${name} stops at \\d\\d:\\d\\d: Keep Running · Stop Now \\(\\S`);
 /** What the extension says after an idle stop of a workspace it had warned of, offering Start. */
 const stoppedFor = (name: string) => new RegExp(`^Berth: ${name} is stopped \\(idle\\) now: nobody was present`);
 
