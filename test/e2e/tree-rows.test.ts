@@ -6,7 +6,7 @@ import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
 import { useAgent } from '../support/use-agent';
 import type { CodeServer } from './support/code-server';
-import { rowIcon } from './support/berth';
+import { connectedHostRow, rowIcon } from './support/berth';
 import { keepFailure } from './support/failure';
 import { openBerthWindow, type BerthWindow } from './support/window';
 import type { Workbench } from './support/workbench';
@@ -97,5 +97,23 @@ describe('e2e: Berth tree rows in code-server', function () {
       keys.map((key) => key.comment),
       [`VS Code on ${os.hostname()}`],
     );
+  });
+
+  it('checks a token in Add Host before saving it: a refused one keeps the input open, saying why', async () => {
+    await workbench.runCommand('Berth: Add Host');
+    await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host');
+    await workbench.quickInput.typeAndEnter('Agent URL and token');
+    await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host (1/3)');
+    await workbench.quickInput.typeAndEnter(agent.url);
+    await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host (2/3)');
+    await workbench.quickInput.typeAndEnter('Second');
+    await workbench.quickInput.waitForTitleOrPrompt('Add Berth Host (3/3)');
+    await workbench.quickInput.input.fill('not-a-token');
+    await workbench.quickInput.input.press('Enter');
+    await workbench.quickInput.waitForTitleOrPrompt('The host refused this token');
+    await workbench.screenshot('tree-rows-2-refused-token');
+    assert.ok(!(await workbench.treeRows()).some((row) => row.startsWith('Second')), 'nothing saved');
+    await workbench.quickInput.typeAndEnter(agent.token('carol'));
+    await workbench.waitForTreeRow(connectedHostRow('Second', 'carol'));
   });
 });
