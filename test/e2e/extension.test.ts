@@ -190,8 +190,15 @@ describe('e2e: Berth extension in code-server', function () {
   });
 
   it('shows a host with a bad token as a warning saying so, and its fix-it takes a new token', async () => {
+    // Add Host refuses a bad token before saving it: the token goes bad later, revoked behind the window's back.
+    const eve = agent.token('eve');
     await workbench.runCommand('Berth: Add Host');
-    await answerAddHost(workbench, { url: agent.url, name: 'Bad Host', token: 'not-a-token' });
+    await answerAddHost(workbench, { url: agent.url, name: 'Bad Host', token: eve });
+    await workbench.waitForTreeRow(connectedHostRow('Bad Host', 'eve'));
+    const eveCli = cliEnv(agent.url, eve);
+    const revoked = berth(['token', 'revoke', '--user', 'eve', '--all'], eveCli);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    if (eveCli.HOME) await fs.rm(eveCli.HOME, { recursive: true, force: true });
     assert.equal(await rowIcon(await workbench.waitForTreeRow('Bad Host not connected')), 'warning');
     const hint = await workbench.waitForTreeRow(/^Token refused: click to enter a new one/);
     assert.equal(await hint.getAttribute('aria-level'), '2');
