@@ -8,7 +8,7 @@ import {
   keptMessage,
   statusView,
 } from '../../../../extension/wording/countdown';
-import { localTime } from '../../../../extension/wording/describe';
+import { localTime, zoneLabel } from '../../../../extension/wording/describe';
 
 const MIN = 60_000;
 /** 2026-03-10 14:00 local time: the tests read local clocks, as the user does. */
@@ -45,7 +45,8 @@ describe('extension idle: countdown words', () => {
     const stopAt = NOW + 4 * MIN + 32_000;
     assert.deepEqual(statusView('web', stopAt, NOW), {
       text: '$(clock) Berth: stops in 4:32',
-      tooltip: 'Berth will stop web at 14:04 because nobody is present. Click to keep it running.',
+      // With its zone, as every time in the extension's tooltips.
+      tooltip: `Berth will stop web at 14:04 (${zoneLabel(new Date(stopAt))}) because nobody is present. Click to keep it running.`,
       counting: true,
     });
     for (const pending of [undefined, NOW, NOW - 1]) {
