@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
-import { DEFAULT_AGENT_URL } from '../../protocol';
+import { AgentClient } from '../../client/agent-client';
+import { BerthError, DEFAULT_AGENT_URL } from '../../protocol';
 import type { Services } from '../services';
+import { forVsCode } from '../wording/errors';
 
 /** Validates an agent URL as typed: ws:// or wss:// with a host. */
 export function agentUrlProblem(value: string): string | null {
@@ -59,16 +61,58 @@ export async function addHost(services: Services): Promise<void> {
     validateInput: (value) => (value.trim() ? null : 'Give the host a name'),
   });
   if (!label) return;
-  const token = await vscode.window.showInputBox({
-    title: 'Add Berth Host (3/3): token',
-    prompt: 'Your token for this host (on the host: berth token create --user NAME)',
-    password: true,
-    ignoreFocusOut: true,
-    validateInput: (value) => (value.trim() ? null : 'The token is required'),
-  });
+  const token = await askToken(url.trim());
   if (!token) return;
-  const host = await services.manager.add(label.trim(), url.trim(), token.trim());
+  const host = await services.manager.add(label.trim(), url.trim(), token);
   services.log.info(`added host ${host.label} (${host.url})`);
+}
+
+/** Why the agent at `url` refuses `token`; null when it takes it, or cannot be asked now (the host row will say). */
+async function tokenProblem(url: string, token: string): Promise<string | null> {
+  try {
+    const client = await AgentClient.connect(url, token, 'berth-vscode');
+    client.close();
+    return null;
+  } catch (err) {
+    if (err instanceof BerthError && err.code === 'unauthorized') {
+      return `The host refused this token: ${forVsCode(err.message)}. Paste the token its operator gave you.`;
+    }
+    return null;
+  }
+}
+
+/**
+ * Asks for the token and checks it with the agent before anything is saved: a refused token keeps
+ * the input open, saying why, with what was typed.
+ */
+function askToken(url: string): Promise<string | undefined> {
+  const input = vscode.window.createInputBox();
+  input.title = 'Add Berth Host (3/3): token';
+  input.prompt = "Your token for this host, as the host's operator gave it to you";
+  input.password = true;
+  input.ignoreFocusOut = true;
+  return new Promise<string | undefined>((resolve) => {
+    let done = false;
+    const finish = (value: string | undefined) => {
+      done = true;
+      resolve(value);
+      input.dispose();
+    };
+    input.onDidChangeValue(() => (input.validationMessage = undefined));
+    input.onDidHide(() => !done && finish(undefined));
+    input.onDidAccept(async () => {
+      const token = input.value.trim();
+      if (!token) return void (input.validationMessage = 'The token is required');
+      input.busy = true;
+      input.enabled = false;
+      const problem = await tokenProblem(url, token);
+      input.busy = false;
+      input.enabled = true;
+      if (problem) input.validationMessage = problem;
+      else finish(token);
+    });
+    input.show();
+  });
 }
 
 /** Adds a host reached over SSH, then shows how connecting (and installing the agent) goes. */

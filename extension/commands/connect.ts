@@ -48,7 +48,7 @@ async function ensureInclude(services: Services): Promise<boolean> {
 
 /** Berth: Connect — opens a VS Code window inside the workspace over Remote-SSH; a terminal without it. */
 export async function connectWorkspace(services: Services, arg?: unknown): Promise<void> {
-  const target = await resolveWorkspace(services, arg, ['running', 'stopped', 'failed']);
+  const target = await resolveWorkspace(services, arg, ['running', 'stopped', 'failed'], { own: true });
   if (!target || !(await ensureRunning(services, target))) return;
   const { connection } = target;
   const workspace = connection.workspaces.get(target.workspace.id) ?? target.workspace;

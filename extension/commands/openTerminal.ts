@@ -6,7 +6,7 @@ import type { Services } from '../services';
 
 /** Berth: Open Terminal — ssh into the workspace in an integrated terminal (works without Remote-SSH). */
 export async function openTerminal(services: Services, arg?: unknown): Promise<void> {
-  const target = await resolveWorkspace(services, arg, ['running']);
+  const target = await resolveWorkspace(services, arg, ['running'], { own: true });
   if (!target) return;
   const { connection, workspace } = target;
   try {

@@ -10,24 +10,38 @@ export interface Target {
   workspace: Workspace;
 }
 
+/** Whether `workspace` is the connected user's own on `connection`'s host. */
+export function isOwn(connection: HostConnection, workspace: Workspace): boolean {
+  return connection.status.kind === 'connected' && connection.status.welcome.user.name === workspace.owner;
+}
+
 /**
  * The workspace a command acts on: the tree item it was invoked on, or (from the palette) one the
- * user picks among the workspaces in `states`. Undefined when the user backs out.
+ * user picks among the workspaces in `states`. Undefined when the user backs out. With `own`, only
+ * the user's own workspaces (SSH reaches no other): another user's is refused with a word why.
  */
 export async function resolveWorkspace(
   services: Services,
   arg: unknown,
   states?: WorkspaceState[],
+  options: { own?: boolean } = {},
 ): Promise<Target | undefined> {
   const node = arg as TreeNode | undefined;
   if (node?.kind === 'workspace') {
     const connection = services.manager.connection(node.hostId);
     const workspace = connection?.workspaces.get(node.workspace.id) ?? node.workspace;
+    if (connection && options.own && !isOwn(connection, workspace)) {
+      void vscode.window.showInformationMessage(
+        `Berth: ${workspace.name} is ${workspace.owner}'s workspace; only its owner can connect to it.`,
+      );
+      return undefined;
+    }
     if (connection) return { connection, workspace };
   }
   const items = services.manager.all().flatMap((connection) =>
     [...connection.workspaces.values()]
       .filter((ws) => !states || states.includes(ws.state))
+      .filter((ws) => !options.own || isOwn(connection, ws))
       .map((workspace) => ({
         label: workspace.name,
         description: `${workspace.state} · ${connection.host.label}`,
@@ -36,7 +50,9 @@ export async function resolveWorkspace(
   );
   if (!items.length) {
     void vscode.window.showInformationMessage(
-      states ? `No workspace is ${states.join(' or ')}.` : 'There are no workspaces yet.',
+      states
+        ? `No workspace${options.own ? ' of yours' : ''} is ${states.join(' or ')}.`
+        : 'There are no workspaces yet.',
     );
     return undefined;
   }

@@ -25,7 +25,7 @@ export async function showLogs(services: Services, arg?: unknown): Promise<void>
       { signal: abort.signal, onLog: (chunk) => channel.append(chunk) },
     );
     channel.append(text);
-    channel.appendLine('--- the workspace stopped; run "Berth: Show Logs" again to follow it anew ---');
+    channel.appendLine('--- the workspace stopped; choose "Show Workspace Logs" again to follow it anew ---');
   } catch (err) {
     if (!abort.signal.aborted) showError(services, `show the logs of ${workspace.name}`, err);
   }

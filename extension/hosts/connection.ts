@@ -1,9 +1,20 @@
 import { AgentClient, type ClientEvent, type RequestOptions } from '../../client/agent-client';
-import { BerthError, type MethodName, type ParamsInput, type Result, type Workspace } from '../../protocol';
+import {
+  BerthError,
+  type HostInfo,
+  type MethodName,
+  type ParamsInput,
+  type Result,
+  type Workspace,
+} from '../../protocol';
 import type { HostConfig, HostStatus } from './host';
 
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
+/** How long after a workspace change the host's capacity is read again: a burst of changes reads it once. */
+const INFO_DEBOUNCE_MS = 1_000;
+/** Two deadlines closer than this are the same deadline. */
+const SAME_DEADLINE_MS = 1_000;
 
 /** Connects a client; swapped out in tests. */
 export type Connector = (url: string, token: string) => Promise<AgentClient>;
@@ -17,6 +28,11 @@ export class HostConnection {
   status: HostStatus = { kind: 'connecting' };
   /** The host's workspaces by id, as the agent last reported them. */
   readonly workspaces = new Map<string, Workspace>();
+  /** The host's capacity and agent (host.info), read on connect and again after workspaces change. */
+  info: HostInfo | undefined;
+  /** The idle stops warned of and still pending: workspace id → the warned `stopAt`. */
+  private readonly warnings = new Map<string, string>();
+  private infoTimer: NodeJS.Timeout | null = null;
   private client: AgentClient | null = null;
   private retryMs = FIRST_RETRY_MS;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -65,10 +81,26 @@ export class HostConnection {
     return undefined;
   }
 
+  /**
+   * Records an idle warning of a workspace (an event, or one caught up from idle.status); it stays
+   * pending until the workspace stops, is removed, or shows another deadline.
+   */
+  noteWarning(id: string, stopAt: string): void {
+    if (this.warnings.get(id) === stopAt) return;
+    this.warnings.set(id, stopAt);
+    this.emit();
+  }
+
+  /** Whether an idle stop of the workspace was warned of and is still pending. */
+  warned(id: string): boolean {
+    return this.warnings.has(id);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.attempts++;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.infoTimer) clearTimeout(this.infoTimer);
     this.client?.close();
     this.client = null;
     this.listeners.clear();
@@ -99,11 +131,50 @@ export class HostConnection {
       if (this.client === client) this.fail(`connection lost: ${reason}`, code);
     });
     this.setStatus({ kind: 'connected', welcome: client.welcome });
+    this.readInfo(client);
+  }
+
+  /** Reads host.info for the host row's tooltip; a failure leaves the last one (it is only a tooltip). */
+  private readInfo(client: AgentClient): void {
+    client.request('host.info', {}).then(
+      (info) => {
+        if (this.client !== client) return;
+        this.info = info;
+        this.emit();
+      },
+      () => undefined,
+    );
+  }
+
+  /** Reads host.info again a moment after a workspace changed (what is free changes with it). */
+  private scheduleInfo(): void {
+    this.infoTimer ??= setTimeout(() => {
+      this.infoTimer = null;
+      if (this.client && this.status.kind === 'connected') this.readInfo(this.client);
+    }, INFO_DEBOUNCE_MS);
+  }
+
+  /** Follows a new view of a workspace: a moved or cleared deadline, or a stop, ends its warning. */
+  private followWarning(ws: Workspace): void {
+    const known = this.warnings.get(ws.id);
+    if (known === undefined) return;
+    const deadline = ws.idleStopAt ? Date.parse(ws.idleStopAt) : undefined;
+    const moved = deadline === undefined || Math.abs(deadline - Date.parse(known)) >= SAME_DEADLINE_MS;
+    if (ws.state !== 'running' || moved) this.warnings.delete(ws.id);
   }
 
   private apply(event: ClientEvent): void {
-    if (event.event === 'workspace.changed') this.workspaces.set(event.data.workspace.id, event.data.workspace);
-    else if (event.event === 'workspace.removed') this.workspaces.delete(event.data.id);
+    if (event.event === 'workspace.changed') {
+      this.workspaces.set(event.data.workspace.id, event.data.workspace);
+      this.followWarning(event.data.workspace);
+      this.scheduleInfo();
+    } else if (event.event === 'workspace.removed') {
+      this.workspaces.delete(event.data.id);
+      this.warnings.delete(event.data.id);
+      this.scheduleInfo();
+    } else if (event.event === 'workspace.idleWarning') {
+      this.warnings.set(event.data.id, event.data.stopAt);
+    }
     this.emit(event);
   }
 

@@ -16,15 +16,20 @@ function loadSsh(): SshModule {
   return loaded;
 }
 
-/** Puts an unknown host key to the user, as `ssh` does on a first connection, in a modal dialog. */
+/**
+ * Puts an unknown host key to the user, as `ssh` does on a first connection, in a modal dialog whose
+ * default button (Enter) is not the one that trusts: trusting takes a deliberate choice.
+ */
 async function confirmHostKey(key: UnknownHostKey): Promise<boolean> {
-  const trust = 'Trust and Connect';
+  const trust = { title: 'Trust and Connect' };
   const answer = await vscode.window.showWarningMessage(
     `Berth: the authenticity of host ${key.name} can't be established.`,
     {
       modal: true,
       detail: `Its ${key.keyType} key fingerprint is ${key.fingerprint}.\nCompare it with the one the host's owner gives you. Trusting it adds it to your known_hosts.`,
     },
+    // The first button is the dialog's default.
+    { title: "Don't Trust" },
     trust,
   );
   return answer === trust;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { Workspace } from '../../protocol';
 import type { Services } from '../services';
@@ -75,10 +76,15 @@ export async function syncSshConfig(services: Services): Promise<void> {
   await services.ssh.write(await entriesToWrite(services), sshJumps(services));
 }
 
+/** The comment the extension's key is registered with, so `berth key ls` says whose it is: `VS Code on laptop`. */
+export function keyComment(): string {
+  return `VS Code on ${os.hostname()}`;
+}
+
 /** Registers the extension's public key with the user on `connection`'s host (idempotent on the agent). */
 export async function registerKey(services: Services, connection: HostConnection): Promise<void> {
   const key = await services.ssh.ensureKey();
-  await connection.request('user.addKey', { key });
+  await connection.request('user.addKey', { key: `${key} ${keyComment()}` });
 }
 
 /**

@@ -1,6 +1,9 @@
-import type { Workspace, WorkspaceState } from '../../protocol';
+import type { HostInfo, Workspace, WorkspaceState } from '../../protocol';
+import { forVsCode } from '../wording/errors';
+import { capacityLabel } from '../hosts/capacity';
 import type { HostConfig, HostStatus } from '../hosts/host';
-import { idleLines, stateLabel } from '../wording/describe';
+import { clockTime } from '../wording/countdown';
+import { idleLines, localTime, stateLabel } from '../wording/describe';
 import { memoryLabel } from '../wording/sizes';
 import type { UsageNode } from './usage';
 
@@ -32,6 +35,20 @@ export type TreeNode =
       tooltip: string;
       icon: Icon;
       contextValue: string;
+      /** The row's default command (Enter, a click): Connect, where it can work without a question. */
+      command?: string;
+    }
+  /** "My Workspaces" / "All Workspaces" under a host, for an admin who sees other users' workspaces. */
+  | {
+      kind: 'group';
+      id: string;
+      hostId: string;
+      label: string;
+      description: string;
+      tooltip: string;
+      icon: Icon;
+      expanded: boolean;
+      children: TreeNode[];
     }
   /** A line under a host that says what is wrong or empty, with the command that helps. */
   | { kind: 'hint'; id: string; hostId: string; label: string; tooltip: string; icon: Icon; command: string }
@@ -40,6 +57,17 @@ export type TreeNode =
 
 export type WorkspaceNode = Extract<TreeNode, { kind: 'workspace' }>;
 export type HostNode = Extract<TreeNode, { kind: 'host' }>;
+export type GroupNode = Extract<TreeNode, { kind: 'group' }>;
+
+/** What the tree knows about a workspace beyond the agent's view of it. */
+export interface WorkspaceView {
+  /** Whether the workspace is the connected user's own (only the owner's key and SSH config reach it). */
+  own: boolean;
+  /** Whether an idle warning for its pending stop arrived. */
+  warned?: boolean;
+}
+
+const WARNING = 'problemsWarningIcon.foreground';
 
 const STATE_ICONS: Record<WorkspaceState, Icon> = {
   running: { id: 'vm-running', color: 'testing.iconPassed' },
@@ -51,10 +79,53 @@ const STATE_ICONS: Record<WorkspaceState, Icon> = {
   deleting: { id: 'loading~spin' },
 };
 
-/** `running · 2 CPU · 4 GiB · 1 GPU`; `stopped (idle) · …` after an automatic stop. */
+/**
+ * The icon of a workspace's row: by state, and, told apart at a glance, a stop by a user, by the idle
+ * monitor (a stopwatch) or outside Berth (a warning), and a running workspace whose idle stop was warned (a clock).
+ */
+export function workspaceIcon(ws: Workspace, warned = false): Icon {
+  if (ws.state === 'running' && warned && ws.idleStopAt) return { id: 'clock', color: WARNING };
+  if (ws.state === 'stopped') {
+    switch (ws.stopReason) {
+      case 'idle':
+      case 'attached-grace':
+      case 'max-lifetime':
+        return { id: 'watch' };
+      case 'outside':
+        return { id: 'circle-slash', color: WARNING };
+      case 'failed':
+        return STATE_ICONS.failed;
+      default:
+        return STATE_ICONS.stopped;
+    }
+  }
+  return STATE_ICONS[ws.state];
+}
+
+/** A GPU's model as a row can hold it: `NVIDIA H100 80GB HBM3` → `H100`, a MIG slice `A100 3g.20gb`. */
+function gpuModel(name: string): string {
+  const words = name.replace(/^(NVIDIA|Tesla|GeForce|Quadro)\s+/gi, '').split(/\s+/);
+  const mig = /\bMIG\b/i.test(name) ? words.find((word) => /^\d+g\.\d+gb$/i.test(word)) : undefined;
+  return [words[0] || 'GPU', ...(mig ? [mig] : [])].join(' ');
+}
+
+/** `1× H100`, `2× H100+A100`; `2× GPU` (or the model asked for) while it holds none. */
+export function gpuShort(ws: Workspace): string {
+  const held = [...new Set((ws.gpus ?? []).map((gpu) => gpuModel(gpu.name)))];
+  const model = held.length ? held.join('+') : ws.spec.gpuModel || 'GPU';
+  return `${ws.spec.gpus}× ${model}`;
+}
+
+/**
+ * `running · 1× H100 · stops 21:16 · 2 CPU · 4 GiB`: what matters first, since a narrow side bar cuts
+ * the end (state, GPUs and a pending idle stop in local time before the sizes); `stopped (idle) · …`
+ * after an automatic stop.
+ */
 export function workspaceDescription(ws: Workspace): string {
-  const parts: string[] = [stateLabel(ws), `${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory)];
-  if (ws.spec.gpus > 0) parts.push(gpuSummary(ws));
+  const parts: string[] = [stateLabel(ws)];
+  if (ws.spec.gpus > 0) parts.push(gpuShort(ws));
+  if (ws.state === 'running' && ws.idleStopAt) parts.push(`stops ${clockTime(ws.idleStopAt)}`);
+  parts.push(`${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory));
   if (ws.disk?.overQuota) parts.push('over disk quota');
   return parts.join(' · ');
 }
@@ -63,7 +134,7 @@ export function workspaceDescription(ws: Workspace): string {
 export function diskDetails(ws: Workspace): string | null {
   if (!ws.disk) return null;
   const size = (bytes: number | null) => (bytes === null ? 'not measured' : memoryLabel(bytes));
-  return `home ${size(ws.disk.home)}, container ${size(ws.disk.layer)} (measured ${ws.disk.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
+  return `home ${size(ws.disk.home)}, container ${size(ws.disk.layer)} (measured ${localTime(ws.disk.at)})`;
 }
 
 /** A warning line when the owner is over the soft disk quota: no new workspace until space is freed. */
@@ -71,12 +142,6 @@ function quotaLine(ws: Workspace): string | null {
   const over = ws.disk?.overQuota;
   if (!over) return null;
   return `⚠ ${ws.owner}'s workspaces take ${memoryLabel(over.used)} of disk, over the ${memoryLabel(over.quota)} quota: new workspaces are refused until space is freed (delete files in a home, or delete a workspace with its data).`;
-}
-
-/** `2 GPUs (0, 1)` while it holds them (nvidia-smi indexes), `2 GPUs` while it does not. */
-export function gpuSummary(ws: Workspace): string {
-  const count = `${ws.spec.gpus} GPU${ws.spec.gpus === 1 ? '' : 's'}`;
-  return ws.gpus?.length ? `${count} (${ws.gpus.map((gpu) => gpu.index).join(', ')})` : count;
 }
 
 /** The tooltip's GPU cell: each held GPU (index, model, short UUID), or what it asks for while it holds none. */
@@ -93,57 +158,84 @@ export function gpuDetails(ws: Workspace): string {
   return `${ws.spec.gpus}${filters.length ? ` ${filters.join(', ')}` : ''}, assigned when it starts`;
 }
 
-/** Tags for `when` clauses in menus: `workspace+running+gpu`, matched with `viewItem =~ /\bworkspace\b.*\brunning\b/`. */
-export function workspaceContext(ws: Workspace): string {
-  return ['workspace', ws.state, ...(ws.spec.gpus > 0 ? ['gpu'] : []), ...(ws.gpuQueue ? ['queued'] : [])].join('+');
+/**
+ * Tags for `when` clauses in menus: `workspace+running+gpu+own`, matched with
+ * `viewItem =~ /^workspace\+running\b/`; `own` marks the connected user's own workspaces, the only
+ * ones Connect, Open Terminal and Copy SSH Command can reach; `queued` (always last) one waiting for GPUs.
+ */
+export function workspaceContext(ws: Workspace, own: boolean): string {
+  return [
+    'workspace',
+    ws.state,
+    ...(ws.spec.gpus > 0 ? ['gpu'] : []),
+    ...(own ? ['own'] : []),
+    ...(ws.gpuQueue ? ['queued'] : []),
+  ].join('+');
 }
 
-/** The Markdown tooltip of a workspace; `now` dates its idle lines ("stops in 12 min"). */
-export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.now()): string {
+/** Text made inert in Markdown: no emphasis, links or autolinked addresses from a name or a message. */
+export function markdownText(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~@:-]/g, '\\$&');
+}
+
+/** The Markdown tooltip of a workspace; `now` only tells whether a keepalive is still ahead. */
+export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.now(), own = true): string {
   const rows: [string, string][] = [
-    ['Host', hostLabel],
-    ['Owner', ws.owner],
+    ['Host', markdownText(hostLabel)],
+    ['Owner', markdownText(ws.owner)],
     ['Image', `\`${ws.spec.image}\``],
     ['CPU', `${ws.spec.cpus}`],
     ['Memory', memoryLabel(ws.spec.memory)],
     ['GPUs', gpuDetails(ws)],
     ...(diskDetails(ws) ? [['Disk', diskDetails(ws) ?? ''] as [string, string]] : []),
-    ['SSH', `${ws.ssh.user}@${ws.ssh.host} port ${ws.ssh.port}`],
-    ['Created', ws.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
+    // A code span: VS Code would make `dev@127.0.0.1` a mailto link.
+    ['SSH', `\`${ws.ssh.user}@${ws.ssh.host}\` port ${ws.ssh.port}`],
+    ['Created', localTime(ws.createdAt)],
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
-  const since = ws.since.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-  const message = [ws.message, quotaLine(ws), ...idleLines(ws, now)]
+  const notMine = own
+    ? null
+    : `${markdownText(ws.owner)}'s workspace: Connect, Open Terminal and Copy SSH Command work only for its owner.`;
+  const message = [ws.message && markdownText(ws.message), quotaLine(ws), ...idleLines(ws, now), notMine]
     .map((line) => (line ? `\n\n${line}` : ''))
     .join('');
-  return `**${ws.name}** — ${ws.state} since ${since}${message}\n\n${table}`;
+  return `**${ws.name}** — ${ws.state} since ${localTime(ws.since)}${message}\n\n${table}`;
 }
 
-/** The node of a workspace on a host. */
-export function workspaceNode(host: HostConfig, ws: Workspace): WorkspaceNode {
+/** The node of a workspace on a host; another user's shows its owner (`bob/web`) and no connect actions. */
+export function workspaceNode(host: HostConfig, ws: Workspace, view: WorkspaceView = { own: true }): WorkspaceNode {
+  const { own, warned = false } = view;
   return {
     kind: 'workspace',
     id: `workspace:${host.id}:${ws.id}`,
     hostId: host.id,
     workspace: ws,
-    label: ws.name,
+    label: own ? ws.name : `${ws.owner}/${ws.name}`,
     description: workspaceDescription(ws),
-    tooltip: workspaceTooltip(ws, host.label),
-    icon: STATE_ICONS[ws.state],
-    contextValue: workspaceContext(ws),
+    tooltip: workspaceTooltip(ws, host.label, Date.now(), own),
+    icon: workspaceIcon(ws, warned),
+    contextValue: workspaceContext(ws, own),
+    ...(own && ws.state === 'running' ? { command: 'berth.workspace.connect' } : {}),
   };
 }
 
-/** The node of a host, saying how its connection stands. */
-export function hostNode(host: HostConfig, status: HostStatus, now = Date.now()): HostNode {
+/** The node of a host, saying how its connection stands; `info` (host.info) adds capacity to the tooltip. */
+export function hostNode(host: HostConfig, status: HostStatus, now = Date.now(), info?: HostInfo): HostNode {
   const base = { kind: 'host' as const, id: `host:${host.id}`, hostId: host.id, label: host.label };
   switch (status.kind) {
     case 'connected': {
-      const { user, host: name } = status.welcome;
+      const { user, host: name, agentVersion } = status.welcome;
+      const lines = [
+        host.url,
+        `Connected as ${user.name}${user.admin ? ' (admin)' : ''}`,
+        `Berth agent ${info?.agentVersion ?? agentVersion} on ${name}`,
+        ...(info ? [`Free: ${capacityLabel(info)}`] : []),
+        ...(info?.gpuNote ? [`GPUs: ${info.gpuNote}`] : []),
+      ];
       return {
         ...base,
         description: `${user.name}@${name}`,
-        tooltip: `${host.url}\nConnected as ${user.name}${user.admin ? ' (admin)' : ''}`,
+        tooltip: lines.join('\n'),
         icon: { id: 'server' },
         contextValue: 'host+connected',
       };
@@ -163,22 +255,38 @@ export function hostNode(host: HostConfig, status: HostStatus, now = Date.now())
       return {
         ...base,
         description: retry,
-        tooltip: `${host.url}\n${status.message}`,
-        icon: { id: 'warning', color: 'problemsWarningIcon.foreground' },
+        tooltip: `${host.url}\n${forVsCode(status.message)}`,
+        icon: { id: 'warning', color: WARNING },
         contextValue: 'host+error',
       };
     }
   }
 }
 
-/** The children of a host: its workspaces (sorted by name), or one hint saying what is wrong or empty. */
-export function hostChildren(host: HostConfig, status: HostStatus, workspaces: Iterable<Workspace>): TreeNode[] {
+/** How a host's children are drawn beyond its workspaces: which of them were warned of an idle stop. */
+export interface HostView {
+  warned?: (workspaceId: string) => boolean;
+}
+
+/**
+ * The children of a host: its workspaces (sorted by name), or one hint saying what is wrong or empty.
+ * An admin who sees other users' workspaces gets two groups: "My Workspaces" and "All Workspaces".
+ */
+export function hostChildren(
+  host: HostConfig,
+  status: HostStatus,
+  workspaces: Iterable<Workspace>,
+  view: HostView = {},
+): TreeNode[] {
   if (status.kind === 'error') {
-    const warning = { id: 'warning', color: 'problemsWarningIcon.foreground' };
+    const warning = { id: 'warning', color: WARNING };
     const node =
       status.code === 'unauthorized'
-        ? { label: 'Token refused: click to enter a new one', tooltip: status.message }
-        : { label: status.message, tooltip: 'Click to reconnect now' };
+        ? { label: 'Token refused: click to enter a new one', tooltip: forVsCode(status.message) }
+        : {
+            label: forVsCode(status.message),
+            tooltip: 'Click to reconnect now. If the address is wrong, remove the host and add it again.',
+          };
     return [
       {
         kind: 'hint',
@@ -191,19 +299,59 @@ export function hostChildren(host: HostConfig, status: HostStatus, workspaces: I
     ];
   }
   if (status.kind === 'connecting') return [];
-  const nodes = [...workspaces]
-    .sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner))
-    .map((ws) => workspaceNode(host, ws));
-  if (nodes.length) return nodes;
+  const me = status.welcome.user.name;
+  const sorted = [...workspaces].sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner));
+  const node = (ws: Workspace, suffix = '') => {
+    const made = workspaceNode(host, ws, { own: ws.owner === me, warned: view.warned?.(ws.id) ?? false });
+    return suffix ? { ...made, id: `${made.id}${suffix}` } : made;
+  };
+  if (!sorted.length) {
+    return [
+      {
+        kind: 'hint',
+        id: `hint:${host.id}:empty`,
+        hostId: host.id,
+        label: 'No workspaces yet: create one',
+        tooltip: 'Create a workspace on this host',
+        icon: { id: 'add' },
+        command: 'berth.workspace.create',
+      },
+    ];
+  }
+  if (!status.welcome.user.admin || sorted.every((ws) => ws.owner === me)) return sorted.map((ws) => node(ws));
+  const mine = sorted.filter((ws) => ws.owner === me);
+  const all = [...sorted].sort((a, b) => a.owner.localeCompare(b.owner) || a.name.localeCompare(b.name));
+  const group = (key: string, label: string, tooltip: string, children: TreeNode[], expanded: boolean): GroupNode => ({
+    kind: 'group',
+    id: `group:${host.id}:${key}`,
+    hostId: host.id,
+    label,
+    description: `${children.length}`,
+    tooltip,
+    icon: { id: key === 'mine' ? 'account' : 'organization' },
+    expanded,
+    children,
+  });
   return [
-    {
-      kind: 'hint',
-      id: `hint:${host.id}:empty`,
-      hostId: host.id,
-      label: 'No workspaces yet: create one',
-      tooltip: 'Create a workspace on this host',
-      icon: { id: 'add' },
-      command: 'berth.workspace.create',
-    },
+    group(
+      'mine',
+      'My Workspaces',
+      `Your workspaces on ${host.label}`,
+      mine.map((ws) => node(ws)),
+      true,
+    ),
+    // The same workspace under both groups: its row under "All" has an id of its own.
+    group(
+      'all',
+      'All Workspaces',
+      `Every user's workspaces on ${host.label} (you are an admin)`,
+      all.map((ws) => node(ws, '@all')),
+      false,
+    ),
   ];
+}
+
+/** Every row under a host, those inside groups included, in the order they draw. */
+export function descendants(nodes: readonly TreeNode[]): TreeNode[] {
+  return nodes.flatMap((node) => (node.kind === 'group' ? [node, ...descendants(node.children)] : [node]));
 }

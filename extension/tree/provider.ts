@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { HostManager } from '../hosts/manager';
-import { hostChildren, hostNode, type TreeNode, type WorkspaceNode } from './model';
+import { descendants, hostChildren, hostNode, type TreeNode, type WorkspaceNode } from './model';
 import { refreshTargets, type HostRender } from './refresh';
 import { hasUsage, UsagePoller, usageNodes } from './usage';
 
@@ -59,6 +59,8 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       return hosts.map((host) => this.adopt(host.node));
     }
     if (node.kind === 'workspace') return this.usageChildren(node);
+    // A group's rows are those of the host's last render, which adopted the group with its children.
+    if (node.kind === 'group') return node.children.map((child) => this.adopt(child));
     if (node.kind !== 'host') return [];
     const render = this.render(node.hostId);
     if (!render) return [];
@@ -71,9 +73,9 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const collapsible =
-      node.kind === 'host'
+      node.kind === 'host' || (node.kind === 'group' && node.expanded)
         ? vscode.TreeItemCollapsibleState.Expanded
-        : node.kind === 'workspace' && hasUsage(node.workspace)
+        : node.kind === 'group' || (node.kind === 'workspace' && hasUsage(node.workspace))
           ? vscode.TreeItemCollapsibleState.Collapsed
           : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(node.label, collapsible);
@@ -89,8 +91,16 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
       return item;
     }
     item.description = node.description;
+    if (node.kind === 'group') {
+      item.tooltip = node.tooltip;
+      item.contextValue = 'group';
+      return item;
+    }
     item.contextValue = node.contextValue;
     item.tooltip = node.kind === 'workspace' ? new vscode.MarkdownString(node.tooltip) : node.tooltip;
+    if (node.kind === 'workspace' && node.command) {
+      item.command = { command: node.command, title: 'Connect to Workspace', arguments: [node] };
+    }
     return item;
   }
 
@@ -137,7 +147,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
     this.changed.clear();
     for (const host of after) {
       this.forget(this.rendered.get(host.node.hostId), host);
-      for (const node of [host.node, ...host.children]) this.adopt(node);
+      for (const node of [host.node, ...descendants(host.children)]) this.adopt(node);
     }
     for (const host of before) if (!after.some((render) => render.node.id === host.node.id)) this.forget(host);
     this.rendered = new Map(after.map((host) => [host.node.hostId, host]));
@@ -168,8 +178,11 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   private render(hostId: string): HostRender | undefined {
     const connection = this.manager.connection(hostId);
     if (!connection) return undefined;
-    const { host, status, workspaces } = connection;
-    return { node: hostNode(host, status), children: hostChildren(host, status, workspaces.values()) };
+    const { host, status, workspaces, info } = connection;
+    return {
+      node: hostNode(host, status, Date.now(), info),
+      children: hostChildren(host, status, workspaces.values(), { warned: (id) => connection.warned(id) }),
+    };
   }
 
   /** The element of `node`'s row (made for a new row), updated to `node`'s content. */
@@ -184,7 +197,7 @@ export class WorkspaceTreeProvider implements vscode.TreeDataProvider<TreeNode>,
   /** Drops the elements of rows that `old` had and `now` lacks (all of them, without `now`). */
   private forget(old: HostRender | undefined, now?: HostRender): void {
     if (!old) return;
-    const kept = new Set(now ? [now.node.id, ...now.children.map((child) => child.id)] : []);
-    for (const node of [old.node, ...old.children]) if (!kept.has(node.id)) this.elements.delete(node.id);
+    const kept = new Set(now ? [now.node.id, ...descendants(now.children).map((child) => child.id)] : []);
+    for (const node of [old.node, ...descendants(old.children)]) if (!kept.has(node.id)) this.elements.delete(node.id);
   }
 }

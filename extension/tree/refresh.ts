@@ -1,4 +1,4 @@
-import type { HostNode, TreeNode } from './model';
+import { descendants, type HostNode, type TreeNode } from './model';
 
 /** One host's row and the rows under it, as the tree renders them at one moment. */
 export interface HostRender {
@@ -9,9 +9,14 @@ export interface HostRender {
 /** What to redraw: everything (the set of hosts changed), or the rows with these ids (none: nothing visible changed). */
 export type RefreshTargets = 'all' | string[];
 
-/** What a node draws: label, description, tooltip, icon, context value, and a hint's command. */
+/** What a node draws: label, description, tooltip, icon, context value, and a hint's or row's command. */
 function drawn(node: TreeNode): string {
-  const rest = node.kind === 'hint' ? [node.command] : [node.description, node.contextValue];
+  const rest =
+    node.kind === 'hint'
+      ? [node.command]
+      : node.kind === 'group'
+        ? [node.description, node.expanded]
+        : [node.description, node.contextValue, node.kind === 'workspace' ? node.command : undefined];
   return JSON.stringify([node.kind, node.id, node.label, node.tooltip, node.icon.id, node.icon.color, ...rest]);
 }
 
@@ -32,12 +37,15 @@ export function refreshTargets(before: readonly HostRender[], after: readonly Ho
   const targets: string[] = [];
   after.forEach((host, i) => {
     const old = before[i]!;
-    if (!sameRow(old.node, host.node) || ids(old.children) !== ids(host.children)) {
+    // Rows inside groups count as the host's: a row that moves between groups redraws the host.
+    const was = descendants(old.children);
+    const is = descendants(host.children);
+    if (!sameRow(old.node, host.node) || ids(was) !== ids(is)) {
       targets.push(host.node.id);
       return;
     }
-    host.children.forEach((child, j) => {
-      if (!sameRow(old.children[j]!, child)) targets.push(child.id);
+    is.forEach((child, j) => {
+      if (!sameRow(was[j]!, child)) targets.push(child.id);
     });
   });
   return targets;

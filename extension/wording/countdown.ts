@@ -1,5 +1,7 @@
 /** Words and numbers of the idle countdown, free of `vscode` so they are unit-tested. */
 
+import { zoneLabel } from './describe';
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** Time left as a clock: `4:32`, `0:05`, `1:02:03` from an hour on; `0:00` once past. */
@@ -51,7 +53,7 @@ export function statusView(name: string, stopAt: number | undefined, now: number
   if (stopAt !== undefined && stopAt > now) {
     return {
       text: `$(clock) Berth: stops in ${formatRemaining(stopAt - now)}`,
-      tooltip: `Berth will stop ${name} at ${clockTime(stopAt)} because nobody is present. Click to keep it running.`,
+      tooltip: `Berth will stop ${name} at ${clockTime(stopAt)} (${zoneLabel(new Date(stopAt))}) because nobody is present. Click to keep it running.`,
       counting: true,
     };
   }

@@ -1,5 +1,4 @@
 import type { StopReason, Workspace } from '../../protocol';
-import { agoInWords, inWords } from './countdown';
 
 /** Short words for an automatic stop, shown after `stopped` in the tree: `stopped (idle)`. */
 const REASON_LABELS: Record<StopReason, string | undefined> = {
@@ -21,9 +20,26 @@ const REASON_SENTENCES: Record<StopReason, string> = {
   failed: 'Stopped because it failed.',
 };
 
-/** `2024-05-01T10:05:00.000Z` → `2024-05-01 10:05:00 UTC`, as the tree writes times. */
-export function utcTime(iso: string): string {
-  return iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The zone of `date` as an offset from UTC: `UTC`, `UTC+2`, `UTC-3:30`. */
+export function zoneLabel(date: Date): string {
+  const offset = -date.getTimezoneOffset();
+  if (offset === 0) return 'UTC';
+  const abs = Math.abs(offset);
+  return `UTC${offset > 0 ? '+' : '-'}${Math.floor(abs / 60)}${abs % 60 ? `:${pad(abs % 60)}` : ''}`;
+}
+
+/**
+ * `2024-05-01T10:05:00.000Z` → `2024-05-01 12:05 UTC+2` in the local zone: the one way the tree and
+ * its tooltips write a time (absolute, so a tooltip drawn once never goes stale; with the zone, so it
+ * reads the same as the clock times of the rows, `stops 12:35`).
+ */
+export function localTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())} ${zoneLabel(date)}`;
 }
 
 /** 1 → `1st`, 2 → `2nd`, 11 → `11th`, 23 → `23rd`. */
@@ -49,23 +65,21 @@ export function stateLabel(ws: Workspace): string {
 /**
  * The idle lines of a workspace's tooltip (Markdown paragraphs): why it stopped, when it stops if
  * nobody comes, until when it is kept running, and its last activity with the signal that said so.
+ * Only absolute times: VS Code draws a tooltip once and shows it again as drawn, so "in 12 min" would
+ * go stale. `now` only tells whether a keepalive is still ahead.
  */
 export function idleLines(ws: Workspace, now: number): string[] {
   const lines: string[] = [];
   if (ws.state === 'stopped' && ws.stopReason) lines.push(REASON_SENTENCES[ws.stopReason]);
   if (ws.state === 'running' && ws.keepUntil && Date.parse(ws.keepUntil) > now) {
-    lines.push(`Kept running until ${utcTime(ws.keepUntil)}.`);
+    lines.push(`Kept running until ${localTime(ws.keepUntil)}.`);
   }
   if (ws.state === 'running' && ws.idleStopAt) {
-    const left = Date.parse(ws.idleStopAt) - now;
-    lines.push(
-      `Stops ${inWords(Math.max(0, left))} (${utcTime(ws.idleStopAt)}) unless someone is present or it is busy.`,
-    );
+    lines.push(`Stops at ${localTime(ws.idleStopAt)} unless someone is present or it is busy.`);
   }
   if (ws.lastActivity) {
-    const ago = agoInWords(Math.max(0, now - Date.parse(ws.lastActivity.at)));
     const source = ws.lastActivity.source ? ` (${ws.lastActivity.source})` : '';
-    lines.push(`Last activity: ${ws.lastActivity.signal}${source}, ${utcTime(ws.lastActivity.at)} (${ago}).`);
+    lines.push(`Last activity: ${ws.lastActivity.signal}${source}, ${localTime(ws.lastActivity.at)}.`);
   }
   return lines;
 }

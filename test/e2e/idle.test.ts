@@ -22,8 +22,11 @@ const IDLE_ARGS = [
   ...['--idle-timeout', '40s', '--idle-warn-before', '30s', '--idle-interval', '1s'],
   ...['--keepalive-default', '2h', '--keepalive-max', '3h'],
 ];
-/** The warning as the extension words it: `Berth: workspace idler stops at 14:05 — nobody present …`. */
-const warningFor = (name: string) => new RegExp(`^Berth: workspace ${name} stops at \\d\\d:\\d\\d — \\S`);
+/** The warning as the extension words it: `Berth: idler stops at 14:05: Keep Running · Stop Now (nobody …)`. */
+const warningFor = (name: string) =>
+  new RegExp(`^Berth: ${name} stops at \\d\\d:\\d\\d: Keep Running · Stop Now \\(\\S`);
+/** What the extension says after an idle stop of a workspace it had warned of, offering Start. */
+const stoppedFor = (name: string) => new RegExp(`^Berth: ${name} is stopped \\(idle\\) now: nobody was present`);
 
 /**
  * Idle shutdown in the packaged extension, in code-server against a real agent whose idle monitor
@@ -45,6 +48,15 @@ describe('e2e: idle shutdown in the Berth extension', function () {
   };
   const workspace = (name: string) => listed().find((ws) => ws.name === name);
   const running = (name: string) => waitFor(`${name} to run`, () => workspace(name)?.state === 'running', 90_000);
+  /**
+   * Clicks the action `label` of the warning matching `message`, and waits for the warning to go.
+   * The warning is a progress notification (the kind the extension can withdraw); its actions are links.
+   */
+  const clickWarningAction = async (label: string, message: RegExp, timeoutMs?: number) => {
+    const toast = await workbench.waitForNotification(message, timeoutMs);
+    await toast.getByRole('link', { name: label }).click();
+    await workbench.until(`the warning to close after "${label}"`, async () => !(await toast.isVisible()));
+  };
 
   before(async () => {
     const token = agent.token('alice');
@@ -72,7 +84,7 @@ describe('e2e: idle shutdown in the Berth extension', function () {
     await running('idler');
     const toast = await workbench.waitForNotification(warningFor('idler'), 60_000);
     for (const button of ['Keep Running', 'Stop Now']) {
-      assert.ok(await toast.getByRole('button', { name: button }).isVisible(), `the warning has "${button}"`);
+      assert.ok(await toast.getByRole('link', { name: button }).isVisible(), `the warning has "${button}"`);
     }
     assert.ok(workspace('idler')?.idleStopAt, 'the agent has a deadline for idler');
     await workbench.screenshot('idle-1-warning');
@@ -80,7 +92,7 @@ describe('e2e: idle shutdown in the Berth extension', function () {
 
   it('keeps the workspace running for the agent’s default when "Keep Running" is clicked', async () => {
     const clickedAt = Date.now();
-    await workbench.clickNotificationButton('Keep Running', warningFor('idler'));
+    await clickWarningAction('Keep Running', warningFor('idler'));
     // "until 15:05", or "until tomorrow 01:52" when the default keepalive runs past midnight.
     await workbench.waitForNotification(
       /^Berth: idler keeps running until (tomorrow )?\d\d:\d\d, even if nobody is present\.$/,
@@ -106,7 +118,7 @@ describe('e2e: idle shutdown in the Berth extension', function () {
 
   it('stops the workspace at once when "Stop Now" is clicked: a user\'s stop, not an idle one', async () => {
     await client.request('workspace.create', { name: 'done', memory: 256 * MiB, cpus: 1, idleTimeout: 1 });
-    await workbench.clickNotificationButton('Stop Now', warningFor('done'), 60_000);
+    await clickWarningAction('Stop Now', warningFor('done'), 60_000);
     await workbench.waitForTreeRow('done stopped · 1 CPU · 256 MiB', 60_000);
     assert.equal(workspace('done')?.stopReason, 'user');
   });
@@ -117,6 +129,18 @@ describe('e2e: idle shutdown in the Berth extension', function () {
     assert.equal(left?.state, 'stopped');
     assert.equal(left?.stopReason, 'idle');
     assert.equal(workspace('idler')?.state, 'running', 'the kept workspace still runs');
+    // The warning went with the stop (before, it stayed, and its "Keep Running" then failed), and Start
+    // is offered. Toasts hide after a while: the notification center holds what is still open.
+    await workbench.runCommand('Notifications: Show Notifications');
+    const center = workbench.page.locator('.notifications-center .notification-list-item');
+    const messages = () => center.locator('.notification-list-item-message').allTextContents();
+    await workbench.until('the offer to start left', async () =>
+      (await messages()).some((m) => stoppedFor('left').test(m)),
+    );
+    // Only the offer has a "Start" button.
+    const start = center.locator('.monaco-button', { hasText: /^Start$/ });
+    assert.equal(await start.count(), 1, 'the offer has "Start"');
+    assert.ok(!(await messages()).some((message) => warningFor('left').test(message)), 'the warning of left is gone');
     await workbench.screenshot('idle-3-stopped-idle');
   });
 });

@@ -11,8 +11,8 @@ const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'
 };
 
 /** The commands the item context menu offers for a workspace, as its `viewItem =~ /…/` clauses match. */
-function offered(ws: Workspace): Set<string> {
-  const value = workspaceContext(ws);
+function offered(ws: Workspace, own = true): Set<string> {
+  const value = workspaceContext(ws, own);
   return new Set(
     (manifest.contributes.menus['view/item/context'] ?? [])
       .filter((item) => {
@@ -28,7 +28,8 @@ describe('manifest: lifecycle menus against the tree’s context values', () => 
     workspace('train', { state, gpuQueue: { position: 1, gpus: 4 } }, { gpus: 4 });
 
   it('tags a workspace waiting for GPUs as queued', () => {
-    assert.equal(workspaceContext(queued('creating')), 'workspace+creating+gpu+queued');
+    assert.equal(workspaceContext(queued('creating'), true), 'workspace+creating+gpu+own+queued');
+    assert.equal(workspaceContext(queued('creating'), false), 'workspace+creating+gpu+queued');
   });
 
   it('offers Cancel and Delete on a queued create or start, and not Stop', () => {
@@ -37,6 +38,9 @@ describe('manifest: lifecycle menus against the tree’s context values', () => 
       assert.ok(commands.has('berth.workspace.cancel'), `${state}: cancel`);
       assert.ok(commands.has('berth.workspace.delete'), `${state}: delete`);
       assert.ok(!commands.has('berth.workspace.stop'), `${state}: no stop beside cancel`);
+      // An admin's row of another user's queued workspace offers the same: they may cancel it too.
+      const theirs = offered(queued(state), false);
+      assert.ok(theirs.has('berth.workspace.cancel') && theirs.has('berth.workspace.delete'), `${state}: admin`);
     }
   });
 

@@ -37,9 +37,9 @@ function offered(contextValue: string): Set<string> {
   return new Set(items.filter((item) => viewItemPattern(item.when)?.test(contextValue)).map((item) => item.command));
 }
 
-/** The context value of a workspace in `state`, as the tree builds it. */
-function context(state: WorkspaceState, gpus = 0): string {
-  return workspaceContext(workspace('web', { state }, { gpus }));
+/** The context value of a workspace in `state`, as the tree builds it (the user's own unless `own` is false). */
+function context(state: WorkspaceState, gpus = 0, own = true): string {
+  return workspaceContext(workspace('web', { state }, { gpus }), own);
 }
 
 describe('manifest: commands', () => {
@@ -150,6 +150,17 @@ describe('manifest: item menus against the tree’s context values', () => {
       const commands = offered(context(state));
       assert.ok(!commands.has('berth.workspace.start') && !commands.has('berth.workspace.delete'), state);
     }
+  });
+
+  it("offers no connect action on another user's workspace (an admin's view), only its lifecycle and logs", () => {
+    const connects = ['berth.workspace.connect', 'berth.workspace.openTerminal', 'berth.workspace.copySshCommand'];
+    for (const value of [context('running', 0, false), context('running', 1, false), context('stopped', 0, false)]) {
+      const commands = offered(value);
+      for (const id of connects) assert.ok(!commands.has(id), `${value}: no ${id}`);
+      assert.ok(commands.has('berth.workspace.showLogs'), `${value}: logs`);
+    }
+    assert.ok(offered(context('running', 0, false)).has('berth.workspace.stop'));
+    for (const id of connects) assert.ok(offered(context('running')).has(id), `own: ${id}`);
   });
 
   it('offers create only on a connected host, and reconnect on every host', () => {

@@ -8,6 +8,7 @@ import {
   keptMessage,
   statusView,
 } from '../../../../extension/wording/countdown';
+import { localTime, zoneLabel } from '../../../../extension/wording/describe';
 
 const MIN = 60_000;
 /** 2026-03-10 14:00 local time: the tests read local clocks, as the user does. */
@@ -44,7 +45,8 @@ describe('extension idle: countdown words', () => {
     const stopAt = NOW + 4 * MIN + 32_000;
     assert.deepEqual(statusView('web', stopAt, NOW), {
       text: '$(clock) Berth: stops in 4:32',
-      tooltip: 'Berth will stop web at 14:04 because nobody is present. Click to keep it running.',
+      // With its zone, as every time in the extension's tooltips.
+      tooltip: `Berth will stop web at 14:04 (${zoneLabel(new Date(stopAt))}) because nobody is present. Click to keep it running.`,
       counting: true,
     });
     for (const pending of [undefined, NOW, NOW - 1]) {
@@ -61,5 +63,25 @@ describe('extension idle: countdown words', () => {
       'Berth: web keeps running until 18:00, even if nobody is present.',
     );
     assert.match(keptMessage('web', until, true, NOW), /until 18:00, .* the longest this host allows/);
+  });
+});
+
+describe('wording: one time format in the tree, with its zone', () => {
+  let zone: string | undefined;
+  before(() => {
+    zone = process.env.TZ;
+  });
+  after(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  it('writes a time in the local zone with that zone, to the minute', () => {
+    process.env.TZ = 'UTC';
+    assert.equal(localTime('2024-05-01T10:05:59.000Z'), '2024-05-01 10:05 UTC');
+    process.env.TZ = 'Asia/Kolkata';
+    assert.equal(localTime('2024-05-01T10:05:00.000Z'), '2024-05-01 15:35 UTC+5:30');
+    process.env.TZ = 'America/New_York';
+    assert.equal(localTime('2024-05-01T02:00:00.000Z'), '2024-04-30 22:00 UTC-4');
   });
 });
