@@ -153,8 +153,7 @@ export class IdleMonitor {
       this.work(draft, now, 'keepalive');
       marked = this.redecide(draft, now);
     });
-    this.announce(record, marked);
-    this.changed(record);
+    this.announce(record, marked, true);
   }
 
   /**
@@ -175,8 +174,7 @@ export class IdleMonitor {
       delete draft.keepUntil;
       marked = this.mark(draft, now);
     });
-    this.announce(record, marked);
-    this.changed(record);
+    this.announce(record, marked, true);
   }
 
   /** Samples one workspace and acts on the decision; returns whether the store should be written. */
@@ -300,14 +298,15 @@ export class IdleMonitor {
   }
 
   /** Announces a warning when the policy says so, and a published deadline that changed. */
-  private announce(record: WorkspaceRecord, { decision, moved }: Marked): void {
+  /** Warns where the decision says so, and tells clients of a moved deadline (or any change: `changed`), once. */
+  private announce(record: WorkspaceRecord, { decision, moved }: Marked, changed = false): void {
     if (decision.action === 'warn' && decision.stopAt !== null) {
       const stopAt = new Date(decision.stopAt).toISOString();
       this.deps.log.info(`idle: warning ${record.owner}/${record.name}: stop at ${stopAt}: ${decision.reason}`);
       const data = { id: record.id, name: record.name, owner: record.owner, stopAt, reason: decision.reason };
       this.deps.bus.emit({ event: 'workspace.idleWarning', data }, record.owner);
     }
-    if (moved || decision.action === 'warn') this.changed(record);
+    if (changed || moved || decision.action === 'warn') this.changed(record);
   }
 
   /** Records work (present, busy, keepalive) at `now`. */

@@ -67,6 +67,6 @@ function diskLines(host: HostInfo, homes: Home[] | null): string[][] {
   };
   return host.disk.users.map(({ user, bytes, quota }, index) => [
     index ? '' : 'Disk',
-    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${keptText(user)}${index ? '' : ` (${measured})`}`,
+    `${user}: ${formatSize(bytes)}${quota === null ? '' : ` of ${formatSize(quota)} quota${bytes > quota ? ' (over: new workspaces refused)' : ''}`}${index ? '' : ` (${measured})`}${keptText(user)}`,
   ]);
 }

@@ -63,7 +63,7 @@ describe('e2e: usage rows, GPU view, status bar and links in the Berth extension
     proxy = await RecordingDockerProxy.start();
   });
   const agent = useAgent(() => ({
-    args: ['--docker-socket', proxy.socketPath, '--idle-interval', '1'],
+    args: ['--docker-socket', proxy.socketPath, '--idle-interval', '1s'],
     env: fakeGpuEnv(fixture),
   }));
   let client: AgentClient;

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait';
  */
 const IDLE = 15;
 const GRACE = 24;
-const IDLE_ARGS = ['--idle-timeout', String(IDLE), '--idle-warn-before', '3', '--attached-grace', String(GRACE)];
+const IDLE_ARGS = ['--idle-timeout', `${IDLE}s`, '--idle-warn-before', '3s', '--attached-grace', `${GRACE}s`];
 /** Typing is paced by waitFor's poll interval: a keystroke line every 2 s. */
 const TYPE_EVERY_MS = 2000;
 
@@ -34,7 +34,7 @@ describe('agent: typing in a terminal is presence (real containers, ssh -tt)', f
   after(() => {
     for (const s of sessions) s.kill();
   });
-  const agent = useAgent({ args: [...IDLE_ARGS, '--idle-interval', '1'] });
+  const agent = useAgent({ args: [...IDLE_ARGS, '--idle-interval', '1s'] });
   let client: AgentClient;
   const stops = new Map<string, { seen: number; reason: StopReason | undefined }>();
   const key = sshKeyPair();

@@ -44,8 +44,9 @@ describe('agent: listing and removing SSH keys', function () {
       .split('\n');
     assert.match(header ?? '', /^FINGERPRINT\s+TYPE\s+COMMENT\s+ADDED$/);
     assert.equal(rows.length, 2);
-    for (const row of rows)
-      {assert.match(row, /^SHA256:\S+\s+ssh-ed25519\s+berth-test\s+\d{4}-\d\d-\d\d \d\d:\d\d \S+$/);}
+    for (const row of rows) {
+      assert.match(row, /^SHA256:\S+\s+ssh-ed25519\s+berth-test\s+\d{4}-\d\d-\d\d \d\d:\d\d \S+$/);
+    }
   });
 
   it("refuses to list or remove another user's keys for a non-admin, as forbidden", async () => {

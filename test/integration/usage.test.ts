@@ -38,7 +38,7 @@ describe('agent: workspace.usage', function () {
     proxy = await RecordingDockerProxy.start();
   });
   const agent = useAgent(() => ({
-    args: ['--docker-socket', proxy.socketPath, '--idle-interval', '1'],
+    args: ['--docker-socket', proxy.socketPath, '--idle-interval', '1s'],
     env: fakeGpuEnv('plain'),
   }));
   before(async () => {
