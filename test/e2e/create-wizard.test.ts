@@ -114,7 +114,13 @@ describe('e2e: the create wizard in code-server', function () {
     assert.match((await quickInput().state())?.title ?? '', /\(2\/7\): image/, 'Enter on a refused image stays');
     await typeInto('ubuntu:nope', /ubuntu:nope is not on this host/);
     await quickInput().input.fill('');
+    // The list is redrawn for the emptied text: pick from the new one, not a row about to be replaced.
+    await workbench.until('the whole list again, without the refusal', async () => {
+      const shown = await rows();
+      return shown.some((row) => row.startsWith(doomed)) && !shown.some((row) => /is not on this host/.test(row));
+    });
     await quickInput().pick(doomed);
+    await step('(3/7): CPUs');
   });
 
   it('shows the host default with its number, refuses more CPUs than the host has, and goes Back', async () => {

@@ -91,7 +91,7 @@ describe('e2e: a host reached over SSH, in code-server', function () {
     await workbench.quickInput.waitForTitleOrPrompt('New workspace on remote-lab (1/');
     await workbench.quickInput.typeAndEnter('far');
     await workbench.quickInput.waitForTitleOrPrompt('image');
-    await workbench.quickInput.typeAndEnter((await workbench.quickInput.state())?.value ?? '');
+    await workbench.quickInput.pick('berth-workspace:latest');
     await workbench.quickInput.waitForTitleOrPrompt('CPUs');
     await workbench.quickInput.pick('1 CPU');
     await workbench.quickInput.waitForTitleOrPrompt('memory');
