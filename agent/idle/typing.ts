@@ -28,19 +28,32 @@ interface Pty {
 const PTY_MAJOR_FIRST = 136;
 const PTY_MAJOR_LAST = 143;
 
+/**
+ * The most ptys read of one workspace per sample. Root in the container (its user has sudo) can put
+ * anything at /dev/pts: a directory of a million files costs the agent no more than this many.
+ */
+export const MAX_PTYS = 1024;
+
 /** The open ptys of the container whose main process is `pid`, by number; null when unreadable. */
 export async function readPtys(pid: number, procRoot = '/proc'): Promise<Map<string, Pty> | null> {
   const dir = path.join(procRoot, String(pid), 'root', 'dev', 'pts');
-  const names = await fs.readdir(dir).catch(() => null);
-  if (names === null) return null;
+  const handle = await fs.opendir(dir).catch(() => null);
+  if (handle === null) return null;
+  const names: string[] = [];
+  try {
+    for await (const entry of handle) {
+      if (/^\d+$/.test(entry.name)) names.push(entry.name);
+      if (names.length >= MAX_PTYS) break;
+    }
+  } catch {
+    return null;
+  }
   const ptys = new Map<string, Pty>();
   await Promise.all(
-    names
-      .filter((name) => /^\d+$/.test(name))
-      .map(async (name) => {
-        const stat = await fs.stat(path.join(dir, name)).catch(() => null);
-        if (stat) ptys.set(name, { atimeMs: stat.atimeMs });
-      }),
+    names.map(async (name) => {
+      const stat = await fs.stat(path.join(dir, name)).catch(() => null);
+      if (stat) ptys.set(name, { atimeMs: stat.atimeMs });
+    }),
   );
   return ptys;
 }

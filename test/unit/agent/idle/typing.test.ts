@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decide, type IdleClocks, type IdleSettings } from '../../../../agent/idle/policy';
 import {
+  MAX_PTYS,
   parseStat,
+  readPtys,
   sourceOf,
   strongestSource,
   TypingSignal,
@@ -131,6 +133,19 @@ describe('typing: pty times and processes', () => {
       assert.equal(await signal.sample('w', 5), 'ssh terminal');
       assert.equal(await signal.sample('w', 6), null, 'another process: a new baseline');
       assert.equal(await signal.sample('w', 99), null, 'no such process');
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reads at most MAX_PTYS ptys of a /dev/pts that the container filled with files', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'typing-'));
+    try {
+      const pts = path.join(root, '5', 'root', 'dev', 'pts');
+      await fs.mkdir(pts, { recursive: true });
+      const names = Array.from({ length: MAX_PTYS + 500 }, (_, i) => String(i));
+      await Promise.all(names.map((name) => fs.writeFile(path.join(pts, name), '')));
+      assert.equal((await readPtys(5, root))?.size, MAX_PTYS);
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
