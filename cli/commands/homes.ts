@@ -1,7 +1,7 @@
-import * as readline from 'node:readline/promises';
 import { BerthError, homeIdFrom, type Home } from '../../protocol';
 import type { AgentClient } from '../../client/agent-client';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
+import { ask } from '../prompt';
 import { withClient, type Command } from '../command';
 import { formatSize, formatTime, table } from '../format';
 
@@ -65,15 +65,6 @@ export function deletionStep(
     return { refuse: `--confirm ${confirm} is not the home to delete (${id}); nothing deleted` };
   }
   return 'confirmed';
-}
-
-async function ask(question: string): Promise<string> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim();
-  } finally {
-    rl.close();
-  }
 }
 
 async function list(client: AgentClient, json: boolean): Promise<void> {

@@ -1,19 +1,10 @@
-import * as readline from 'node:readline/promises';
 import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
+import { confirm } from '../prompt';
 import { withClient, withProgress, type Command } from '../command';
 import { OWNER_OPTION, refOf } from './lifecycle';
 
 const usage = 'berth rm NAME [--owner USER] [--delete-data] [--yes] [--json]';
-
-async function confirm(question: string, expected: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim() === expected;
-  } finally {
-    rl.close();
-  }
-}
 
 /** `berth rm NAME`: deletes a workspace; its home volume is kept unless `--delete-data` is given. */
 export const rm: Command = {

@@ -1,8 +1,8 @@
-import * as readline from 'node:readline/promises';
 import { BerthError, UserName, describeIssues } from '../../protocol';
 import { Store } from '../../agent/state/store';
 import type { UserSummary } from '../../agent/user-records';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
+import { confirm } from '../prompt';
 import { withClient, type Command } from '../command';
 import { formatSize, formatTime, table } from '../format';
 import { localUsers, stateDir } from '../host-state';
@@ -23,15 +23,6 @@ const OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
 } as const;
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
-
-async function confirm(question: string, expected: string): Promise<boolean> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim() === expected;
-  } finally {
-    rl.close();
-  }
-}
 
 /** The names of each user's workspaces, from the agent's store in the state directory. */
 async function workspacesByOwner(values: Values): Promise<Map<string, string[]>> {
