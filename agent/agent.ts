@@ -20,6 +20,7 @@ import { agentId } from './state/agent-id';
 import { lockStateDir } from './state/lock';
 import { secureStateDir } from './state/state-dir';
 import { Store } from './state/store';
+import { ImageBuilder } from './build/builder';
 
 /**
  * Warns when Docker's default runtime is nvidia: containers that do not go through Berth (and images
@@ -93,6 +94,12 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     },
     config.diskIntervalMs,
   );
+  const builder = new ImageBuilder(
+    config.dockerSocket,
+    id,
+    (image) => store.all().some((record) => record.spec.image === image),
+    log,
+  );
   const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
   const service = new WorkspaceService({
     config,
@@ -106,6 +113,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     gpus,
     disk,
     homes,
+    images: builder,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -124,7 +132,18 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   };
   let server: AgentServer;
   try {
-    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk, homes });
+    const handlers = createHandlers({
+      config,
+      service,
+      users,
+      runtime,
+      reconciler,
+      gpus,
+      monitor,
+      disk,
+      homes,
+      builder,
+    });
     server = await startServer(config.listen, { users, handlers, bus, log });
   } catch (err) {
     // Stopped before the state directory's lock is released (startAgent): nothing may run on, and

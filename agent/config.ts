@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultIdleConfig, type IdleConfig } from './idle/settings';
+import { DEFAULT_MAX_BUILD_CONTEXT } from '../protocol';
 
 /** An inclusive range of host ports. */
 export interface PortRange {
@@ -36,6 +37,8 @@ export interface AgentConfig {
   idle: IdleConfig;
   /** How often the workspaces' disk use is measured (Docker walks every volume to size it). */
   diskIntervalMs: number;
+  /** The largest build context (`image.build`) the agent takes, in bytes. */
+  maxBuildContextBytes: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -63,5 +66,6 @@ export function defaultConfig(): AgentConfig {
     gpu: { nvidiaSmi: 'nvidia-smi', mode: 'nvidia', sharing: 1, defaultQuota: null },
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
+    maxBuildContextBytes: DEFAULT_MAX_BUILD_CONTEXT,
   };
 }

@@ -22,6 +22,7 @@ import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
 import { user } from './commands/user';
+import { rebuild } from './commands/rebuild';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   stop,
   restart,
   update,
+  rebuild,
   rm,
   homes,
   ssh,

@@ -79,6 +79,7 @@ const OPTIONS: Record<string, [string, string]> = {
   'gpu-sharing': ['N', 'workspaces that may share one GPU (default: 1)'],
   'gpu-quota': ['N', 'GPUs per user at most (default: no limit)'],
   'disk-interval': ['DUR', 'how often disk use is measured (default: 5m)'],
+  'max-build-context': ['SIZE', 'the largest build context a client may send, such as 500m (default: 2g)'],
   'serve.idle-timeout': ['DUR', 'stop a workspace after this long idle; 0 for never (default: 30m)'],
   'serve.attached-grace': ['DUR', 'stop after this long attached with nobody present (default: 4h)'],
   'serve.max-lifetime': ['DUR', 'stop after this long running; 0 for never (default: 0)'],
@@ -88,6 +89,11 @@ const OPTIONS: Record<string, [string, string]> = {
   'keepalive-default': ['DUR', 'a keepalive without a duration (default: 1h)'],
   'idle-interval': ['DUR', 'how often workspaces are sampled (default: 30s)'],
   'idle-cpu-threshold': ['CORES', 'CPU use above which a workspace is busy (default: 0.1)'],
+  build: ['DIR', 'build the image on the host from this folder (its Dockerfile; .dockerignore honoured)'],
+  dockerfile: ['FILE', 'the Dockerfile, inside the build folder (default: DIR/Dockerfile)'],
+  'build-arg': ['KEY=VALUE', 'a build argument (ARG in the Dockerfile); repeat for more (default: none)'],
+  target: ['STAGE', 'the stage of a multi-stage Dockerfile to build (default: the last)'],
+  'rebuild.quiet': ['', 'print neither the build log nor progress'],
 };
 
 /** The value placeholder and meaning of `--option` of `command`, or undefined when none is written. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EXEC_EVENTS } from './exec';
+import { BUILD_EVENTS } from './build';
 import { UserName } from './spec';
 import { Workspace } from './workspace';
 
@@ -48,6 +49,7 @@ export const EVENTS = {
   /** Output of a followed `workspace.logs` request. */
   'workspace.log': z.object({ requestId: z.union([z.string(), z.number()]), text: z.string() }),
   ...EXEC_EVENTS,
+  ...BUILD_EVENTS,
 } as const;
 
 export type EventTable = typeof EVENTS;

@@ -12,3 +12,5 @@ export * from './events';
 export * from './frames';
 export * from './exec';
 export * from './homes';
+export * from './build-record';
+export * from './build';

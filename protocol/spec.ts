@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
+import { BuildRecord } from './build-record';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -146,6 +147,8 @@ export const WorkspaceSpec = z.object({
   attachedGrace: Duration('').optional(),
   /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
   maxLifetime: Duration('; 0 means no limit').optional(),
+  // Builds on the host (issue 13 §2): how the image was built, for `berth rebuild`; absent for a named image.
+  build: BuildRecord.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -185,6 +188,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     idleTimeout: WorkspaceSpec.shape.idleTimeout.nullable(),
     attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
+    // Builds on the host (issue 13 §2).
+    build: WorkspaceSpec.shape.build.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -27,6 +27,8 @@ import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
+import type { ImageBuilder } from '../build/builder';
+import { buildHandlers } from './build-handlers';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -59,6 +61,7 @@ export interface HandlerDeps {
   monitor: IdleMonitor;
   disk?: DiskUsage;
   homes?: Homes;
+  builder?: ImageBuilder;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -112,6 +115,7 @@ export function createHandlers({
   monitor,
   disk,
   homes,
+  builder,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -208,5 +212,6 @@ export function createHandlers({
     },
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
+    ...buildHandlers({ config, service, builder }),
   };
 }

@@ -22,6 +22,8 @@ export interface OpContext {
   waitForGpus?: number | undefined;
   /** Start on a new, empty home volume when the workspace's own is gone (only when the user asked). */
   freshHome?: boolean | undefined;
+  /** Make the container afresh even when the spec is unchanged (a rebuild). */
+  recreate?: boolean | undefined;
 }
 
 /** Everything the workspace service drives. */
@@ -39,6 +41,8 @@ export interface ServiceDeps {
   disk?: DiskUsage;
   /** The home volumes as objects (reattach, kept homes); absent in set-ups without them. */
   homes?: Homes;
+  /** Removes a built image once no workspace names it (agent/build/builder.ts); absent: images are kept. */
+  images?: { release(image: string): void };
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

@@ -218,18 +218,21 @@ export class WorkspaceService {
 
   /**
    * Changes image, limits or settings. A running workspace is recreated on its volume and started
-   * again, unless only what the agent alone reads (the idle settings) changed.
+   * again, unless only what the agent alone reads (the idle settings) changed (`ctx.recreate`: even then).
    */
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
+    const recreate = ctx.recreate === true;
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
     if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image);
-    return this.exclusive(record, 'updating', async () => {
+    const oldImage = record.spec.image;
+    const workspace = await this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';
-      const keepContainer = sameContainer(record.spec, spec);
+      const keepContainer = !recreate && sameContainer(record.spec, spec);
+      if (recreate && !wasRunning) await this.deps.runtime.removeContainer(record.id);
       // A failure belongs to the old spec: with a new image or new limits it is stopped, ready for a fresh try.
       if (record.state === 'failed' && !keepContainer) {
         await this.setState(record, 'stopped', undefined, (draft) => {
@@ -249,9 +252,12 @@ export class WorkspaceService {
       }
       await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting', 'Applying the new spec', (draft) => (draft.spec = spec));
+      if (recreate) await this.deps.runtime.removeContainer(record.id);
       await this.bringUpOrFail(record, ctx);
       return this.view(record);
     });
+    if (record.spec.image !== oldImage) this.deps.images?.release(oldImage);
+    return workspace;
   }
 
   /** Rewrites the authorized keys of every workspace of `owner` (after a key was added or removed). */

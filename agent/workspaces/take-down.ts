@@ -29,6 +29,7 @@ export async function finishDelete(
     await runtime.removeVolume(record.id);
   } else keptVolume = volumeName(record.id);
   await store.delete(record.id, keptVolume ?? undefined);
+  deps.images?.release(record.spec.image);
   if (keptVolume) await deps.homes?.kept(record);
   gpus.wake();
   await bootstrap.remove(record.id);

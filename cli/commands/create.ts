@@ -5,8 +5,9 @@ import { durationProblem, parseDuration } from '../duration';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
 import { homeArgument } from './homes';
+import { BUILD_OPTIONS, BUILD_USAGE, buildFlags, buildForSpec } from '../build-flags';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] ${BUILD_USAGE} [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -94,7 +95,13 @@ export const create: Command = {
   async run(argv) {
     const { values, positionals: rest } = parse(
       argv,
-      { ...SPEC_OPTIONS, user: { type: 'string' }, 'wait-gpus': { type: 'string' }, home: { type: 'string' } },
+      {
+        ...SPEC_OPTIONS,
+        user: { type: 'string' },
+        'wait-gpus': { type: 'string' },
+        home: { type: 'string' },
+        ...BUILD_OPTIONS,
+      },
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
@@ -103,10 +110,14 @@ export const create: Command = {
     const wait = waitFlag(values['wait-gpus'], usage);
     if (wait !== undefined) params.waitForGpus = wait;
     if (values.home !== undefined) params.home = homeArgument(values.home, usage);
+    const build = buildFlags(values, usage);
+    if (build && params.image !== undefined) throw new UsageError('give --image or --build, not both', usage);
+    const quiet = values.quiet ?? values.json ?? false;
     await withClient(values, async (client) => {
-      const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
-        client.request('workspace.create', params, options),
-      );
+      const { workspace } = await withProgress(quiet, async (options) => {
+        if (build) Object.assign(params, await buildForSpec(client, build, quiet, options.signal));
+        return client.request('workspace.create', params, options);
+      });
       printWorkspace(workspace, values.json ?? false, values);
     });
     return 0;

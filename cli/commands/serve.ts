@@ -8,8 +8,9 @@ import { parsePortRange } from '../../agent/workspaces/ports';
 import { UsageError, numberOption, parse, positionals } from '../args';
 import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
+import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -25,6 +26,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'gpu-sharing': { type: 'string' },
     'gpu-quota': { type: 'string' },
     'disk-interval': { type: 'string' },
+    'max-build-context': { type: 'string' },
     ...IDLE_OPTIONS,
     quiet: { type: 'boolean', short: 'q' },
   } as const;
@@ -74,6 +76,16 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
       );
     }
     config.diskIntervalMs = seconds * 1000;
+  }
+  if (values['max-build-context'] !== undefined) {
+    const size = parseSize(values['max-build-context']);
+    if (size === null || size < 1) {
+      throw new UsageError(
+        `--max-build-context ${values['max-build-context']}: expected a size such as 2g or 500m`,
+        usage,
+      );
+    }
+    config.maxBuildContextBytes = size;
   }
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);

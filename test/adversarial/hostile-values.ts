@@ -41,6 +41,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   idleTimeout: 3600,
   attachedGrace: 3600,
   maxLifetime: 86400,
+  build: { context: '/tmp/ctx', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64) },
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -148,6 +149,15 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   idleTimeout: DURATIONS,
   attachedGrace: DURATIONS,
   maxLifetime: DURATIONS,
+  build: [
+    [
+      'a Dockerfile outside the context',
+      { context: '/c', dockerfile: '../Dockerfile', args: {}, hash: 'a'.repeat(64) },
+    ],
+    ['a hash that is not SHA-256', { context: '/c', dockerfile: 'Dockerfile', args: {}, hash: 'abc' }],
+    ['an argument named "1x"', { context: '/c', dockerfile: 'Dockerfile', args: { '1x': 'v' }, hash: 'a'.repeat(64) }],
+    ['an unknown field', { context: '/c', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64), x: 1 }],
+  ],
 };
 
 /** Values of the wrong JSON type for a field whose valid value is `valid`. */

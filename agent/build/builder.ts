@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { BerthError, type BuildDefinition } from '../../protocol';
+import { errorMessage, type Logger } from '../../util/log';
+import { runtimeError, statusCode } from '../runtime/docker-errors';
+import { LABELS } from '../runtime/runtime';
+import { BuildLog } from './build-log';
+
+/** Labels of a built image, besides the agent's own (`dev.berth.agent`). */
+export const BUILD_LABELS = { owner: 'dev.berth.build.owner', hash: 'dev.berth.build.hash' } as const;
+
+/** The repository every built image is tagged in. */
+export const BUILD_REPOSITORY = 'berth-build';
+
+/** One path component of a Docker repository (a user name such as `_x` or `a_-b` is not one). */
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*$/;
+
+/** What one build is made of. */
+export interface BuildRequest {
+  owner: string;
+  hash: string;
+  definition: BuildDefinition;
+  /** The context as a tar stream. */
+  context: Readable;
+  signal: AbortSignal;
+  onLog: (text: string) => void;
+}
+
+/**
+ * Builds images from client contexts with Docker's build API (the classic builder: the engine takes
+ * the context as a tar in the request body) and removes this agent's builds nobody uses any more.
+ *
+ * A build is tagged `berth-build/<owner>-<hash16>:<agent id>` and labelled with the agent, the owner
+ * and the full hash: owner-scoped, so one user's cache answer never says what another user built
+ * (a hit would tell bob that alice built exactly those files), and a client-chosen hash can poison
+ * only its own user's cache; the agent id keeps agents that share an engine from removing each
+ * other's builds. Docker's layer cache is shared anyway, so a second user's identical build is quick.
+ */
+export class ImageBuilder {
+  private readonly docker: Docker;
+
+  constructor(
+    socketPath: string,
+    private readonly agentId: string,
+    /** Whether some workspace's spec names this image. */
+    private readonly inUse: (image: string) => boolean,
+    private readonly log: Logger,
+  ) {
+    this.docker = new Docker({ socketPath });
+  }
+
+  /** The local reference of `owner`'s build of `hash`. */
+  tag(owner: string, hash: string): string {
+    const slug = COMPONENT.test(owner) ? owner : `u${createHash('sha256').update(owner).digest('hex').slice(0, 12)}`;
+    return `${BUILD_REPOSITORY}/${slug}-${hash.slice(0, 16)}:${this.agentId}`;
+  }
+
+  /** Whether `tag` is this agent's build of `hash` for `owner` (its labels say so, not only its name). */
+  async has(tag: string, owner: string, hash: string): Promise<boolean> {
+    const labels = await this.labels(tag);
+    return (
+      labels?.[LABELS.agent] === this.agentId &&
+      labels[BUILD_LABELS.owner] === owner &&
+      labels[BUILD_LABELS.hash] === hash
+    );
+  }
+
+  /**
+   * Builds and tags the image; resolves once it is tagged. Cancelling (`signal`) aborts the request,
+   * which makes Docker stop the build and remove its intermediate containers: nothing is tagged.
+   */
+  async build({ owner, hash, definition, context, signal, onLog }: BuildRequest): Promise<string> {
+    const tag = this.tag(owner, hash);
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const log = new BuildLog(onLog);
+    try {
+      const response = await this.docker.buildImage(context, {
+        t: tag,
+        dockerfile: definition.dockerfile,
+        buildargs: definition.args,
+        ...(definition.target ? { target: definition.target } : {}),
+        labels: { [LABELS.agent]: this.agentId, [BUILD_LABELS.owner]: owner, [BUILD_LABELS.hash]: hash },
+        rm: true,
+        forcerm: true,
+        abortSignal: abort.signal,
+      });
+      await log.read(response as Readable, signal);
+    } catch (err) {
+      if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
+      if (err instanceof BerthError) throw err;
+      throw runtimeError('build the image', err);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
+    if (!(await this.has(tag, owner, hash))) {
+      throw new BerthError('runtime_error', `Docker ended the build without tagging ${tag}; see the build log above`);
+    }
+    return tag;
+  }
+
+  /** Removes `image` when it is one of this agent's builds and no workspace names it (in the background). */
+  release(image: string): void {
+    if (!image.startsWith(`${BUILD_REPOSITORY}/`) || this.inUse(image)) return;
+    void this.remove(image).catch((err: unknown) =>
+      this.log.warn(`could not remove the unused build ${image}: ${errorMessage(err)}`),
+    );
+  }
+
+  private async remove(image: string): Promise<void> {
+    const labels = await this.labels(image);
+    if (labels?.[LABELS.agent] !== this.agentId || this.inUse(image)) return;
+    try {
+      await this.docker.getImage(image).remove();
+      this.log.info(`removed the build ${image}: no workspace uses it any more`);
+    } catch (err) {
+      // 409: a container made outside Berth still uses it; it stays until that one goes.
+      if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+    }
+  }
+
+  private async labels(image: string): Promise<Record<string, string> | null> {
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      return info.Config?.Labels ?? {};
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw runtimeError(`inspect the image ${image}`, err);
+    }
+  }
+}

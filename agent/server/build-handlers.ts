@@ -1,0 +1,162 @@
+import { PassThrough } from 'node:stream';
+import {
+  BUILD_WINDOW,
+  BerthError,
+  type EventData,
+  type ExecInput,
+  type ExecResize,
+  type Params,
+  type RequestId,
+  type Result,
+} from '../../protocol';
+import type { AgentConfig } from '../config';
+import type { ImageBuilder } from '../build/builder';
+import type { User } from '../users';
+import type { WorkspaceService } from '../workspaces/service';
+import type { OpContext } from '../workspaces/operation';
+import { Tally } from './limits';
+
+/** Builds one user may run at once (each holds a connection to dockerd and a context upload). */
+const MAX_BUILDS_PER_USER = 4;
+
+/** What of its request's context a build needs (agent/server/handlers.ts HandlerContext has it). */
+interface BuildContext extends OpContext {
+  user: User;
+  requestId: RequestId | null;
+  sendEvent<E extends 'image.build.log' | 'image.build.progress'>(event: E, data: EventData<E>): void;
+  onInput(listener: (frame: ExecInput | ExecResize) => void): void;
+}
+
+/** Sizes for messages: `3.1 GiB`, `512 MiB`. */
+function bytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit ? value.toFixed(1).replace(/\.0$/, '') : value} ${units[unit]}`;
+}
+
+/** `image.build` and `workspace.rebuild` (protocol/build.ts). */
+export function buildHandlers({
+  config,
+  service,
+  builder,
+}: {
+  config: AgentConfig;
+  service: WorkspaceService;
+  builder?: ImageBuilder | undefined;
+}): {
+  'image.build': (params: Params<'image.build'>, ctx: BuildContext) => Promise<Result<'image.build'>>;
+  'workspace.rebuild': (params: Params<'workspace.rebuild'>, ctx: BuildContext) => Promise<Result<'workspace.rebuild'>>;
+} {
+  const running = new Tally<string>(MAX_BUILDS_PER_USER);
+  return {
+    'image.build': async ({ hash, size, probe, ...definition }, ctx) => {
+      if (!builder) throw new BerthError('invalid_params', 'this agent does not build images');
+      const owner = ctx.user.name;
+      const tag = builder.tag(owner, hash);
+      if (await builder.has(tag, owner, hash)) return { image: tag, cached: true };
+      if (probe) return { image: tag, cached: false };
+      const limit = config.maxBuildContextBytes;
+      if (size > limit) {
+        throw new BerthError(
+          'invalid_params',
+          `the build context is ${bytes(size)}, over this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore, or ask the host's operator to raise it (berth serve --max-build-context)`,
+          { size, limit },
+        );
+      }
+      if (running.full(owner)) {
+        throw new BerthError(
+          'no_capacity',
+          `${owner} runs ${running.max} builds already, the most allowed; wait for one to end`,
+        );
+      }
+      const release = running.take(owner);
+      const requestId = ctx.requestId ?? 0;
+      const stop = new AbortController();
+      const cancel = () => stop.abort();
+      ctx.signal?.addEventListener('abort', cancel, { once: true });
+      const relay = new ContextRelay(ctx, limit, size, cancel);
+      try {
+        ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: 0, total: size });
+        const built = await builder
+          .build({
+            owner,
+            hash,
+            definition,
+            context: relay.stream,
+            signal: stop.signal,
+            onLog: (text) => ctx.sendEvent('image.build.log', { requestId, text }),
+          })
+          .catch((err: unknown) => {
+            throw relay.failure ?? err;
+          });
+        if (relay.failure) throw relay.failure;
+        return { image: built, cached: false };
+      } finally {
+        ctx.signal?.removeEventListener('abort', cancel);
+        relay.stream.destroy();
+        release();
+      }
+    },
+    'workspace.rebuild': async ({ image, build, ...ref }, ctx) => ({
+      workspace: await service.update(ctx.user, ref, { image, build }, { ...ctx, recreate: true }),
+    }),
+  };
+}
+
+/**
+ * The context's frames, written to the stream Docker reads as they come. The client sends at most
+ * {@link BUILD_WINDOW} bytes beyond what was acknowledged; a write is acknowledged once the stream
+ * took it, which waits while Docker reads slower than the client sends. More than the window, or
+ * more than the limit, fails the build (`onFailure`).
+ */
+class ContextRelay {
+  readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 }).on('error', () => undefined);
+  failure: BerthError | null = null;
+  private received = 0;
+  private written = 0;
+
+  constructor(ctx: BuildContext, limit: number, total: number, onFailure: () => void) {
+    const requestId = ctx.requestId ?? 0;
+    const fail = (failure: BerthError) => {
+      this.failure = failure;
+      onFailure();
+    };
+    ctx.onInput((frame) => {
+      if (this.failure || 'resize' in frame) return;
+      if (frame.data) {
+        const chunk = Buffer.from(frame.data, 'base64');
+        this.received += chunk.length;
+        if (this.received > limit) {
+          return fail(
+            new BerthError(
+              'invalid_params',
+              `the build context passed this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore`,
+            ),
+          );
+        }
+        if (this.received - this.written > BUILD_WINDOW) {
+          return fail(
+            new BerthError(
+              'invalid_params',
+              `the context came more than ${BUILD_WINDOW} bytes ahead of what the agent had taken; wait for image.build.progress before sending more`,
+            ),
+          );
+        }
+        this.stream.write(chunk, (err) => {
+          if (err) return;
+          this.written += chunk.length;
+          ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: this.written, total });
+        });
+      }
+      if (frame.eof) {
+        this.stream.end();
+        ctx.sendEvent('image.build.progress', { requestId, phase: 'building', bytes: this.received, total });
+      }
+    });
+  }
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import ignore from '@balena/dockerignore';
+import * as tar from 'tar-stream';
+import { BerthError, type BuildDefinition } from '../protocol';
+
+/** One thing of the context as it goes into the tar. */
+export interface ContextEntry {
+  /** Path inside the context, `/`-separated. */
+  name: string;
+  type: 'file' | 'directory' | 'symlink';
+  /** Permission bits (0o7777). */
+  mode: number;
+  size: number;
+  mtime: Date;
+  /** A symlink's target, as it is (never followed). */
+  linkname?: string;
+  /** SHA-256 of a file's content. */
+  digest?: string;
+}
+
+/** A context folder read for a build: what goes in, its tar size, and the hash of it and the definition. */
+export interface ScannedContext {
+  dir: string;
+  entries: ContextEntry[];
+  /** The tar's size in bytes (headers, contents padded to 512, the end blocks), as sent. */
+  size: number;
+  hash: string;
+}
+
+const pad512 = (n: number) => Math.ceil(n / 512) * 512;
+
+/** Tar bytes one entry takes: its header (a PAX header too for a long name or link), then its content. */
+function tarBytes(entry: ContextEntry): number {
+  const long = Buffer.byteLength(entry.name) > 99 || Buffer.byteLength(entry.linkname ?? '') > 99;
+  return 512 + (long ? 1536 : 0) + (entry.type === 'file' ? pad512(entry.size) : 0);
+}
+
+/** The `.dockerignore` rules of `dir` (none when it has no such file). */
+async function ignoreRules(dir: string): Promise<{ ignores(p: string): boolean; negations: boolean }> {
+  let text = '';
+  try {
+    text = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() && !line.trimStart().startsWith('#'));
+  const rules = ignore().add(lines);
+  return { ignores: (p) => rules.ignores(p), negations: lines.some((line) => line.trim().startsWith('!')) };
+}
+
+async function digestOf(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Reads the context folder `dir` as Docker's CLI would send it: `.dockerignore` honoured with
+ * Docker's own pattern semantics (`@balena/dockerignore`), the Dockerfile and `.dockerignore` always
+ * sent; files, folders and symlinks only (a symlink goes as a link, never followed); anything else
+ * (a socket, a device, a pipe) is refused with its name. The hash covers the definition and each
+ * entry's path, type, mode and content (or link target), never times: the same inputs hash alike.
+ */
+export async function scanContext(dir: string, definition: BuildDefinition): Promise<ScannedContext> {
+  const root = path.resolve(dir);
+  const stat = await fs.stat(root).catch(() => null);
+  if (!stat?.isDirectory()) {
+    throw new BerthError('invalid_params', `the build context ${dir} is not a folder; give the folder to build from`);
+  }
+  const dockerfile = await fs.lstat(path.join(root, definition.dockerfile)).catch(() => null);
+  if (!dockerfile?.isFile()) {
+    throw new BerthError(
+      'invalid_params',
+      `there is no Dockerfile ${definition.dockerfile} in ${dir}; give its path inside the folder with --dockerfile`,
+    );
+  }
+  const rules = await ignoreRules(root);
+  const always = new Set([definition.dockerfile, '.dockerignore']);
+  const entries: ContextEntry[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const names = (await fs.readdir(path.join(root, rel))).sort();
+    for (const name of names) {
+      const entryPath = rel ? `${rel}/${name}` : name;
+      const abs = path.join(root, entryPath);
+      const info = await fs.lstat(abs);
+      const ignored = !always.has(entryPath) && rules.ignores(entryPath);
+      const base = { name: entryPath, mode: info.mode & 0o7777, mtime: info.mtime, size: 0 };
+      if (info.isDirectory()) {
+        // An ignored folder is still walked when a "!" rule may bring back something inside it.
+        if (!ignored) entries.push({ ...base, type: 'directory' });
+        if (!ignored || rules.negations) await walk(entryPath);
+      } else if (ignored) {
+        continue;
+      } else if (info.isFile()) {
+        entries.push({ ...base, type: 'file', size: info.size, digest: await digestOf(abs) });
+      } else if (info.isSymbolicLink()) {
+        entries.push({ ...base, type: 'symlink', linkname: await fs.readlink(abs) });
+      } else {
+        throw new BerthError(
+          'invalid_params',
+          `${path.join(dir, entryPath)} is not a file, folder or symlink (a socket, pipe or device); a build context holds only those: list it in .dockerignore`,
+        );
+      }
+    }
+  };
+  await walk('');
+  const size = entries.reduce((sum, entry) => sum + tarBytes(entry), 1024);
+  return { dir: root, entries, size, hash: contextHash(definition, entries) };
+}
+
+/** The build's hash: definition, then every entry's path, type, mode and content digest or link target. */
+export function contextHash(definition: BuildDefinition, entries: readonly ContextEntry[]): string {
+  const hash = createHash('sha256');
+  const args = Object.entries(definition.args).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  hash.update(JSON.stringify(['berth-build-1', definition.dockerfile, args, definition.target ?? null]));
+  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    hash.update(`\n${JSON.stringify([entry.name, entry.type, entry.mode, entry.digest ?? entry.linkname ?? null])}`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * The context as a tar stream, read from disk as it is consumed (never whole in memory): owner 0:0,
+ * the files' own modes and times. A file that changed since {@link scanContext} fails the stream.
+ */
+export function packContext(context: ScannedContext): tar.Pack {
+  const pack = tar.pack();
+  void (async () => {
+    for (const entry of context.entries) {
+      const header = { name: entry.name, mode: entry.mode, mtime: entry.mtime, uid: 0, gid: 0 };
+      if (entry.type === 'directory') pack.entry({ ...header, type: 'directory' });
+      else if (entry.type === 'symlink') pack.entry({ ...header, type: 'symlink', linkname: entry.linkname ?? '' });
+      else {
+        await new Promise<void>((resolve, reject) => {
+          const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (err) =>
+            err ? reject(err) : resolve(),
+          );
+          const source = createReadStream(path.join(context.dir, entry.name));
+          source.on('error', reject);
+          source.pipe(sink);
+        }).catch((err: unknown) => {
+          throw new BerthError(
+            'invalid_params',
+            `${path.join(context.dir, entry.name)} changed or went away while it was being sent (${(err as Error).message}); build again`,
+          );
+        });
+      }
+    }
+    pack.finalize();
+  })().catch((err: unknown) => pack.destroy(err as Error));
+  return pack;
+}

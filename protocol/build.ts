@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { BuildDefinition, BuildHash, BuildRecord } from './build-record';
+import { RequestId } from './ids';
+import { ImageRef } from './spec';
+import { Workspace, WorkspaceRef } from './workspace';
+
+/**
+ * `image.build`: an image built on the host from a context the client sends.
+ *
+ * The image is named by the hash of its definition and context (`hash`, computed by the client), so
+ * the same inputs never build twice: with `probe` the agent only says whether it has that build
+ * (`cached`). Otherwise, when it has none, it sends one `image.build.progress` of 0 bytes: the client
+ * then sends the context (a tar) as `{input: id, data}` frames (the frames of `workspace.exec`'s stdin,
+ * base64 chunks of at most EXEC_CHUNK_BYTES), at most {@link BUILD_WINDOW} bytes beyond what the agent
+ * acknowledged with `image.build.progress`, then one with `eof`. The build log arrives as
+ * `image.build.log` events; the reply names the image once it is built and tagged. A cancel frame
+ * stops the upload and the build, and nothing is tagged.
+ */
+
+/** Bytes of context a client may have sent beyond what the agent acknowledged; more fails the build. */
+export const BUILD_WINDOW = 8 * 1024 * 1024;
+
+/** The agent's default limit on a build context, in bytes (`berth serve --max-build-context`). */
+export const DEFAULT_MAX_BUILD_CONTEXT = 2 * 1024 ** 3;
+
+export const ImageBuildParams = BuildDefinition.extend({
+  hash: BuildHash,
+  /** The context's size as a tar, in bytes; the agent refuses one over its limit before any upload. */
+  size: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 53 - 1),
+  /** Only ask whether this build exists (`cached`); never build. */
+  probe: z.boolean().default(false),
+}).strict();
+
+/** `image`: the local reference of the built image; `cached`: it existed, nothing was uploaded or built. */
+export const ImageBuildResult = z.object({ image: z.string(), cached: z.boolean() });
+
+/** The methods of builds, merged into the method table. */
+export const BUILD_METHODS = {
+  'image.build': { params: ImageBuildParams, result: ImageBuildResult },
+  /**
+   * Recreates the workspace's container from `image` (made by `image.build`) on the same home volume
+   * and host key, recording `build` in its spec; a running one is started again, a stopped one stays
+   * stopped (its next start makes the new container).
+   */
+  'workspace.rebuild': {
+    params: WorkspaceRef.extend({ image: ImageRef, build: BuildRecord }).strict(),
+    result: z.object({ workspace: Workspace }),
+  },
+} as const;
+
+/** Agent → client events of a running `image.build`. */
+export const BUILD_EVENTS = {
+  /** Output of the build (Docker's build log), as it comes. */
+  'image.build.log': z.object({ requestId: RequestId, text: z.string() }),
+  /**
+   * `uploading`: `bytes` of the context have reached Docker (0: send it now); `building`: the whole
+   * context is in, Docker builds.
+   */
+  'image.build.progress': z.object({
+    requestId: RequestId,
+    phase: z.enum(['uploading', 'building']),
+    bytes: z.number().int().min(0),
+    total: z.number().int().min(0),
+  }),
+} as const;
