@@ -31,10 +31,35 @@ export interface ScannedContext {
 
 const pad512 = (n: number) => Math.ceil(n / 512) * 512;
 
-/** Tar bytes one entry takes: its header (a PAX header too for a long name or link), then its content. */
+/** Whether tar-stream can write the entry's name and link in a plain ustar header (else it adds a PAX one). */
+function fitsUstar(entry: ContextEntry): boolean {
+  let name = entry.type === 'directory' ? `${entry.name}/` : entry.name;
+  if (Buffer.byteLength(name) !== name.length) return false;
+  let prefix = '';
+  while (name.length > 100) {
+    const slash = name.indexOf('/');
+    if (slash === -1) return false;
+    prefix += prefix ? `/${name.slice(0, slash)}` : name.slice(0, slash);
+    name = name.slice(slash + 1);
+  }
+  return prefix.length <= 155 && Buffer.byteLength(entry.linkname ?? '') <= 100;
+}
+
+/** A PAX record as tar-stream writes it: its own length, in decimal, first. */
+function paxRecord(text: string): number {
+  const length = Buffer.byteLength(text);
+  let digits = 1;
+  while (String(length + digits).length > digits) digits++;
+  return length + digits;
+}
+
+/** Tar bytes one entry takes: its header (after a PAX header for a long name or link), then its content. */
 function tarBytes(entry: ContextEntry): number {
-  const long = Buffer.byteLength(entry.name) > 99 || Buffer.byteLength(entry.linkname ?? '') > 99;
-  return 512 + (long ? 1536 : 0) + (entry.type === 'file' ? pad512(entry.size) : 0);
+  const pax = fitsUstar(entry)
+    ? 0
+    : 512 +
+      pad512(paxRecord(` path=${entry.name}\n`) + (entry.linkname ? paxRecord(` linkpath=${entry.linkname}\n`) : 0));
+  return pax + 512 + (entry.type === 'file' ? pad512(entry.size) : 0);
 }
 
 /** The `.dockerignore` rules of `dir` (none when it has no such file). */

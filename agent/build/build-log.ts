@@ -48,7 +48,9 @@ export class BuildLog {
 
   private text(text: string): void {
     this.onLog(text);
-    for (const line of text.split('\n')) {
+    // Docker colours some lines (ANSI escapes): the kept output is plain text.
+    // eslint-disable-next-line no-control-regex
+    for (const line of text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n')) {
       const step = /^Step (\d+\/\d+) : (.*)$/.exec(line.trim());
       if (step) {
         this.step = `step ${step[1] ?? ''} (${(step[2] ?? '').slice(0, 200)})`;
@@ -65,7 +67,7 @@ export class BuildLog {
       .filter((line) => !/^(Removing intermediate container|Running in) /.test(line.trim()))
       .pop();
     const where = this.step ? ` at ${this.step}` : '';
-    const tail = last && !error.includes(last.trim()) ? ` (last output: ${last.trim().slice(0, 300)})` : '';
+    const tail = last && last.trim() !== error.trim() ? ` (last output: ${last.trim().slice(0, 300)})` : '';
     return new BerthError(
       'runtime_error',
       `the build failed${where}: ${error.trim()}${tail}; fix the Dockerfile and build again`,

@@ -47,6 +47,12 @@ export interface Rule {
 
 const FAKE_GPU = 'GPU-00000000-0000-0000-0000-000000000000';
 
+/** A rebuild onto the stock image, recording a build made nowhere (the matrix needs no real build). */
+const REBUILD = {
+  image: 'berth-workspace:latest',
+  build: { context: '/nonexistent', dockerfile: 'Dockerfile', args: {}, hash: 'c'.repeat(64) },
+};
+
 /** The usual pair of refusals of a workspace method: naming the owner (forbidden) and not (not found). */
 const workspaceVariants =
   (pick: (p: Party) => string, extra: Record<string, unknown> = {}) =>
@@ -165,5 +171,11 @@ export const RULES: Partial<Record<string, Rule>> = {
   'home.delete': {
     own: (p) => ({ id: p.home }),
     others: (victim) => [{ params: { id: victim.home }, refused: 'forbidden', admin: 'allowed' }],
+  },
+  // Builds are the caller's own (tagged and looked up by the caller's name): no other user to name.
+  'image.build': { own: () => ({ hash: 'b'.repeat(64), size: 1024, probe: true }) },
+  'workspace.rebuild': {
+    own: (p) => ({ name: p.ws.main, ...REBUILD }),
+    others: workspaceVariants((v) => v.ws.main, REBUILD),
   },
 };

@@ -1,0 +1,231 @@
+import * as assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AgentClient } from '../../client/agent-client';
+import { buildImage } from '../../client/build';
+import { BerthError, type Workspace } from '../../protocol';
+import { berth } from '../support/agent-process';
+import { cliEnv } from '../support/cli';
+import { docker, dockerExists } from '../support/docker';
+import { sshKeyPair, sshRun } from '../support/ssh';
+import { useAgent } from '../support/use-agent';
+import { waitFor } from '../support/wait';
+
+const SMALL = ['--memory', '256m', '--cpus', '0.5'];
+
+const folders: string[] = [];
+
+/** A fresh folder with `files` (path → content), removed after the suite. */
+function folder(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-build-'));
+  folders.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+/** The error a promise rejects with. */
+async function failure(promise: Promise<unknown>): Promise<BerthError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof BerthError, `not a BerthError: ${String(err)}`);
+    return err;
+  }
+  throw new Error('it did not fail');
+}
+
+describe('builds on the host: berth create --build, berth rebuild', function () {
+  this.timeout(300_000);
+  const agent = useAgent({ args: ['--max-build-context', '2m'] });
+  const key = sshKeyPair();
+  let alice: AgentClient;
+  let bob: AgentClient;
+  let env: NodeJS.ProcessEnv;
+  let bobEnv: NodeJS.ProcessEnv;
+  const as = (args: string[]) => berth(args, env);
+  /** The images this agent has built, by name. */
+  const ownBuilds = () =>
+    docker('images', '--format', '{{.Repository}}:{{.Tag}}')
+      .split('\n')
+      .filter((image) => image.startsWith('berth-build/') && image.endsWith(`:${agentId}`));
+  const marker = randomBytes(6).toString('hex');
+  const context = folder({
+    Dockerfile: `FROM berth-workspace:latest\nCOPY . /opt/ctx/\nRUN echo built-${marker} > /opt/built\n`,
+    '.dockerignore': 'secret.txt\n',
+    'hello.txt': 'hello one\n',
+    'secret.txt': 'do not send\n',
+  });
+  let created: Workspace;
+  let agentId = '';
+
+  before(async () => {
+    const aliceToken = agent.token('alice');
+    env = cliEnv(agent.url, aliceToken);
+    bobEnv = cliEnv(agent.url, agent.token('bob'));
+    alice = await agent.connect(aliceToken);
+    bob = await agent.connect(agent.token('bob'));
+    await alice.request('user.addKey', { key: key.publicKey });
+    agentId = readFileSync(path.join(agent.stateDir, 'agent-id'), 'utf8').trim();
+  });
+
+  after(() => {
+    for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
+    // Every image this agent built carries its id.
+    const id = agentId;
+    const images = docker('images', '-q', '--filter', `label=dev.berth.agent=${id}`).split('\n').filter(Boolean);
+    if (images.length) docker('rmi', '-f', ...new Set(images));
+  });
+
+  it('builds from a folder, prints the log, and the workspace runs from the image (stock ssh in)', async () => {
+    const run = as(['create', 'built', '--build', context, ...SMALL]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Step 1\/\d+ : FROM berth-workspace:latest/);
+    assert.match(run.stderr, /sending the build context/);
+    assert.ok(run.stderr.indexOf('Waiting for sshd') > run.stderr.indexOf('Step 1/'), 'the log, then the progress');
+    created = (await alice.request('workspace.get', { name: 'built' })).workspace;
+    assert.equal(created.state, 'running');
+    assert.match(created.spec.image, /^berth-build\/alice-[0-9a-f]{16}:[0-9a-f]{16}$/);
+    assert.equal(created.spec.build?.context, context);
+    const inside = sshRun(created, key.privateKey, 'cat /opt/built /opt/ctx/hello.txt');
+    assert.equal(inside.code, 0, inside.stderr);
+    assert.equal(inside.stdout, `built-${marker}\nhello one\n`);
+  });
+
+  it('leaves out what .dockerignore names', () => {
+    const inside = sshRun(created, key.privateKey, 'ls -A /opt/ctx');
+    assert.equal(inside.stdout.split('\n').filter(Boolean).sort().join(' '), '.dockerignore Dockerfile hello.txt');
+  });
+
+  it('builds the same inputs once: the second is a cache hit, with no upload and no build', async () => {
+    const events: string[] = [];
+    const result = await buildImage(
+      alice,
+      { contextDir: context },
+      { onLog: () => events.push('log'), onProgress: (p) => events.push(p.phase) },
+    );
+    assert.deepEqual(result, { image: created.spec.image, cached: true, build: created.spec.build });
+    assert.deepEqual(events, []);
+    const run = as(['create', 'again', '--build', context, ...SMALL]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /built before from the same files; reused/);
+    assert.doesNotMatch(run.stderr, /Step 1\/|sending the build context/);
+    const rm = as(['rm', 'again', '--delete-data', '--yes']);
+    assert.equal(rm.code, 0, rm.stderr);
+  });
+
+  it('refuses a context over the agent’s limit before sending it, naming the size and the limit', async () => {
+    const big = folder({ Dockerfile: 'FROM berth-workspace:latest\n', 'blob.bin': randomBytes(3 * 1024 * 1024) });
+    const events: string[] = [];
+    const err = await failure(buildImage(alice, { contextDir: big }, { onProgress: (p) => events.push(p.phase) }));
+    assert.equal(err.code, 'invalid_params');
+    assert.match(
+      err.message,
+      /the build context is 3 MiB, over this agent's limit of 2 MiB; leave files out with a \.dockerignore/,
+    );
+    assert.deepEqual(events, [], 'it started an upload');
+  });
+
+  it('says which step failed and what it printed', async () => {
+    const bad = folder({ Dockerfile: `FROM berth-workspace:latest\nRUN echo broken-${marker} >&2; exit 3\n` });
+    const log: string[] = [];
+    const err = await failure(buildImage(alice, { contextDir: bad }, { onLog: (text) => log.push(text) }));
+    assert.equal(err.code, 'runtime_error');
+    assert.match(err.message, /^the build failed at step 2\/\d+ \(RUN echo broken-/);
+    assert.match(err.message, /returned a non-zero code: 3/);
+    assert.match(err.message, new RegExp(`last output: broken-${marker}`));
+    assert.match(log.join(''), new RegExp(`broken-${marker}`));
+  });
+
+  it('berth rebuild builds again and recreates the container: home files and host key kept', () => {
+    assert.equal(sshRun(created, key.privateKey, 'echo mine > ~/kept.txt').code, 0);
+    const before = docker('inspect', '-f', '{{.Id}}', `berth-${created.id}`);
+    writeFileSync(path.join(context, 'hello.txt'), 'hello two\n');
+    const run = as(['rebuild', 'built', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const rebuilt = JSON.parse(run.stdout) as Workspace;
+    assert.equal(rebuilt.state, 'running');
+    assert.notEqual(rebuilt.spec.image, created.spec.image);
+    assert.notEqual(docker('inspect', '-f', '{{.Id}}', `berth-${created.id}`), before);
+    // The old known_hosts line (the host key of the first create), strict checking.
+    const inside = sshRun(created, key.privateKey, 'cat ~/kept.txt /opt/ctx/hello.txt');
+    assert.equal(inside.code, 0, inside.stderr);
+    assert.equal(inside.stdout, 'mine\nhello two\n');
+    created = rebuilt;
+  });
+
+  it('removes the old built image once no workspace uses it', async () => {
+    await waitFor('the first build to be removed', () => {
+      return ownBuilds().length === 1;
+    });
+  });
+
+  it('a cached rebuild still recreates the container, on the same home', () => {
+    const before = docker('inspect', '-f', '{{.Id}}', `berth-${created.id}`);
+    const run = as(['rebuild', 'built']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /reused/);
+    assert.notEqual(docker('inspect', '-f', '{{.Id}}', `berth-${created.id}`), before);
+    assert.equal(sshRun(created, key.privateKey, 'cat ~/kept.txt').stdout, 'mine\n');
+  });
+
+  it('cancelling a build leaves nothing half-made: no image, no build container', async () => {
+    const slow = folder({ Dockerfile: `FROM berth-workspace:latest\nRUN sleep 300 # cancel-${marker}\n` });
+    const stop = new AbortController();
+    let log = '';
+    const building = buildImage(
+      alice,
+      { contextDir: slow },
+      {
+        signal: stop.signal,
+        onLog: (text) => {
+          log += text;
+          if (/Running in/.test(log)) stop.abort();
+        },
+      },
+    );
+    const err = await failure(building);
+    assert.equal(err.code, 'cancelled');
+    const running = () => docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}').includes(`cancel-${marker}`);
+    await waitFor('the build container to go', () => !running(), 60_000);
+    const probe = await alice.request('image.build', {
+      hash: '0'.repeat(64),
+      size: 1024,
+      probe: true,
+    });
+    assert.equal(probe.cached, false);
+    assert.deepEqual(ownBuilds(), [created.spec.image]);
+  });
+
+  it('another user cannot rebuild your workspace', async () => {
+    const err = await failure(
+      bob.request('workspace.rebuild', {
+        name: 'built',
+        owner: 'alice',
+        image: 'berth-workspace:latest',
+        build: { ...created.spec.build!, hash: '1'.repeat(64) },
+      }),
+    );
+    assert.equal(err.code, 'forbidden');
+    const run = berth(['rebuild', 'built', '--owner', 'alice'], bobEnv);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /you can only use your own workspaces; "built" belongs to alice/);
+    const { workspace } = await alice.request('workspace.get', { name: 'built' });
+    assert.equal(workspace.spec.image, created.spec.image);
+  });
+
+  it('berth rebuild of a workspace made from a named image says what to do instead', () => {
+    assert.equal(as(['create', 'plain', ...SMALL]).code, 0);
+    const run = as(['rebuild', 'plain']);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /"plain" was not made from a build \(its image is berth-workspace:latest\); change its image with berth update plain --image IMG/,
+    );
+    assert.ok(!dockerExists('image', 'berth-build/alice-none'));
+  });
+});
