@@ -8,6 +8,7 @@ import {
   METHODS,
   PROTOCOL_VERSION,
   ServerFrame,
+  bytesFrameHeader,
   describeIssues,
   parseEvent,
   type ErrorCode,
@@ -229,6 +230,12 @@ export class AgentClient {
     if (this.closedError) return;
     const frame: ExecInput = { input: id, ...(data ? { data: data.toString('base64') } : {}), ...(eof ? { eof } : {}) };
     this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Sends bytes to the running request `id` (an `image.build`'s context) as one binary frame. */
+  sendBytes(id: number, data: Buffer): void {
+    if (this.closedError) return;
+    this.ws.send(Buffer.concat([bytesFrameHeader(id), data]), { binary: true });
   }
 
   /** Tells the running `workspace.exec` request `id` (with a TTY) that its terminal changed size. */

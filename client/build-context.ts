@@ -162,7 +162,8 @@ export function packContext(context: ScannedContext): tar.Pack {
           const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (err) =>
             err ? reject(err) : resolve(),
           );
-          const source = createReadStream(path.join(context.dir, entry.name));
+          // Big reads: each chunk becomes one frame (and one acknowledgement) on the way to the agent.
+          const source = createReadStream(path.join(context.dir, entry.name), { highWaterMark: 512 * 1024 });
           source.on('error', reject);
           source.pipe(sink);
         }).catch((err: unknown) => {

@@ -3,7 +3,7 @@ import {
   BUILD_WINDOW,
   BerthError,
   BuildDefinition,
-  EXEC_CHUNK_BYTES,
+  BUILD_CHUNK_BYTES,
   describeIssues,
   type BuildRecord,
   type EventData,
@@ -73,12 +73,12 @@ export async function buildImage(client: AgentClient, input: BuildInput, hooks: 
   const onData = (data: unknown) => {
     const chunk = data as Buffer;
     if (id === null) return;
-    for (let at = 0; at < chunk.length; at += EXEC_CHUNK_BYTES) {
-      const part = chunk.subarray(at, at + EXEC_CHUNK_BYTES);
-      client.sendInput(id, part);
+    for (let at = 0; at < chunk.length; at += BUILD_CHUNK_BYTES) {
+      const part = chunk.subarray(at, at + BUILD_CHUNK_BYTES);
+      client.sendBytes(id, part);
       sent += part.length;
     }
-    if (sent - acked > BUILD_WINDOW - EXEC_CHUNK_BYTES) pack.pause();
+    if (sent - acked > BUILD_WINDOW - BUILD_CHUNK_BYTES) pack.pause();
   };
   pack.once('end', () => {
     if (id !== null) client.sendInput(id, null, true);

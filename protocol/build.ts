@@ -10,15 +10,34 @@ import { Workspace, WorkspaceRef } from './workspace';
  * The image is named by the hash of its definition and context (`hash`, computed by the client), so
  * the same inputs never build twice: with `probe` the agent only says whether it has that build
  * (`cached`). Otherwise, when it has none, it sends one `image.build.progress` of 0 bytes: the client
- * then sends the context (a tar) as `{input: id, data}` frames (the frames of `workspace.exec`'s stdin,
- * base64 chunks of at most EXEC_CHUNK_BYTES), at most {@link BUILD_WINDOW} bytes beyond what the agent
- * acknowledged with `image.build.progress`, then one with `eof`. The build log arrives as
+ * then sends the context (a tar) as binary frames ({@link bytesFrameHeader}: chunks of at most
+ * {@link BUILD_CHUNK_BYTES}; `{input: id, data}` text frames, base64, are taken too), at most
+ * {@link BUILD_WINDOW} bytes beyond what the agent acknowledged with `image.build.progress`, then
+ * one `{input: id, eof: true}`. The build log arrives as
  * `image.build.log` events; the reply names the image once it is built and tagged. A cancel frame
  * stops the upload and the build, and nothing is tagged.
  */
 
 /** Bytes of context a client may have sent beyond what the agent acknowledged; more fails the build. */
-export const BUILD_WINDOW = 8 * 1024 * 1024;
+export const BUILD_WINDOW = 16 * 1024 * 1024;
+
+/** The largest chunk of context one binary frame carries (the frame also holds its 5-byte header). */
+export const BUILD_CHUNK_BYTES = 512 * 1024;
+
+/** The first byte of a binary frame of bytes for a running request (never `{`, which starts JSON). */
+export const BYTES_FRAME_TAG = 0;
+
+/**
+ * The header of a binary frame carrying bytes for the running request `id` (a number below 2^32):
+ * {@link BYTES_FRAME_TAG}, then `id` as 4 bytes big-endian; the bytes follow. The only binary frames
+ * of the protocol: base64 in JSON would cost the CPU more than the upload itself.
+ */
+export function bytesFrameHeader(id: number): Uint8Array {
+  const header = new Uint8Array(5);
+  header[0] = BYTES_FRAME_TAG;
+  new DataView(header.buffer).setUint32(1, id);
+  return header;
+}
 
 /** The agent's default limit on a build context, in bytes (`berth serve --max-build-context`). */
 export const DEFAULT_MAX_BUILD_CONTEXT = 2 * 1024 ** 3;

@@ -16,6 +16,9 @@ import type { WorkspaceService } from '../workspaces/service';
 import type { OpContext } from '../workspaces/operation';
 import { Tally } from './limits';
 
+/** Bytes of context taken between two acknowledgements (unless all that came is taken). */
+const ACK_BYTES = 1024 * 1024;
+
 /** Builds one user may run at once (each holds a connection to dockerd and a context upload). */
 const MAX_BUILDS_PER_USER = 4;
 
@@ -25,6 +28,7 @@ interface BuildContext extends OpContext {
   requestId: RequestId | null;
   sendEvent<E extends 'image.build.log' | 'image.build.progress'>(event: E, data: EventData<E>): void;
   onInput(listener: (frame: ExecInput | ExecResize) => void): void;
+  onBytes(listener: (bytes: Buffer) => void): void;
 }
 
 /** Sizes for messages: `3.1 GiB`, `512 MiB`. */
@@ -119,6 +123,7 @@ class ContextRelay {
   failure: BerthError | null = null;
   private received = 0;
   private written = 0;
+  private acknowledged = 0;
 
   constructor(ctx: BuildContext, limit: number, total: number, onFailure: () => void) {
     const requestId = ctx.requestId ?? 0;
@@ -126,33 +131,38 @@ class ContextRelay {
       this.failure = failure;
       onFailure();
     };
+    const take = (chunk: Buffer) => {
+      if (this.failure) return;
+      this.received += chunk.length;
+      if (this.received > limit) {
+        return fail(
+          new BerthError(
+            'invalid_params',
+            `the build context passed this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore`,
+          ),
+        );
+      }
+      if (this.received - this.written > BUILD_WINDOW) {
+        return fail(
+          new BerthError(
+            'invalid_params',
+            `the context came more than ${BUILD_WINDOW} bytes ahead of what the agent had taken; wait for image.build.progress before sending more`,
+          ),
+        );
+      }
+      this.stream.write(chunk, (err) => {
+        if (err) return;
+        this.written += chunk.length;
+        // One acknowledgement a MiB, and one whenever all that came is taken (the client may wait on it).
+        if (this.written - this.acknowledged < ACK_BYTES && this.written < this.received) return;
+        this.acknowledged = this.written;
+        ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: this.written, total });
+      });
+    };
+    ctx.onBytes(take);
     ctx.onInput((frame) => {
       if (this.failure || 'resize' in frame) return;
-      if (frame.data) {
-        const chunk = Buffer.from(frame.data, 'base64');
-        this.received += chunk.length;
-        if (this.received > limit) {
-          return fail(
-            new BerthError(
-              'invalid_params',
-              `the build context passed this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore`,
-            ),
-          );
-        }
-        if (this.received - this.written > BUILD_WINDOW) {
-          return fail(
-            new BerthError(
-              'invalid_params',
-              `the context came more than ${BUILD_WINDOW} bytes ahead of what the agent had taken; wait for image.build.progress before sending more`,
-            ),
-          );
-        }
-        this.stream.write(chunk, (err) => {
-          if (err) return;
-          this.written += chunk.length;
-          ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: this.written, total });
-        });
-      }
+      if (frame.data) take(Buffer.from(frame.data, 'base64'));
       if (frame.eof) {
         this.stream.end();
         ctx.sendEvent('image.build.progress', { requestId, phase: 'building', bytes: this.received, total });

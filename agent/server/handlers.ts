@@ -46,6 +46,8 @@ export interface HandlerContext extends OpContext {
   sendEvent<E extends EventName>(event: E, data: EventData<E>, onSent?: () => void): void;
   /** Receives the request's stdin and resize frames (only `workspace.exec` takes them). */
   onInput(listener: (frame: ExecInput | ExecResize) => void): void;
+  /** Receives the request's binary frames of bytes (only `image.build` takes them: its context). */
+  onBytes(listener: (bytes: Buffer) => void): void;
 }
 
 /** One handler per method of the protocol: a missing one is a compile error. */

@@ -3,6 +3,7 @@ import {
   BerthError,
   ClientFrame,
   Hello,
+  BYTES_FRAME_TAG,
   MAX_FRAME_BYTES,
   METHODS,
   PROTOCOL_VERSION,
@@ -58,6 +59,8 @@ export class Session {
   private readonly inflight = new Map<RequestId, AbortController>();
   /** Requests that take stdin or resize frames (a running `workspace.exec`), by id. */
   private readonly inputs = new Map<RequestId, (frame: ExecInput | ExecResize) => void>();
+  /** Requests that take binary frames of bytes (a running `image.build`'s context), by id. */
+  private readonly byteInputs = new Map<RequestId, (bytes: Buffer) => void>();
   private readonly cancelHelloDeadline: () => void;
 
   constructor(
@@ -95,6 +98,7 @@ export class Session {
   private onFrame(data: RawData, isBinary: boolean): void {
     // A connection being closed (by a limit, a revocation, a failed handshake) starts no more work.
     if (this.ws.readyState !== this.ws.OPEN) return;
+    if (isBinary && this.greeted && this.bytesFrame(data)) return;
     const decoded = this.decode(data, isBinary);
     if (!this.greeted) {
       if (decoded.ok) return this.onHello(decoded.frame);
@@ -121,6 +125,15 @@ export class Session {
     void this.dispatch(parsed.data);
   }
 
+  /** Hands a binary frame of bytes (protocol/build.ts) to its request; false when it is none such. */
+  private bytesFrame(data: RawData): boolean {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (buffer.length < 5 || buffer.length > MAX_FRAME_BYTES || buffer[0] !== BYTES_FRAME_TAG) return false;
+    const listener = this.byteInputs.get(buffer.readUInt32BE(1));
+    listener?.(buffer.subarray(5));
+    return listener !== undefined;
+  }
+
   /** Parses a frame's JSON; a frame that is too big, binary or not JSON gets an error reply instead. */
   private decode(data: RawData, isBinary: boolean): { ok: true; frame: unknown } | { ok: false } {
     const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
@@ -133,7 +146,11 @@ export class Session {
       return { ok: false };
     }
     if (isBinary) {
-      this.replyError(null, 'bad_frame', 'binary frames are not part of the protocol; send JSON text frames');
+      this.replyError(
+        null,
+        'bad_frame',
+        'a binary frame carries only the context of a running image.build (protocol/build.ts); send requests as JSON text frames',
+      );
       return { ok: false };
     }
     try {
@@ -205,6 +222,7 @@ export class Session {
       sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
       sendEvent: (event, data, onSent) => this.sendText(JSON.stringify({ event, data }), onSent),
       onInput: (listener) => this.inputs.set(id, listener),
+      onBytes: (listener) => this.byteInputs.set(id, listener),
     };
     try {
       const handler = this.deps.handlers[method] as (params: unknown, ctx: HandlerContext) => Promise<unknown>;
@@ -215,6 +233,7 @@ export class Session {
     } finally {
       this.inflight.delete(id);
       this.inputs.delete(id);
+      this.byteInputs.delete(id);
     }
   }
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import type { ErrorCode } from '../../protocol';
+import { bytesFrameHeader, type ErrorCode } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { useHostileAgent } from './hostile-harness';
 import { nested, x } from './hostile-values';
@@ -90,6 +90,14 @@ describe('adversarial: hostile frames (every frame shape, handshakes, user names
         id: null,
         codes: ['bad_frame'],
         mention: /binary/,
+      }));
+
+    it('a binary frame of bytes for a request that takes none: bad_frame', () =>
+      h.refusedOnce({
+        frame: Buffer.concat([bytesFrameHeader(7), Buffer.from('context')]),
+        id: null,
+        codes: ['bad_frame'],
+        mention: /image\.build/,
       }));
 
     it('a binary frame of 64 KiB of noise: bad_frame', () =>

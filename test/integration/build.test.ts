@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import { buildImage } from '../../client/build';
-import { BerthError, type Workspace } from '../../protocol';
+import { BUILD_WINDOW, BerthError, type Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { docker, dockerExists } from '../support/docker';
@@ -16,6 +16,7 @@ import { waitFor } from '../support/wait';
 const SMALL = ['--memory', '256m', '--cpus', '0.5'];
 
 const folders: string[] = [];
+after(() => folders.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** A fresh folder with `files` (path → content), removed after the suite. */
 function folder(files: Record<string, string | Buffer>): string {
@@ -74,10 +75,12 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
   });
 
   after(() => {
-    for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
     // Every image this agent built carries its id.
     const id = agentId;
-    const images = docker('images', '-q', '--filter', `label=dev.berth.agent=${id}`).split('\n').filter(Boolean);
+    const images = docker('images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}')
+      .split('\n')
+      .filter((line) => line.endsWith(`:${id}`))
+      .map((line) => line.split(' ')[0] ?? '');
     if (images.length) docker('rmi', '-f', ...new Set(images));
   });
 
@@ -227,5 +230,31 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
       /"plain" was not made from a build \(its image is berth-workspace:latest\); change its image with berth update plain --image IMG/,
     );
     assert.ok(!dockerExists('image', 'berth-build/alice-none'));
+  });
+});
+
+describe('builds on the host: a context larger than the flow-control window', function () {
+  this.timeout(300_000);
+  const agent = useAgent();
+  const blob = randomBytes(BUILD_WINDOW + 8 * 1024 * 1024);
+  let image = '';
+
+  after(() => {
+    if (image) docker('rmi', '-f', image);
+  });
+
+  it('arrives whole, byte for byte, with the upload reported as it goes', async () => {
+    const client = await agent.connect(agent.token('carol'));
+    const dir = folder({ Dockerfile: 'FROM berth-workspace:latest\nCOPY blob /blob\n', blob });
+    const uploaded: number[] = [];
+    const built = await buildImage(
+      client,
+      { contextDir: dir },
+      { onProgress: (p) => p.phase === 'uploading' && uploaded.push(p.bytes) },
+    );
+    image = built.image;
+    assert.ok(uploaded.length > 2 && uploaded.at(-1)! >= blob.length, `progress: ${uploaded.join(' ')}`);
+    const sum = docker('run', '--rm', '--entrypoint', 'sha256sum', image, '/blob').split(' ')[0];
+    assert.equal(sum, createHash('sha256').update(blob).digest('hex'));
   });
 });

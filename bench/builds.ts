@@ -1,0 +1,193 @@
+/**
+ * Builds on the host: `node --import tsx bench/builds.ts [--runs N] [--megabytes M]`.
+ *
+ * Two figures, each Berth against the same done by hand, tries alternating Berth, raw, Berth, raw…
+ * after one untimed warm-up pair, on a fresh `berth serve` (dist/berth.js, rebuilt first):
+ *
+ *   rebuild  cached `berth rebuild` → SSH-ready: `buildImage` (the context read and hashed, the agent
+ *            asked, a cache hit: nothing sent) then `workspace.rebuild` (the container recreated on
+ *            the same home, until sshd answers). Baseline: `docker build -q` of the same folder
+ *            (classic builder, every step cached), `docker rm -f` of the container, then the files
+ *            and `docker run -d` of bench/lib/raw.ts on the same volume, until the SSH banner.
+ *   upload   context upload throughput: a folder of M MiB (random, incompressible files) whose
+ *            Dockerfile is `FROM berth-workspace:latest` plus a LABEL, so Docker's work after
+ *            receiving the context is nil; a new nonce file each try, so neither side has it cached.
+ *            Berth: `buildImage` from the call to the reply (read, hash, pack, stream over the
+ *            protocol, Docker receives and tags). Baseline: `tar c . | docker build -` (classic
+ *            builder) of the same folder. Throughput = the tar's bytes / wall time.
+ *
+ * Medians (min–max). Everything made (agent, containers, volumes, images, folders) is removed at the end.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promises as fs, mkdtempSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildImage } from '../client/build';
+import { scanContext } from '../client/build-context';
+import { AgentProcess } from '../test/support/agent-process';
+import { docker } from './lib/docker';
+import { INIT_SCRIPT, rawCreate, type RawWorkspace } from './lib/raw';
+import { fmtMs, fmtSummary, summarize } from './lib/stats';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, megabytes: { type: 'string', default: '128' } },
+});
+const runs = Number(values.runs);
+const megabytes = Number(values.megabytes);
+const tag = randomBytes(4).toString('hex');
+const SPEC = { image: '', cpus: 1, memory: 512 * 1024 ** 2, user: 'dev' };
+const CLASSIC = { ...process.env, DOCKER_BUILDKIT: '0' };
+
+/** `sh -c script` in `cwd`, resolving when it succeeds. */
+function sh(script: string, cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', script], { cwd, env: CLASSIC, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} failed: ${stderr}`))));
+  });
+}
+
+/** Tries alternating `berth` and `raw` after a warm-up pair; their medians. */
+async function paired(label: string, berth: () => Promise<number>, raw: () => Promise<number>) {
+  const b: number[] = [];
+  const r: number[] = [];
+  for (let i = -1; i < runs; i++) {
+    const tb = await berth();
+    const tr = await raw();
+    console.log(`  ${(i < 0 ? 'warm-up' : `try ${i + 1}/${runs}`).padEnd(9)} berth ${fmtMs(tb)}   raw ${fmtMs(tr)}`);
+    if (i >= 0) (b.push(tb), r.push(tr));
+  }
+  const sb = summarize(b);
+  const sr = summarize(r);
+  console.log(`  ${label}: Berth ${fmtSummary(sb)}, raw ${fmtSummary(sr)}`);
+  return { berth: sb.median, raw: sr.median };
+}
+
+async function main(): Promise<void> {
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('esbuild failed');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-builds-'));
+  const agent = await AgentProcess.start({ ports: { first: 43000, last: 43019 } });
+  const images: string[] = [];
+  const raw: RawWorkspace = {
+    name: `berth-bench-build-raw-${tag}`,
+    hostname: 'raw',
+    port: 43050,
+    dir: path.join(root, 'raw-bootstrap'),
+    volume: `berth-bench-build-raw-${tag}-home`,
+    labels: {},
+  };
+  try {
+    const client = await agent.connect(agent.token('bench'));
+    const init = await fs.readFile(INIT_SCRIPT, 'utf8');
+    const userKey = spawnSync('sh', ['-c', 'cat ~/.ssh/id_ed25519.pub 2>/dev/null'], {
+      encoding: 'utf8',
+    }).stdout.trim();
+
+    // 1. Cached rebuild → SSH-ready.
+    console.log('cached rebuild → SSH-ready');
+    const small = path.join(root, 'small');
+    await fs.mkdir(small);
+    writeFileSync(
+      path.join(small, 'Dockerfile'),
+      'FROM berth-workspace:latest\nCOPY tool.sh /usr/local/bin/\nRUN chmod 755 /usr/local/bin/tool.sh\n',
+    );
+    writeFileSync(path.join(small, 'tool.sh'), '#!/bin/sh\necho tool\n');
+    const first = await buildImage(client, { contextDir: small });
+    images.push(first.image);
+    await client.request('workspace.create', {
+      name: 'rb',
+      image: first.image,
+      build: first.build,
+      cpus: 1,
+      memory: SPEC.memory,
+    });
+    const rawImage = `berth-bench-build-raw:${tag}`;
+    images.push(rawImage);
+    await sh(`docker build -q -t ${rawImage} .`, small);
+    await rawCreate(raw, { ...SPEC, image: rawImage }, init, userKey ? [userKey] : []);
+    const rebuild = await paired(
+      'cached rebuild',
+      async () => {
+        const t0 = performance.now();
+        const again = await buildImage(client, { contextDir: small });
+        if (!again.cached) throw new Error('the rebuild was not a cache hit');
+        await client.request('workspace.rebuild', { name: 'rb', image: again.image, build: again.build });
+        return performance.now() - t0;
+      },
+      async () => {
+        const t0 = performance.now();
+        await sh(`docker build -q -t ${rawImage} .`, small);
+        await docker('rm', '-f', raw.name);
+        await rawCreate(raw, { ...SPEC, image: rawImage }, init, userKey ? [userKey] : []);
+        return performance.now() - t0;
+      },
+    );
+
+    // 2. Context upload throughput.
+    console.log(`context upload throughput (${megabytes} MiB)`);
+    const big = path.join(root, 'big');
+    await fs.mkdir(big);
+    for (let i = 0; i < megabytes / 4; i++) writeFileSync(path.join(big, `blob-${i}.bin`), randomBytes(4 * 1024 ** 2));
+    writeFileSync(path.join(big, 'Dockerfile'), `FROM berth-workspace:latest\nLABEL bench=${tag}\n`);
+    const rawUpload = `berth-bench-build-upload:${tag}`;
+    images.push(rawUpload);
+    let size = 0;
+    /** Berth's time from the agent's "send" to the reply: the upload and build without reading and hashing. */
+    const uploadOnly: number[] = [];
+    const upload = await paired(
+      'upload',
+      async () => {
+        writeFileSync(path.join(big, 'nonce'), randomBytes(16).toString('hex'));
+        const t0 = performance.now();
+        let sending = 0;
+        const result = await buildImage(
+          client,
+          { contextDir: big },
+          { onProgress: (p) => (sending ||= p.phase === 'uploading' ? performance.now() : 0) },
+        );
+        const ms = performance.now() - t0;
+        uploadOnly.push(performance.now() - sending);
+        images.push(result.image);
+        size = (await scanContext(big, { dockerfile: 'Dockerfile', args: {} })).size;
+        await docker('rmi', result.image);
+        return ms;
+      },
+      async () => {
+        writeFileSync(path.join(big, 'nonce'), randomBytes(16).toString('hex'));
+        const t0 = performance.now();
+        await sh(`tar c . | docker build -q -t ${rawUpload} -`, big);
+        return performance.now() - t0;
+      },
+    );
+    const mbps = (ms: number) => size / 1024 ** 2 / (ms / 1000);
+    console.log('');
+    console.log(
+      `cached rebuild → SSH-ready (median): Berth ${fmtMs(rebuild.berth)}, by hand ${fmtMs(rebuild.raw)}, ratio ${(rebuild.berth / rebuild.raw).toFixed(2)}× (target ≤ 1.20×)`,
+    );
+    console.log(
+      `context upload (${(size / 1024 ** 2).toFixed(0)} MiB, median): Berth ${mbps(upload.berth).toFixed(0)} MiB/s, tar | docker build - ${mbps(upload.raw).toFixed(0)} MiB/s, ratio ${(upload.raw / upload.berth).toFixed(2)} (target ≥ 0.80)`,
+    );
+    const sendMs = summarize(uploadOnly.slice(1)).median;
+    console.log(
+      `  of which from the agent's "send" to the reply (no reading and hashing): ${fmtMs(sendMs)}, ${mbps(sendMs).toFixed(0)} MiB/s, ratio ${(upload.raw / sendMs).toFixed(2)}`,
+    );
+  } finally {
+    await agent.destroy();
+    await docker('rm', '-f', raw.name).catch(() => undefined);
+    await docker('volume', 'rm', '-f', raw.volume).catch(() => undefined);
+    for (const image of new Set(images)) await docker('rmi', '-f', image).catch(() => undefined);
+    await fs.rm(root, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
