@@ -3,6 +3,7 @@ import { AGENT_VERSION } from '../agent/version';
 import { HelpRequest, UsageError } from './args';
 import { optionsHelp } from './options';
 import type { Command } from './command';
+import { apply } from './commands/apply';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
 import { get } from './commands/get';
@@ -11,6 +12,7 @@ import { homes } from './commands/homes';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
+import { init } from './commands/init';
 import { key } from './commands/key';
 import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
@@ -32,6 +34,8 @@ export const COMMANDS: Command[] = [
   stop,
   restart,
   update,
+  init,
+  apply,
   rm,
   homes,
   ssh,

@@ -146,6 +146,13 @@ export const WorkspaceSpec = z.object({
   attachedGrace: Duration('').optional(),
   /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
   maxLifetime: Duration('; 0 means no limit').optional(),
+  // workspace.yaml (issue #13)
+  /** What the workspace is for, in a line (`berth get`, the tooltip); only people read it. */
+  description: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line of printable text (no control characters)')
+    .optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -185,6 +192,7 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     idleTimeout: WorkspaceSpec.shape.idleTimeout.nullable(),
     attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
+    description: WorkspaceSpec.shape.description.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -1,8 +1,9 @@
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
+import { workspaceYaml } from '../definition/render';
 import { describeWorkspace } from '../workspace-view';
 
-const usage = 'berth get NAME [--owner USER] [-o json]';
+const usage = 'berth get NAME [--owner USER] [-o json|yaml]';
 
 /** `berth get NAME`: every field of one workspace, for people (or `-o json`, the protocol's object). */
 export const get: Command = {
@@ -16,14 +17,15 @@ export const get: Command = {
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    if (values.output !== undefined && values.output !== 'json') {
-      throw new UsageError(`-o ${values.output}: the only output format is json`, usage);
+    if (values.output !== undefined && values.output !== 'json' && values.output !== 'yaml') {
+      throw new UsageError(`-o ${values.output}: the output formats are json and yaml`, usage);
     }
     await withClient(values, async (client) => {
       const { workspace } = await client.request(
         'workspace.get',
         values.owner ? { name, owner: values.owner } : { name },
       );
+      if (values.output === 'yaml') return void process.stdout.write(workspaceYaml(workspace));
       if (values.output === 'json' || values.json) {
         return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
       }

@@ -41,6 +41,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   idleTimeout: 3600,
   attachedGrace: 3600,
   maxLifetime: 86400,
+  description: 'Training runs for the paper',
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -148,6 +149,11 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   idleTimeout: DURATIONS,
   attachedGrace: DURATIONS,
   maxLifetime: DURATIONS,
+  description: [
+    ['201 characters', x(201)],
+    ['a newline', 'a\nb'],
+    ['an escape sequence', 'a\u001b[2Jb'],
+  ],
 };
 
 /** Values of the wrong JSON type for a field whose valid value is `valid`. */
