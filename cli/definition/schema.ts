@@ -75,6 +75,8 @@ export const WorkspaceFile = z
     idle: group(Idle),
     timezone: z.string(),
     user: z.string(),
+    /** What `berth get -o yaml` prints of the workspace's state: read-only, ignored here. */
+    status: z.unknown(),
     ...Object.fromEntries(Object.keys(NOT_YET).map((key) => [key, z.unknown()])),
   })
   .partial()
