@@ -146,6 +146,13 @@ export const WorkspaceSpec = z.object({
   attachedGrace: Duration('').optional(),
   /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
   maxLifetime: Duration('; 0 means no limit').optional(),
+  // Docker-in-Docker (issue 13, section 5):
+  /**
+   * Runs a Docker engine inside (its data on a volume of its own): the container then gets every
+   * capability the host grants, no seccomp or AppArmor profile and the host's cgroups, which is root
+   * on the host in all but name. Only where the agent's admin allows it (`berth serve --allow-docker`).
+   */
+  docker: z.boolean().optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -185,6 +192,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     idleTimeout: WorkspaceSpec.shape.idleTimeout.nullable(),
     attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
+    // Docker-in-Docker (issue 13): null turns it off.
+    docker: WorkspaceSpec.shape.docker.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

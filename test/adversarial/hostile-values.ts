@@ -41,6 +41,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   idleTimeout: 3600,
   attachedGrace: 3600,
   maxLifetime: 86400,
+  docker: false,
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -148,6 +149,10 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   idleTimeout: DURATIONS,
   attachedGrace: DURATIONS,
   maxLifetime: DURATIONS,
+  docker: [
+    ['the string "true"', 'true'],
+    ['the number 1', 1],
+  ],
 };
 
 /** Values of the wrong JSON type for a field whose valid value is `valid`. */

@@ -419,4 +419,12 @@ describe('tree: rows at a glance (issue #12)', () => {
     );
     assert.doesNotMatch(hostNode(HOST, { kind: 'error', message }).tooltip, /--url|BERTH_URL|berth serve/);
   });
+  it('says plainly in the tooltip that a workspace running Docker inside is privileged, and only then', () => {
+    const docker = workspaceNode(HOST, workspace('ci', {}, { docker: true }));
+    assert.match(
+      docker.tooltip,
+      /\*\*Privileged:\*\* Docker runs inside this workspace, so root in it is root on the host/,
+    );
+    assert.doesNotMatch(workspaceNode(HOST, workspace('web')).tooltip, /Privileged|Docker/);
+  });
 });
