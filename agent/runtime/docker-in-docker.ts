@@ -46,3 +46,21 @@ export function dockerInDockerSettings(
     ],
   };
 }
+
+/**
+ * `options` without the capability an engine refused as unknown (`invalid CapAdd: unknown
+ * capability: "CAP_PERFMON"`: Docker 20.10 knows no PERFMON, BPF or CHECKPOINT_RESTORE, which newer
+ * kernels have), so that the create can be asked again; null when `reason` is no such refusal or
+ * the capability is not in `options`.
+ */
+export function withoutUnknownCapability(
+  options: Docker.ContainerCreateOptions,
+  reason: string,
+): Docker.ContainerCreateOptions | null {
+  const name = /unknown capability: "?(?:CAP_)?([A-Z_]+)/.exec(reason)?.[1];
+  const host = options.HostConfig;
+  const listed = (caps: unknown): string[] => (Array.isArray(caps) ? (caps as string[]) : []);
+  if (!name || !host || ![...listed(host.CapAdd), ...listed(host.CapDrop)].includes(name)) return null;
+  const without = (caps: unknown) => listed(caps).filter((cap) => cap !== name);
+  return { ...options, HostConfig: { ...host, CapAdd: without(host.CapAdd), CapDrop: without(host.CapDrop) } };
+}

@@ -3,7 +3,7 @@ import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { startExec } from './docker-exec';
-import { dockerVolumeName } from './docker-in-docker';
+import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
@@ -128,10 +128,22 @@ export class DockerRuntime implements Runtime {
     const { record } = plan;
     if (record.spec.docker) await this.ensureVolume(record, dockerVolumeName(record.id), 'inner Docker data');
     const logConfig = await this.logConfig();
+    let options: Docker.ContainerCreateOptions | null = containerConfig(plan, {
+      agentId: this.agentId,
+      network: this.network,
+      logConfig,
+    });
     try {
-      await this.docker.createContainer(
-        containerConfig(plan, { agentId: this.agentId, network: this.network, logConfig }),
-      );
+      for (;;) {
+        try {
+          await this.docker.createContainer(options);
+          break;
+        } catch (err) {
+          // Docker-in-Docker: a capability the kernel has but this engine does not know is left out.
+          options = withoutUnknownCapability(options, runtimeError('create', err).message);
+          if (!options) throw err;
+        }
+      }
     } catch (err) {
       if (statusCode(err) === 404) {
         throw new BerthError(
