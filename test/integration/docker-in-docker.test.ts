@@ -65,6 +65,26 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
         250,
       );
 
+    /** Creates `name` with Docker inside from {@link DIND_IMAGE}; its id, once its dockerd answers. */
+    async function createWithDocker(name: string): Promise<string> {
+      const created = berth(['create', name, '--docker', '--image', DIND_IMAGE, '--quiet'], env);
+      assert.equal(created.code, 0, created.stderr);
+      await innerDockerAnswers(name);
+      return (JSON.parse(berth(['get', name, '-o', 'json'], env).stdout) as { id: string }).id;
+    }
+
+    /** `docker save` of {@link HELLO} on the host, `docker load` of it in `name`. */
+    function loadHello(name: string): void {
+      const saved = spawnSync('docker', ['save', HELLO]);
+      assert.equal(saved.status, 0, saved.stderr.toString());
+      const loaded = berthWithInput(['exec', name, '-i', '--', 'docker', 'load'], env, saved.stdout);
+      assert.equal(loaded.code, 0, loaded.stderr);
+      assert.match(loaded.stdout, new RegExp(`Loaded image: ${HELLO}`));
+    }
+
+    const innerImages = (name: string) =>
+      berth(['exec', name, '--', 'docker', 'images', '--format', '{{.Repository}}:{{.Tag}}'], env).stdout.trim();
+
     it('says so in berth info, with what it gives', () => {
       const info = berth(['info'], env);
       assert.equal(info.code, 0, info.stderr);
@@ -76,11 +96,7 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
       assert.equal(created.code, 0, created.stderr);
       assert.match(created.stdout, /privileged, root in it is root on the host/);
       await innerDockerAnswers('ci');
-      const saved = spawnSync('docker', ['save', HELLO]);
-      assert.equal(saved.status, 0, saved.stderr.toString());
-      const loaded = berthWithInput(['exec', 'ci', '-i', '--', 'docker', 'load'], env, saved.stdout);
-      assert.equal(loaded.code, 0, loaded.stderr);
-      assert.match(loaded.stdout, new RegExp(`Loaded image: ${HELLO}`));
+      loadHello('ci');
       const ran = berth(['exec', 'ci', '--', 'docker', 'run', '--rm', HELLO, '/tini', '--version'], env);
       assert.equal(ran.code, 0, ran.stderr);
       assert.match(ran.stdout, /^tini version /);
@@ -90,19 +106,20 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
     });
 
     it('keeps the inner images across a stop and start (its data volume survives)', async () => {
-      assert.equal(berth(['stop', 'ci'], env).code, 0);
-      const started = berth(['start', 'ci', '--quiet'], env);
+      await createWithDocker('keep');
+      loadHello('keep');
+      assert.equal(berth(['stop', 'keep'], env).code, 0);
+      const started = berth(['start', 'keep', '--quiet'], env);
       assert.equal(started.code, 0, started.stderr);
-      await innerDockerAnswers('ci');
-      const images = berth(['exec', 'ci', '--', 'docker', 'images', '--format', '{{.Repository}}:{{.Tag}}'], env);
-      assert.equal(images.stdout.trim(), HELLO);
+      await innerDockerAnswers('keep');
+      assert.equal(innerImages('keep'), HELLO);
     });
 
     it('keeps the inner data with a kept home (no orphan), and deletes it with that home', async () => {
-      const { id } = JSON.parse(berth(['get', 'ci', '-o', 'json'], env).stdout) as { id: string };
+      const id = await createWithDocker('kept');
       const inner = `berth-${id}-docker`;
       assert.ok(dockerExists('volume', inner), `no volume ${inner}`);
-      const removed = berth(['rm', 'ci', '--yes'], env);
+      const removed = berth(['rm', 'kept', '--yes'], env);
       assert.equal(removed.code, 0, removed.stderr);
       assert.ok(dockerExists('volume', inner), 'the inner data went without its home');
       // Orphans are listed at start: the inner data of a kept home is none.
@@ -117,13 +134,27 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
     });
 
     it('removes the inner data at once with a delete of the data', async () => {
-      const created = berth(['create', 'gone', '--docker', '--image', DIND_IMAGE, '--quiet'], env);
-      assert.equal(created.code, 0, created.stderr);
-      const { id } = JSON.parse(berth(['get', 'gone', '-o', 'json'], env).stdout) as { id: string };
+      const id = await createWithDocker('gone');
       assert.ok(dockerExists('volume', `berth-${id}-docker`));
       const removed = berth(['rm', 'gone', '--yes', '--delete-data'], env);
       assert.equal(removed.code, 0, removed.stderr);
       assert.equal(dockerExists('volume', `berth-${id}-docker`), false);
+    });
+
+    it('refuses to start it again once the admin withdraws the allowance', async () => {
+      await createWithDocker('later');
+      assert.equal(berth(['stop', 'later'], env).code, 0);
+      await agent.stop();
+      await agent.restart([]);
+      try {
+        const started = berth(['start', 'later'], env);
+        assert.equal(started.code, 1, started.stderr);
+        assert.match(started.stderr, /its admin must enable it/);
+        assert.match(berth(['get', 'later'], env).stdout, /^State +stopped/m);
+      } finally {
+        await agent.stop();
+        await agent.restart(['--allow-docker']);
+      }
     });
 
     it('says what is missing when the image has no dockerd', () => {
