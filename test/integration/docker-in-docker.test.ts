@@ -157,6 +157,20 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
       }
     });
 
+    it('turns Docker on and off with update, on the same home', async () => {
+      const created = berth(['create', 'flip', '--image', DIND_IMAGE, '--quiet'], env);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(berth(['exec', 'flip', '--', 'sh', '-c', 'echo kept > ~/note'], env).code, 0);
+      const on = berth(['update', 'flip', '--docker', '--quiet'], env);
+      assert.equal(on.code, 0, on.stderr);
+      assert.match(on.stdout, /privileged/);
+      await innerDockerAnswers('flip');
+      const off = berth(['update', 'flip', '--clear', 'docker', '--quiet'], env);
+      assert.equal(off.code, 0, off.stderr);
+      assert.notEqual(berth(['exec', 'flip', '--', 'docker', 'version'], env).code, 0, 'dockerd still runs');
+      assert.equal(berth(['exec', 'flip', '--', 'cat', 'note'], env).stdout, 'kept\n');
+    });
+
     it('says what is missing when the image has no dockerd', () => {
       const created = berth(['create', 'plain', '--docker', '--quiet'], env);
       assert.notEqual(created.code, 0);
