@@ -36,6 +36,11 @@ export interface AgentConfig {
   idle: IdleConfig;
   /** How often the workspaces' disk use is measured (Docker walks every volume to size it). */
   diskIntervalMs: number;
+  /**
+   * Docker-in-Docker (issue 13): whether workspaces may ask for `docker: true`, which gives them
+   * root on the host in all but name. Off unless the admin turns it on (`berth serve --allow-docker`).
+   */
+  allowDocker: boolean;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -63,5 +68,6 @@ export function defaultConfig(): AgentConfig {
     gpu: { nvidiaSmi: 'nvidia-smi', mode: 'nvidia', sharing: 1, defaultQuota: null },
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
+    allowDocker: false,
   };
 }

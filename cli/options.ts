@@ -95,6 +95,14 @@ const OPTIONS: Record<string, [string, string]> = {
   'keepalive-default': ['DUR', 'a keepalive without a duration (default: 1h)'],
   'idle-interval': ['DUR', 'how often workspaces are sampled (default: 30s)'],
   'idle-cpu-threshold': ['CORES', 'CPU use above which a workspace is busy (default: 0.1)'],
+  docker: [
+    '',
+    'run Docker inside (the image must have dockerd); privileged: gives root on the host, only where the admin allows it (default: no)',
+  ],
+  'allow-docker': [
+    '',
+    'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
+  ],
 };
 
 /** The value placeholder and meaning of `--option` of `command`, or undefined when none is written. */

@@ -2,6 +2,13 @@ import type { Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
 
+/** What `berth info` says where the agent lets workspaces run Docker inside (Docker-in-Docker, issue 13). */
+export const DOCKER_IN_DOCKER_ALLOWED =
+  'allowed (berth create --docker); such a workspace is privileged: it gives root on the host';
+
+/** What `berth create --docker` and `berth get` say of a workspace that runs Docker inside. */
+export const DOCKER_PRIVILEGED = 'Docker runs inside: this workspace is privileged, root in it is root on the host';
+
 /** The width `berth ls` fits by default; `-o wide` shows every column, however wide. */
 export const LS_WIDTH = 100;
 
@@ -64,6 +71,7 @@ const COLUMNS: Column[] = [
   { title: 'IDLE STOP', cell: (ws) => (ws.state === 'running' ? formatTime(ws.idleStopAt) : ''), wide: true },
   { title: 'HOME', cell: (ws) => disk(ws.disk?.home, ws, true), wide: true },
   { title: 'LAYER', cell: (ws) => disk(ws.disk?.layer, ws, false), wide: true },
+  { title: 'DOCKER', cell: (ws) => (ws.spec.docker ? 'privileged' : ''), wide: true },
   { title: 'MESSAGE', cell: (ws) => [stopReason(ws), ws.message ?? ''].filter(Boolean).join('; '), wide: true },
 ];
 
@@ -144,6 +152,7 @@ export function describeWorkspace(ws: Workspace): string {
     ['Idle timeout', seconds(spec.idleTimeout, 'never')],
     ['Attached grace', seconds(spec.attachedGrace, '0s')],
     ['Max lifetime', seconds(spec.maxLifetime, 'none')],
+    ['Docker inside', spec.docker ? 'yes: privileged, root in it is root on the host' : 'no'],
     ['Last activity', activityText(ws) || '-'],
     ['Idle stop', ws.state === 'running' ? (ws.idleStopAt ? formatTime(ws.idleStopAt) : 'never') : '-'],
     ['Kept running', ws.keepUntil ? `until ${formatTime(ws.keepUntil)}` : '-'],

@@ -134,6 +134,11 @@ export const HostInfo = z.object({
       users: z.array(z.object({ user: UserName, bytes: z.number().int().min(0), quota: z.number().int().nullable() })),
     })
     .optional(),
+  /**
+   * Docker-in-Docker (issue 13): whether the admin lets workspaces run Docker inside (`docker: true`,
+   * privileged: root on the host). Absent from older agents, which do not.
+   */
+  dockerInDocker: z.boolean().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

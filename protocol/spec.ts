@@ -153,6 +153,13 @@ export const WorkspaceSpec = z.object({
     .max(200)
     .regex(/^[^\p{Cc}]*$/u, 'must be one line of printable text (no control characters)')
     .optional(),
+  // Docker-in-Docker (issue 13, section 5):
+  /**
+   * Runs a Docker engine inside (its data on a volume of its own): the container then gets every
+   * capability the host grants, no seccomp or AppArmor profile and the host's cgroups, which is root
+   * on the host in all but name. Only where the agent's admin allows it (`berth serve --allow-docker`).
+   */
+  docker: z.boolean().optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -193,6 +200,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
     description: WorkspaceSpec.shape.description.nullable(),
+    // Docker-in-Docker (issue 13): null turns it off.
+    docker: WorkspaceSpec.shape.docker.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { containerName, volumeName } from '../state/record';
 import { containerEnv } from './container-env';
+import { dockerInDockerSettings } from './docker-in-docker';
 import { LABELS, type ContainerPlan } from './runtime';
 
 const PIDS_LIMIT = 4096;
@@ -55,7 +56,7 @@ export function containerConfig(
   const { record, bootstrapDir, gpuMode } = plan;
   const { spec } = record;
   const gpus = record.assignedGpus ?? [];
-  return {
+  const options: Docker.ContainerCreateOptions = {
     name: containerName(record.id),
     Image: spec.image,
     Entrypoint: ['/bin/sh', '/.berth/init'],
@@ -91,4 +92,15 @@ export function containerConfig(
       ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
     },
   };
+  return spec.docker ? withDockerInDocker(options, record.id) : options;
+}
+
+/**
+ * `options` with the settings an inner dockerd needs (see `dockerInDockerSettings`), for a workspace
+ * whose spec asks for Docker inside. Every other container keeps the settings above unchanged.
+ */
+function withDockerInDocker(options: Docker.ContainerCreateOptions, id: string): Docker.ContainerCreateOptions {
+  const { Mounts, ...settings } = dockerInDockerSettings(id);
+  const host = options.HostConfig ?? {};
+  return { ...options, HostConfig: { ...host, ...settings, Mounts: [...(host.Mounts ?? []), ...Mounts] } };
 }

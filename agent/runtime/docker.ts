@@ -3,6 +3,7 @@ import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { startExec } from './docker-exec';
+import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
@@ -91,7 +92,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async ensureVolume(record: ContainerPlan['record']): Promise<void> {
+  async ensureVolume(record: ContainerPlan['record'], name = volumeName(record.id), what = 'home'): Promise<void> {
     const labels = {
       [LABELS.agent]: this.agentId,
       [LABELS.workspace]: record.id,
@@ -100,27 +101,49 @@ export class DockerRuntime implements Runtime {
     };
     try {
       // Creating an existing named volume is a no-op in Docker, which makes this idempotent.
-      await this.docker.createVolume({ Name: volumeName(record.id), Labels: labels });
+      await this.docker.createVolume({ Name: name, Labels: labels });
     } catch (err) {
-      throw runtimeError('create the home volume', err);
+      throw runtimeError(`create the ${what} volume`, err);
     }
   }
 
   async removeVolume(id: string): Promise<void> {
-    try {
-      await this.docker.getVolume(segment(volumeName(id))).remove();
-    } catch (err) {
-      if (statusCode(err) !== 404) throw runtimeError('remove the home volume', err);
+    // The inner Docker's data (Docker-in-Docker) goes with the home, and only with it.
+    const volumes: [string, string][] = [
+      [volumeName(id), 'home'],
+      [dockerVolumeName(id), 'inner Docker data'],
+    ];
+    for (const [name, what] of volumes) {
+      try {
+        await this.docker.getVolume(segment(name)).remove();
+      } catch (err) {
+        if (statusCode(err) !== 404) throw runtimeError(`remove the ${what} volume`, err);
+      }
     }
   }
 
   async createContainer(plan: ContainerPlan): Promise<void> {
     await this.ensureNetwork();
+    // Made here, labelled, rather than by Docker at its first mount: it is then counted and listed as ours.
+    const { record } = plan;
+    if (record.spec.docker) await this.ensureVolume(record, dockerVolumeName(record.id), 'inner Docker data');
     const logConfig = await this.logConfig();
+    let options: Docker.ContainerCreateOptions | null = containerConfig(plan, {
+      agentId: this.agentId,
+      network: this.network,
+      logConfig,
+    });
     try {
-      await this.docker.createContainer(
-        containerConfig(plan, { agentId: this.agentId, network: this.network, logConfig }),
-      );
+      for (;;) {
+        try {
+          await this.docker.createContainer(options);
+          break;
+        } catch (err) {
+          // Docker-in-Docker: a capability the kernel has but this engine does not know is left out.
+          options = withoutUnknownCapability(options, runtimeError('create', err).message);
+          if (!options) throw err;
+        }
+      }
     } catch (err) {
       if (statusCode(err) === 404) {
         throw new BerthError(
@@ -276,7 +299,7 @@ export class DockerRuntime implements Runtime {
     type Labelled = { Labels?: Record<string, string> | null };
     type DiskUsage = {
       Containers?: (Labelled & { SizeRw?: number })[] | null;
-      Volumes?: (Labelled & { UsageData?: { Size?: number } | null })[] | null;
+      Volumes?: (Labelled & { Name?: string; UsageData?: { Size?: number } | null })[] | null;
     };
     try {
       const df = (await this.docker.df()) as DiskUsage;
@@ -291,7 +314,13 @@ export class DockerRuntime implements Runtime {
       for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);
       for (const container of df.Containers ?? []) count(container, container.SizeRw);
       return {
-        homes: new Map((df.Volumes ?? []).flatMap((v) => sized(ours(v), v.UsageData?.Size))),
+        homes: new Map(
+          (df.Volumes ?? []).flatMap((v) => {
+            const id = ours(v);
+            // The home only: an inner Docker's volume (same labels) counts for its owner above.
+            return id && v.Name === volumeName(id) ? sized(id, v.UsageData?.Size) : [];
+          }),
+        ),
         layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
         owners,
       };

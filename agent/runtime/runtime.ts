@@ -89,6 +89,7 @@ export interface Runtime {
   /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
   listImages(): Promise<string[]>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
+  /** Removes workspace `id`'s home volume, and its inner Docker's data volume (Docker-in-Docker) with it. */
   removeVolume(id: string): Promise<void>;
   createContainer(plan: ContainerPlan): Promise<void>;
   startContainer(id: string): Promise<void>;

@@ -149,6 +149,7 @@ export function createHandlers({
               },
             }
           : {}),
+        dockerInDocker: config.allowDocker,
       };
     },
     'host.images': async () => ({ images: await runtime.listImages() }),

@@ -25,6 +25,7 @@ import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
+import { requireDockerAllowed } from './docker-rule';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -105,6 +106,7 @@ export class WorkspaceService {
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
+    requireDockerAllowed(this.deps.config, spec);
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image);
@@ -141,6 +143,7 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
+    requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
       await requireHome(this.deps, record, ctx);
@@ -156,6 +159,7 @@ export class WorkspaceService {
    */
   async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
+    requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'restarting', async () => {
       await requireHome(this.deps, record, ctx);
       if (record.state === 'running') {
@@ -223,6 +227,7 @@ export class WorkspaceService {
   async update(user: User, ref: WorkspaceRef, changes: WorkspaceChanges, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
+    requireDockerAllowed(this.deps.config, spec);
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);

@@ -20,6 +20,8 @@ export function specHash(spec: WorkspaceSpec): string {
     command,
     user,
     timezone ?? '',
+    // Docker-in-Docker (issue 13): only when on, so that every other spec keeps its hash.
+    ...(spec.docker ? ['docker'] : []),
   ]);
   return sha256(canonical);
 }

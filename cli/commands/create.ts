@@ -5,8 +5,9 @@ import { durationProblem, parseDuration } from '../duration';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
 import { homeArgument } from './homes';
+import { DOCKER_PRIVILEGED } from '../workspace-view';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -22,6 +23,7 @@ const SPEC_OPTIONS = {
   timezone: { type: 'string' },
   ...IDLE_SPEC_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
+  docker: { type: 'boolean' },
 } as const;
 
 /** Reads the spec flags shared by `create` and `update` (only those given). */
@@ -37,6 +39,7 @@ export function specFlags(
     env?: string[];
     command?: string;
     timezone?: string;
+    docker?: boolean;
   } & Parameters<typeof idleSpecFlags>[0],
   usage: string,
 ): Omit<WorkspaceSpecInput, 'name'> {
@@ -73,6 +76,7 @@ export function specFlags(
   }
   if (values.command !== undefined) spec.command = values.command;
   if (values.timezone !== undefined) spec.timezone = values.timezone;
+  if (values.docker) spec.docker = true;
   return spec;
 }
 
@@ -108,6 +112,7 @@ export const create: Command = {
         client.request('workspace.create', params, options),
       );
       printWorkspace(workspace, values.json ?? false, values);
+      if (workspace.spec.docker && !values.json) process.stdout.write(`${DOCKER_PRIVILEGED}\n`);
     });
     return 0;
   },

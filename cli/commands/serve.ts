@@ -9,7 +9,7 @@ import { UsageError, numberOption, parse, positionals } from '../args';
 import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--allow-docker] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -26,6 +26,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'gpu-quota': { type: 'string' },
     'disk-interval': { type: 'string' },
     ...IDLE_OPTIONS,
+    'allow-docker': { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   } as const;
   const { values, positionals: rest } = parse(argv, options, usage);
@@ -75,6 +76,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     }
     config.diskIntervalMs = seconds * 1000;
   }
+  if (values['allow-docker']) config.allowDocker = true;
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);
   return { config, quiet: values.quiet ?? false };

@@ -178,6 +178,10 @@ export function markdownText(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+!|<>~@:-]/g, '\\$&');
 }
 
+/** The tooltip's line for a workspace that runs Docker inside. */
+export const DOCKER_IN_WORKSPACE =
+  '**Privileged:** Docker runs inside this workspace, so root in it is root on the host.';
+
 /** The Markdown tooltip of a workspace; `now` only tells whether a keepalive is still ahead. */
 export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.now(), own = true): string {
   const rows: [string, string][] = [
@@ -196,7 +200,9 @@ export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.no
   const notMine = own
     ? null
     : `${markdownText(ws.owner)}'s workspace: Connect, Open Terminal and Copy SSH Command work only for its owner.`;
-  const message = [ws.message && markdownText(ws.message), quotaLine(ws), ...idleLines(ws, now), notMine]
+  // Docker-in-Docker (issue 13): said plainly, before anyone connects.
+  const docker = ws.spec.docker ? DOCKER_IN_WORKSPACE : null;
+  const message = [ws.message && markdownText(ws.message), docker, quotaLine(ws), ...idleLines(ws, now), notMine]
     .map((line) => (line ? `\n\n${line}` : ''))
     .join('');
   return `**${ws.name}** — ${ws.state} since ${localTime(ws.since)}${message}\n\n${table}`;
@@ -231,6 +237,7 @@ export function hostNode(host: HostConfig, status: HostStatus, now = Date.now(),
         `Berth agent ${info?.agentVersion ?? agentVersion} on ${name}`,
         ...(info ? [`Free: ${capacityLabel(info)}`] : []),
         ...(info?.gpuNote ? [`GPUs: ${info.gpuNote}`] : []),
+        ...(info?.dockerInDocker ? ['Docker inside workspaces: allowed (privileged: root on the host)'] : []),
       ];
       return {
         ...base,

@@ -42,6 +42,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   attachedGrace: 3600,
   maxLifetime: 86400,
   description: 'Training runs for the paper',
+  docker: false,
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -153,6 +154,10 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
     ['201 characters', x(201)],
     ['a newline', 'a\nb'],
     ['an escape sequence', 'a\u001b[2Jb'],
+  ],
+  docker: [
+    ['the string "true"', 'true'],
+    ['the number 1', 1],
   ],
 };
 

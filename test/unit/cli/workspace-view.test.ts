@@ -47,7 +47,7 @@ describe('cli: berth ls and berth get', () => {
     const lines = workspaceTable(workspaces, true, true).split('\n');
     assert.match(
       lines[0] ?? '',
-      /^NAME\s+OWNER\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+GPUS\s+SINCE\s+LAST ACTIVITY\s+IDLE STOP\s+HOME\s+LAYER\s+MESSAGE$/,
+      /^NAME\s+OWNER\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+GPUS\s+SINCE\s+LAST ACTIVITY\s+IDLE STOP\s+HOME\s+LAYER\s+DOCKER\s+MESSAGE$/,
     );
     assert.ok(lines.some((line) => line.includes(long) && line.endsWith(`y`.repeat(300))));
   });
@@ -81,5 +81,15 @@ describe('cli: berth ls and berth get', () => {
     assert.equal(formatTime('2026-12-02T21:16:00Z', 'America/New_York'), '2026-12-02 16:16 EST');
     assert.equal(formatTime('2026-12-02T23:30:00Z', 'Asia/Tokyo'), '2026-12-03 08:30 GMT+9');
     assert.equal(formatTime(undefined), '-');
+  });
+  it('says a workspace that runs Docker inside is privileged: ls -o wide and get', () => {
+    const ci = workspace('ci', {}, { docker: true });
+    const wide = workspaceTable([ci, workspace('web')], false, true).split('\n');
+    const column = wide[0]?.indexOf('DOCKER') ?? -1;
+    assert.ok(column > 0, wide[0]);
+    assert.equal(wide[1]?.slice(column).split(/\s{2,}/)[0], 'privileged');
+    assert.notEqual(wide[2]?.slice(column).split(/\s{2,}/)[0], 'privileged');
+    assert.match(describeWorkspace(ci), /^Docker inside +yes: privileged, root in it is root on the host$/m);
+    assert.match(describeWorkspace(workspace('web')), /^Docker inside +no$/m);
   });
 });
