@@ -52,7 +52,12 @@ const OPTIONS: Record<string, [string, string]> = {
   'dry-run': ['', 'sample now and show what a check would do, without acting'],
   identity: ['FILE', "the private key ssh offers (default: BERTH_IDENTITY, the host's, then ssh's own)"],
   output: ['FORMAT', 'wide: every column, not only those that fit 100 columns (default: the narrow table)'],
-  'get.output': ['FORMAT', "json: the protocol's Workspace object (default: text)"],
+  'get.output': ['FORMAT', "json or yaml: the protocol's Workspace object, history included (default: text)"],
+  'ls.state': ['STATE', 'only workspaces in this state: running, stopped, failed… (default: all)'],
+  'ls.sort': [
+    'ORDER',
+    'name (A to Z), created (newest first) or activity (most recently active first) (default: oldest first)',
+  ],
   admin: ['', "the token is an admin's: sees and manages every workspace (default: no)"],
   label: ['TEXT', 'a label to tell the token apart, such as alice-laptop (default: none)'],
   all: ['', 'every token of --user'],
