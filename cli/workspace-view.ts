@@ -1,4 +1,5 @@
-import type { HistoryEntry, Workspace } from '../protocol';
+import { HISTORY_SHOWN, historyWords, lastStop, otherFields } from '../client/detail-fields';
+import type { Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
 
@@ -153,9 +154,8 @@ export function describeWorkspace(ws: Workspace): string {
         ? `home ${disk(ws.disk.home, ws, false)}, layer ${disk(ws.disk.layer, ws, false)} (measured ${formatTime(ws.disk.at)})${ws.disk.overQuota ? `; over the quota of ${formatSize(ws.disk.overQuota.quota)}` : ''}`
         : 'not measured yet',
     ],
-    ...extraFields(spec, KNOWN_SPEC),
-    ...extraFields(ws, KNOWN_WORKSPACE),
-    ['Last stop', lastStop(ws)],
+    ...otherFields(ws),
+    ['Last stop', lastStopText(ws)],
     ['Id', ws.id],
   ];
   const width = Math.max(...lines.map(([key]) => key.length)) + 2;
@@ -163,67 +163,12 @@ export function describeWorkspace(ws: Workspace): string {
   return `${fields}\n\n${historyText(ws)}`;
 }
 
-/** The spec fields {@link describeWorkspace} writes itself; any other (a newer spec's) is shown generically. */
-const KNOWN_SPEC = new Set([
-  'name',
-  'image',
-  'cpus',
-  'memory',
-  'gpus',
-  'gpuModel',
-  'gpuMemory',
-  'gpuUuids',
-  'env',
-  'command',
-  'user',
-  'timezone',
-  'idleTimeout',
-  'attachedGrace',
-  'maxLifetime',
-]);
-/** Likewise for the workspace object's own fields. */
-const KNOWN_WORKSPACE = new Set([
-  ...['id', 'name', 'owner', 'spec', 'state', 'since', 'message', 'createdAt', 'ssh', 'lastActivity'],
-  ...['idleStopAt', 'keepUntil', 'stopReason', 'gpus', 'disk', 'gpuQueue', 'history'],
-]);
-
-/** `buildContext` → `Build context`. */
-const label = (key: string) =>
-  key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`).replace(/^./, (c) => c.toUpperCase());
-
-/** Any value as one line: lists joined with `; `, objects as `key=value` pairs. */
-function plain(value: unknown): string {
-  if (value === null || value === undefined) return '-';
-  if (Array.isArray(value)) return value.length ? value.map(plain).join('; ') : '(none)';
-  if (typeof value === 'object') {
-    return Object.entries(value)
-      .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
-      .join(' ');
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** The fields of `object` not in `known`, labelled and written plainly: what a newer agent or spec adds shows too. */
-function extraFields(object: object, known: Set<string>): [string, string][] {
-  return Object.entries(object)
-    .filter(([key, value]) => !known.has(key) && value !== undefined)
-    .map(([key, value]) => [label(key), plain(value)]);
-}
-
-/** One history entry's words: `stopped (idle): nobody present and not busy for 30m`. */
-export function historyEvent(entry: HistoryEntry): string {
-  return `${entry.event}${entry.reason ? ` (${entry.reason})` : ''}${entry.message ? `: ${entry.message}` : ''}`;
-}
-
 /** The last stop in the history, with its reason and time; `-` when it never stopped. */
-function lastStop(ws: Workspace): string {
-  const stop = [...(ws.history ?? [])].reverse().find((entry) => entry.event === 'stopped');
-  if (!stop) return ws.stopReason ? ws.stopReason : '-';
+function lastStopText(ws: Workspace): string {
+  const stop = lastStop(ws);
+  if (!stop) return ws.stopReason ?? '-';
   return `${stop.reason ?? 'no reason recorded'} at ${formatTime(stop.at)}${stop.message ? ` (${stop.message})` : ''}`;
 }
-
-/** How many history entries the text view shows; `-o yaml` has them all. */
-const HISTORY_SHOWN = 20;
 
 /** The recent lifecycle history, oldest first, one timed line each. */
 function historyText(ws: Workspace): string {
@@ -232,5 +177,5 @@ function historyText(ws: Workspace): string {
   const shown = history.slice(-HISTORY_SHOWN);
   const earlier = history.length - shown.length;
   const head = earlier ? `History (the last ${shown.length}; ${earlier} earlier with -o yaml):` : 'History:';
-  return [head, ...shown.map((entry) => `  ${formatTime(entry.at)}  ${historyEvent(entry)}`)].join('\n');
+  return [head, ...shown.map((entry) => `  ${formatTime(entry.at)}  ${historyWords(entry)}`)].join('\n');
 }
