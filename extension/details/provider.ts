@@ -14,17 +14,19 @@ export interface DetailsRef {
   name: string;
 }
 
-/** `berth-details:/<host>/<owner>/<name> details`: the tab reads `<name> details`. */
+/**
+ * `berth-details:/<host>/<owner>/<name> details`: the tab reads `<name> details`. Host ids, user and
+ * workspace names hold no `/` (their schemas and `aliasPart` see to it), so the path splits back.
+ */
 export function detailsUri(ref: DetailsRef): vscode.Uri {
-  const parts = [ref.hostId, ref.owner, `${ref.name} details`].map(encodeURIComponent);
-  return vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `/${parts.join('/')}` });
+  return vscode.Uri.from({ scheme: DETAILS_SCHEME, path: `/${ref.hostId}/${ref.owner}/${ref.name} details` });
 }
 
 /** The workspace a details URI names; undefined for one Berth did not make. */
 export function parseDetailsUri(uri: vscode.Uri): DetailsRef | undefined {
-  const [hostId, owner, last] = uri.path.split('/').slice(1).map(decodeURIComponent);
+  const [hostId, owner, last, ...more] = uri.path.split('/').slice(1);
   const name = last?.endsWith(' details') ? last.slice(0, -' details'.length) : undefined;
-  return hostId && owner && name ? { hostId, owner, name } : undefined;
+  return hostId && owner && name && !more.length ? { hostId, owner, name } : undefined;
 }
 
 /**

@@ -58,7 +58,12 @@ export function detailsText(ws: Workspace, hostLabel: string): string {
     ['Last activity', activity],
     ['Idle stop', ws.state === 'running' ? (ws.idleStopAt ? localTime(ws.idleStopAt) : 'never') : '-'],
     ['Kept running', ws.keepUntil ? `until ${localTime(ws.keepUntil)}` : '-'],
-    ['Disk', ws.disk ? `home ${bytes(ws.disk.home)}, layer ${bytes(ws.disk.layer)}` : 'not measured yet'],
+    [
+      'Disk',
+      ws.disk && (ws.disk.home ?? ws.disk.layer) !== null
+        ? `home ${bytes(ws.disk.home)}, layer ${bytes(ws.disk.layer)}`
+        : 'not measured yet',
+    ],
     ...otherFields(ws),
     ['Last stop', stop ? `${stop.reason ?? 'no reason recorded'}, ${localTime(stop.at)}` : '-'],
     ['Id', ws.id],
