@@ -123,8 +123,11 @@ export const Workspace = z.object({
   /** While a create or start waits for GPUs: its place in the queue (1: next) and the GPUs it waits for. */
   gpuQueue: z.object({ position: z.number().int().min(1), gpus: z.number().int().min(1) }).optional(),
   // Detail view: only `workspace.get` carries it (a list, and every `workspace.changed`, stay light).
-  /** The recent lifecycle history, oldest first; present in `workspace.get` replies only. */
-  history: z.array(HistoryEntry).max(HISTORY_LIMIT).optional(),
+  /**
+   * The recent lifecycle history, oldest first; present in `workspace.get` replies only. Unbounded
+   * here (the agent keeps {@link HISTORY_LIMIT}) so that a newer agent keeping more is still read.
+   */
+  history: z.array(HistoryEntry).optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 
