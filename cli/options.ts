@@ -58,7 +58,12 @@ const OPTIONS: Record<string, [string, string]> = {
   force: ['', 'overwrite the file if it exists'],
   'get.output': [
     'FORMAT',
-    "json: the protocol's Workspace object; yaml: its workspace.yaml definition, which berth apply takes back, and its status (default: text)",
+    "json: the protocol's Workspace object, history included; yaml: its workspace.yaml definition, which berth apply takes back, then its state and history under status: (default: text)",
+  ],
+  'ls.state': ['STATE', 'only workspaces in this state: running, stopped, failed… (default: all)'],
+  'ls.sort': [
+    'ORDER',
+    'name (A to Z), created (newest first) or activity (most recently active first) (default: oldest first)',
   ],
   admin: ['', "the token is an admin's: sees and manages every workspace (default: no)"],
   label: ['TEXT', 'a label to tell the token apart, such as alice-laptop (default: none)'],

@@ -1,3 +1,4 @@
+import { HISTORY_SHOWN, historyWords, lastStop, otherFields } from '../client/detail-fields';
 import type { Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
@@ -162,8 +163,28 @@ export function describeWorkspace(ws: Workspace): string {
         ? `home ${disk(ws.disk.home, ws, false)}, layer ${disk(ws.disk.layer, ws, false)} (measured ${formatTime(ws.disk.at)})${ws.disk.overQuota ? `; over the quota of ${formatSize(ws.disk.overQuota.quota)}` : ''}`
         : 'not measured yet',
     ],
+    ...otherFields(ws),
+    ['Last stop', lastStopText(ws)],
     ['Id', ws.id],
   ];
   const width = Math.max(...lines.map(([key]) => key.length)) + 2;
-  return lines.map(([key, value]) => `${key.padEnd(width)}${value}`).join('\n');
+  const fields = lines.map(([key, value]) => `${key.padEnd(width)}${value}`).join('\n');
+  return `${fields}\n\n${historyText(ws)}`;
+}
+
+/** The last stop in the history, with its reason and time; `-` when it never stopped. */
+function lastStopText(ws: Workspace): string {
+  const stop = lastStop(ws);
+  if (!stop) return ws.stopReason ?? '-';
+  return `${stop.reason ?? 'no reason recorded'} at ${formatTime(stop.at)}${stop.message ? ` (${stop.message})` : ''}`;
+}
+
+/** The recent lifecycle history, oldest first, one timed line each. */
+function historyText(ws: Workspace): string {
+  const history = ws.history ?? [];
+  if (!history.length) return 'History: none recorded (an agent from before the history, or nothing happened yet)';
+  const shown = history.slice(-HISTORY_SHOWN);
+  const earlier = history.length - shown.length;
+  const head = earlier ? `History (the last ${shown.length}; ${earlier} earlier with -o yaml):` : 'History:';
+  return [head, ...shown.map((entry) => `  ${formatTime(entry.at)}  ${historyWords(entry)}`)].join('\n');
 }

@@ -3,7 +3,8 @@ import { Workspace, type AssignedGpu, type SshEndpoint } from '../../protocol';
 
 /**
  * What the store keeps for each workspace: the protocol object without its derived `ssh` endpoint,
- * plus what only the agent needs.
+ * plus what only the agent needs. Its `history` (optional: older records have none) is kept here
+ * always, but `toWorkspace` leaves it out: only `workspace.get` carries it (agent/state/history.ts).
  */
 export const WorkspaceRecord = Workspace.omit({ ssh: true, gpus: true }).extend({
   id: z.string().regex(/^[a-f0-9]{12}$/),

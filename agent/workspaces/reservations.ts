@@ -51,6 +51,7 @@ export class Reservations {
         createdAt: now,
         port,
         hostKey,
+        history: [{ at: now, event: 'created' }],
       };
       this.held.set(id, record);
       onReserved(record);

@@ -18,6 +18,7 @@ import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
+import { noteTransition, specChanged } from '../state/history';
 import { bringUp, exitReason, requireHome } from './bring-up';
 import { finishDelete, rollBack } from './take-down';
 import { OperationGate } from './gate';
@@ -63,8 +64,10 @@ export class WorkspaceService {
       .map((record) => this.view(record));
   }
 
+  /** One workspace, with its lifecycle history (which only this reply carries). */
   get(user: User, ref: WorkspaceRef): Workspace {
-    return this.view(this.resolve(user, ref));
+    const record = this.resolve(user, ref);
+    return { ...this.view(record), ...(record.history?.length ? { history: record.history } : {}) };
   }
 
   /** The protocol view of a record. */
@@ -247,6 +250,7 @@ export class WorkspaceService {
       if (!wasRunning || keepContainer) {
         await this.deps.store.change(record, (draft) => {
           draft.spec = spec;
+          specChanged(draft, draft.state, new Date().toISOString());
           if (wasRunning) this.redecideIdle(draft);
         });
         this.changed(record);
@@ -307,13 +311,17 @@ export class WorkspaceService {
   ): Promise<void> {
     let released: string[] | undefined;
     await this.deps.store.change(record, (draft) => {
+      const before = JSON.stringify(draft.spec);
       edit?.(draft);
       const was = draft.state;
+      const wasReason = draft.stopReason;
       draft.state = state;
       draft.since = new Date().toISOString();
       trackRun(draft, was, draft.since, settingsFor(draft.spec, this.deps.config.idle));
       if (message === undefined) delete draft.message;
       else draft.message = message;
+      if (JSON.stringify(draft.spec) !== before) specChanged(draft, was, draft.since);
+      noteTransition(draft, was, draft.since, wasReason);
       // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
       if ((state === 'stopped' || state === 'failed') && draft.assignedGpus?.length) {
         released = draft.assignedGpus;

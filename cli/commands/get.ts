@@ -5,10 +5,13 @@ import { describeWorkspace } from '../workspace-view';
 
 const usage = 'berth get NAME [--owner USER] [-o json|yaml]';
 
-/** `berth get NAME`: every field of one workspace, for people (or `-o json`, the protocol's object). */
+/**
+ * `berth get NAME`: every field of one workspace and its recent lifecycle history, for people (or
+ * `-o json` / `-o yaml`, the protocol's object: the same data, which parse to the same value).
+ */
 export const get: Command = {
   name: 'get',
-  summary: 'show every field of one workspace (its full message too)',
+  summary: 'show every field of one workspace (its full message and recent history too)',
   usage,
   async run(argv) {
     const { values, positionals: rest } = parse(
@@ -17,18 +20,17 @@ export const get: Command = {
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    if (values.output !== undefined && values.output !== 'json' && values.output !== 'yaml') {
-      throw new UsageError(`-o ${values.output}: the output formats are json and yaml`, usage);
+    const output = values.json ? 'json' : values.output;
+    if (output !== undefined && output !== 'json' && output !== 'yaml') {
+      throw new UsageError(`-o ${output}: the output formats are json and yaml (default: text)`, usage);
     }
     await withClient(values, async (client) => {
       const { workspace } = await client.request(
         'workspace.get',
         values.owner ? { name, owner: values.owner } : { name },
       );
-      if (values.output === 'yaml') return void process.stdout.write(workspaceYaml(workspace));
-      if (values.output === 'json' || values.json) {
-        return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
-      }
+      if (output === 'json') return void process.stdout.write(`${JSON.stringify(workspace, null, 2)}\n`);
+      if (output === 'yaml') return void process.stdout.write(workspaceYaml(workspace));
       process.stdout.write(`${describeWorkspace(workspace)}\n`);
     });
     return 0;

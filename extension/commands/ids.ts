@@ -16,6 +16,7 @@ export const COMMAND_IDS = [
   'berth.workspace.restart',
   'berth.workspace.update',
   'berth.workspace.cancel',
+  'berth.workspace.showDetails',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -17,6 +17,7 @@ import { startWorkspace } from './start';
 import { stopWorkspace } from './stop';
 import { restartWorkspace } from './restart';
 import { updateWorkspace } from './update';
+import { showDetails } from './showDetails';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -38,6 +39,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.restart': restartWorkspace,
   'berth.workspace.update': updateWorkspace,
   'berth.workspace.cancel': cancelWaiting,
+  'berth.workspace.showDetails': showDetails,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -76,6 +76,48 @@ describe('cli: berth ls and berth get', () => {
     }
   });
 
+  it('prints the recent history with times, the last stop, and spec fields it does not know', () => {
+    const ws = workspace(
+      'nb',
+      {
+        state: 'stopped',
+        stopReason: 'idle',
+        history: [
+          { at: '2026-12-02T08:00:00Z', event: 'created' },
+          { at: '2026-12-02T08:01:00Z', event: 'started' },
+          { at: '2026-12-02T09:00:00Z', event: 'stopped', reason: 'idle', message: 'nobody present' },
+        ],
+      },
+      { secrets: [{ key: 'tok', env: 'TOKEN' }], buildContext: '/src' } as object,
+    );
+    const text = describeWorkspace(ws);
+    assert.match(text, /^Secrets +key=tok env=TOKEN$/m);
+    assert.match(text, /^Build context +\/src$/m);
+    assert.match(
+      text,
+      new RegExp(`^Last stop +idle at ${formatTime('2026-12-02T09:00:00Z')} \\(nobody present\\)$`, 'm'),
+    );
+    const history = text.slice(text.indexOf('\nHistory:') + 1).split('\n');
+    assert.deepEqual(history, [
+      'History:',
+      `  ${formatTime('2026-12-02T08:00:00Z')}  created`,
+      `  ${formatTime('2026-12-02T08:01:00Z')}  started`,
+      `  ${formatTime('2026-12-02T09:00:00Z')}  stopped (idle): nobody present`,
+    ]);
+  });
+
+  it('shows the last 20 history entries and says where the rest are', () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      at: '2026-12-02T08:00:00Z',
+      event: 'started' as const,
+      message: `${i}`,
+    }));
+    const text = describeWorkspace(workspace('nb', { history }));
+    assert.match(text, /^History \(the last 20; 10 earlier with -o yaml\):$/m);
+    assert.match(text, /started: 10$/m);
+    assert.doesNotMatch(text, /started: 9$/m);
+  });
+
   it('prints times one way, with the zone', () => {
     assert.equal(formatTime('2026-12-02T21:16:00Z', 'UTC'), '2026-12-02 21:16 UTC');
     assert.equal(formatTime('2026-12-02T21:16:00Z', 'America/New_York'), '2026-12-02 16:16 EST');
