@@ -15,6 +15,7 @@ const CONTAINER_FIELDS = new Set([
   'gpuModel',
   'gpuMemory',
   'gpuUuids',
+  'docker',
 ]);
 const SIZES = new Set(['memory', 'gpuMemory']);
 const DURATIONS = new Set(['idleTimeout', 'attachedGrace', 'maxLifetime']);
@@ -28,6 +29,7 @@ const CLEARABLE = [
   'idleTimeout',
   'attachedGrace',
   'maxLifetime',
+  'docker',
 ] as const;
 
 /** One line of what `berth apply` changes: `resources.memory: 8g → 16g`. */

@@ -52,6 +52,7 @@ export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
     ...(Object.keys(idle).length ? { idle } : {}),
     ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
     user: spec.user,
+    ...(spec.docker ? { docker: true } : {}),
   };
 }
 
@@ -104,5 +105,6 @@ idle:                      # left out: the host's settings (berth idle)
 
 # timezone: Europe/Berlin  # inside the workspace (default: the image's)
 # user: ${user}              # the login user (the host's default); fixed once created
+# docker: true             # Docker inside, where the host allows it (privileged: root on the host)
 `;
 }

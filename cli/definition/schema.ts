@@ -56,7 +56,6 @@ export const NOT_YET: Record<string, string> = {
     'building an image from workspace.yaml is not supported yet; build it with berth create --build, or name an image',
   ports: 'ports are not supported in workspace.yaml yet; leave them out',
   volumes: 'volumes are not supported in workspace.yaml yet; keep data in the home directory',
-  docker: 'docker (Docker-in-Docker) is not supported in workspace.yaml yet; leave it out',
   secrets: 'secrets are not supported in workspace.yaml yet; leave them out',
 };
 
@@ -75,6 +74,8 @@ export const WorkspaceFile = z
     idle: group(Idle),
     timezone: z.string(),
     user: z.string(),
+    /** Docker inside the workspace (where the host's admin allows it: it gives root on the host). */
+    docker: z.boolean(),
     /** What `berth get -o yaml` prints of the workspace's state: read-only, ignored here. */
     status: z.unknown(),
     ...Object.fromEntries(Object.keys(NOT_YET).map((key) => [key, z.unknown()])),
@@ -108,6 +109,7 @@ export function specOf(doc: WorkspaceFile): WorkspaceSpecInput {
   if (idle.maxLifetime !== undefined) spec.maxLifetime = idle.maxLifetime;
   if (doc.timezone !== undefined) spec.timezone = doc.timezone;
   if (doc.user !== undefined) spec.user = doc.user;
+  if (doc.docker !== undefined) spec.docker = doc.docker;
   return spec;
 }
 
@@ -129,4 +131,5 @@ export const DOCUMENT_PATH: Record<string, (string | number)[]> = {
   maxLifetime: ['idle', 'maxLifetime'],
   timezone: ['timezone'],
   user: ['user'],
+  docker: ['docker'],
 };

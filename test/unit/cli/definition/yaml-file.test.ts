@@ -38,6 +38,7 @@ describe('cli: workspace.yaml', () => {
         'idle: { timeout: 2h, attachedGrace: 30m, maxLifetime: 0 }',
         'timezone: Europe/Berlin',
         'user: alice',
+        'docker: true',
       ].join('\n'),
       'workspace.yaml',
     );
@@ -57,6 +58,7 @@ describe('cli: workspace.yaml', () => {
       maxLifetime: 0,
       timezone: 'Europe/Berlin',
       user: 'alice',
+      docker: true,
     });
   });
 
@@ -104,9 +106,9 @@ describe('cli: workspace.yaml', () => {
   });
 
   it('refuses keys this version cannot carry yet, by name, instead of dropping them', () => {
-    const text = problems('name: web\nports: [8080]\ndocker: true\n');
+    const text = problems('name: web\nports: [8080]\nvolumes: []\n');
     assert.match(text, /workspace\.yaml:2:8: ports: ports are not supported/);
-    assert.match(text, /workspace\.yaml:3:9: docker: /);
+    assert.match(text, /workspace\.yaml:3:10: volumes: /);
   });
 
   it('refuses a file whose aliases expand to a huge document (a "billion laughs")', () => {
