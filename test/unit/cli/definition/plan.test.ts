@@ -63,6 +63,13 @@ describe('cli: berth apply plans', () => {
     assert.deepEqual(plan.changes, { cpus: 2, env: {}, command: '', gpuModel: null, timezone: null });
   });
 
+  it('turns Docker inside on with a new container, and off when the file leaves it out', () => {
+    const on = planApply(workspace('running'), doc('docker: true\n'), host);
+    assert.deepEqual(on.changes, { docker: true });
+    assert.equal(on.recreate, true);
+    assert.deepEqual(planApply(workspace('stopped', { docker: true }), doc(''), host).changes, { docker: null });
+  });
+
   it('refuses to change the user: the home belongs to it', () => {
     assert.throws(
       () => planApply(workspace('stopped'), doc('user: bob\n'), host),
