@@ -1,4 +1,4 @@
-import type { Workspace } from '../protocol';
+import { LIFECYCLE_STAGES, describePort, type Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
 
@@ -113,6 +113,7 @@ export function describeWorkspace(ws: Workspace): string {
     ...(spec.gpuModel ? [`model ${spec.gpuModel}`] : []),
     ...(spec.gpuMemory ? [`at least ${formatSize(spec.gpuMemory)}`] : []),
     ...(spec.gpuUuids?.length ? [spec.gpuUuids.join(', ')] : []),
+    ...(spec.gpusOptional && spec.gpus ? ['optional (it starts without them when none can be had)'] : []),
   ].join(', ');
   const lines: [string, string][] = [
     ['Name', ws.name],
@@ -141,6 +142,7 @@ export function describeWorkspace(ws: Workspace): string {
             .join(' ')
         : '(none)',
     ],
+    ...devcontainerLines(ws),
     ['Idle timeout', seconds(spec.idleTimeout, 'never')],
     ['Attached grace', seconds(spec.attachedGrace, '0s')],
     ['Max lifetime', seconds(spec.maxLifetime, 'none')],
@@ -157,4 +159,26 @@ export function describeWorkspace(ws: Workspace): string {
   ];
   const width = Math.max(...lines.map(([key]) => key.length)) + 2;
   return lines.map(([key, value]) => `${key.padEnd(width)}${value}`).join('\n');
+}
+
+/** What a devcontainer.json brought: its source, ports (stored, not forwarded yet), lifecycle commands. */
+function devcontainerLines(ws: Workspace): [string, string][] {
+  const { spec } = ws;
+  const lines: [string, string][] = [];
+  if (spec.devcontainer) lines.push(['Definition', spec.devcontainer]);
+  if (spec.forwardPorts?.length) {
+    lines.push(['Ports', `${spec.forwardPorts.map(describePort).join(', ')} (not forwarded yet)`]);
+  }
+  const lifecycle = spec.lifecycle;
+  if (lifecycle) {
+    const stages = LIFECYCLE_STAGES.filter((stage) => lifecycle[stage] !== undefined);
+    lines.push([
+      'Lifecycle',
+      `${stages.join(', ') || '(none)'}; waits for ${lifecycle.waitFor ?? 'updateContentCommand'}`,
+    ]);
+  }
+  if (spec.gpusOptional && spec.gpus && ws.state === 'running' && !ws.gpus?.length) {
+    lines.push(['GPUs held', 'none: none could be had at start, and they are optional']);
+  }
+  return lines;
 }

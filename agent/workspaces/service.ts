@@ -18,7 +18,8 @@ import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { bringUp, exitReason, requireHome } from './bring-up';
+import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
+import { noteLifecycleFailure } from './lifecycle';
 import { finishDelete, rollBack } from './take-down';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
@@ -121,8 +122,9 @@ export class WorkspaceService {
       this.progress(record, ctx, 'creating-volume', `${reattach ? 'Reattaching' : 'Creating'} home volume ${volume}`);
       await runtime.ensureVolume(record);
       if (reattach) await this.deps.homes?.reattached(record.id);
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
       return this.view(record);
     } catch (err) {
       if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
@@ -320,7 +322,7 @@ export class WorkspaceService {
   }
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
-  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<BroughtUp> {
     return bringUp(this.deps, this.keys, record, ctx, () => this.announce(record));
   }
 
@@ -331,8 +333,9 @@ export class WorkspaceService {
 
   private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
     try {
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
     } catch (err) {
       await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
       const cancelled = err instanceof BerthError && err.code === 'cancelled';
@@ -368,6 +371,11 @@ export class WorkspaceService {
       );
     }
     return record;
+  }
+
+  /** Shows a lifecycle command's failure after the start was answered in the message of a workspace still running. */
+  private noteFailure(record: WorkspaceRecord, failure: string): Promise<void> {
+    return noteLifecycleFailure(this.deps, record, failure, () => this.announce(record));
   }
 
   /** Tells the owner's clients (and admins) how the workspace looks now. */

@@ -1,3 +1,4 @@
+// The ESM entry: the package's UMD main requires its parts by computed paths, which a bundle cannot follow.
 import {
   findNodeAtLocation,
   getNodeValue,
@@ -5,7 +6,7 @@ import {
   printParseErrorCode,
   type Node,
   type ParseError,
-} from 'jsonc-parser';
+} from 'jsonc-parser/lib/esm/main.js';
 import { BerthError } from '../../protocol';
 
 /** A parsed JSONC document: its value, and where each part of it stands in the file. */
