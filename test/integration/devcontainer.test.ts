@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import { cliEnv, startBerth } from '../support/cli';
 import { docker } from '../support/docker';
+import { sshKeyPair } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 
@@ -137,6 +138,23 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
       return /postCreateCommand failed with exit code 4: late failure/.test(workspace.message ?? '');
     });
     assert.equal((await berth(['rm', 'dc-late', '--delete-data', '--yes'], env)).code, 0);
+  });
+
+  it('runs postAttachCommand each time berth ssh attaches, before the session', async () => {
+    const dir = await project(`{
+      "image": "berth-workspace:latest",
+      "postAttachCommand": { "log": "echo attached >> ~/attached.log", "say": ["echo", "hello from postAttach"] },
+    }`);
+    assert.equal((await berth(['create', 'dc-attach', '--devcontainer', dir], env)).code, 0);
+    const key = sshKeyPair();
+    assert.equal((await berth(['key', 'add', `${key.privateKey}.pub`], env)).code, 0);
+    const enter = () => berth(['ssh', 'dc-attach', '--identity', key.privateKey, '--', 'cat', 'attached.log'], env);
+    const first = await enter();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'attached\n');
+    assert.match(first.stderr, /hello from postAttach/);
+    assert.equal((await enter()).stdout, 'attached\nattached\n');
+    assert.equal((await berth(['rm', 'dc-attach', '--delete-data', '--yes'], env)).code, 0);
   });
 
   it('refuses each refused property with its reason, before anything is created', async () => {
