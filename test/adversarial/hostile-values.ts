@@ -152,7 +152,10 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   idleTimeout: DURATIONS,
   attachedGrace: DURATIONS,
   maxLifetime: DURATIONS,
-  gpusOptional: [],
+  gpusOptional: [
+    ['the string "true"', 'true'],
+    ['1', 1],
+  ],
   forwardPorts: [
     ['port 0', [{ port: 0 }]],
     ['port 65536', [{ port: 65536 }]],
