@@ -41,6 +41,10 @@ const OPTIONS: Record<string, [string, string]> = {
     'HOME',
     'reattach this kept home (its id from berth homes ls) instead of making a new one (default: a new home)',
   ],
+  devcontainer: [
+    'PATH',
+    'create it from this devcontainer.json, or a folder holding .devcontainer/devcontainer.json or .devcontainer.json (the other flags override its values)',
+  ],
   confirm: ['HOME', 'the home id again, to confirm the delete where no terminal can ask (default: asked)'],
   'delete-data': ['', 'also delete the home volume and all files in it (default: kept)'],
   yes: ['', 'do not ask for confirmation (needed without a terminal)'],

@@ -1,5 +1,5 @@
 import { HISTORY_SHOWN, historyWords, lastStop, otherFields } from '../client/detail-fields';
-import type { Workspace } from '../protocol';
+import { LIFECYCLE_STAGES, describePort, type Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
 
@@ -122,6 +122,7 @@ export function describeWorkspace(ws: Workspace): string {
     ...(spec.gpuModel ? [`model ${spec.gpuModel}`] : []),
     ...(spec.gpuMemory ? [`at least ${formatSize(spec.gpuMemory)}`] : []),
     ...(spec.gpuUuids?.length ? [spec.gpuUuids.join(', ')] : []),
+    ...(spec.gpusOptional && spec.gpus ? ['optional (it starts without them when none can be had)'] : []),
   ].join(', ');
   const lines: [string, string][] = [
     ['Name', ws.name],
@@ -150,6 +151,7 @@ export function describeWorkspace(ws: Workspace): string {
             .join(' ')
         : '(none)',
     ],
+    ...devcontainerLines(ws),
     ['Idle timeout', seconds(spec.idleTimeout, 'never')],
     ['Attached grace', seconds(spec.attachedGrace, '0s')],
     ['Max lifetime', seconds(spec.maxLifetime, 'none')],
@@ -187,4 +189,26 @@ function historyText(ws: Workspace): string {
   const earlier = history.length - shown.length;
   const head = earlier ? `History (the last ${shown.length}; ${earlier} earlier with -o yaml):` : 'History:';
   return [head, ...shown.map((entry) => `  ${formatTime(entry.at)}  ${historyWords(entry)}`)].join('\n');
+}
+
+/** What a devcontainer.json brought: its source, ports (stored, not forwarded yet), lifecycle commands. */
+function devcontainerLines(ws: Workspace): [string, string][] {
+  const { spec } = ws;
+  const lines: [string, string][] = [];
+  if (spec.devcontainer) lines.push(['Definition', spec.devcontainer]);
+  if (spec.forwardPorts?.length) {
+    lines.push(['Ports', `${spec.forwardPorts.map(describePort).join(', ')} (not forwarded yet)`]);
+  }
+  const lifecycle = spec.lifecycle;
+  if (lifecycle) {
+    const stages = LIFECYCLE_STAGES.filter((stage) => lifecycle[stage] !== undefined);
+    lines.push([
+      'Lifecycle',
+      `${stages.join(', ') || '(none)'}; waits for ${lifecycle.waitFor ?? 'updateContentCommand'}`,
+    ]);
+  }
+  if (spec.gpusOptional && spec.gpus && ws.state === 'running' && !ws.gpus?.length) {
+    lines.push(['GPUs held', 'none: none could be had at start, and they are optional']);
+  }
+  return lines;
 }

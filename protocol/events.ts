@@ -15,6 +15,8 @@ export const PROGRESS_PHASES = [
   'removing-container',
   'removing-volume',
   'done',
+  // devcontainer.json: a lifecycle command runs (its output lines come as this phase's messages).
+  'lifecycle',
 ] as const;
 export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
 

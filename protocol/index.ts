@@ -13,3 +13,4 @@ export * from './frames';
 export * from './exec';
 export * from './homes';
 export * from './docker-in-docker';
+export * from './devcontainer';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
+import { ForwardPort, Lifecycle } from './devcontainer';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -160,6 +161,15 @@ export const WorkspaceSpec = z.object({
    * on the host in all but name. Only where the agent's admin allows it (`berth serve --allow-docker`).
    */
   docker: z.boolean().optional(),
+  // devcontainer.json (issue 13 §3): what a definition brings beyond the fields above.
+  /** With GPUs asked for: start without them when none can be had (hostRequirements.gpu "optional"). */
+  gpusOptional: z.boolean().optional(),
+  /** Ports the definition forwards (stored and shown; forwarding them comes later). */
+  forwardPorts: z.array(ForwardPort).max(64).optional(),
+  /** Lifecycle commands run in the workspace as its user (agent/workspaces/lifecycle.ts). */
+  lifecycle: Lifecycle.optional(),
+  /** Where the definition came from: the devcontainer.json's path on the client that created it. */
+  devcontainer: z.string().min(1).max(4096).optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -202,6 +212,11 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     description: WorkspaceSpec.shape.description.nullable(),
     // Docker-in-Docker (issue 13): null turns it off.
     docker: WorkspaceSpec.shape.docker.nullable(),
+    // devcontainer.json (issue 13 §3)
+    gpusOptional: WorkspaceSpec.shape.gpusOptional.nullable(),
+    forwardPorts: WorkspaceSpec.shape.forwardPorts.nullable(),
+    lifecycle: WorkspaceSpec.shape.lifecycle.nullable(),
+    devcontainer: WorkspaceSpec.shape.devcontainer.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

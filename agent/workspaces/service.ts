@@ -19,7 +19,8 @@ import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { noteTransition, specChanged } from '../state/history';
-import { bringUp, exitReason, requireHome } from './bring-up';
+import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
+import { noteLifecycleFailure } from './lifecycle';
 import { finishDelete, rollBack } from './take-down';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
@@ -126,8 +127,9 @@ export class WorkspaceService {
       this.progress(record, ctx, 'creating-volume', `${reattach ? 'Reattaching' : 'Creating'} home volume ${volume}`);
       await runtime.ensureVolume(record);
       if (reattach) await this.deps.homes?.reattached(record.id);
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
       return this.view(record);
     } catch (err) {
       if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
@@ -333,7 +335,7 @@ export class WorkspaceService {
   }
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
-  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<BroughtUp> {
     return bringUp(this.deps, this.keys, record, ctx, () => this.announce(record));
   }
 
@@ -344,8 +346,9 @@ export class WorkspaceService {
 
   private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
     try {
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
     } catch (err) {
       await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
       const cancelled = err instanceof BerthError && err.code === 'cancelled';
@@ -381,6 +384,11 @@ export class WorkspaceService {
       );
     }
     return record;
+  }
+
+  /** Shows a lifecycle command's failure after the start was answered in the message of a workspace still running. */
+  private noteFailure(record: WorkspaceRecord, failure: string): Promise<void> {
+    return noteLifecycleFailure(this.deps, record, failure, () => this.announce(record));
   }
 
   /** Tells the owner's clients (and admins) how the workspace looks now. */

@@ -4,10 +4,11 @@ import { printWorkspace, withClient, withProgress, type Command } from '../comma
 import { durationProblem, parseDuration } from '../duration';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
+import { devcontainerParams, readDevcontainer } from '../devcontainer';
 import { homeArgument } from './homes';
 import { DOCKER_PRIVILEGED } from '../workspace-view';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -98,16 +99,25 @@ export const create: Command = {
   async run(argv) {
     const { values, positionals: rest } = parse(
       argv,
-      { ...SPEC_OPTIONS, user: { type: 'string' }, 'wait-gpus': { type: 'string' }, home: { type: 'string' } },
+      {
+        ...SPEC_OPTIONS,
+        user: { type: 'string' },
+        'wait-gpus': { type: 'string' },
+        home: { type: 'string' },
+        devcontainer: { type: 'string' },
+      },
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    const params: ParamsInput<'workspace.create'> = { name, ...specFlags(values, usage) };
+    let params: ParamsInput<'workspace.create'> = { name, ...specFlags(values, usage) };
     if (values.user !== undefined) params.user = values.user;
     const wait = waitFlag(values['wait-gpus'], usage);
     if (wait !== undefined) params.waitForGpus = wait;
     if (values.home !== undefined) params.home = homeArgument(values.home, usage);
+    // Printed (what it ignores, what it refuses) before anything is asked of the agent.
+    const definition = values.devcontainer === undefined ? null : await readDevcontainer(values.devcontainer, name);
     await withClient(values, async (client) => {
+      if (definition) params = await devcontainerParams(client, definition, params);
       const { workspace } = await withProgress(values.quiet ?? values.json ?? false, (options) =>
         client.request('workspace.create', params, options),
       );

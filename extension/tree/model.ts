@@ -3,6 +3,7 @@ import { forVsCode } from '../wording/errors';
 import { capacityLabel } from '../hosts/capacity';
 import type { HostConfig, HostStatus } from '../hosts/host';
 import { clockTime } from '../wording/countdown';
+import { devcontainerRows } from '../wording/devcontainer';
 import { idleLines, localTime, stateLabel } from '../wording/describe';
 import { memoryLabel } from '../wording/sizes';
 import type { UsageNode } from './usage';
@@ -195,6 +196,7 @@ export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.no
     // A code span: VS Code would make `dev@127.0.0.1` a mailto link.
     ['SSH', `\`${ws.ssh.user}@${ws.ssh.host}\` port ${ws.ssh.port}`],
     ['Created', localTime(ws.createdAt)],
+    ...devcontainerRows(ws, markdownText),
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
   const notMine = own

@@ -43,6 +43,10 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   maxLifetime: 86400,
   description: 'Training runs for the paper',
   docker: false,
+  gpusOptional: false,
+  forwardPorts: [{ port: 8080, label: 'web' }],
+  lifecycle: { postStartCommand: 'true', waitFor: 'postStartCommand' },
+  devcontainer: '/home/dev/proj/.devcontainer/devcontainer.json',
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -158,6 +162,29 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   docker: [
     ['the string "true"', 'true'],
     ['the number 1', 1],
+  ],
+  gpusOptional: [
+    ['the string "true"', 'true'],
+    ['1', 1],
+  ],
+  forwardPorts: [
+    ['port 0', [{ port: 0 }]],
+    ['port 65536', [{ port: 65536 }]],
+    ['65 ports', Array.from({ length: 65 }, (_, i) => ({ port: i + 1 }))],
+    ['a host with a slash', [{ port: 80, host: 'a/b' }]],
+    ['an unknown field', [{ port: 80, bind: '0.0.0.0' }]],
+  ],
+  lifecycle: [
+    ['an unknown stage', { initializeCommand: 'rm -rf /' }],
+    ['an empty command', { postStartCommand: '' }],
+    ['a NUL byte', { postStartCommand: 'true\u0000id' }],
+    ['an empty argv', { postStartCommand: [] }],
+    ['a command named __proto__', { postStartCommand: new Raw('{"__proto__":"true"}') }],
+    ['an unknown waitFor', { waitFor: 'never' }],
+  ],
+  devcontainer: [
+    ['an empty string', ''],
+    ['4097 characters', x(4097)],
   ],
 };
 
