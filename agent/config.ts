@@ -36,6 +36,13 @@ export interface AgentConfig {
   idle: IdleConfig;
   /** How often the workspaces' disk use is measured (Docker walks every volume to size it). */
   diskIntervalMs: number;
+  /**
+   * Secrets (issue 15): where their encrypted values and their key live (two 0600 files; the key
+   * may be kept outside the state directory), and the in-memory directory values are handed to
+   * starting workspaces from. Absent: `secrets.json`, `secrets.key` in the state directory, and
+   * a directory in /dev/shm.
+   */
+  secrets?: { file?: string; keyFile?: string; runDir?: string };
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
+import { SecretRefs } from './secrets';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -146,6 +147,8 @@ export const WorkspaceSpec = z.object({
   attachedGrace: Duration('').optional(),
   /** Seconds one run may last whatever happens; 0 means no limit; absent means the agent's default. */
   maxLifetime: Duration('; 0 means no limit').optional(),
+  // Secrets (issue 15): the secrets it uses, by name and target only; values stay in the agent's secret store.
+  secrets: SecretRefs.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -185,6 +188,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     idleTimeout: WorkspaceSpec.shape.idleTimeout.nullable(),
     attachedGrace: WorkspaceSpec.shape.attachedGrace.nullable(),
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
+    // Secrets (issue 15): null uses none.
+    secrets: WorkspaceSpec.shape.secrets.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

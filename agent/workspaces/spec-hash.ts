@@ -20,6 +20,8 @@ export function specHash(spec: WorkspaceSpec): string {
     command,
     user,
     timezone ?? '',
+    // Secrets by name and target only (values reach the container at each start); absent keeps old hashes.
+    ...(spec.secrets?.length ? [spec.secrets] : []),
   ]);
   return sha256(canonical);
 }

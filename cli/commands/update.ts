@@ -13,9 +13,10 @@ const CLEARABLE = {
   'idle-timeout': 'idleTimeout',
   'attached-grace': 'attachedGrace',
   'max-lifetime': 'maxLifetime',
+  secrets: 'secrets',
 } as const;
 
-const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--timezone TZ] ${IDLE_SPEC_USAGE} [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
+const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--timezone TZ] ${IDLE_SPEC_USAGE} [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
 
 /** `berth update NAME`: changes image, limits or settings; a running workspace is recreated on its home volume. */
 export const update: Command = {

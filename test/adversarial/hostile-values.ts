@@ -41,6 +41,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   idleTimeout: 3600,
   attachedGrace: 3600,
   maxLifetime: 86400,
+  secrets: [],
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -148,6 +149,24 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   idleTimeout: DURATIONS,
   attachedGrace: DURATIONS,
   maxLifetime: DURATIONS,
+  secrets: [
+    ['a bad name', [{ key: '../x', env: 'X' }]],
+    ['both env and file', [{ key: 'A', env: 'A', file: '/run/secrets/A' }]],
+    ['neither env nor file', [{ key: 'A' }]],
+    ['a relative path', [{ key: 'A', file: 'a/b' }]],
+    ['a ".." path', [{ key: 'A', file: '/home/dev/../../etc/shadow' }]],
+    ['a path under /proc', [{ key: 'A', file: '/proc/1/environ' }]],
+    ['another name under /run/secrets', [{ key: 'A', file: '/run/secrets/B' }]],
+    [
+      'one variable twice',
+      [
+        { key: 'A', env: 'X' },
+        { key: 'B', env: 'X' },
+      ],
+    ],
+    ['65 entries', Array.from({ length: 65 }, (_, i) => ({ key: `S${i}`, env: `S${i}` }))],
+    ['"__proto__"', [{ key: '__proto__', env: 'X' }]],
+  ],
 };
 
 /** Values of the wrong JSON type for a field whose valid value is `valid`. */
