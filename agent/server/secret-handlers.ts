@@ -1,4 +1,5 @@
 import { BerthError, type Params, type Result, type SecretRef, type Workspace } from '../../protocol';
+import { unsafeForRoot } from '../runtime/container-env';
 import type { SecretVault } from '../secrets/vault';
 import type { User } from '../users';
 import type { WorkspaceService } from '../workspaces/service';
@@ -62,13 +63,25 @@ export function secretHandlers({ vault, service }: { vault: SecretVault | undefi
   };
 }
 
-/** Refuses a spec that names a secret `user` has not set (`not_found`, naming it). */
+/** Variables the login, the init or Berth set, which a secret must not replace. */
+const SESSION_VARIABLES = /^(?:BERTH_\w*|NVIDIA_VISIBLE_DEVICES|PATH|HOME|USER|LOGNAME|SHELL|IFS|TERM|PWD|TZ)$/;
+
+/**
+ * Refuses a spec that names a secret `user` has not set (`not_found`, naming it), or puts one in a
+ * variable that steers the init or the login (`invalid_params`).
+ */
 export function requireSecrets(
   vault: SecretVault | undefined,
   user: User,
   refs: readonly SecretRef[] | null | undefined,
 ): void {
   for (const ref of refs ?? []) {
+    if (ref.env !== undefined && (unsafeForRoot(ref.env) || SESSION_VARIABLES.test(ref.env))) {
+      throw new BerthError(
+        'invalid_params',
+        `secrets: ${ref.env} is set by the system or steers programs run as root; give the secret ${ref.key} another variable`,
+      );
+    }
     if (!vault?.has(user.name, ref.key)) {
       throw new BerthError(
         'not_found',

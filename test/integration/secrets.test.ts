@@ -60,6 +60,7 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
   let alice: AgentClient;
   let bob: AgentClient;
   let workspace: Workspace;
+  let runDir = '';
   const replies: unknown[] = [];
   const ssh = (command: string) => {
     const result = sshRun(workspace, key.privateKey, command);
@@ -69,6 +70,7 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
   const inContainer = (...command: string[]) => docker('exec', `berth-${workspace.id}`, ...command);
 
   before(async () => {
+    runDir = defaultSecretsRunDir(agent.stateDir);
     alice = await agent.connect(agent.token('alice'));
     bob = await agent.connect(agent.token('bob'));
     await alice.request('user.addKey', { key: key.publicKey });
@@ -88,8 +90,8 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
   });
 
   after(async () => {
-    await alice?.request('workspace.delete', { name: 'box', deleteData: true }).catch(() => undefined);
-    await fs.rm(defaultSecretsRunDir(agent.stateDir), { recursive: true, force: true });
+    // Runs once the agent is gone (hooks after useAgent's): its containers are removed by then.
+    if (runDir) await fs.rm(runDir, { recursive: true, force: true });
   });
 
   it('gives the env target to ssh sessions (login shells and plain commands), without Docker env', () => {
@@ -205,8 +207,16 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
     assert.equal((await alice.request('workspace.list', {})).workspaces.length, 1);
   });
 
+  it('refuses a secret in a variable that steers root or the login (LD_PRELOAD, PATH)', async () => {
+    for (const env of ['LD_PRELOAD', 'PATH', 'BERTH_USER']) {
+      const err = await refusal(alice.request('workspace.create', { name: 'steer', secrets: [{ key: 'TOKEN', env }] }));
+      assert.equal(err.code, 'invalid_params');
+      assert.match(err.message, new RegExp(`^secrets: ${env} is set by the system`));
+    }
+  });
+
   it('removes the staged values when the workspace stops, and a secret once nothing uses it', async () => {
-    const staged = path.join(defaultSecretsRunDir(agent.stateDir), workspace.id);
+    const staged = path.join(runDir, workspace.id);
     await fs.access(staged);
     await alice.request('workspace.stop', { name: 'box' });
     await assert.rejects(fs.access(staged), /ENOENT/);
