@@ -16,6 +16,8 @@ export const COMMAND_IDS = [
   'berth.workspace.restart',
   'berth.workspace.update',
   'berth.workspace.cancel',
+  'berth.secret.set',
+  'berth.secret.list',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

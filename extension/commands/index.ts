@@ -17,6 +17,8 @@ import { startWorkspace } from './start';
 import { stopWorkspace } from './stop';
 import { restartWorkspace } from './restart';
 import { updateWorkspace } from './update';
+import { setSecret } from './setSecret';
+import { showSecrets } from './showSecrets';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -38,6 +40,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.restart': restartWorkspace,
   'berth.workspace.update': updateWorkspace,
   'berth.workspace.cancel': cancelWaiting,
+  'berth.secret.set': setSecret,
+  'berth.secret.list': showSecrets,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */
