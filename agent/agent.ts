@@ -154,6 +154,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       await stopBackground();
       await server.close();
       await store.save();
+      await stager.close();
     },
   };
 }

@@ -77,6 +77,11 @@ export class SecretStager {
     return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
   }
 
+  /** Removes the directory when no workspace has values staged there (the agent stops). */
+  async close(): Promise<void> {
+    await fs.rmdir(this.runDir).catch(() => undefined);
+  }
+
   /** Removes what was staged for `id` (the workspace stopped or is gone). */
   async remove(id: string): Promise<void> {
     await fs.rm(path.join(this.runDir, id), { recursive: true, force: true });

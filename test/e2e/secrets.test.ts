@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
 import { execInWorkspace } from '../../client/exec';
+import { defaultSecretsRunDir } from '../../agent/secrets/stage';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
 import { connectedHostRow, workspaceRow } from './support/berth';
@@ -37,9 +39,11 @@ describe('e2e: secrets in VS Code', function () {
   let berthWindow: BerthWindow;
   let server: CodeServer;
   let workbench: Workbench;
+  let runDir = '';
   const hostRow = connectedHostRow('Lab Host', 'alice');
 
   before(async () => {
+    runDir = defaultSecretsRunDir(agent.stateDir);
     const token = agent.token('alice');
     client = await agent.connect(token);
     berthWindow = await openBerthWindow({ host: { url: agent.url, name: 'Lab Host', token, user: 'alice' } });
@@ -52,6 +56,8 @@ describe('e2e: secrets in VS Code', function () {
 
   after(async () => {
     await berthWindow?.close();
+    // Runs once the agent is gone (hooks after useAgent's): its containers are removed by then.
+    if (runDir) await fs.rm(runDir, { recursive: true, force: true });
   });
 
   it('sets a secret from the host menu: a name, then a password box that shows no value', async () => {

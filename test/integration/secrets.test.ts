@@ -54,7 +54,7 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
   const key = sshKeyPair();
   // Quotes, $ and spaces: the value must arrive byte for byte through every shell on its way.
   const marker = randomBytes(12).toString('hex');
-  const value = `tok'en "$HOME" ${marker}`;
+  const value = `tok'en "$HOME" #x \\ \\n ${marker}`;
   const rotated = `rotated-${randomBytes(12).toString('hex')}`;
   const fileValue = `-----BEGIN KEY-----\nfile-${marker}\n-----END KEY-----\n`;
   let alice: AgentClient;
