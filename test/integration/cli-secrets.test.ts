@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultSecretsRunDir } from '../../agent/secrets/stage';
 import { BERTH } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { useAgent } from '../support/use-agent';
@@ -22,9 +23,16 @@ describe('cli: berth secret set, ls, rm', function () {
   this.timeout(120_000);
   const agent = useAgent();
   let env: NodeJS.ProcessEnv;
+  let runDir = '';
 
   before(() => {
+    runDir = defaultSecretsRunDir(agent.stateDir);
     env = cliEnv(agent.url, agent.token('carol'));
+  });
+
+  after(async () => {
+    // Runs once the agent is gone (hooks after useAgent's): its containers are removed by then.
+    if (runDir) await fs.rm(runDir, { recursive: true, force: true });
   });
 
   it('sets a value piped on stdin (without its last newline) and lists names only', async () => {
@@ -83,8 +91,24 @@ describe('cli: berth secret set, ls, rm', function () {
     assert.ok(!huge.stderr.includes('huge-'));
   });
 
+  it('creates with --secret, names the running workspaces a new value waits for, and refuses to remove a used one', () => {
+    assert.equal(berthWith(['secret', 'set', 'USED'], env, 'first').code, 0);
+    const create = berthWith(['create', 'web', '--secret', 'USED=USED_VAR', '--memory', '256m', '--cpus', '1'], env);
+    assert.equal(create.code, 0, create.stderr);
+    const set = berthWith(['secret', 'set', 'USED'], env, 'second');
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(
+      set.stdout,
+      /^Updated secret USED\.\nRunning workspaces keep the old value until their next start: web/,
+    );
+    assert.match(berthWith(['secret', 'ls'], env).stdout, /\nUSED\s.*\sweb\n/);
+    const rm = berthWith(['secret', 'rm', 'USED'], env);
+    assert.equal(rm.code, 1);
+    assert.match(rm.stderr, /secret USED is used by "web"/);
+  });
+
   it('refuses a create with an unknown secret, and removes a secret nothing uses', () => {
-    const create = berthWith(['create', 'web', '--secret', 'NOPE'], env);
+    const create = berthWith(['create', 'other', '--secret', 'NOPE'], env);
     assert.equal(create.code, 1);
     assert.match(create.stderr, /secret NOPE is not set; set it first \(berth secret set NOPE\)/);
     const rm = berthWith(['secret', 'rm', 'TOKEN'], env);
