@@ -162,7 +162,7 @@ export function createHandlers({
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
     'workspace.create': async ({ waitForGpus, home, ...spec }, ctx) => {
       disk?.requireUnderQuota(ctx.user.name);
-      requireSecrets(secrets?.vault, ctx.user, spec.secrets);
+      requireSecrets(secrets?.vault, ctx.user, spec.secrets, spec.env);
       return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }, home) };
     },
     'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
@@ -174,7 +174,12 @@ export function createHandlers({
     }),
     'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
     'workspace.update': async ({ changes, ...ref }, ctx) => {
-      requireSecrets(secrets?.vault, ctx.user, changes.secrets);
+      if (changes.secrets !== undefined || changes.env !== undefined) {
+        // The owner's secrets: they are what its starts hand over, whoever changes the spec.
+        const { spec, owner } = service.resolve(ctx.user, ref);
+        const refs = changes.secrets === undefined ? spec.secrets : changes.secrets;
+        requireSecrets(secrets?.vault, { name: owner, admin: false }, refs, changes.env ?? spec.env);
+      }
       return { workspace: await service.update(ctx.user, ref, changes, ctx) };
     },
     'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {

@@ -74,8 +74,15 @@ export function requireSecrets(
   vault: SecretVault | undefined,
   user: User,
   refs: readonly SecretRef[] | null | undefined,
+  env: Readonly<Record<string, string>> = {},
 ): void {
   for (const ref of refs ?? []) {
+    if (ref.env !== undefined && Object.hasOwn(env, ref.env)) {
+      throw new BerthError(
+        'invalid_params',
+        `secrets: ${ref.env} is also set by env; give the secret ${ref.key} another variable or drop it from env`,
+      );
+    }
     if (ref.env !== undefined && (unsafeForRoot(ref.env) || SESSION_VARIABLES.test(ref.env))) {
       throw new BerthError(
         'invalid_params',

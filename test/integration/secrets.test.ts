@@ -215,6 +215,22 @@ describe('secrets: a value reaches its env and file targets, and nothing else sh
     }
   });
 
+  it('refuses a secret in a variable the spec sets by env, at create and at update', async () => {
+    const err = await refusal(
+      alice.request('workspace.create', {
+        name: 'clash',
+        env: { API_TOKEN: 'plain' },
+        secrets: [{ key: 'TOKEN', env: 'API_TOKEN' }],
+      }),
+    );
+    assert.equal(err.code, 'invalid_params');
+    assert.match(err.message, /^secrets: API_TOKEN is also set by env/);
+    const update = await refusal(
+      alice.request('workspace.update', { name: 'box', changes: { env: { API_TOKEN: 'x' } } }),
+    );
+    assert.match(update.message, /^secrets: API_TOKEN is also set by env/);
+  });
+
   it('removes the staged values when the workspace stops, and a secret once nothing uses it', async () => {
     const staged = path.join(runDir, workspace.id);
     await fs.access(staged);
