@@ -9,6 +9,8 @@ import { startServer, type AgentServer } from './server/server';
 import { Users } from './users';
 import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
+import { SecretVault } from './secrets/vault';
+import { defaultSecretsRunDir, SecretStager } from './secrets/stage';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
 import { DiskUsage } from './workspaces/disk-usage';
@@ -94,6 +96,11 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     config.diskIntervalMs,
   );
   const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
+  const vault = await SecretVault.open(
+    config.secrets?.file ?? path.join(config.stateDir, 'secrets.json'),
+    config.secrets?.keyFile ?? path.join(config.stateDir, 'secrets.key'),
+  );
+  const stager = new SecretStager(vault, config.secrets?.runDir ?? defaultSecretsRunDir(config.stateDir));
   const service = new WorkspaceService({
     config,
     store,
@@ -106,6 +113,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     gpus,
     disk,
     homes,
+    secrets: stager,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -124,7 +132,10 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   };
   let server: AgentServer;
   try {
-    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk, homes });
+    const handlers = createHandlers({
+      ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes },
+      secrets: { vault, stager },
+    });
     server = await startServer(config.listen, { users, handlers, bus, log });
   } catch (err) {
     // Stopped before the state directory's lock is released (startAgent): nothing may run on, and
@@ -143,6 +154,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       await stopBackground();
       await server.close();
       await store.save();
+      await stager.close();
     },
   };
 }

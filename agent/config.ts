@@ -41,6 +41,13 @@ export interface AgentConfig {
    * root on the host in all but name. Off unless the admin turns it on (`berth serve --allow-docker`).
    */
   allowDocker: boolean;
+  /**
+   * Secrets (issue 15): where their encrypted values and their key live (two 0600 files; the key
+   * may be kept outside the state directory), and the in-memory directory values are handed to
+   * starting workspaces from. Absent: `secrets.json`, `secrets.key` in the state directory, and
+   * a directory in /dev/shm.
+   */
+  secrets?: { file?: string; keyFile?: string; runDir?: string };
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */

@@ -24,6 +24,7 @@ import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
 import { user } from './commands/user';
+import { secret } from './commands/secret';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -38,6 +39,7 @@ export const COMMANDS: Command[] = [
   apply,
   rm,
   homes,
+  secret,
   ssh,
   logs,
   exec,

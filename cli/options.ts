@@ -46,6 +46,18 @@ const OPTIONS: Record<string, [string, string]> = {
     'create it from this devcontainer.json, or a folder holding .devcontainer/devcontainer.json or .devcontainer.json (the other flags override its values)',
   ],
   confirm: ['HOME', 'the home id again, to confirm the delete where no terminal can ask (default: asked)'],
+  secret: [
+    'NAME[=VAR]',
+    'give the workspace this secret of yours as variable VAR (default VAR: NAME); repeat for more',
+  ],
+  'secret-file': [
+    'NAME[:PATH]',
+    'give the workspace this secret of yours as a file only its user reads (default PATH: /run/secrets/NAME); repeat for more',
+  ],
+  'from-file': [
+    'FILE',
+    "the secret's value is this file's content, as is (default: asked without echo, or read from stdin)",
+  ],
   'delete-data': ['', 'also delete the home volume and all files in it (default: kept)'],
   yes: ['', 'do not ask for confirmation (needed without a terminal)'],
   follow: ['', 'keep printing new output until Ctrl-C'],

@@ -14,3 +14,4 @@ export * from './exec';
 export * from './homes';
 export * from './docker-in-docker';
 export * from './devcontainer';
+export * from './secrets';

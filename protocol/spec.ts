@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
 import { ForwardPort, Lifecycle } from './devcontainer';
+import { SecretRefs } from './secrets';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -170,6 +171,8 @@ export const WorkspaceSpec = z.object({
   lifecycle: Lifecycle.optional(),
   /** Where the definition came from: the devcontainer.json's path on the client that created it. */
   devcontainer: z.string().min(1).max(4096).optional(),
+  // Secrets (issue 15): the secrets it uses, by name and target only; values stay in the agent's secret store.
+  secrets: SecretRefs.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -217,6 +220,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     forwardPorts: WorkspaceSpec.shape.forwardPorts.nullable(),
     lifecycle: WorkspaceSpec.shape.lifecycle.nullable(),
     devcontainer: WorkspaceSpec.shape.devcontainer.nullable(),
+    // Secrets (issue 15): null uses none.
+    secrets: WorkspaceSpec.shape.secrets.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

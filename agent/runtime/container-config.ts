@@ -79,6 +79,7 @@ export function containerConfig(
       Mounts: [
         { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
         { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
+        ...(plan.secretsDir ? secretMounts(plan.secretsDir) : []),
       ],
       NanoCpus: Math.round(spec.cpus * 1e9),
       Memory: spec.memory,
@@ -103,4 +104,17 @@ function withDockerInDocker(options: Docker.ContainerCreateOptions, id: string):
   const { Mounts, ...settings } = dockerInDockerSettings(id);
   const host = options.HostConfig ?? {};
   return { ...options, HostConfig: { ...host, ...settings, Mounts: [...(host.Mounts ?? []), ...Mounts] } };
+}
+
+/**
+ * The mounts of a workspace that uses secrets: the staged values (in the agent's memory directory)
+ * read-only at /.berth-secrets, for the init alone, and two tmpfs it copies them into: /run/berth
+ * (root's: the env targets) and /run/secrets (the file targets, each readable by the user only).
+ */
+function secretMounts(dir: string): Docker.MountSettings[] {
+  return [
+    { Type: 'bind', Source: dir, Target: '/.berth-secrets', ReadOnly: true },
+    { Type: 'tmpfs', Source: '', Target: '/run/berth', TmpfsOptions: { SizeBytes: 8 * 1024 * 1024, Mode: 0o700 } },
+    { Type: 'tmpfs', Source: '', Target: '/run/secrets', TmpfsOptions: { SizeBytes: 16 * 1024 * 1024, Mode: 0o755 } },
+  ];
 }

@@ -26,7 +26,7 @@ export async function startExec(container: Docker.Container, request: ExecReques
       AttachStdout: true,
       AttachStderr: true,
       Tty: request.tty,
-      ...(request.tty ? { Env: ['TERM=xterm-256color'] } : {}),
+      Env: [...(request.tty ? ['TERM=xterm-256color'] : []), ...(request.env ?? [])],
     });
     socket = await exec.start({
       hijack: true,

@@ -49,6 +49,8 @@ export interface ContainerPlan {
   bootstrapDir: string;
   /** How the GPUs in `record.assignedGpus` are requested: nvidia DeviceRequests by UUID, or CDI names. */
   gpuMode: 'nvidia' | 'cdi';
+  /** Host directory (in memory) mounted read-only at /.berth-secrets when the workspace uses secrets. */
+  secretsDir?: string | null;
 }
 
 /** A command to run in a workspace's container ({@link Runtime.exec}). */
@@ -59,6 +61,8 @@ export interface ExecRequest {
   tty: boolean;
   stdin: boolean;
   size?: { cols: number; rows: number } | undefined;
+  /** Extra `KEY=value` variables of the command (the workspace's secrets), never the container's env. */
+  env?: string[];
 }
 
 /** A command running in a container: its output, its stdin, its terminal, its end. */

@@ -27,6 +27,9 @@ import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
+import type { SecretVault } from '../secrets/vault';
+import type { SecretStager } from '../secrets/stage';
+import { requireSecrets, secretHandlers } from './secret-handlers';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -59,6 +62,8 @@ export interface HandlerDeps {
   monitor: IdleMonitor;
   disk?: DiskUsage;
   homes?: Homes;
+  /** Secrets (issue 15): the encrypted store, and what hands values to starting workspaces. */
+  secrets?: { vault: SecretVault; stager: SecretStager };
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -112,6 +117,7 @@ export function createHandlers({
   monitor,
   disk,
   homes,
+  secrets,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -157,6 +163,7 @@ export function createHandlers({
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
     'workspace.create': async ({ waitForGpus, home, ...spec }, ctx) => {
       disk?.requireUnderQuota(ctx.user.name);
+      requireSecrets(secrets?.vault, ctx.user, spec.secrets, spec.env);
       return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }, home) };
     },
     'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
@@ -167,9 +174,15 @@ export function createHandlers({
       workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
     'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
-    'workspace.update': async ({ changes, ...ref }, ctx) => ({
-      workspace: await service.update(ctx.user, ref, changes, ctx),
-    }),
+    'workspace.update': async ({ changes, ...ref }, ctx) => {
+      if (changes.secrets !== undefined || changes.env !== undefined) {
+        // The owner's secrets: they are what its starts hand over, whoever changes the spec.
+        const { spec, owner } = service.resolve(ctx.user, ref);
+        const refs = changes.secrets === undefined ? spec.secrets : changes.secrets;
+        requireSecrets(secrets?.vault, { name: owner, admin: false }, refs, changes.env ?? spec.env);
+      }
+      return { workspace: await service.update(ctx.user, ref, changes, ctx) };
+    },
     'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {
       const record = service.resolve(ctx.user, ref);
       if (!following) return { text: newestLogs(await runtime.logs(record.id, tail)) };
@@ -184,7 +197,7 @@ export function createHandlers({
         release();
       }
     },
-    ...execHandlers({ service, runtime }),
+    ...execHandlers({ service, runtime, secrets: secrets?.stager }),
     ...idleHandlers({ config, service, monitor }),
     'workspace.usage': usageHandler({ config, service, monitor, gpus }),
     'user.setQuota': async ({ user, gpus: gpuQuota, disk: diskQuota }, ctx) => {
@@ -209,5 +222,6 @@ export function createHandlers({
     },
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
+    ...secretHandlers({ vault: secrets?.vault, service }),
   };
 }

@@ -58,7 +58,11 @@ export async function bringUp(
   if (queued) onQueue();
   const hash = containerHash(containerSpecHash(record.spec), record.assignedGpus, config.gpu.mode);
   const status = await runtime.inspect(record.id);
-  await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);
+  const [secretsDir] = await Promise.all([
+    deps.secrets?.stage(record) ?? null,
+    bootstrap.refresh(record),
+    keys.write(record.owner, () => [record]),
+  ]);
   if (!status || status.specHash !== hash) {
     if (status) await runtime.removeContainer(record.id);
     progress('creating-container', `Creating container from ${record.spec.image}`);
@@ -67,6 +71,7 @@ export async function bringUp(
       specHash: hash,
       bootstrapDir: bootstrap.dir(record.id),
       gpuMode: config.gpu.mode,
+      secretsDir,
     });
   }
   progress('starting-container', 'Starting the container');

@@ -11,6 +11,7 @@ import type { DiskUsage } from './disk-usage';
 import type { EventBus } from './events';
 import type { Homes } from './homes';
 import type { PortAllocator } from './ports';
+import type { SecretStager } from '../secrets/stage';
 
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
 export interface OpContext {
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   disk?: DiskUsage;
   /** The home volumes as objects (reattach, kept homes); absent in set-ups without them. */
   homes?: Homes;
+  /** Hands workspaces their secrets at each start; absent in set-ups without secrets. */
+  secrets?: SecretStager;
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

@@ -196,6 +196,7 @@ export class WorkspaceService {
       await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = reason));
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
+      await this.deps.secrets?.remove(record.id); // the values leave memory with the run
       await this.setState(record, 'stopped');
       this.progress(record, ctx, 'done', 'Stopped');
       return this.view(record);

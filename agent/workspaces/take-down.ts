@@ -32,6 +32,7 @@ export async function finishDelete(
   if (keptVolume) await deps.homes?.kept(record);
   gpus.wake();
   await bootstrap.remove(record.id);
+  await deps.secrets?.remove(record.id);
   announceRemoved(deps, record);
   reportProgress(bus, record, ctx, 'done', 'Deleted');
   return { id: record.id, name: record.name, keptVolume };
@@ -60,5 +61,6 @@ export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord, keepH
     gpus.wake();
   }
   await bootstrap.remove(record.id);
+  await deps.secrets?.remove(record.id).catch(() => undefined);
   announceRemoved(deps, record);
 }

@@ -1,4 +1,4 @@
-import type { ParamsInput, WorkspaceSpecInput } from '../../protocol';
+import { SECRETS_DIR, type ParamsInput, type SecretRef, type WorkspaceSpecInput } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { durationProblem, parseDuration } from '../duration';
@@ -8,7 +8,7 @@ import { devcontainerParams, readDevcontainer } from '../devcontainer';
 import { homeArgument } from './homes';
 import { DOCKER_PRIVILEGED } from '../workspace-view';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -25,7 +25,36 @@ const SPEC_OPTIONS = {
   ...IDLE_SPEC_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
   docker: { type: 'boolean' },
+  secret: { type: 'string', multiple: true },
+  'secret-file': { type: 'string', multiple: true },
 } as const;
+
+/**
+ * `--secret NAME[=ENV_VAR]` (the variable defaults to the name) and `--secret-file NAME[:/PATH]`
+ * (the path defaults to /run/secrets/NAME) as the spec's references; undefined when neither is given.
+ */
+export function secretFlags(
+  values: { secret?: string[]; 'secret-file'?: string[] },
+  usage: string,
+): SecretRef[] | undefined {
+  if (!values.secret && !values['secret-file']) return undefined;
+  const refs: SecretRef[] = [];
+  for (const text of values.secret ?? []) {
+    const [key = '', env = key] = text.split(/=(.*)/s, 2);
+    if (!key) throw new UsageError(`--secret ${text}: expected NAME or NAME=ENV_VAR`, usage);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
+      throw new UsageError(`--secret ${text}: "${env}" is no variable name; name one: --secret ${key}=MY_VAR`, usage);
+    }
+    refs.push({ key, env });
+  }
+  for (const text of values['secret-file'] ?? []) {
+    const colon = text.indexOf(':');
+    const key = colon < 0 ? text : text.slice(0, colon);
+    if (!key) throw new UsageError(`--secret-file ${text}: expected NAME or NAME:/PATH`, usage);
+    refs.push({ key, file: colon < 0 ? `${SECRETS_DIR}/${key}` : text.slice(colon + 1) });
+  }
+  return refs;
+}
 
 /** Reads the spec flags shared by `create` and `update` (only those given). */
 export function specFlags(
@@ -41,6 +70,8 @@ export function specFlags(
     command?: string;
     timezone?: string;
     docker?: boolean;
+    secret?: string[];
+    'secret-file'?: string[];
   } & Parameters<typeof idleSpecFlags>[0],
   usage: string,
 ): Omit<WorkspaceSpecInput, 'name'> {
@@ -78,6 +109,8 @@ export function specFlags(
   if (values.command !== undefined) spec.command = values.command;
   if (values.timezone !== undefined) spec.timezone = values.timezone;
   if (values.docker) spec.docker = true;
+  const secrets = secretFlags(values, usage);
+  if (secrets) spec.secrets = secrets;
   return spec;
 }
 

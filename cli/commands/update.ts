@@ -15,9 +15,10 @@ const CLEARABLE = {
   'attached-grace': 'attachedGrace',
   'max-lifetime': 'maxLifetime',
   docker: 'docker',
+  secrets: 'secrets',
 } as const;
 
-const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--timezone TZ] ${IDLE_SPEC_USAGE} [--docker] [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
+const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--timezone TZ] ${IDLE_SPEC_USAGE} [--docker] [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
 
 /** `berth update NAME`: changes image, limits or settings; a running workspace is recreated on its home volume. */
 export const update: Command = {

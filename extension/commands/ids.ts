@@ -17,6 +17,8 @@ export const COMMAND_IDS = [
   'berth.workspace.update',
   'berth.workspace.cancel',
   'berth.workspace.showDetails',
+  'berth.secret.set',
+  'berth.secret.list',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -18,6 +18,8 @@ import { stopWorkspace } from './stop';
 import { restartWorkspace } from './restart';
 import { updateWorkspace } from './update';
 import { showDetails } from './showDetails';
+import { setSecret } from './setSecret';
+import { showSecrets } from './showSecrets';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -40,6 +42,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.update': updateWorkspace,
   'berth.workspace.cancel': cancelWaiting,
   'berth.workspace.showDetails': showDetails,
+  'berth.secret.set': setSecret,
+  'berth.secret.list': showSecrets,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -166,4 +166,30 @@ export const RULES: Partial<Record<string, Rule>> = {
     own: (p) => ({ id: p.home }),
     others: (victim) => [{ params: { id: victim.home }, refused: 'forbidden', admin: 'allowed' }],
   },
+  // Secrets: per user, admins included; no method names another user, so naming one is refused.
+  'secret.set': {
+    own: (_p, unique) => ({ name: `AUTHZ_${unique}`, value: 'authz-value' }),
+    others: (victim) => [
+      {
+        params: { name: 'AUTHZ_THEIRS', value: 'v', user: victim.name },
+        refused: 'invalid_params',
+        admin: 'invalid_params',
+      },
+    ],
+    check: (result) => assert.ok(!JSON.stringify(result).includes('authz-value'), 'the reply shows the value'),
+  },
+  'secret.list': {
+    own: () => ({}),
+    check: (result) => {
+      for (const entry of result.secrets as Record<string, unknown>[]) {
+        assert.deepEqual(Object.keys(entry).sort(), ['createdAt', 'name', 'updatedAt', 'usedBy'], 'a value listed');
+      }
+    },
+  },
+  'secret.delete': {
+    own: (_p, unique) => ({ name: `AUTHZ_${unique}`, ifExists: true }),
+    others: (victim) => [
+      { params: { name: 'AUTHZ_THEIRS', user: victim.name }, refused: 'invalid_params', admin: 'invalid_params' },
+    ],
+  },
 };

@@ -47,6 +47,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   forwardPorts: [{ port: 8080, label: 'web' }],
   lifecycle: { postStartCommand: 'true', waitFor: 'postStartCommand' },
   devcontainer: '/home/dev/proj/.devcontainer/devcontainer.json',
+  secrets: [],
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -185,6 +186,24 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
   devcontainer: [
     ['an empty string', ''],
     ['4097 characters', x(4097)],
+  ],
+  secrets: [
+    ['a bad name', [{ key: '../x', env: 'X' }]],
+    ['both env and file', [{ key: 'A', env: 'A', file: '/run/secrets/A' }]],
+    ['neither env nor file', [{ key: 'A' }]],
+    ['a relative path', [{ key: 'A', file: 'a/b' }]],
+    ['a ".." path', [{ key: 'A', file: '/home/dev/../../etc/shadow' }]],
+    ['a path under /proc', [{ key: 'A', file: '/proc/1/environ' }]],
+    ['another name under /run/secrets', [{ key: 'A', file: '/run/secrets/B' }]],
+    [
+      'one variable twice',
+      [
+        { key: 'A', env: 'X' },
+        { key: 'B', env: 'X' },
+      ],
+    ],
+    ['65 entries', Array.from({ length: 65 }, (_, i) => ({ key: `S${i}`, env: `S${i}` }))],
+    ['"__proto__"', [{ key: '__proto__', env: 'X' }]],
   ],
 };
 
