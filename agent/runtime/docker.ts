@@ -6,6 +6,8 @@ import { startExec } from './docker-exec';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
+import { SshdLayer } from './sshd-layer';
+import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
   type ContainerPlan,
@@ -45,6 +47,7 @@ export class DockerRuntime implements Runtime {
   private readonly ownLabel: string;
   /** The engine's default log driver, read once. */
   private loggingDriver: Promise<string> | null = null;
+  private readonly layer: SshdLayer;
 
   /**
    * `agentId` labels everything this agent makes, and limits what it lists and watches to that.
@@ -58,6 +61,7 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
+    this.layer = new SshdLayer(this.docker);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -84,11 +88,18 @@ export class DockerRuntime implements Runtime {
   async listImages(): Promise<string[]> {
     try {
       const images = await this.docker.listImages();
-      const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => !tag.includes('<none>'));
+      // The sshd layers Berth derives are its own business: the image chosen is their base.
+      const tags = images
+        .flatMap((image) => image.RepoTags ?? [])
+        .filter((tag) => !tag.includes('<none>') && !tag.startsWith(`${LAYER_REPOSITORY}:`));
       return [...new Set(tags)].sort();
     } catch (err) {
       throw runtimeError('list images', err);
     }
+  }
+
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string> {
+    return this.layer.imageFor(image, onLayering, signal);
   }
 
   async ensureVolume(record: ContainerPlan['record']): Promise<void> {

@@ -49,6 +49,8 @@ export interface ContainerPlan {
   bootstrapDir: string;
   /** How the GPUs in `record.assignedGpus` are requested: nvidia DeviceRequests by UUID, or CDI names. */
   gpuMode: 'nvidia' | 'cdi';
+  /** The image the container runs, when not the spec's own: one derived with sshd ({@link Runtime.sshdImage}). */
+  image?: string;
 }
 
 /** A command to run in a workspace's container ({@link Runtime.exec}). */
@@ -88,6 +90,13 @@ export interface Runtime {
   imageExists(image: string): Promise<boolean>;
   /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
   listImages(): Promise<string[]>;
+  /**
+   * The image a workspace of `image` runs: `image` itself when it has sshd, else one derived from it
+   * with OpenSSH installed through its package manager, built on first use (its messages, the build
+   * log among them, go to `onLayering`) and reused after. `invalid_params` when it has no sshd and
+   * no known package manager (or no /bin/sh); `cancelled` when `signal` aborts the wait.
+   */
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
   removeVolume(id: string): Promise<void>;
   createContainer(plan: ContainerPlan): Promise<void>;
