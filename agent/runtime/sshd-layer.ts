@@ -126,7 +126,8 @@ export class SshdLayer {
       const found = await Promise.all(PROBE_PATHS.map(async (p) => ((await isFile(container, p)) ? [p] : [])));
       return new Set(found.flat());
     } finally {
-      await container.remove({ force: true }).catch(() => undefined);
+      // v: the anonymous volumes of the image's VOLUMEs, made with the container, go with it.
+      await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
 
@@ -139,7 +140,8 @@ export class SshdLayer {
     signal?: AbortSignal,
   ): Promise<string> {
     let build = this.builds.get(key);
-    if (build) {
+    // One being cancelled (its last waiter gave up) is not joined: a fresh one starts beside it.
+    if (build && !build.abort.signal.aborted) {
       onLayering(`Waiting for OpenSSH to be installed into ${image} (another create started it)`);
     } else {
       const fresh: SharedBuild = {
@@ -153,7 +155,7 @@ export class SshdLayer {
       fresh.listeners.add(onLayering);
       fresh.result = start(fresh).finally(() => {
         fresh.settled = true;
-        this.builds.delete(key);
+        if (this.builds.get(key) === fresh) this.builds.delete(key);
       });
       this.builds.set(key, fresh);
       build = fresh;

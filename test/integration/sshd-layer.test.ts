@@ -23,6 +23,7 @@ describe('agent: images without sshd', function () {
   const suffix = randomBytes(4).toString('hex');
   const noSshd = `berth-test-nosshd:${suffix}`;
   const noManager = `berth-test-nopm:${suffix}`;
+  const another = `berth-test-nosshd2:${suffix}`;
   const made: string[] = [];
   const agent = useAgent();
   const key = sshKeyPair();
@@ -44,6 +45,9 @@ describe('agent: images without sshd', function () {
     made.push(noSshd);
     dockerBuild(noManager, `FROM ${noSshd}\nUSER 0\nRUN rm -f /usr/bin/apt-get /usr/bin/apt\nUSER nobody`);
     made.push(noManager);
+    // Another image id without sshd, whose layer is built (and cancelled) on its own.
+    dockerBuild(another, `FROM ${noSshd}\nLABEL dev.berth.test-cancel=${suffix}`);
+    made.push(another);
   });
   before(async () => {
     client = await agent.connect(agent.token('alice'));
@@ -51,9 +55,11 @@ describe('agent: images without sshd', function () {
   });
   after(() => {
     // The agent (and with it every container) is gone by now; the derived image goes with the test's.
-    const baseId = dockerExists('image', noSshd) ? docker('image', 'inspect', '-f', '{{.Id}}', noSshd) : '';
-    const derived = `berth-sshd:${baseId.replace('sha256:', '').slice(0, 12)}`;
-    for (const image of [derived, ...made.reverse()]) {
+    const derived = made.flatMap((image) => {
+      const baseId = dockerExists('image', image) ? docker('image', 'inspect', '-f', '{{.Id}}', image) : '';
+      return baseId ? [`berth-sshd:${baseId.replace('sha256:', '').slice(0, 12)}`] : [];
+    });
+    for (const image of [...derived, ...made.reverse()]) {
       if (dockerExists('image', image)) docker('image', 'rm', '-f', image);
     }
   });
@@ -123,6 +129,30 @@ describe('agent: images without sshd', function () {
     assert.ok(!phases.includes('installing-sshd'), phases.join(' '));
     assert.equal(containerImage(workspace.id).id, firstImage.id);
     assert.equal(workspace.state, 'running');
+  });
+
+  it('rolls back a create cancelled while layering, and a later create layers afresh', async () => {
+    const abort = new AbortController();
+    await assert.rejects(
+      client.request(
+        'workspace.create',
+        { name: 'cancelled', image: another },
+        { signal: abort.signal, onProgress: (p) => p.phase === 'installing-sshd' && abort.abort() },
+      ),
+      { code: 'cancelled' },
+    );
+    const { workspaces } = await client.request('workspace.list', {});
+    assert.ok(!workspaces.some((w) => w.name === 'cancelled'));
+
+    const phases: string[] = [];
+    const { workspace } = await client.request(
+      'workspace.create',
+      { name: 'retried', image: another },
+      { onProgress: (p) => phases.push(p.phase) },
+    );
+    assert.ok(phases.includes('installing-sshd'), phases.join(' '));
+    assert.equal(workspace.state, 'running');
+    assert.match(containerImage(workspace.id).name, /^berth-sshd:/);
   });
 
   it('refuses an image with neither sshd nor a package manager, saying what to do', async () => {
