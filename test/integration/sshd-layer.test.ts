@@ -129,6 +129,10 @@ describe('agent: images without sshd', function () {
     assert.ok(!phases.includes('installing-sshd'), phases.join(' '));
     assert.equal(containerImage(workspace.id).id, firstImage.id);
     assert.equal(workspace.state, 'running');
+    // The image to choose stays the user's: the derived tags are not offered.
+    const { images } = await client.request('host.images', {});
+    assert.ok(images.includes(noSshd), images.join(' '));
+    assert.ok(!images.some((image) => image.startsWith('berth-sshd:')), images.join(' '));
   });
 
   it('rolls back a create cancelled while layering, and a later create layers afresh', async () => {
