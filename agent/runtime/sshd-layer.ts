@@ -207,14 +207,18 @@ export class SshdLayer {
     } catch (err) {
       throw runtimeError(`install OpenSSH into ${image}`, err);
     }
-    const failure = await followBuild(stream, (line) => tell(`Installing OpenSSH: ${line}`));
+    let lastLine = '';
+    const failure = await followBuild(stream, (line) => {
+      if (!/^Step \d+\/\d+ : /.test(line)) lastLine = line;
+      tell(`Installing OpenSSH: ${line}`);
+    });
     if (build.abort.signal.aborted) {
       throw new BerthError('cancelled', `cancelled while OpenSSH was being installed into ${image}`);
     }
     if (failure !== null) {
       throw new BerthError(
         'runtime_error',
-        `could not install OpenSSH into image "${image}" with ${manager.name}: ${failure}; install openssh-server in the image, or check that this host reaches its package mirrors`,
+        `could not install OpenSSH into image "${image}" with ${manager.name}: ${buildFailure(failure, lastLine)}; install openssh-server in the image, or check that this host reaches its package mirrors`,
         { image },
       );
     }
@@ -224,6 +228,16 @@ export class SshdLayer {
     }
     return tag;
   }
+}
+
+/**
+ * A failed build in one line: Docker's "The command '…' returned a non-zero code: N" quotes the whole
+ * script, so it becomes the exit code and the last line the install printed (its own error, as a rule).
+ */
+function buildFailure(error: string, lastLine: string): string {
+  const code = /returned a non-zero code: (\d+)/.exec(error)?.[1];
+  if (!code) return error.split('\n')[0] ?? error;
+  return `the install exited with code ${code}${lastLine ? ` (${lastLine})` : ''}`;
 }
 
 /** A build context holding only `dockerfile`, as a tar stream. */

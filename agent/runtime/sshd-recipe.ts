@@ -93,7 +93,8 @@ export function installScript(manager: PackageManager): string {
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     'export PATH',
     `echo "berth: installing openssh-server with ${manager.name}"`,
-    manager.install,
+    // `set -e` does not end the script at a failure inside an && list: the status is taken here.
+    `${manager.install} || exit $?`,
     `sshd=; for c in ${SSHD_PATHS.join(' ')}; do if [ -f "$c" ] && [ -x "$c" ]; then sshd=$c; break; fi; done`,
     `if [ -z "$sshd" ]; then echo "berth: ${manager.name} installed openssh-server, yet no sshd is in ${SSHD_PATHS.join(', ')}" >&2; exit 1; fi`,
     'rm -f /etc/ssh/ssh_host_*',

@@ -24,6 +24,7 @@ describe('agent: images without sshd', function () {
   const noSshd = `berth-test-nosshd:${suffix}`;
   const noManager = `berth-test-nopm:${suffix}`;
   const another = `berth-test-nosshd2:${suffix}`;
+  const noMirror = `berth-test-nomirror:${suffix}`;
   const made: string[] = [];
   const agent = useAgent();
   const key = sshKeyPair();
@@ -48,6 +49,12 @@ describe('agent: images without sshd', function () {
     // Another image id without sshd, whose layer is built (and cancelled) on its own.
     dockerBuild(another, `FROM ${noSshd}\nLABEL dev.berth.test-cancel=${suffix}`);
     made.push(another);
+    // Its package manager reaches no mirror: nothing listens on the build container's own port 9.
+    dockerBuild(
+      noMirror,
+      `FROM ${noSshd}\nUSER 0\nRUN echo 'deb http://127.0.0.1:9/debian bookworm main' > /etc/apt/sources.list\nUSER nobody`,
+    );
+    made.push(noMirror);
   });
   before(async () => {
     client = await agent.connect(agent.token('alice'));
@@ -157,6 +164,22 @@ describe('agent: images without sshd', function () {
     assert.ok(phases.includes('installing-sshd'), phases.join(' '));
     assert.equal(workspace.state, 'running');
     assert.match(containerImage(workspace.id).name, /^berth-sshd:/);
+  });
+
+  it('says in one line why the install failed when the package manager cannot install openssh-server', async () => {
+    await assert.rejects(client.request('workspace.create', { name: 'offline', image: noMirror }), (err: Error) => {
+      assert.equal((err as { code?: string }).code, 'runtime_error');
+      assert.match(
+        err.message,
+        new RegExp(
+          `^could not install OpenSSH into image "${noMirror}" with apt-get: the install exited with code 100 \\(.*openssh-server.*\\); install openssh-server in the image, or check that this host reaches its package mirrors$`,
+        ),
+      );
+      assert.ok(!err.message.includes('\n'), err.message);
+      return true;
+    });
+    const { workspaces } = await client.request('workspace.list', {});
+    assert.ok(!workspaces.some((w) => w.name === 'offline'));
   });
 
   it('refuses an image with neither sshd nor a package manager, saying what to do', async () => {

@@ -94,6 +94,13 @@ describe('sshd recipe: the derived image', () => {
     assert.throws(() => layerDockerfile(BASE_ID, 'app\nRUN evil', manager('apt-get')), /not a user/);
   });
 
+  it('ends with the install’s own exit status when any step of it fails', () => {
+    const failing = { name: 'apt-get', paths: [], install: 'true && (exit 7) && true' } as const;
+    const run = spawnSync('sh', ['-c', installScript(failing)], { encoding: 'utf8' });
+    assert.equal(run.status, 7, run.stderr);
+    assert.doesNotMatch(run.stderr, /no sshd/);
+  });
+
   it('has install scripts that sh accepts, each checking for sshd and dropping host keys', () => {
     for (const m of PACKAGE_MANAGERS) {
       const script = installScript(m);
