@@ -8,6 +8,7 @@ export const PROGRESS_PHASES = [
   'allocating',
   'waiting-for-gpus',
   'creating-volume',
+  'installing-sshd', // an image without sshd gets it, on its first use (the build log as messages)
   'creating-container',
   'starting-container',
   'waiting-for-ssh',

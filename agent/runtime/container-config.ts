@@ -58,7 +58,7 @@ export function containerConfig(
   const gpus = record.assignedGpus ?? [];
   const options: Docker.ContainerCreateOptions = {
     name: containerName(record.id),
-    Image: spec.image,
+    Image: plan.image ?? spec.image,
     Entrypoint: ['/bin/sh', '/.berth/init'],
     // The init runs as root whatever the image's USER says; the login user is made by it.
     User: '0',

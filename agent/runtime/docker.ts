@@ -7,6 +7,8 @@ import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
+import { SshdLayer } from './sshd-layer';
+import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
   type ContainerPlan,
@@ -46,6 +48,7 @@ export class DockerRuntime implements Runtime {
   private readonly ownLabel: string;
   /** The engine's default log driver, read once. */
   private loggingDriver: Promise<string> | null = null;
+  private readonly layer: SshdLayer;
 
   /**
    * `agentId` labels everything this agent makes, and limits what it lists and watches to that.
@@ -59,6 +62,7 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
+    this.layer = new SshdLayer(this.docker);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -85,11 +89,18 @@ export class DockerRuntime implements Runtime {
   async listImages(): Promise<string[]> {
     try {
       const images = await this.docker.listImages();
-      const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => !tag.includes('<none>'));
+      // The sshd layers Berth derives are its own business: the image chosen is their base.
+      const tags = images
+        .flatMap((image) => image.RepoTags ?? [])
+        .filter((tag) => !tag.includes('<none>') && !tag.startsWith(`${LAYER_REPOSITORY}:`));
       return [...new Set(tags)].sort();
     } catch (err) {
       throw runtimeError('list images', err);
     }
+  }
+
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string> {
+    return this.layer.imageFor(image, onLayering, signal);
   }
 
   async ensureVolume(record: ContainerPlan['record'], name = volumeName(record.id), what = 'home'): Promise<void> {

@@ -51,6 +51,8 @@ export interface ContainerPlan {
   gpuMode: 'nvidia' | 'cdi';
   /** Host directory (in memory) mounted read-only at /.berth-secrets when the workspace uses secrets. */
   secretsDir?: string | null;
+  /** The image the container runs, when not the spec's own: one derived with sshd ({@link Runtime.sshdImage}). */
+  image?: string;
 }
 
 /** A command to run in a workspace's container ({@link Runtime.exec}). */
@@ -92,6 +94,13 @@ export interface Runtime {
   imageExists(image: string): Promise<boolean>;
   /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
   listImages(): Promise<string[]>;
+  /**
+   * The image a workspace of `image` runs: `image` itself when it has sshd, else one derived from it
+   * with OpenSSH installed through its package manager, built on first use (its messages, the build
+   * log among them, go to `onLayering`) and reused after. `invalid_params` when it has no sshd and
+   * no known package manager (or no /bin/sh); `cancelled` when `signal` aborts the wait.
+   */
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
   /** Removes workspace `id`'s home volume, and its inner Docker's data volume (Docker-in-Docker) with it. */
   removeVolume(id: string): Promise<void>;

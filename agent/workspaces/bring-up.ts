@@ -64,6 +64,19 @@ export async function bringUp(
     keys.write(record.owner, () => [record]),
   ]);
   if (!status || status.specHash !== hash) {
+    // Before the old container goes: an image that cannot get an sshd leaves it as it was.
+    let layered = false;
+    const image = await runtime.sshdImage(
+      record.spec.image,
+      (message) => {
+        layered = true;
+        progress('installing-sshd', message);
+      },
+      ctx.signal,
+    );
+    if (layered) {
+      deps.log.info(`${record.owner}/${record.name}: ${record.spec.image} runs as ${image}, with OpenSSH installed`);
+    }
     if (status) await runtime.removeContainer(record.id);
     progress('creating-container', `Creating container from ${record.spec.image}`);
     await runtime.createContainer({
@@ -72,6 +85,7 @@ export async function bringUp(
       bootstrapDir: bootstrap.dir(record.id),
       gpuMode: config.gpu.mode,
       secretsDir,
+      ...(image === record.spec.image ? {} : { image }),
     });
   }
   progress('starting-container', 'Starting the container');
