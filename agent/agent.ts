@@ -15,6 +15,7 @@ import { DiskUsage } from './workspaces/disk-usage';
 import { Homes } from './workspaces/homes';
 import { HomeLedger } from './workspaces/homes-ledger';
 import { Reconciler } from './workspaces/reconciler';
+import { Trash } from './workspaces/trash';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
 import { lockStateDir } from './state/lock';
@@ -83,6 +84,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     log,
   );
   await gpus.load();
+  const ledger = await HomeLedger.open(config.stateDir, log);
   const disk = new DiskUsage(
     {
       runtime,
@@ -90,10 +92,13 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       log,
       records: () => store.all(),
       onChanged: (records) => records.forEach((record) => service.announce(record)),
+      // The trash counts against no quota.
+      exempt: (): { id: string; owner: string }[] => homes.trashed().map(([id, home]) => ({ id, owner: home.owner })),
     },
     config.diskIntervalMs,
   );
-  const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
+  const homes: Homes = new Homes({ runtime, store, disk, ledger });
+  const trash = new Trash({ homes, disk, log }, config.trashKeepMs);
   const service = new WorkspaceService({
     config,
     store,
@@ -106,6 +111,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     gpus,
     disk,
     homes,
+    trash,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -117,14 +123,27 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   service.onIdleSettings((draft) => monitor.redecide(draft));
   monitor.start();
   disk.start();
+  trash.start();
   const stopBackground = async () => {
     reconciler.stop();
     await monitor.stop();
     await disk.stop();
+    await trash.stop();
   };
   let server: AgentServer;
   try {
-    const handlers = createHandlers({ config, service, users, runtime, reconciler, gpus, monitor, disk, homes });
+    const handlers = createHandlers({
+      config,
+      service,
+      users,
+      runtime,
+      reconciler,
+      gpus,
+      monitor,
+      disk,
+      homes,
+      trash,
+    });
     server = await startServer(config.listen, { users, handlers, bus, log });
   } catch (err) {
     // Stopped before the state directory's lock is released (startAgent): nothing may run on, and

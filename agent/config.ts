@@ -36,6 +36,8 @@ export interface AgentConfig {
   idle: IdleConfig;
   /** How often the workspaces' disk use is measured (Docker walks every volume to size it). */
   diskIntervalMs: number;
+  /** Trash: how long the home of a workspace deleted with its data stays restorable (0: deleted at once). */
+  trashKeepMs: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -63,5 +65,6 @@ export function defaultConfig(): AgentConfig {
     gpu: { nvidiaSmi: 'nvidia-smi', mode: 'nvidia', sharing: 1, defaultQuota: null },
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
+    trashKeepMs: 7 * 86_400_000,
   };
 }

@@ -3,6 +3,7 @@ import { AGENT_VERSION } from '../agent/version';
 import { HelpRequest, UsageError } from './args';
 import { optionsHelp } from './options';
 import type { Command } from './command';
+import { archive, unarchive } from './commands/archive';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
 import { get } from './commands/get';
@@ -20,6 +21,7 @@ import { rm } from './commands/rm';
 import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
+import { trash } from './commands/trash';
 import { update } from './commands/update';
 import { user } from './commands/user';
 
@@ -34,6 +36,9 @@ export const COMMANDS: Command[] = [
   update,
   rm,
   homes,
+  archive,
+  unarchive,
+  trash,
   ssh,
   logs,
   exec,

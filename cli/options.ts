@@ -88,6 +88,15 @@ const OPTIONS: Record<string, [string, string]> = {
   'keepalive-default': ['DUR', 'a keepalive without a duration (default: 1h)'],
   'idle-interval': ['DUR', 'how often workspaces are sampled (default: 30s)'],
   'idle-cpu-threshold': ['CORES', 'CPU use above which a workspace is busy (default: 0.1)'],
+  'trash-keep': [
+    'DUR',
+    'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',
+  ],
+  now: ['', 'with --delete-data: delete the files at once instead of moving them to the trash'],
+  archived: ['', 'list the archived workspaces only (default: the others)'],
+  as: ['NEW', 'restore it under this name (default: the name it had)'],
+  'trash.all': ['', "every user's trash (admins only; default: yours)"],
+  'trash.yes': ['', 'empty it without asking (needed without a terminal)'],
 };
 
 /** The value placeholder and meaning of `--option` of `command`, or undefined when none is written. */

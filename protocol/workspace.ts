@@ -100,6 +100,11 @@ export const Workspace = z.object({
   disk: DiskUse.optional(),
   /** While a create or start waits for GPUs: its place in the queue (1: next) and the GPUs it waits for. */
   gpuQueue: z.object({ position: z.number().int().min(1), gpus: z.number().int().min(1) }).optional(),
+  /**
+   * Archive: when it was archived. An archived workspace is `stopped`, has no container, holds no SSH
+   * port or GPU (`ssh.port` is the one it had, taken back at unarchive when still free).
+   */
+  archivedAt: z.string().optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

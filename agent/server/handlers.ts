@@ -27,6 +27,8 @@ import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
+import { archiveHandlers } from './archive-handlers';
+import type { Trash } from '../workspaces/trash';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -59,6 +61,7 @@ export interface HandlerDeps {
   monitor: IdleMonitor;
   disk?: DiskUsage;
   homes?: Homes;
+  trash?: Trash;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -112,6 +115,7 @@ export function createHandlers({
   monitor,
   disk,
   homes,
+  trash,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -134,7 +138,12 @@ export function createHandlers({
           idleTimeout: config.idle.timeout,
           idleMax: config.idle.idleMax,
         },
-        sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
+        sshPorts: {
+          first: config.ports.first,
+          last: config.ports.last,
+          // Archived workspaces hold no port.
+          used: all.filter((ws) => !(ws.archivedAt && ws.state === 'stopped')).length,
+        },
         workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
         allocated: allocated(all),
         gpus: gpus.hostGpus(ctx.user),
@@ -165,7 +174,8 @@ export function createHandlers({
     'workspace.restart': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
-    'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
+    'workspace.delete': async ({ deleteData, now, ...ref }, ctx) =>
+      service.delete(ctx.user, ref, deleteData, ctx, now === true),
     'workspace.update': async ({ changes, ...ref }, ctx) => ({
       workspace: await service.update(ctx.user, ref, changes, ctx),
     }),
@@ -208,5 +218,6 @@ export function createHandlers({
     },
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
+    ...archiveHandlers({ service, trash }),
   };
 }

@@ -39,6 +39,8 @@ export interface ServiceDeps {
   disk?: DiskUsage;
   /** The home volumes as objects (reattach, kept homes); absent in set-ups without them. */
   homes?: Homes;
+  /** Where a delete with data puts the home (trash.ts); absent or not enabled: deleted at once. */
+  trash?: { enabled: boolean; put(record: WorkspaceRecord): Promise<string> };
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */
