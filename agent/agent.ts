@@ -16,6 +16,7 @@ import { Homes } from './workspaces/homes';
 import { HomeLedger } from './workspaces/homes-ledger';
 import { Reconciler } from './workspaces/reconciler';
 import { Trash } from './workspaces/trash';
+import { AutoArchive } from './workspaces/auto-archive';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
 import { lockStateDir } from './state/lock';
@@ -124,7 +125,10 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   monitor.start();
   disk.start();
   trash.start();
+  const autoArchive = new AutoArchive(service, config.archiveAfterMs, log);
+  autoArchive.start();
   const stopBackground = async () => {
+    await autoArchive.stop();
     reconciler.stop();
     await monitor.stop();
     await disk.stop();

@@ -38,6 +38,8 @@ export interface AgentConfig {
   diskIntervalMs: number;
   /** Trash: how long the home of a workspace deleted with its data stays restorable (0: deleted at once). */
   trashKeepMs: number;
+  /** Archive: how long a workspace stays stopped before the agent archives it (0: never). */
+  archiveAfterMs: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -66,5 +68,6 @@ export function defaultConfig(): AgentConfig {
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
     trashKeepMs: 7 * 86_400_000,
+    archiveAfterMs: 0,
   };
 }

@@ -9,7 +9,7 @@ import { UsageError, numberOption, parse, positionals } from '../args';
 import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--trash-keep DURATION] [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] ${IDLE_USAGE} [--trash-keep DURATION] [--archive-after DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -27,6 +27,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'disk-interval': { type: 'string' },
     ...IDLE_OPTIONS,
     'trash-keep': { type: 'string' },
+    'archive-after': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   } as const;
   const { values, positionals: rest } = parse(argv, options, usage);
@@ -76,17 +77,24 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     }
     config.diskIntervalMs = seconds * 1000;
   }
-  if (values['trash-keep'] !== undefined) config.trashKeepMs = trashKeep(values['trash-keep'], usage) * 1000;
+  if (values['trash-keep'] !== undefined)
+    config.trashKeepMs = keepFlag('trash-keep', values['trash-keep'], usage) * 1000;
+  if (values['archive-after'] !== undefined) {
+    config.archiveAfterMs = keepFlag('archive-after', values['archive-after'], usage) * 1000;
+  }
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);
   return { config, quiet: values.quiet ?? false };
 }
 
-/** Trash: `--trash-keep`, how long a deleted home stays restorable, in seconds (0: no trash). */
-function trashKeep(text: string, usage: string): number {
+/**
+ * `--trash-keep` (how long a deleted home stays restorable; 0: no trash) and `--archive-after` (how
+ * long a workspace stays stopped before it is archived; 0: never), in seconds.
+ */
+function keepFlag(flag: string, text: string, usage: string): number {
   const seconds = parseDuration(text);
-  if (seconds === null) throw new UsageError(`--trash-keep ${text}: ${durationProblem(text)}`, usage);
-  if (seconds > MAX_DURATION_SECONDS) throw new UsageError(`--trash-keep: at most 365d`, usage);
+  if (seconds === null) throw new UsageError(`--${flag} ${text}: ${durationProblem(text)}`, usage);
+  if (seconds > MAX_DURATION_SECONDS) throw new UsageError(`--${flag}: at most 365d`, usage);
   return seconds;
 }
 

@@ -8,6 +8,7 @@ import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
+import { waitFor } from '../support/wait';
 
 // Issue 14, "Archive / unarchive": the container goes, its SSH port and GPUs are freed; the home, the
 // definition and the host key stay, and unarchive brings it back on its old port when free.
@@ -180,5 +181,32 @@ describe('archive: GPUs (fake nvidia-smi, recording proxy)', function () {
     assert.ok(back.gpus?.[0]?.uuid.startsWith('GPU-'));
     assert.deepEqual(proxy.createOf(back.id)?.body.HostConfig?.DeviceRequests?.[0]?.DeviceIDs, [back.gpus?.[0]?.uuid]);
     await alice.request('workspace.delete', { name: 'train', deleteData: true, now: true });
+  });
+});
+
+describe('archive: after a long idle period, where the admin sets it (--archive-after)', function () {
+  this.timeout(120_000);
+  const agent = useAgent({ args: ['--archive-after', '2s'] });
+
+  it('archives a workspace stopped longer than the period, and leaves a running one alone', async () => {
+    const client = await agent.connect(agent.token('alice'));
+    await client.request('workspace.create', { name: 'idle', ...SMALL });
+    const { workspace: busy } = await client.request('workspace.create', { name: 'busy', ...SMALL });
+    const { workspace: stopped } = await client.request('workspace.stop', { name: 'idle' });
+    const archived = await waitFor(
+      'the stopped workspace to be archived',
+      async () => {
+        const { workspace } = await client.request('workspace.get', { name: 'idle' });
+        return workspace.archivedAt ? workspace : false;
+      },
+      30_000,
+      250,
+    );
+    assert.ok(Date.parse(archived.archivedAt ?? '') - Date.parse(stopped.since) >= 2000, 'not before the period');
+    assert.ok(!dockerExists('container', `berth-${archived.id}`));
+    const { workspace: still } = await client.request('workspace.get', { name: 'busy' });
+    assert.equal(still.state, 'running');
+    assert.equal(still.archivedAt, undefined);
+    assert.equal(still.id, busy.id);
   });
 });

@@ -3,7 +3,7 @@ import type { AgentClient } from '../../client/agent-client';
 import type { BerthError, TrashEntry } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { dockerExists } from '../support/docker';
+import { docker, dockerBuild, dockerExists } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
@@ -164,5 +164,31 @@ describe('trash: emptied on schedule after the period the host sets', function (
     const bad = berth(['serve', '--trash-keep', '7']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--trash-keep 7: /);
+  });
+});
+
+describe('trash: a restore that fails leaves the home in the trash', function () {
+  this.timeout(120_000);
+  const NO_SSHD = 'berth-test-trash-no-sshd:latest';
+  before(() => dockerBuild(NO_SSHD, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd\n'));
+  after(() => docker('rmi', '-f', NO_SSHD));
+  const agent = useAgent();
+
+  it('keeps the trashed home, and its entry, when the restored workspace cannot start', async () => {
+    const client = await agent.connect(agent.token('alice'));
+    const { workspace } = await client.request('workspace.create', { name: 'ok', ...SMALL });
+    // Its definition now names an image without sshd: a restore from the trash fails to start.
+    await client.request('workspace.stop', { name: 'ok' });
+    await client.request('workspace.update', { name: 'ok', changes: { image: NO_SSHD } });
+    await client.request('workspace.delete', { name: 'ok', deleteData: true });
+    const failed = await refusal(client.request('trash.restore', { name: 'ok' }));
+    assert.match(failed.message, /sshd/);
+    assert.ok(dockerExists('volume', `berth-${workspace.id}-home`));
+    const entries = (await client.request('trash.list', {})).entries;
+    assert.deepEqual(
+      entries.map((entry) => [entry.id, entry.name]),
+      [[workspace.id, 'ok']],
+    );
+    assert.deepEqual((await client.request('workspace.list', {})).workspaces, []);
   });
 });
