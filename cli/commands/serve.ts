@@ -77,8 +77,9 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     }
     config.diskIntervalMs = seconds * 1000;
   }
-  if (values['trash-keep'] !== undefined)
+  if (values['trash-keep'] !== undefined) {
     config.trashKeepMs = keepFlag('trash-keep', values['trash-keep'], usage) * 1000;
+  }
   if (values['archive-after'] !== undefined) {
     config.archiveAfterMs = keepFlag('archive-after', values['archive-after'], usage) * 1000;
   }
