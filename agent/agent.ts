@@ -17,6 +17,8 @@ import { DiskUsage } from './workspaces/disk-usage';
 import { Homes } from './workspaces/homes';
 import { HomeLedger } from './workspaces/homes-ledger';
 import { Reconciler } from './workspaces/reconciler';
+import { Trash } from './workspaces/trash';
+import { AutoArchive } from './workspaces/auto-archive';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
 import { lockStateDir } from './state/lock';
@@ -85,6 +87,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     log,
   );
   await gpus.load();
+  const ledger = await HomeLedger.open(config.stateDir, log);
   const disk = new DiskUsage(
     {
       runtime,
@@ -92,10 +95,13 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       log,
       records: () => store.all(),
       onChanged: (records) => records.forEach((record) => service.announce(record)),
+      // The trash counts against no quota.
+      exempt: (): { id: string; owner: string }[] => homes.trashed().map(([id, home]) => ({ id, owner: home.owner })),
     },
     config.diskIntervalMs,
   );
-  const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
+  const homes: Homes = new Homes({ runtime, store, disk, ledger });
+  const trash = new Trash({ homes, disk, log }, config.trashKeepMs);
   const vault = await SecretVault.open(
     config.secrets?.file ?? path.join(config.stateDir, 'secrets.json'),
     config.secrets?.keyFile ?? path.join(config.stateDir, 'secrets.key'),
@@ -114,6 +120,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     disk,
     homes,
     secrets: stager,
+    trash,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -125,15 +132,20 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   service.onIdleSettings((draft) => monitor.redecide(draft));
   monitor.start();
   disk.start();
+  trash.start();
+  const autoArchive = new AutoArchive(service, config.archiveAfterMs, log);
+  autoArchive.start();
   const stopBackground = async () => {
+    await autoArchive.stop();
     reconciler.stop();
     await monitor.stop();
     await disk.stop();
+    await trash.stop();
   };
   let server: AgentServer;
   try {
     const handlers = createHandlers({
-      ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes },
+      ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes, trash },
       secrets: { vault, stager },
     });
     server = await startServer(config.listen, { users, handlers, bus, log });

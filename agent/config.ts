@@ -48,6 +48,10 @@ export interface AgentConfig {
    * a directory in /dev/shm.
    */
   secrets?: { file?: string; keyFile?: string; runDir?: string };
+  /** Trash: how long the home of a workspace deleted with its data stays restorable (0: deleted at once). */
+  trashKeepMs: number;
+  /** Archive: how long a workspace stays stopped before the agent archives it (0: never). */
+  archiveAfterMs: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -76,5 +80,7 @@ export function defaultConfig(): AgentConfig {
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
     allowDocker: false,
+    trashKeepMs: 7 * 86_400_000,
+    archiveAfterMs: 0,
   };
 }

@@ -4,6 +4,7 @@ import { HelpRequest, UsageError } from './args';
 import { optionsHelp } from './options';
 import type { Command } from './command';
 import { apply } from './commands/apply';
+import { archive, unarchive } from './commands/archive';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
 import { get } from './commands/get';
@@ -22,6 +23,7 @@ import { rm } from './commands/rm';
 import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
+import { trash } from './commands/trash';
 import { update } from './commands/update';
 import { user } from './commands/user';
 import { secret } from './commands/secret';
@@ -40,6 +42,9 @@ export const COMMANDS: Command[] = [
   rm,
   homes,
   secret,
+  archive,
+  unarchive,
+  trash,
   ssh,
   logs,
   exec,

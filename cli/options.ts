@@ -124,6 +124,16 @@ const OPTIONS: Record<string, [string, string]> = {
     '',
     'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
   ],
+  'trash-keep': [
+    'DUR',
+    'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',
+  ],
+  'archive-after': ['DUR', 'archive a workspace stopped this long (frees its SSH port); 0: never (default: 0)'],
+  now: ['', 'with --delete-data: delete the files at once instead of moving them to the trash'],
+  archived: ['', 'list the archived workspaces only (default: the others)'],
+  as: ['NEW', 'restore it under this name (default: the name it had)'],
+  'trash.all': ['', "every user's trash (admins only; default: yours)"],
+  'trash.yes': ['', 'empty it without asking (needed without a terminal)'],
 };
 
 /** The value placeholder and meaning of `--option` of `command`, or undefined when none is written. */

@@ -24,6 +24,9 @@ interface Column {
 
 const stopReason = (ws: Workspace) => (ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '');
 
+/** The state, `archived` for an archived workspace (on the wire: `stopped` with `archivedAt`). */
+export const stateText = (ws: Workspace): string => (ws.archivedAt && ws.state === 'stopped' ? 'archived' : ws.state);
+
 /** The last activity, with what showed it: `present (ssh terminal) 2026-12-02 21:16 UTC`. */
 export function activityText(ws: Workspace): string {
   if (!ws.lastActivity) return '';
@@ -61,7 +64,7 @@ function gpus(ws: Workspace): string {
 const COLUMNS: Column[] = [
   { title: 'NAME', cell: (ws) => ws.name, max: 24 },
   { title: 'OWNER', cell: (ws) => ws.owner, owner: true, max: 12 },
-  { title: 'STATE', cell: (ws) => ws.state },
+  { title: 'STATE', cell: (ws) => stateText(ws) },
   { title: 'SSH', cell: (ws) => `${ws.ssh.host}:${ws.ssh.port}`, wide: true },
   { title: 'IMAGE', cell: (ws) => ws.spec.image, wide: true },
   { title: 'CPUS', cell: (ws) => String(ws.spec.cpus) },
@@ -127,7 +130,7 @@ export function describeWorkspace(ws: Workspace): string {
   const lines: [string, string][] = [
     ['Name', ws.name],
     ['Owner', ws.owner],
-    ['State', `${ws.state} since ${formatTime(ws.since)}`],
+    ['State', `${stateText(ws)} since ${formatTime(ws.archivedAt ?? ws.since)}`],
     ...(ws.message ? [['Message', ws.message] as [string, string]] : []),
     ...(ws.stopReason && ws.state === 'stopped' ? [['Stop reason', ws.stopReason] as [string, string]] : []),
     ['Created', formatTime(ws.createdAt)],

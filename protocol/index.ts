@@ -15,3 +15,4 @@ export * from './homes';
 export * from './docker-in-docker';
 export * from './devcontainer';
 export * from './secrets';
+export * from './archive';

@@ -128,6 +128,11 @@ export const Workspace = z.object({
    * here (the agent keeps {@link HISTORY_LIMIT}) so that a newer agent keeping more is still read.
    */
   history: z.array(HistoryEntry).optional(),
+  /**
+   * Archive: when it was archived. An archived workspace is `stopped`, has no container, holds no SSH
+   * port or GPU (`ssh.port` is the one it had, taken back at unarchive when still free).
+   */
+  archivedAt: z.string().optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

@@ -30,6 +30,8 @@ import type { DiskUsage } from '../workspaces/disk-usage';
 import type { SecretVault } from '../secrets/vault';
 import type { SecretStager } from '../secrets/stage';
 import { requireSecrets, secretHandlers } from './secret-handlers';
+import { archiveHandlers } from './archive-handlers';
+import type { Trash } from '../workspaces/trash';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -64,6 +66,7 @@ export interface HandlerDeps {
   homes?: Homes;
   /** Secrets (issue 15): the encrypted store, and what hands values to starting workspaces. */
   secrets?: { vault: SecretVault; stager: SecretStager };
+  trash?: Trash;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -118,6 +121,7 @@ export function createHandlers({
   disk,
   homes,
   secrets,
+  trash,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -140,7 +144,12 @@ export function createHandlers({
           idleTimeout: config.idle.timeout,
           idleMax: config.idle.idleMax,
         },
-        sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
+        sshPorts: {
+          first: config.ports.first,
+          last: config.ports.last,
+          // Archived workspaces hold no port.
+          used: all.filter((ws) => !(ws.archivedAt && ws.state === 'stopped')).length,
+        },
         workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
         allocated: allocated(all),
         gpus: gpus.hostGpus(ctx.user),
@@ -173,7 +182,8 @@ export function createHandlers({
     'workspace.restart': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
-    'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
+    'workspace.delete': async ({ deleteData, now, ...ref }, ctx) =>
+      service.delete(ctx.user, ref, deleteData, ctx, now === true),
     'workspace.update': async ({ changes, ...ref }, ctx) => {
       if (changes.secrets !== undefined || changes.env !== undefined) {
         // The owner's secrets: they are what its starts hand over, whoever changes the spec.
@@ -223,5 +233,6 @@ export function createHandlers({
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
     ...secretHandlers({ vault: secrets?.vault, service }),
+    ...archiveHandlers({ service, trash }),
   };
 }

@@ -42,6 +42,8 @@ export interface ServiceDeps {
   homes?: Homes;
   /** Hands workspaces their secrets at each start; absent in set-ups without secrets. */
   secrets?: SecretStager;
+  /** Where a delete with data puts the home (trash.ts); absent or not enabled: deleted at once. */
+  trash?: { enabled: boolean; put(record: WorkspaceRecord): Promise<string> };
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

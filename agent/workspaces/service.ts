@@ -21,7 +21,8 @@ import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { noteTransition, specChanged } from '../state/history';
 import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
 import { noteLifecycleFailure } from './lifecycle';
-import { finishDelete, rollBack } from './take-down';
+import { finishDelete, rollBack, type Deleted } from './take-down';
+import { archivedRefusal } from './archived';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
@@ -42,7 +43,7 @@ export class WorkspaceService {
   /** The authorized_keys writes, one owner's at a time. */
   private readonly keys: KeyWriter;
   /** Names and ports of new workspaces. */
-  private readonly reservations: Reservations;
+  readonly reservations: Reservations;
 
   /** Recomputes a running workspace's idle deadline in a record being saved (set by the idle monitor's owner). */
   private redecideIdle: (draft: WorkspaceRecord) => void = () => undefined;
@@ -88,12 +89,19 @@ export class WorkspaceService {
 
   /**
    * Creates a workspace and waits until it is running; on failure nothing of it is left behind. With
-   * `home` it takes over that kept home (the workspace gets the home's id), which a failure keeps.
+   * `home` it takes over that kept home (the workspace gets the home's id), which a failure keeps;
+   * `fromTrash`: that home is a trashed one being restored.
    */
-  async create(user: User, input: WorkspaceSpecInput, ctx: OpContext, home?: string): Promise<Workspace> {
+  async create(
+    user: User,
+    input: WorkspaceSpecInput,
+    ctx: OpContext,
+    home?: string,
+    fromTrash = false,
+  ): Promise<Workspace> {
     if (home === undefined) return this.createOn(user, input, ctx, randomBytes(6).toString('hex'), false);
     if (!this.deps.homes) throw new BerthError('invalid_params', 'this agent cannot reattach homes');
-    const release = await this.deps.homes.claim(user, home);
+    const release = await this.deps.homes.claim(user, home, fromTrash);
     try {
       return await this.createOn(user, input, ctx, home, true);
     } finally {
@@ -151,6 +159,7 @@ export class WorkspaceService {
     requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
+      if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting');
       await this.bringUpOrFail(record, ctx);
@@ -166,6 +175,7 @@ export class WorkspaceService {
     const record = this.resolve(user, ref);
     requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'restarting', async () => {
+      if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
       if (record.state === 'running') {
         // `stopping` and `starting` keep the GPUs: only `stopped` and `failed` give them back.
@@ -203,26 +213,21 @@ export class WorkspaceService {
     });
   }
 
-  /** Deletes a workspace; its home volume goes only with `deleteData`. */
-  async delete(
-    user: User,
-    ref: WorkspaceRef,
-    deleteData: boolean,
-    ctx: OpContext,
-  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+  /** Deletes a workspace; its home volume goes only with `deleteData` (to the trash, unless `now`). */
+  async delete(user: User, ref: WorkspaceRef, deleteData: boolean, ctx: OpContext, now = false): Promise<Deleted> {
     const record = this.resolve(user, ref);
     await this.cancelQueued(user, record);
     return this.exclusive(record, 'deleting', async () => {
-      await this.setState(record, 'deleting', undefined, (draft) => (draft.deleteData = deleteData));
+      await this.setState(record, 'deleting', undefined, (draft) => {
+        draft.deleteData = deleteData;
+        if (deleteData && now) draft.deleteNow = true;
+      });
       return this.finishDelete(record, ctx);
     });
   }
 
   /** Completes a delete whose record is in `deleting` (also after an agent restart). */
-  finishDelete(
-    record: WorkspaceRecord,
-    ctx: OpContext,
-  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+  finishDelete(record: WorkspaceRecord, ctx: OpContext): Promise<Deleted> {
     return finishDelete(this.deps, record, ctx);
   }
 
@@ -345,7 +350,8 @@ export class WorkspaceService {
     return exitReason(this.deps.runtime, record);
   }
 
-  private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  /** Brings it up and records `running`; on failure `failed` (or `stopped` when refused or cancelled), and rethrows. */
+  async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
     try {
       const up = await this.bringUp(record, ctx);
       await this.setState(record, 'running', up.message);

@@ -4,7 +4,7 @@ import { withClient, type Command } from '../command';
 import { printWorkspaces } from '../workspace-view';
 
 const usage =
-  'berth ls [--state STATE] [--sort name|created|activity] [-o wide] [--json]   (one workspace in full: berth get NAME)';
+  'berth ls [--state STATE] [--sort name|created|activity] [--archived] [-o wide] [--json]   (one workspace in full: berth get NAME)';
 
 /** How `--sort` orders: names A to Z; the newest first; the most recently active (or changed) first. */
 const ORDERS = {
@@ -39,6 +39,7 @@ export const ls: Command = {
         output: { type: 'string', short: 'o' },
         state: { type: 'string' },
         sort: { type: 'string' },
+        archived: { type: 'boolean' },
       },
       usage,
     );
@@ -54,13 +55,22 @@ export const ls: Command = {
       throw new UsageError(`--sort ${sort}: use name, created or activity`, usage);
     }
     await withClient(values, async (client) => {
-      const { workspaces } = await client.request('workspace.list', {});
+      const { workspaces: all } = await client.request('workspace.list', {});
+      // Archive: archived workspaces are listed apart (--archived), and counted under the others.
+      const archived = all.filter((ws) => ws.archivedAt !== undefined);
+      const workspaces = values.archived ? archived : all.filter((ws) => ws.archivedAt === undefined);
+      if (values.archived && !workspaces.length && !values.json) {
+        return void process.stdout.write('No archived workspaces. Archive one with: berth archive NAME\n');
+      }
       const shown = workspaces.filter((ws) => state === undefined || ws.state === state);
       if (sort !== undefined) shown.sort(ORDERS[sort]);
       if (!shown.length && workspaces.length && !values.json) {
         return void process.stdout.write(`No ${state} workspaces (${workspaces.length} in other states).\n`);
       }
       printWorkspaces(shown, values.json ?? false, client.welcome.user.admin, values.output === 'wide');
+      if (!values.archived && archived.length && !values.json) {
+        process.stdout.write(`${archived.length} archived (berth ls --archived)\n`);
+      }
     });
     return 0;
   },

@@ -85,6 +85,7 @@ const STATE_ICONS: Record<WorkspaceState, Icon> = {
  * monitor (a stopwatch) or outside Berth (a warning), and a running workspace whose idle stop was warned (a clock).
  */
 export function workspaceIcon(ws: Workspace, warned = false): Icon {
+  if (isArchived(ws)) return { id: 'archive' };
   if (ws.state === 'running' && warned && ws.idleStopAt) return { id: 'clock', color: WARNING };
   if (ws.state === 'stopped') {
     switch (ws.stopReason) {
@@ -123,7 +124,7 @@ export function gpuShort(ws: Workspace): string {
  * after an automatic stop.
  */
 export function workspaceDescription(ws: Workspace): string {
-  const parts: string[] = [stateLabel(ws)];
+  const parts: string[] = [isArchived(ws) ? 'archived' : stateLabel(ws)];
   if (ws.spec.gpus > 0) parts.push(gpuShort(ws));
   if (ws.state === 'running' && ws.idleStopAt) parts.push(`stops ${clockTime(ws.idleStopAt)}`);
   parts.push(`${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory));
@@ -167,11 +168,16 @@ export function gpuDetails(ws: Workspace): string {
 export function workspaceContext(ws: Workspace, own: boolean): string {
   return [
     'workspace',
-    ws.state,
+    isArchived(ws) ? 'archived' : ws.state,
     ...(ws.spec.gpus > 0 ? ['gpu'] : []),
     ...(own ? ['own'] : []),
     ...(ws.gpuQueue ? ['queued'] : []),
   ].join('+');
+}
+
+/** Archive: whether the workspace is archived (on the wire: `stopped` with `archivedAt`). */
+export function isArchived(ws: Workspace): boolean {
+  return ws.archivedAt !== undefined && ws.state === 'stopped';
 }
 
 /** Text made inert in Markdown: no emphasis, links or autolinked addresses from a name or a message. */
@@ -207,7 +213,10 @@ export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.no
   const message = [ws.message && markdownText(ws.message), docker, quotaLine(ws), ...idleLines(ws, now), notMine]
     .map((line) => (line ? `\n\n${line}` : ''))
     .join('');
-  return `**${ws.name}** — ${ws.state} since ${localTime(ws.since)}${message}\n\n${table}`;
+  const state = isArchived(ws)
+    ? `archived since ${localTime(ws.archivedAt ?? ws.since)}`
+    : `${ws.state} since ${localTime(ws.since)}`;
+  return `**${ws.name}** — ${state}${message}\n\n${table}`;
 }
 
 /** The node of a workspace on a host; another user's shows its owner (`bob/web`) and no connect actions. */
@@ -309,11 +318,15 @@ export function hostChildren(
   }
   if (status.kind === 'connecting') return [];
   const me = status.welcome.user.name;
-  const sorted = [...workspaces].sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner));
+  const every = [...workspaces].sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner));
+  const sorted = every.filter((ws) => !isArchived(ws));
   const node = (ws: Workspace, suffix = '') => {
     const made = workspaceNode(host, ws, { own: ws.owner === me, warned: view.warned?.(ws.id) ?? false });
     return suffix ? { ...made, id: `${made.id}${suffix}` } : made;
   };
+  // Archive: archived workspaces are listed apart, in a collapsed group after the others.
+  const archived = archivedGroup(host, every.filter(isArchived), node);
+  if (!sorted.length && archived) return [archived];
   if (!sorted.length) {
     return [
       {
@@ -327,7 +340,9 @@ export function hostChildren(
       },
     ];
   }
-  if (!status.welcome.user.admin || sorted.every((ws) => ws.owner === me)) return sorted.map((ws) => node(ws));
+  if (!status.welcome.user.admin || sorted.every((ws) => ws.owner === me)) {
+    return [...sorted.map((ws) => node(ws)), ...(archived ? [archived] : [])];
+  }
   const mine = sorted.filter((ws) => ws.owner === me);
   const all = [...sorted].sort((a, b) => a.owner.localeCompare(b.owner) || a.name.localeCompare(b.name));
   const group = (key: string, label: string, tooltip: string, children: TreeNode[], expanded: boolean): GroupNode => ({
@@ -357,7 +372,28 @@ export function hostChildren(
       all.map((ws) => node(ws, '@all')),
       false,
     ),
+    ...(archived ? [archived] : []),
   ];
+}
+
+/** Archive: the collapsed "Archived" group of a host; null when none is archived. */
+function archivedGroup(
+  host: HostConfig,
+  archived: Workspace[],
+  node: (ws: Workspace) => WorkspaceNode,
+): GroupNode | null {
+  if (!archived.length) return null;
+  return {
+    kind: 'group',
+    id: `group:${host.id}:archived`,
+    hostId: host.id,
+    label: 'Archived',
+    description: `${archived.length}`,
+    tooltip: `Archived workspaces on ${host.label}: no container, SSH port or GPU; their homes and host keys are kept. Unarchive one to use it again.`,
+    icon: { id: 'archive' },
+    expanded: false,
+    children: archived.map((ws) => node(ws)),
+  };
 }
 
 /** Every row under a host, those inside groups included, in the order they draw. */

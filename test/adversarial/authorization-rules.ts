@@ -192,4 +192,22 @@ export const RULES: Partial<Record<string, Rule>> = {
       { params: { name: 'AUTHZ_THEIRS', user: victim.name }, refused: 'invalid_params', admin: 'invalid_params' },
     ],
   },
+  // Archive: the stop workspace is archived (again: a no-op), then brought back.
+  'workspace.archive': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  'workspace.unarchive': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  // Trash: workspace.delete (before these) put the del workspace's home in its owner's trash.
+  'trash.list': { own: () => ({}), check: ownedOnly('entries') },
+  'trash.restore': {
+    own: (p) => ({ name: p.ws.del }),
+    // Nobody restores another user's trashed home, not even an admin: it is not found among their own.
+    others: (victim) => [
+      { params: { name: victim.ws.del }, refused: 'not_found', admin: 'not_found' },
+      { params: { id: victim.home }, refused: 'not_found', admin: 'not_found' },
+    ],
+  },
+  'trash.empty': {
+    own: () => ({}),
+    check: ownedOnly('removed'),
+    others: () => [{ params: { all: true }, refused: 'forbidden', admin: 'allowed' }],
+  },
 };

@@ -21,7 +21,7 @@ describe('extension: the Show Details document', () => {
         },
       ],
     },
-    { env: { TOKEN: 'sekrit' }, secrets: [{ key: 'tok', env: 'TOKEN' }] } as object,
+    { env: { TOKEN: 'sekrit' }, secrets: [{ key: 'tok', env: 'TOKEN' }] },
   );
 
   it('shows every field, the last stop and the history with times, in the extension’s words', () => {
