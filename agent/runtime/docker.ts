@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
+import { diskUsage, type DiskUsage } from './docker-disk';
 import { startExec } from './docker-exec';
 import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
 import { runtimeError, statusCode } from './docker-errors';
@@ -306,38 +307,8 @@ export class DockerRuntime implements Runtime {
     return startExec(container, request);
   }
 
-  async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }> {
-    type Labelled = { Labels?: Record<string, string> | null };
-    type DiskUsage = {
-      Containers?: (Labelled & { SizeRw?: number })[] | null;
-      Volumes?: (Labelled & { Name?: string; UsageData?: { Size?: number } | null })[] | null;
-    };
-    try {
-      const df = (await this.docker.df()) as DiskUsage;
-      const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === this.agentId && item.Labels[LABELS.workspace];
-      const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
-        id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
-      const owners = new Map<string, number>();
-      const count = (item: Labelled, size: number | undefined) => {
-        const owner = ours(item) && item.Labels?.[LABELS.owner];
-        if (owner && typeof size === 'number' && size >= 0) owners.set(owner, (owners.get(owner) ?? 0) + size);
-      };
-      for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);
-      for (const container of df.Containers ?? []) count(container, container.SizeRw);
-      return {
-        homes: new Map(
-          (df.Volumes ?? []).flatMap((v) => {
-            const id = ours(v);
-            // The home only: an inner Docker's volume (same labels) counts for its owner above.
-            return id && v.Name === volumeName(id) ? sized(id, v.UsageData?.Size) : [];
-          }),
-        ),
-        layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
-        owners,
-      };
-    } catch (err) {
-      throw runtimeError('read the disk usage of Berth containers and volumes', err);
-    }
+  diskUsage(): Promise<DiskUsage> {
+    return diskUsage(this.docker, this.agentId);
   }
 
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {

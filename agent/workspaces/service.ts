@@ -10,15 +10,13 @@ import {
   type WorkspaceState,
   type StopReason,
 } from '../../protocol';
-import { trackRun } from '../idle/clocks';
-import { settingsFor } from '../idle/settings';
 import type { User } from '../users';
 import { errorMessage } from '../../util/log';
 import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { noteTransition, specChanged } from '../state/history';
+import { specChanged } from '../state/history';
 import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
 import { noteLifecycleFailure } from './lifecycle';
 import { finishDelete, rollBack, type Deleted } from './take-down';
@@ -29,6 +27,8 @@ import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 import { requireDockerAllowed } from './docker-rule';
+import { resolveRecord } from './resolve';
+import { saveState } from './state-change';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -130,7 +130,7 @@ export class WorkspaceService {
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.add(record);
-      this.changed(record);
+      this.announce(record);
       const volume = volumeName(record.id);
       this.progress(record, ctx, 'creating-volume', `${reattach ? 'Reattaching' : 'Creating'} home volume ${volume}`);
       await runtime.ensureVolume(record);
@@ -261,7 +261,7 @@ export class WorkspaceService {
           specChanged(draft, draft.state, new Date().toISOString());
           if (wasRunning) this.redecideIdle(draft);
         });
-        this.changed(record);
+        this.announce(record);
         return this.view(record);
       }
       await requireHome(this.deps, record, ctx);
@@ -317,27 +317,9 @@ export class WorkspaceService {
     message?: string,
     edit?: (draft: WorkspaceRecord) => void,
   ): Promise<void> {
-    let released: string[] | undefined;
-    await this.deps.store.change(record, (draft) => {
-      const before = JSON.stringify(draft.spec);
-      edit?.(draft);
-      const was = draft.state;
-      const wasReason = draft.stopReason;
-      draft.state = state;
-      draft.since = new Date().toISOString();
-      trackRun(draft, was, draft.since, settingsFor(draft.spec, this.deps.config.idle));
-      if (message === undefined) delete draft.message;
-      else draft.message = message;
-      if (JSON.stringify(draft.spec) !== before) specChanged(draft, was, draft.since);
-      noteTransition(draft, was, draft.since, wasReason);
-      // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
-      if ((state === 'stopped' || state === 'failed') && draft.assignedGpus?.length) {
-        released = draft.assignedGpus;
-        delete draft.assignedGpus;
-      }
-    });
+    const released = await saveState(this.deps, record, state, message, edit);
     if (released) this.deps.gpus.released(record, released);
-    this.changed(record);
+    this.announce(record);
   }
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
@@ -378,19 +360,7 @@ export class WorkspaceService {
 
   /** The record `ref` names, if `user` may use it; `forbidden` or `not_found` otherwise. */
   resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
-    const owner = ref.owner ?? user.name;
-    if (owner !== user.name && !user.admin) {
-      throw new BerthError('forbidden', `you can only use your own workspaces; "${ref.name}" belongs to ${owner}`);
-    }
-    // A create under way is found before its record is stored, so that it answers "busy creating".
-    const record = this.deps.store.find(owner, ref.name) ?? this.reservations.find(owner, ref.name);
-    if (!record) {
-      throw new BerthError(
-        'not_found',
-        `no workspace "${ref.name}"${owner === user.name ? '' : ` owned by ${owner}`}; list them with: berth ls`,
-      );
-    }
-    return record;
+    return resolveRecord(this.deps.store, this.reservations, user, ref);
   }
 
   /** Shows a lifecycle command's failure after the start was answered in the message of a workspace still running. */
@@ -401,10 +371,6 @@ export class WorkspaceService {
   /** Tells the owner's clients (and admins) how the workspace looks now. */
   announce(record: WorkspaceRecord): void {
     this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
-  }
-
-  private changed(record: WorkspaceRecord): void {
-    this.announce(record);
   }
 
   private progress(

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isArchived } from '../tree/model';
+import { isArchived } from '../wording/describe';
 import { showError } from './errors';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace } from './resolve';

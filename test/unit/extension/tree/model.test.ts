@@ -1,14 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { ClientEvent } from '../../../../client/agent-client';
 import type { HostConfig, HostStatus } from '../../../../extension/hosts/host';
-import {
-  descendants,
-  hostChildren,
-  hostNode,
-  workspaceNode,
-  workspaceTooltip,
-  type TreeNode,
-} from '../../../../extension/tree/model';
+import { descendants, hostChildren, hostNode, workspaceNode, type TreeNode } from '../../../../extension/tree/model';
+import { workspaceTooltip } from '../../../../extension/tree/tooltip';
 import {
   EventFrame,
   WORKSPACE_STATES,

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { workspaceTooltip } from '../../../../extension/tree/model';
+import { workspaceTooltip } from '../../../../extension/tree/tooltip';
 import { devcontainerRows } from '../../../../extension/wording/devcontainer';
 import { workspace } from '../../../support/builders';
 
