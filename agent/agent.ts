@@ -9,12 +9,16 @@ import { startServer, type AgentServer } from './server/server';
 import { Users } from './users';
 import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
+import { SecretVault } from './secrets/vault';
+import { defaultSecretsRunDir, SecretStager } from './secrets/stage';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
 import { DiskUsage } from './workspaces/disk-usage';
 import { Homes } from './workspaces/homes';
 import { HomeLedger } from './workspaces/homes-ledger';
 import { Reconciler } from './workspaces/reconciler';
+import { Trash } from './workspaces/trash';
+import { AutoArchive } from './workspaces/auto-archive';
 import { WorkspaceService } from './workspaces/service';
 import { agentId } from './state/agent-id';
 import { lockStateDir } from './state/lock';
@@ -84,6 +88,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     log,
   );
   await gpus.load();
+  const ledger = await HomeLedger.open(config.stateDir, log);
   const disk = new DiskUsage(
     {
       runtime,
@@ -91,6 +96,8 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       log,
       records: () => store.all(),
       onChanged: (records) => records.forEach((record) => service.announce(record)),
+      // The trash counts against no quota.
+      exempt: (): { id: string; owner: string }[] => homes.trashed().map(([id, home]) => ({ id, owner: home.owner })),
     },
     config.diskIntervalMs,
   );
@@ -100,7 +107,13 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     (image) => store.all().some((record) => record.spec.image === image),
     log,
   );
-  const homes = new Homes({ runtime, store, disk, ledger: await HomeLedger.open(config.stateDir, log) });
+  const homes: Homes = new Homes({ runtime, store, disk, ledger });
+  const trash = new Trash({ homes, disk, log }, config.trashKeepMs);
+  const vault = await SecretVault.open(
+    config.secrets?.file ?? path.join(config.stateDir, 'secrets.json'),
+    config.secrets?.keyFile ?? path.join(config.stateDir, 'secrets.key'),
+  );
+  const stager = new SecretStager(vault, config.secrets?.runDir ?? defaultSecretsRunDir(config.stateDir));
   const service = new WorkspaceService({
     config,
     store,
@@ -114,6 +127,8 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     disk,
     homes,
     images: builder,
+    secrets: stager,
+    trash,
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
@@ -125,24 +140,21 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   service.onIdleSettings((draft) => monitor.redecide(draft));
   monitor.start();
   disk.start();
+  trash.start();
+  const autoArchive = new AutoArchive(service, config.archiveAfterMs, log);
+  autoArchive.start();
   const stopBackground = async () => {
+    await autoArchive.stop();
     reconciler.stop();
     await monitor.stop();
     await disk.stop();
+    await trash.stop();
   };
   let server: AgentServer;
   try {
     const handlers = createHandlers({
-      config,
-      service,
-      users,
-      runtime,
-      reconciler,
-      gpus,
-      monitor,
-      disk,
-      homes,
-      builder,
+      ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes, trash, builder },
+      secrets: { vault, stager },
     });
     server = await startServer(config.listen, { users, handlers, bus, log });
   } catch (err) {
@@ -162,6 +174,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       await stopBackground();
       await server.close();
       await store.save();
+      await stager.close();
     },
   };
 }

@@ -39,6 +39,22 @@ export interface AgentConfig {
   diskIntervalMs: number;
   /** The largest build context (`image.build`) the agent takes, in bytes. */
   maxBuildContextBytes: number;
+  /**
+   * Docker-in-Docker (issue 13): whether workspaces may ask for `docker: true`, which gives them
+   * root on the host in all but name. Off unless the admin turns it on (`berth serve --allow-docker`).
+   */
+  allowDocker: boolean;
+  /**
+   * Secrets (issue 15): where their encrypted values and their key live (two 0600 files; the key
+   * may be kept outside the state directory), and the in-memory directory values are handed to
+   * starting workspaces from. Absent: `secrets.json`, `secrets.key` in the state directory, and
+   * a directory in /dev/shm.
+   */
+  secrets?: { file?: string; keyFile?: string; runDir?: string };
+  /** Trash: how long the home of a workspace deleted with its data stays restorable (0: deleted at once). */
+  trashKeepMs: number;
+  /** Archive: how long a workspace stays stopped before the agent archives it (0: never). */
+  archiveAfterMs: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */
@@ -67,5 +83,8 @@ export function defaultConfig(): AgentConfig {
     idle: defaultIdleConfig(),
     diskIntervalMs: 5 * 60_000,
     maxBuildContextBytes: DEFAULT_MAX_BUILD_CONTEXT,
+    allowDocker: false,
+    trashKeepMs: 7 * 86_400_000,
+    archiveAfterMs: 0,
   };
 }

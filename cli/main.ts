@@ -3,6 +3,8 @@ import { AGENT_VERSION } from '../agent/version';
 import { HelpRequest, UsageError } from './args';
 import { optionsHelp } from './options';
 import type { Command } from './command';
+import { apply } from './commands/apply';
+import { archive, unarchive } from './commands/archive';
 import { create } from './commands/create';
 import { exec } from './commands/exec';
 import { get } from './commands/get';
@@ -11,6 +13,7 @@ import { homes } from './commands/homes';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
+import { init } from './commands/init';
 import { key } from './commands/key';
 import { restart, start, stop } from './commands/lifecycle';
 import { logs } from './commands/logs';
@@ -20,9 +23,11 @@ import { rm } from './commands/rm';
 import { serve } from './commands/serve';
 import { ssh } from './commands/ssh';
 import { token } from './commands/token';
+import { trash } from './commands/trash';
 import { update } from './commands/update';
 import { user } from './commands/user';
 import { rebuild } from './commands/rebuild';
+import { secret } from './commands/secret';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -34,8 +39,14 @@ export const COMMANDS: Command[] = [
   restart,
   update,
   rebuild,
+  init,
+  apply,
   rm,
   homes,
+  secret,
+  archive,
+  unarchive,
+  trash,
   ssh,
   logs,
   exec,

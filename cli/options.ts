@@ -41,7 +41,23 @@ const OPTIONS: Record<string, [string, string]> = {
     'HOME',
     'reattach this kept home (its id from berth homes ls) instead of making a new one (default: a new home)',
   ],
+  devcontainer: [
+    'PATH',
+    'create it from this devcontainer.json, or a folder holding .devcontainer/devcontainer.json or .devcontainer.json (the other flags override its values)',
+  ],
   confirm: ['HOME', 'the home id again, to confirm the delete where no terminal can ask (default: asked)'],
+  secret: [
+    'NAME[=VAR]',
+    'give the workspace this secret of yours as variable VAR (default VAR: NAME); repeat for more',
+  ],
+  'secret-file': [
+    'NAME[:PATH]',
+    'give the workspace this secret of yours as a file only its user reads (default PATH: /run/secrets/NAME); repeat for more',
+  ],
+  'from-file': [
+    'FILE',
+    "the secret's value is this file's content, as is (default: asked without echo, or read from stdin)",
+  ],
   'delete-data': ['', 'also delete the home volume and all files in it (default: kept)'],
   yes: ['', 'do not ask for confirmation (needed without a terminal)'],
   follow: ['', 'keep printing new output until Ctrl-C'],
@@ -52,7 +68,19 @@ const OPTIONS: Record<string, [string, string]> = {
   'dry-run': ['', 'sample now and show what a check would do, without acting'],
   identity: ['FILE', "the private key ssh offers (default: BERTH_IDENTITY, the host's, then ssh's own)"],
   output: ['FORMAT', 'wide: every column, not only those that fit 100 columns (default: the narrow table)'],
-  'get.output': ['FORMAT', "json: the protocol's Workspace object (default: text)"],
+  'apply.file': ['FILE', 'the workspace.yaml to apply (berth init writes one)'],
+  'apply.dry-run': ['', 'print what would change, change nothing'],
+  'init.file': ['FILE', 'where to write it (default: workspace.yaml; an existing file is kept)'],
+  force: ['', 'overwrite the file if it exists'],
+  'get.output': [
+    'FORMAT',
+    "json: the protocol's Workspace object, history included; yaml: its workspace.yaml definition, which berth apply takes back, then its state and history under status: (default: text)",
+  ],
+  'ls.state': ['STATE', 'only workspaces in this state: running, stopped, failed… (default: all)'],
+  'ls.sort': [
+    'ORDER',
+    'name (A to Z), created (newest first) or activity (most recently active first) (default: oldest first)',
+  ],
   admin: ['', "the token is an admin's: sees and manages every workspace (default: no)"],
   label: ['TEXT', 'a label to tell the token apart, such as alice-laptop (default: none)'],
   all: ['', 'every token of --user'],
@@ -94,6 +122,24 @@ const OPTIONS: Record<string, [string, string]> = {
   'build-arg': ['KEY=VALUE', 'a build argument (ARG in the Dockerfile); repeat for more (default: none)'],
   target: ['STAGE', 'the stage of a multi-stage Dockerfile to build (default: the last)'],
   'rebuild.quiet': ['', 'print neither the build log nor progress'],
+  docker: [
+    '',
+    'run Docker inside (the image must have dockerd); privileged: gives root on the host, only where the admin allows it (default: no)',
+  ],
+  'allow-docker': [
+    '',
+    'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
+  ],
+  'trash-keep': [
+    'DUR',
+    'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',
+  ],
+  'archive-after': ['DUR', 'archive a workspace stopped this long (frees its SSH port); 0: never (default: 0)'],
+  now: ['', 'with --delete-data: delete the files at once instead of moving them to the trash'],
+  archived: ['', 'list the archived workspaces only (default: the others)'],
+  as: ['NEW', 'restore it under this name (default: the name it had)'],
+  'trash.all': ['', "every user's trash (admins only; default: yours)"],
+  'trash.yes': ['', 'empty it without asking (needed without a terminal)'],
 };
 
 /** The value placeholder and meaning of `--option` of `command`, or undefined when none is written. */

@@ -1,6 +1,14 @@
-import type { Workspace } from '../protocol';
+import { HISTORY_SHOWN, historyWords, lastStop, otherFields } from '../client/detail-fields';
+import { LIFECYCLE_STAGES, describePort, type Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
+
+/** What `berth info` says where the agent lets workspaces run Docker inside (Docker-in-Docker, issue 13). */
+export const DOCKER_IN_DOCKER_ALLOWED =
+  'allowed (berth create --docker); such a workspace is privileged: it gives root on the host';
+
+/** What `berth create --docker` and `berth get` say of a workspace that runs Docker inside. */
+export const DOCKER_PRIVILEGED = 'Docker runs inside: this workspace is privileged, root in it is root on the host';
 
 /** The width `berth ls` fits by default; `-o wide` shows every column, however wide. */
 export const LS_WIDTH = 100;
@@ -15,6 +23,9 @@ interface Column {
 }
 
 const stopReason = (ws: Workspace) => (ws.state === 'stopped' && ws.stopReason ? `stopped: ${ws.stopReason}` : '');
+
+/** The state, `archived` for an archived workspace (on the wire: `stopped` with `archivedAt`). */
+export const stateText = (ws: Workspace): string => (ws.archivedAt && ws.state === 'stopped' ? 'archived' : ws.state);
 
 /** The last activity, with what showed it: `present (ssh terminal) 2026-12-02 21:16 UTC`. */
 export function activityText(ws: Workspace): string {
@@ -53,7 +64,7 @@ function gpus(ws: Workspace): string {
 const COLUMNS: Column[] = [
   { title: 'NAME', cell: (ws) => ws.name, max: 24 },
   { title: 'OWNER', cell: (ws) => ws.owner, owner: true, max: 12 },
-  { title: 'STATE', cell: (ws) => ws.state },
+  { title: 'STATE', cell: (ws) => stateText(ws) },
   { title: 'SSH', cell: (ws) => `${ws.ssh.host}:${ws.ssh.port}`, wide: true },
   { title: 'IMAGE', cell: (ws) => ws.spec.image, wide: true },
   { title: 'CPUS', cell: (ws) => String(ws.spec.cpus) },
@@ -64,6 +75,7 @@ const COLUMNS: Column[] = [
   { title: 'IDLE STOP', cell: (ws) => (ws.state === 'running' ? formatTime(ws.idleStopAt) : ''), wide: true },
   { title: 'HOME', cell: (ws) => disk(ws.disk?.home, ws, true), wide: true },
   { title: 'LAYER', cell: (ws) => disk(ws.disk?.layer, ws, false), wide: true },
+  { title: 'DOCKER', cell: (ws) => (ws.spec.docker ? 'privileged' : ''), wide: true },
   { title: 'MESSAGE', cell: (ws) => [stopReason(ws), ws.message ?? ''].filter(Boolean).join('; '), wide: true },
 ];
 
@@ -113,11 +125,12 @@ export function describeWorkspace(ws: Workspace): string {
     ...(spec.gpuModel ? [`model ${spec.gpuModel}`] : []),
     ...(spec.gpuMemory ? [`at least ${formatSize(spec.gpuMemory)}`] : []),
     ...(spec.gpuUuids?.length ? [spec.gpuUuids.join(', ')] : []),
+    ...(spec.gpusOptional && spec.gpus ? ['optional (it starts without them when none can be had)'] : []),
   ].join(', ');
   const lines: [string, string][] = [
     ['Name', ws.name],
     ['Owner', ws.owner],
-    ['State', `${ws.state} since ${formatTime(ws.since)}`],
+    ['State', `${stateText(ws)} since ${formatTime(ws.archivedAt ?? ws.since)}`],
     ...(ws.message ? [['Message', ws.message] as [string, string]] : []),
     ...(ws.stopReason && ws.state === 'stopped' ? [['Stop reason', ws.stopReason] as [string, string]] : []),
     ['Created', formatTime(ws.createdAt)],
@@ -141,9 +154,11 @@ export function describeWorkspace(ws: Workspace): string {
             .join(' ')
         : '(none)',
     ],
+    ...devcontainerLines(ws),
     ['Idle timeout', seconds(spec.idleTimeout, 'never')],
     ['Attached grace', seconds(spec.attachedGrace, '0s')],
     ['Max lifetime', seconds(spec.maxLifetime, 'none')],
+    ['Docker inside', spec.docker ? 'yes: privileged, root in it is root on the host' : 'no'],
     ['Last activity', activityText(ws) || '-'],
     ['Idle stop', ws.state === 'running' ? (ws.idleStopAt ? formatTime(ws.idleStopAt) : 'never') : '-'],
     ['Kept running', ws.keepUntil ? `until ${formatTime(ws.keepUntil)}` : '-'],
@@ -153,8 +168,50 @@ export function describeWorkspace(ws: Workspace): string {
         ? `home ${disk(ws.disk.home, ws, false)}, layer ${disk(ws.disk.layer, ws, false)} (measured ${formatTime(ws.disk.at)})${ws.disk.overQuota ? `; over the quota of ${formatSize(ws.disk.overQuota.quota)}` : ''}`
         : 'not measured yet',
     ],
+    ...otherFields(ws),
+    ['Last stop', lastStopText(ws)],
     ['Id', ws.id],
   ];
   const width = Math.max(...lines.map(([key]) => key.length)) + 2;
-  return lines.map(([key, value]) => `${key.padEnd(width)}${value}`).join('\n');
+  const fields = lines.map(([key, value]) => `${key.padEnd(width)}${value}`).join('\n');
+  return `${fields}\n\n${historyText(ws)}`;
+}
+
+/** The last stop in the history, with its reason and time; `-` when it never stopped. */
+function lastStopText(ws: Workspace): string {
+  const stop = lastStop(ws);
+  if (!stop) return ws.stopReason ?? '-';
+  return `${stop.reason ?? 'no reason recorded'} at ${formatTime(stop.at)}${stop.message ? ` (${stop.message})` : ''}`;
+}
+
+/** The recent lifecycle history, oldest first, one timed line each. */
+function historyText(ws: Workspace): string {
+  const history = ws.history ?? [];
+  if (!history.length) return 'History: none recorded (an agent from before the history, or nothing happened yet)';
+  const shown = history.slice(-HISTORY_SHOWN);
+  const earlier = history.length - shown.length;
+  const head = earlier ? `History (the last ${shown.length}; ${earlier} earlier with -o yaml):` : 'History:';
+  return [head, ...shown.map((entry) => `  ${formatTime(entry.at)}  ${historyWords(entry)}`)].join('\n');
+}
+
+/** What a devcontainer.json brought: its source, ports (stored, not forwarded yet), lifecycle commands. */
+function devcontainerLines(ws: Workspace): [string, string][] {
+  const { spec } = ws;
+  const lines: [string, string][] = [];
+  if (spec.devcontainer) lines.push(['Definition', spec.devcontainer]);
+  if (spec.forwardPorts?.length) {
+    lines.push(['Ports', `${spec.forwardPorts.map(describePort).join(', ')} (not forwarded yet)`]);
+  }
+  const lifecycle = spec.lifecycle;
+  if (lifecycle) {
+    const stages = LIFECYCLE_STAGES.filter((stage) => lifecycle[stage] !== undefined);
+    lines.push([
+      'Lifecycle',
+      `${stages.join(', ') || '(none)'}; waits for ${lifecycle.waitFor ?? 'updateContentCommand'}`,
+    ]);
+  }
+  if (spec.gpusOptional && spec.gpus && ws.state === 'running' && !ws.gpus?.length) {
+    lines.push(['GPUs held', 'none: none could be had at start, and they are optional']);
+  }
+  return lines;
 }

@@ -12,6 +12,7 @@ import { registerUsageRefresh } from './tree/usage-view';
 import { registerHostsStatus } from './status/hosts-item';
 import { registerUriHandler } from './uri/handler';
 import { registerGpuView } from './views/gpu-view';
+import { registerDetails } from './details/provider';
 
 /** Builds the services, then registers the tree, the commands and the SSH config sync. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerGpuView(manager),
     registerHostsStatus(manager),
     registerUriHandler(services, view),
+    registerDetails(manager),
   );
   log.info(`Berth activated in ${Date.now() - started} ms with ${manager.hosts().length} host(s)`);
 }

@@ -9,6 +9,7 @@ export const PROGRESS_PHASES = [
   'allocating',
   'waiting-for-gpus',
   'creating-volume',
+  'installing-sshd', // an image without sshd gets it, on its first use (the build log as messages)
   'creating-container',
   'starting-container',
   'waiting-for-ssh',
@@ -16,6 +17,8 @@ export const PROGRESS_PHASES = [
   'removing-container',
   'removing-volume',
   'done',
+  // devcontainer.json: a lifecycle command runs (its output lines come as this phase's messages).
+  'lifecycle',
 ] as const;
 export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
 

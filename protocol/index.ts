@@ -14,3 +14,7 @@ export * from './exec';
 export * from './homes';
 export * from './build-record';
 export * from './build';
+export * from './docker-in-docker';
+export * from './devcontainer';
+export * from './secrets';
+export * from './archive';

@@ -5,6 +5,8 @@ import { Activity, PresenceSource, StopReason, Workspace, WorkspaceRef, Workspac
 import { WorkspaceUsage } from './usage';
 import { HOME_METHODS, HomeId } from './homes';
 import { BUILD_METHODS } from './build';
+import { SECRET_METHODS } from './secrets';
+import { ARCHIVE_METHODS } from './archive';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -135,6 +137,11 @@ export const HostInfo = z.object({
       users: z.array(z.object({ user: UserName, bytes: z.number().int().min(0), quota: z.number().int().nullable() })),
     })
     .optional(),
+  /**
+   * Docker-in-Docker (issue 13): whether the admin lets workspaces run Docker inside (`docker: true`,
+   * privileged: root on the host). Absent from older agents, which do not.
+   */
+  dockerInDocker: z.boolean().optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 
@@ -198,9 +205,18 @@ export const METHODS = {
   /** Stops (when it runs) and starts again as one operation, keeping the GPUs it holds; a stopped or failed one is started. */
   'workspace.restart': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.delete': {
-    params: WorkspaceRef.extend({ deleteData: z.boolean().default(false) }).strict(),
-    /** `keptVolume` names the home volume left behind when data was not deleted. */
-    result: z.object({ id: z.string(), name: z.string(), keptVolume: z.string().nullable() }),
+    /** With `deleteData` the home goes to the trash (when the host keeps one), or at once with `now`. */
+    params: WorkspaceRef.extend({ deleteData: z.boolean().default(false), now: z.boolean().optional() }).strict(),
+    /**
+     * `keptVolume` names the home volume left behind when data was not deleted; `trashedUntil`, when
+     * the home went to the trash, is when it will be deleted for good.
+     */
+    result: z.object({
+      id: z.string(),
+      name: z.string(),
+      keptVolume: z.string().nullable(),
+      trashedUntil: z.string().optional(),
+    }),
   },
   'workspace.update': {
     params: WorkspaceRef.extend({ changes: WorkspaceChanges }).strict(),
@@ -333,6 +349,8 @@ export const METHODS = {
   },
   ...HOME_METHODS,
   ...BUILD_METHODS,
+  ...SECRET_METHODS,
+  ...ARCHIVE_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

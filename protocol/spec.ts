@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
 import { BuildRecord } from './build-record';
+import { ForwardPort, Lifecycle } from './devcontainer';
+import { SecretRefs } from './secrets';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -149,6 +151,31 @@ export const WorkspaceSpec = z.object({
   maxLifetime: Duration('; 0 means no limit').optional(),
   // Builds on the host (issue 13 §2): how the image was built, for `berth rebuild`; absent for a named image.
   build: BuildRecord.optional(),
+  // workspace.yaml (issue #13)
+  /** What the workspace is for, in a line (`berth get`, the tooltip); only people read it. */
+  description: z
+    .string()
+    .max(200)
+    .regex(/^[^\p{Cc}]*$/u, 'must be one line of printable text (no control characters)')
+    .optional(),
+  // Docker-in-Docker (issue 13, section 5):
+  /**
+   * Runs a Docker engine inside (its data on a volume of its own): the container then gets every
+   * capability the host grants, no seccomp or AppArmor profile and the host's cgroups, which is root
+   * on the host in all but name. Only where the agent's admin allows it (`berth serve --allow-docker`).
+   */
+  docker: z.boolean().optional(),
+  // devcontainer.json (issue 13 §3): what a definition brings beyond the fields above.
+  /** With GPUs asked for: start without them when none can be had (hostRequirements.gpu "optional"). */
+  gpusOptional: z.boolean().optional(),
+  /** Ports the definition forwards (stored and shown; forwarding them comes later). */
+  forwardPorts: z.array(ForwardPort).max(64).optional(),
+  /** Lifecycle commands run in the workspace as its user (agent/workspaces/lifecycle.ts). */
+  lifecycle: Lifecycle.optional(),
+  /** Where the definition came from: the devcontainer.json's path on the client that created it. */
+  devcontainer: z.string().min(1).max(4096).optional(),
+  // Secrets (issue 15): the secrets it uses, by name and target only; values stay in the agent's secret store.
+  secrets: SecretRefs.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -190,6 +217,16 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     maxLifetime: WorkspaceSpec.shape.maxLifetime.nullable(),
     // Builds on the host (issue 13 §2).
     build: WorkspaceSpec.shape.build.nullable(),
+    description: WorkspaceSpec.shape.description.nullable(),
+    // Docker-in-Docker (issue 13): null turns it off.
+    docker: WorkspaceSpec.shape.docker.nullable(),
+    // devcontainer.json (issue 13 §3)
+    gpusOptional: WorkspaceSpec.shape.gpusOptional.nullable(),
+    forwardPorts: WorkspaceSpec.shape.forwardPorts.nullable(),
+    lifecycle: WorkspaceSpec.shape.lifecycle.nullable(),
+    devcontainer: WorkspaceSpec.shape.devcontainer.nullable(),
+    // Secrets (issue 15): null uses none.
+    secrets: WorkspaceSpec.shape.secrets.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -73,6 +73,28 @@ export const DiskUse = z.object({
 });
 export type DiskUse = z.infer<typeof DiskUse>;
 
+/**
+ * Detail view: what happened to a workspace, as the agent records it at each transition (kept per
+ * workspace, the last {@link HISTORY_LIMIT}): made, started, stopped (with why), failed (with the
+ * message), its spec changed (`updated`), or changed while running so that its container was made
+ * again (`recreated`).
+ */
+export const HISTORY_EVENTS = ['created', 'started', 'stopped', 'failed', 'updated', 'recreated'] as const;
+export const HistoryEvent = z.enum(HISTORY_EVENTS);
+export type HistoryEvent = z.infer<typeof HistoryEvent>;
+
+/** How many lifecycle entries the agent keeps per workspace (the oldest go first). */
+export const HISTORY_LIMIT = 50;
+
+/** One lifecycle entry: when (ISO time), what, and for a stop why; `message` what the agent said then. */
+export const HistoryEntry = z.object({
+  at: z.string(),
+  event: HistoryEvent,
+  reason: StopReason.optional(),
+  message: z.string().optional(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
 /** A workspace as both ends see it. */
 export const Workspace = z.object({
   id: z.string(),
@@ -100,6 +122,17 @@ export const Workspace = z.object({
   disk: DiskUse.optional(),
   /** While a create or start waits for GPUs: its place in the queue (1: next) and the GPUs it waits for. */
   gpuQueue: z.object({ position: z.number().int().min(1), gpus: z.number().int().min(1) }).optional(),
+  // Detail view: only `workspace.get` carries it (a list, and every `workspace.changed`, stay light).
+  /**
+   * The recent lifecycle history, oldest first; present in `workspace.get` replies only. Unbounded
+   * here (the agent keeps {@link HISTORY_LIMIT}) so that a newer agent keeping more is still read.
+   */
+  history: z.array(HistoryEntry).optional(),
+  /**
+   * Archive: when it was archived. An archived workspace is `stopped`, has no container, holds no SSH
+   * port or GPU (`ssh.port` is the one it had, taken back at unarchive when still free).
+   */
+  archivedAt: z.string().optional(),
 });
 export type Workspace = z.infer<typeof Workspace>;
 

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { containerName, volumeName } from '../state/record';
 import { containerEnv } from './container-env';
+import { dockerInDockerSettings } from './docker-in-docker';
 import { LABELS, type ContainerPlan } from './runtime';
 
 const PIDS_LIMIT = 4096;
@@ -55,9 +56,9 @@ export function containerConfig(
   const { record, bootstrapDir, gpuMode } = plan;
   const { spec } = record;
   const gpus = record.assignedGpus ?? [];
-  return {
+  const options: Docker.ContainerCreateOptions = {
     name: containerName(record.id),
-    Image: spec.image,
+    Image: plan.image ?? spec.image,
     Entrypoint: ['/bin/sh', '/.berth/init'],
     // The init runs as root whatever the image's USER says; the login user is made by it.
     User: '0',
@@ -78,6 +79,7 @@ export function containerConfig(
       Mounts: [
         { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
         { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
+        ...(plan.secretsDir ? secretMounts(plan.secretsDir) : []),
       ],
       NanoCpus: Math.round(spec.cpus * 1e9),
       Memory: spec.memory,
@@ -91,4 +93,28 @@ export function containerConfig(
       ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
     },
   };
+  return spec.docker ? withDockerInDocker(options, record.id) : options;
+}
+
+/**
+ * `options` with the settings an inner dockerd needs (see `dockerInDockerSettings`), for a workspace
+ * whose spec asks for Docker inside. Every other container keeps the settings above unchanged.
+ */
+function withDockerInDocker(options: Docker.ContainerCreateOptions, id: string): Docker.ContainerCreateOptions {
+  const { Mounts, ...settings } = dockerInDockerSettings(id);
+  const host = options.HostConfig ?? {};
+  return { ...options, HostConfig: { ...host, ...settings, Mounts: [...(host.Mounts ?? []), ...Mounts] } };
+}
+
+/**
+ * The mounts of a workspace that uses secrets: the staged values (in the agent's memory directory)
+ * read-only at /.berth-secrets, for the init alone, and two tmpfs it copies them into: /run/berth
+ * (root's: the env targets) and /run/secrets (the file targets, each readable by the user only).
+ */
+function secretMounts(dir: string): Docker.MountSettings[] {
+  return [
+    { Type: 'bind', Source: dir, Target: '/.berth-secrets', ReadOnly: true },
+    { Type: 'tmpfs', Source: '', Target: '/run/berth', TmpfsOptions: { SizeBytes: 8 * 1024 * 1024, Mode: 0o700 } },
+    { Type: 'tmpfs', Source: '', Target: '/run/secrets', TmpfsOptions: { SizeBytes: 16 * 1024 * 1024, Mode: 0o755 } },
+  ];
 }

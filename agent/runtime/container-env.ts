@@ -31,6 +31,8 @@ export function containerEnv(plan: ContainerPlan): string[] {
   env.set('BERTH_WORKSPACE', record.name);
   if (spec.timezone) env.set('BERTH_TZ', spec.timezone).set('TZ', spec.timezone);
   if (spec.command) env.set('BERTH_STARTUP', spec.command);
+  // Docker-in-Docker (issue 13): the init starts the image's dockerd.
+  if (spec.docker) env.set('BERTH_DOCKER', '1');
   env.set('NVIDIA_VISIBLE_DEVICES', gpus.length ? gpus.join(',') : 'void');
   return [...env].map(([key, value]) => `${key}=${value}`);
 }

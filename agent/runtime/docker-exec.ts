@@ -11,6 +11,12 @@ import type { ExecRequest, ExecSession } from './runtime';
 const EXIT_POLL_MAX_MS = 1000;
 
 /**
+ * How long a command whose connection ended may take to show as started, or a killed one to end,
+ * before the agent stops waiting for it.
+ */
+const EXEC_START_WAIT_MS = 30_000;
+
+/**
  * Starts `request` in `container` through Docker's exec API on a hijacked connection: stdin, stdout
  * and stderr travel on one socket (multiplexed with 8-byte frame headers unless there is a TTY).
  */
@@ -26,7 +32,7 @@ export async function startExec(container: Docker.Container, request: ExecReques
       AttachStdout: true,
       AttachStderr: true,
       Tty: request.tty,
-      ...(request.tty ? { Env: ['TERM=xterm-256color'] } : {}),
+      Env: [...(request.tty ? ['TERM=xterm-256color'] : []), ...(request.env ?? [])],
     });
     socket = await exec.start({
       hijack: true,
@@ -46,6 +52,8 @@ export async function startExec(container: Docker.Container, request: ExecReques
 class DockerExecSession implements ExecSession {
   private readonly demuxer = new StreamDemuxer();
   private readonly ended: Promise<void>;
+  /** When {@link kill} was called (0: not asked to). */
+  private killing = 0;
 
   constructor(
     private readonly container: Docker.Container,
@@ -92,13 +100,23 @@ class DockerExecSession implements ExecSession {
 
   async exitCode(signal: AbortSignal): Promise<number> {
     await this.ended;
-    // The output may end before the process does (it closed its stdout, or is still exiting).
+    // The output may end before the process does (it closed its stdout, or is still exiting), and a
+    // command killed right after its start may not have started yet: Docker reports no pid and no
+    // exit code until it has. A command being killed is signalled again on every look until it ends.
+    const startBy = Date.now() + EXEC_START_WAIT_MS;
     for (let wait = 10; ; wait = Math.min(wait * 2, EXIT_POLL_MAX_MS)) {
       const state = await this.exec.inspect().catch((err: unknown) => {
         throw new BerthError('runtime_error', `Docker could not say how the command ended: ${errorMessage(err)}`);
       });
-      if (!state.Running) return state.ExitCode ?? -1;
-      if (signal.aborted) return -1;
+      if (!state.Running) {
+        if (state.ExitCode !== null) return state.ExitCode;
+        if (Date.now() > startBy) return -1;
+      } else if (this.killing) {
+        if (Date.now() > this.killing + EXEC_START_WAIT_MS) return -1;
+        await this.signal(state.Pid);
+      } else if (signal.aborted) {
+        return -1;
+      }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
@@ -106,13 +124,18 @@ class DockerExecSession implements ExecSession {
   /**
    * Kills the command and its process group. Docker has no API for it: the agent signals the host
    * pid Docker reports, or, where it may not (an agent that is not root), runs `kill` as root inside
-   * the container with the pid the container sees.
+   * the container with the pid the container sees. A command not started yet is killed by
+   * {@link exitCode} once Docker reports its pid.
    */
   async kill(): Promise<void> {
+    this.killing = Date.now();
     this.socket.destroy();
     const state = await this.exec.inspect().catch(() => null);
-    if (!state?.Running || !state.Pid) return;
-    const pid = state.Pid;
+    if (state?.Running) await this.signal(state.Pid);
+  }
+
+  private async signal(pid: number): Promise<void> {
+    if (!pid) return;
     let denied = false;
     for (const target of [-pid, pid]) {
       try {

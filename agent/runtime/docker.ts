@@ -2,10 +2,14 @@ import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
+import { diskUsage, type DiskUsage } from './docker-disk';
 import { startExec } from './docker-exec';
+import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
+import { SshdLayer } from './sshd-layer';
+import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
   type ContainerPlan,
@@ -45,6 +49,7 @@ export class DockerRuntime implements Runtime {
   private readonly ownLabel: string;
   /** The engine's default log driver, read once. */
   private loggingDriver: Promise<string> | null = null;
+  private readonly layer: SshdLayer;
 
   /**
    * `agentId` labels everything this agent makes, and limits what it lists and watches to that.
@@ -58,6 +63,7 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
+    this.layer = new SshdLayer(this.docker);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -84,14 +90,21 @@ export class DockerRuntime implements Runtime {
   async listImages(): Promise<string[]> {
     try {
       const images = await this.docker.listImages();
-      const tags = images.flatMap((image) => image.RepoTags ?? []).filter((tag) => !tag.includes('<none>'));
+      // The sshd layers Berth derives are its own business: the image chosen is their base.
+      const tags = images
+        .flatMap((image) => image.RepoTags ?? [])
+        .filter((tag) => !tag.includes('<none>') && !tag.startsWith(`${LAYER_REPOSITORY}:`));
       return [...new Set(tags)].sort();
     } catch (err) {
       throw runtimeError('list images', err);
     }
   }
 
-  async ensureVolume(record: ContainerPlan['record']): Promise<void> {
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string> {
+    return this.layer.imageFor(image, onLayering, signal);
+  }
+
+  async ensureVolume(record: ContainerPlan['record'], name = volumeName(record.id), what = 'home'): Promise<void> {
     const labels = {
       [LABELS.agent]: this.agentId,
       [LABELS.workspace]: record.id,
@@ -100,27 +113,49 @@ export class DockerRuntime implements Runtime {
     };
     try {
       // Creating an existing named volume is a no-op in Docker, which makes this idempotent.
-      await this.docker.createVolume({ Name: volumeName(record.id), Labels: labels });
+      await this.docker.createVolume({ Name: name, Labels: labels });
     } catch (err) {
-      throw runtimeError('create the home volume', err);
+      throw runtimeError(`create the ${what} volume`, err);
     }
   }
 
   async removeVolume(id: string): Promise<void> {
-    try {
-      await this.docker.getVolume(segment(volumeName(id))).remove();
-    } catch (err) {
-      if (statusCode(err) !== 404) throw runtimeError('remove the home volume', err);
+    // The inner Docker's data (Docker-in-Docker) goes with the home, and only with it.
+    const volumes: [string, string][] = [
+      [volumeName(id), 'home'],
+      [dockerVolumeName(id), 'inner Docker data'],
+    ];
+    for (const [name, what] of volumes) {
+      try {
+        await this.docker.getVolume(segment(name)).remove();
+      } catch (err) {
+        if (statusCode(err) !== 404) throw runtimeError(`remove the ${what} volume`, err);
+      }
     }
   }
 
   async createContainer(plan: ContainerPlan): Promise<void> {
     await this.ensureNetwork();
+    // Made here, labelled, rather than by Docker at its first mount: it is then counted and listed as ours.
+    const { record } = plan;
+    if (record.spec.docker) await this.ensureVolume(record, dockerVolumeName(record.id), 'inner Docker data');
     const logConfig = await this.logConfig();
+    let options: Docker.ContainerCreateOptions | null = containerConfig(plan, {
+      agentId: this.agentId,
+      network: this.network,
+      logConfig,
+    });
     try {
-      await this.docker.createContainer(
-        containerConfig(plan, { agentId: this.agentId, network: this.network, logConfig }),
-      );
+      for (;;) {
+        try {
+          await this.docker.createContainer(options);
+          break;
+        } catch (err) {
+          // Docker-in-Docker: a capability the kernel has but this engine does not know is left out.
+          options = withoutUnknownCapability(options, runtimeError('create', err).message);
+          if (!options) throw err;
+        }
+      }
     } catch (err) {
       if (statusCode(err) === 404) {
         throw new BerthError(
@@ -272,32 +307,8 @@ export class DockerRuntime implements Runtime {
     return startExec(container, request);
   }
 
-  async diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }> {
-    type Labelled = { Labels?: Record<string, string> | null };
-    type DiskUsage = {
-      Containers?: (Labelled & { SizeRw?: number })[] | null;
-      Volumes?: (Labelled & { UsageData?: { Size?: number } | null })[] | null;
-    };
-    try {
-      const df = (await this.docker.df()) as DiskUsage;
-      const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === this.agentId && item.Labels[LABELS.workspace];
-      const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
-        id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
-      const owners = new Map<string, number>();
-      const count = (item: Labelled, size: number | undefined) => {
-        const owner = ours(item) && item.Labels?.[LABELS.owner];
-        if (owner && typeof size === 'number' && size >= 0) owners.set(owner, (owners.get(owner) ?? 0) + size);
-      };
-      for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);
-      for (const container of df.Containers ?? []) count(container, container.SizeRw);
-      return {
-        homes: new Map((df.Volumes ?? []).flatMap((v) => sized(ours(v), v.UsageData?.Size))),
-        layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
-        owners,
-      };
-    } catch (err) {
-      throw runtimeError('read the disk usage of Berth containers and volumes', err);
-    }
+  diskUsage(): Promise<DiskUsage> {
+    return diskUsage(this.docker, this.agentId);
   }
 
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {

@@ -49,6 +49,10 @@ export interface ContainerPlan {
   bootstrapDir: string;
   /** How the GPUs in `record.assignedGpus` are requested: nvidia DeviceRequests by UUID, or CDI names. */
   gpuMode: 'nvidia' | 'cdi';
+  /** Host directory (in memory) mounted read-only at /.berth-secrets when the workspace uses secrets. */
+  secretsDir?: string | null;
+  /** The image the container runs, when not the spec's own: one derived with sshd ({@link Runtime.sshdImage}). */
+  image?: string;
 }
 
 /** A command to run in a workspace's container ({@link Runtime.exec}). */
@@ -59,6 +63,8 @@ export interface ExecRequest {
   tty: boolean;
   stdin: boolean;
   size?: { cols: number; rows: number } | undefined;
+  /** Extra `KEY=value` variables of the command (the workspace's secrets), never the container's env. */
+  env?: string[];
 }
 
 /** A command running in a container: its output, its stdin, its terminal, its end. */
@@ -88,7 +94,15 @@ export interface Runtime {
   imageExists(image: string): Promise<boolean>;
   /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
   listImages(): Promise<string[]>;
+  /**
+   * The image a workspace of `image` runs: `image` itself when it has sshd, else one derived from it
+   * with OpenSSH installed through its package manager, built on first use (its messages, the build
+   * log among them, go to `onLayering`) and reused after. `invalid_params` when it has no sshd and
+   * no known package manager (or no /bin/sh); `cancelled` when `signal` aborts the wait.
+   */
+  sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
+  /** Removes workspace `id`'s home volume, and its inner Docker's data volume (Docker-in-Docker) with it. */
   removeVolume(id: string): Promise<void>;
   createContainer(plan: ContainerPlan): Promise<void>;
   startContainer(id: string): Promise<void>;

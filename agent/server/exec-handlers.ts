@@ -13,6 +13,7 @@ import type { User } from '../users';
 import type { ExecSession, Runtime } from '../runtime/runtime';
 import type { WorkspaceService } from '../workspaces/service';
 import { EXEC_OUTPUT_WINDOW, MAX_EXECS_PER_CONNECTION, MAX_EXECS_PER_USER, Tally } from './limits';
+import type { SecretStager } from '../secrets/stage';
 
 /** What of its request's context a command needs (agent/server/handlers.ts HandlerContext has it). */
 interface ExecContext {
@@ -33,7 +34,15 @@ interface ExecContext {
  * home, with the container's environment. Output streams to the requesting connection with flow
  * control both ways (see protocol/exec.ts); a cancel or a dropped connection kills the command.
  */
-export function execHandlers({ service, runtime }: { service: WorkspaceService; runtime: Runtime }): {
+export function execHandlers({
+  service,
+  runtime,
+  secrets,
+}: {
+  service: WorkspaceService;
+  runtime: Runtime;
+  secrets?: SecretStager | undefined;
+}): {
   'workspace.exec': (params: Params<'workspace.exec'>, ctx: ExecContext) => Promise<Result<'workspace.exec'>>;
 } {
   const slots = execSlots();
@@ -58,6 +67,8 @@ export function execHandlers({ service, runtime }: { service: WorkspaceService; 
           tty,
           stdin,
           size,
+          // The env targets of its secrets as given at the workspace's start (not Docker's container env).
+          env: record.spec.secrets?.length ? await secrets?.execEnv(record.id) : [],
         });
         stdinRelay.attach(session);
         return { exitCode: await run(session, ctx, stdinRelay) };

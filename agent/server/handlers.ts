@@ -29,6 +29,11 @@ import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
 import type { ImageBuilder } from '../build/builder';
 import { buildHandlers } from './build-handlers';
+import type { SecretVault } from '../secrets/vault';
+import type { SecretStager } from '../secrets/stage';
+import { requireSecrets, secretHandlers } from './secret-handlers';
+import { archiveHandlers } from './archive-handlers';
+import type { Trash } from '../workspaces/trash';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -64,6 +69,9 @@ export interface HandlerDeps {
   disk?: DiskUsage;
   homes?: Homes;
   builder?: ImageBuilder;
+  /** Secrets (issue 15): the encrypted store, and what hands values to starting workspaces. */
+  secrets?: { vault: SecretVault; stager: SecretStager };
+  trash?: Trash;
 }
 
 /** The CPUs and memory held by workspaces that run or are being brought up (what a new one competes with). */
@@ -118,6 +126,8 @@ export function createHandlers({
   disk,
   homes,
   builder,
+  secrets,
+  trash,
 }: HandlerDeps): Handlers {
   const follow = followSlots();
   return {
@@ -140,7 +150,12 @@ export function createHandlers({
           idleTimeout: config.idle.timeout,
           idleMax: config.idle.idleMax,
         },
-        sshPorts: { first: config.ports.first, last: config.ports.last, used: all.length },
+        sshPorts: {
+          first: config.ports.first,
+          last: config.ports.last,
+          // Archived workspaces hold no port.
+          used: all.filter((ws) => !(ws.archivedAt && ws.state === 'stopped')).length,
+        },
         workspaces: { total: all.length, running: all.filter((ws) => ws.state === 'running').length },
         allocated: allocated(all),
         gpus: gpus.hostGpus(ctx.user),
@@ -155,6 +170,7 @@ export function createHandlers({
               },
             }
           : {}),
+        dockerInDocker: config.allowDocker,
       };
     },
     'host.images': async () => ({ images: await runtime.listImages() }),
@@ -162,6 +178,7 @@ export function createHandlers({
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
     'workspace.create': async ({ waitForGpus, home, ...spec }, ctx) => {
       disk?.requireUnderQuota(ctx.user.name);
+      requireSecrets(secrets?.vault, ctx.user, spec.secrets, spec.env);
       return { workspace: await service.create(ctx.user, spec, { ...ctx, waitForGpus }, home) };
     },
     'workspace.start': async ({ waitForGpus, ...ref }, ctx) => ({
@@ -171,10 +188,17 @@ export function createHandlers({
     'workspace.restart': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
-    'workspace.delete': async ({ deleteData, ...ref }, ctx) => service.delete(ctx.user, ref, deleteData, ctx),
-    'workspace.update': async ({ changes, ...ref }, ctx) => ({
-      workspace: await service.update(ctx.user, ref, changes, ctx),
-    }),
+    'workspace.delete': async ({ deleteData, now, ...ref }, ctx) =>
+      service.delete(ctx.user, ref, deleteData, ctx, now === true),
+    'workspace.update': async ({ changes, ...ref }, ctx) => {
+      if (changes.secrets !== undefined || changes.env !== undefined) {
+        // The owner's secrets: they are what its starts hand over, whoever changes the spec.
+        const { spec, owner } = service.resolve(ctx.user, ref);
+        const refs = changes.secrets === undefined ? spec.secrets : changes.secrets;
+        requireSecrets(secrets?.vault, { name: owner, admin: false }, refs, changes.env ?? spec.env);
+      }
+      return { workspace: await service.update(ctx.user, ref, changes, ctx) };
+    },
     'workspace.logs': async ({ tail, follow: following, ...ref }, ctx) => {
       const record = service.resolve(ctx.user, ref);
       if (!following) return { text: newestLogs(await runtime.logs(record.id, tail)) };
@@ -189,7 +213,7 @@ export function createHandlers({
         release();
       }
     },
-    ...execHandlers({ service, runtime }),
+    ...execHandlers({ service, runtime, secrets: secrets?.stager }),
     ...idleHandlers({ config, service, monitor }),
     'workspace.usage': usageHandler({ config, service, monitor, gpus }),
     'user.setQuota': async ({ user, gpus: gpuQuota, disk: diskQuota }, ctx) => {
@@ -215,5 +239,7 @@ export function createHandlers({
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
     ...buildHandlers({ config, service, builder }),
+    ...secretHandlers({ vault: secrets?.vault, service }),
+    ...archiveHandlers({ service, trash }),
   };
 }

@@ -3,7 +3,8 @@ import { Workspace, type AssignedGpu, type SshEndpoint } from '../../protocol';
 
 /**
  * What the store keeps for each workspace: the protocol object without its derived `ssh` endpoint,
- * plus what only the agent needs.
+ * plus what only the agent needs. Its `history` (optional: older records have none) is kept here
+ * always, but `toWorkspace` leaves it out: only `workspace.get` carries it (agent/state/history.ts).
  */
 export const WorkspaceRecord = Workspace.omit({ ssh: true, gpus: true }).extend({
   id: z.string().regex(/^[a-f0-9]{12}$/),
@@ -37,6 +38,8 @@ export const WorkspaceRecord = Workspace.omit({ ssh: true, gpus: true }).extend(
       warning: z.object({ at: z.string(), stopAt: z.string() }).optional(),
     })
     .optional(),
+  /** Trash: set with `deleteData` when the home is to be deleted at once rather than trashed. */
+  deleteNow: z.boolean().optional(),
 });
 export type WorkspaceRecord = z.infer<typeof WorkspaceRecord>;
 
@@ -70,5 +73,13 @@ export function toWorkspace(
   if (record.keepUntil !== undefined) workspace.keepUntil = record.keepUntil;
   if (record.stopReason !== undefined) workspace.stopReason = record.stopReason;
   if (record.assignedGpus?.length) workspace.gpus = record.assignedGpus.map(describeGpu);
+  if (record.archivedAt !== undefined) workspace.archivedAt = record.archivedAt;
   return workspace;
 }
+
+/**
+ * Whether the workspace is archived, its container gone: then it holds no SSH port (an archive being
+ * made still holds it, its container may still publish it).
+ */
+export const isArchived = (record: WorkspaceRecord): boolean =>
+  record.archivedAt !== undefined && record.state === 'stopped';

@@ -1,11 +1,19 @@
 import { BerthError } from '../../protocol';
+import { GpuRefusal } from '../gpu/gpus';
 import { containerHash } from '../gpu/requests';
 import type { Runtime } from '../runtime/runtime';
 import { volumeName, type WorkspaceRecord } from '../state/record';
 import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { containerSpecHash } from './spec-hash';
+import { runLifecycle, type LifecycleRun } from './lifecycle';
 import { sshListening, waitForSsh } from './ssh-probe';
+
+/** A workspace brought up: what its message should say (optional GPUs not had, a lifecycle failure), and the lifecycle's rest. */
+export interface BroughtUp {
+  message?: string;
+  rest: LifecycleRun['rest'];
+}
 
 /** Exit codes of the workspace init script: no sshd, not root, bad input or sshd config. */
 const INIT_EXIT_CODES = new Set([127, 126, 78]);
@@ -15,6 +23,8 @@ const INIT_EXIT_CODES = new Set([127, 126, 78]);
  * changed, or it is gone), starts it and waits for sshd. GPUs are taken first (waiting in the
  * queue when `ctx` allows it); `onQueue` runs whenever its place in the queue changes, and once
  * more when it leaves the queue with its GPUs, so that every client can show where it stands.
+ * With `gpusOptional` a start that can have no GPUs goes on without them, and says so. Once sshd
+ * answers, the lifecycle commands up to `waitFor` run (lifecycle.ts); the rest is returned.
  */
 export async function bringUp(
   deps: ServiceDeps,
@@ -22,25 +32,51 @@ export async function bringUp(
   record: WorkspaceRecord,
   ctx: OpContext,
   onQueue: () => void = () => undefined,
-): Promise<void> {
+): Promise<BroughtUp> {
   const { runtime, bootstrap, config, gpus, bus } = deps;
   const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
     reportProgress(bus, record, ctx, phase, message, position);
   let queued = false;
-  await gpus.acquire(record, {
-    waitMs: (ctx.waitForGpus ?? 0) * 1000,
-    signal: ctx.signal,
-    onQueued: (position, message) => {
-      queued = true;
-      progress('waiting-for-gpus', message, position);
-      onQueue();
-    },
-  });
+  let withoutGpus: string | undefined;
+  const optional = record.spec.gpusOptional === true;
+  await gpus
+    .acquire(record, {
+      waitMs: optional ? 0 : (ctx.waitForGpus ?? 0) * 1000,
+      signal: ctx.signal,
+      onQueued: (position, message) => {
+        queued = true;
+        progress('waiting-for-gpus', message, position);
+        onQueue();
+      },
+    })
+    .catch((err: unknown) => {
+      if (!optional || !(err instanceof GpuRefusal)) throw err;
+      withoutGpus = `started without GPUs (they are optional for it): ${err.message}`;
+      progress('allocating', withoutGpus);
+      deps.log.info(`${record.owner}/${record.name}: ${withoutGpus}`);
+    });
   if (queued) onQueue();
   const hash = containerHash(containerSpecHash(record.spec), record.assignedGpus, config.gpu.mode);
   const status = await runtime.inspect(record.id);
-  await Promise.all([bootstrap.refresh(record), keys.write(record.owner, () => [record])]);
+  const [secretsDir] = await Promise.all([
+    deps.secrets?.stage(record) ?? null,
+    bootstrap.refresh(record),
+    keys.write(record.owner, () => [record]),
+  ]);
   if (!status || status.specHash !== hash) {
+    // Before the old container goes: an image that cannot get an sshd leaves it as it was.
+    let layered = false;
+    const image = await runtime.sshdImage(
+      record.spec.image,
+      (message) => {
+        layered = true;
+        progress('installing-sshd', message);
+      },
+      ctx.signal,
+    );
+    if (layered) {
+      deps.log.info(`${record.owner}/${record.name}: ${record.spec.image} runs as ${image}, with OpenSSH installed`);
+    }
     if (status) await runtime.removeContainer(record.id);
     progress('creating-container', `Creating container from ${record.spec.image}`);
     await runtime.createContainer({
@@ -48,6 +84,8 @@ export async function bringUp(
       specHash: hash,
       bootstrapDir: bootstrap.dir(record.id),
       gpuMode: config.gpu.mode,
+      secretsDir,
+      ...(image === record.spec.image ? {} : { image }),
     });
   }
   progress('starting-container', 'Starting the container');
@@ -66,7 +104,10 @@ export async function bringUp(
       return pid ? sshListening(pid) : null;
     },
   });
+  const lifecycle = await runLifecycle(deps, record, ctx);
   progress('done', 'Running');
+  const message = [withoutGpus, lifecycle.failure].filter(Boolean).join('; ');
+  return { ...(message ? { message } : {}), rest: lifecycle.rest };
 }
 
 /**

@@ -33,6 +33,8 @@ export class DiskUsage {
       records: () => WorkspaceRecord[];
       /** Called after each measurement with the workspaces whose figures changed, to tell clients. */
       onChanged?: (records: WorkspaceRecord[]) => void;
+      /** Homes that count against no quota (the trash), with their owners. */
+      exempt?: () => { id: string; owner: string }[];
     },
     private readonly intervalMs: number,
   ) {}
@@ -129,6 +131,10 @@ export class DiskUsage {
       this.homes = usage.homes;
       this.layers = usage.layers;
       this.owners = usage.owners;
+      for (const { id, owner } of this.deps.exempt?.() ?? []) {
+        const bytes = usage.homes.get(id) ?? 0;
+        this.owners.set(owner, Math.max(0, (this.owners.get(owner) ?? 0) - bytes));
+      }
       this.quotas = quotas;
       this.measuredAt = new Date().toISOString();
       const changed = this.deps.records().filter((record) => before.get(record.id) !== this.figures(record));

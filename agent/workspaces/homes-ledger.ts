@@ -1,12 +1,18 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { HomeId, UserName } from '../../protocol';
+import { HomeId, StoredWorkspaceSpec, UserName } from '../../protocol';
 import { readJson, writeFileAtomic } from '../../util/files';
 import { errorMessage, type Logger } from '../../util/log';
 
 /** What the agent remembers of a kept home beyond its labels: whose it was and when it was last used. */
-export const KeptHome = z.object({ owner: UserName, name: z.string(), lastUsed: z.string() });
+export const KeptHome = z.object({
+  owner: UserName,
+  name: z.string(),
+  lastUsed: z.string(),
+  /** Trash: set while the home is in the trash: since when, until when, and the definition to restore. */
+  trash: z.object({ at: z.string(), until: z.string(), spec: StoredWorkspaceSpec }).optional(),
+});
 export type KeptHome = z.infer<typeof KeptHome>;
 
 const LedgerFile = z.object({ version: z.literal(1), homes: z.record(HomeId, KeptHome) });
@@ -50,20 +56,33 @@ export class HomeLedger {
     return this.write();
   }
 
+  /** Every home remembered, by id. */
+  entries(): [string, KeptHome][] {
+    return [...this.homes];
+  }
+
+  /** Remembers `home`, and rejects when that cannot be saved (the trash relies on it). */
+  put(id: string, home: KeptHome): Promise<void> {
+    this.homes.set(id, home);
+    return this.write(true);
+  }
+
   /** Forgets a home that a workspace uses again, or that was deleted. */
   forget(id: string): Promise<void> {
     if (!this.homes.delete(id)) return Promise.resolve();
     return this.write();
   }
 
-  /** Writes what memory holds, one write at a time; a failed write is logged (memory still answers). */
-  private write(): Promise<void> {
-    this.chain = this.chain.then(async () => {
+  /**
+   * Writes what memory holds, one write at a time; a failed write is logged (memory still answers),
+   * and with `strict` rejects too.
+   */
+  private write(strict = false): Promise<void> {
+    const written = this.chain.then(async () => {
       const content = { version: 1, homes: Object.fromEntries(this.homes) };
-      await writeFileAtomic(this.file, JSON.stringify(content, null, 1)).catch((err: unknown) =>
-        this.log.warn(`could not save ${this.file}: ${errorMessage(err)}`),
-      );
+      await writeFileAtomic(this.file, JSON.stringify(content, null, 1));
     });
-    return this.chain;
+    this.chain = written.catch((err: unknown) => this.log.warn(`could not save ${this.file}: ${errorMessage(err)}`));
+    return strict ? written : this.chain;
   }
 }

@@ -4,7 +4,7 @@ import type { WorkspaceRecord } from '../state/record';
 import type { Store } from '../state/store';
 import type { User } from '../users';
 import type { DiskUsage } from './disk-usage';
-import type { HomeLedger } from './homes-ledger';
+import type { HomeLedger, KeptHome } from './homes-ledger';
 
 /** What {@link Homes} reads: Docker's volumes, the workspace records, the measured sizes, the ledger. */
 export interface HomesDeps {
@@ -73,6 +73,8 @@ export function homeRefusal(user: User, home: Home, act: 'reattach' | 'delete'):
  */
 export class Homes {
   private readonly claimed = new Set<string>();
+  /** Trash: the entries of trashed homes being restored, put back should the restore fail. */
+  private readonly restoring = new Map<string, KeptHome>();
 
   constructor(private readonly deps: HomesDeps) {}
 
@@ -81,6 +83,7 @@ export class Homes {
     const now = new Date().toISOString();
     const volumes = await this.deps.runtime.listHomes();
     return volumes
+      .filter((volume) => !this.deps.ledger.get(volume.id)?.trash)
       .map((volume) => this.describe(volume, now))
       .filter((home) => user.admin || home.owner === user.name)
       .sort((a, b) => `${a.owner ?? ''}/${a.id}`.localeCompare(`${b.owner ?? ''}/${b.id}`));
@@ -90,11 +93,16 @@ export class Homes {
    * Claims home `id` for a new workspace of `user`: theirs, used by no workspace. Returns the release,
    * to call once the create ended (whichever way).
    */
-  async claim(user: User, id: string): Promise<() => void> {
-    const home = await this.find(user, id, 'reattach');
+  async claim(user: User, id: string, fromTrash = false): Promise<() => void> {
+    const home = await this.find(user, id, 'reattach', fromTrash);
     this.requireFree(home);
     this.claimed.add(id);
-    return () => this.claimed.delete(id);
+    const trashed = this.deps.ledger.get(id);
+    if (fromTrash && trashed) this.restoring.set(id, trashed);
+    return () => {
+      this.claimed.delete(id);
+      this.restoring.delete(id);
+    };
   }
 
   /** Deletes home `id` and every file in it, when `user` may and no workspace uses it. */
@@ -111,13 +119,49 @@ export class Homes {
     }
   }
 
-  /** Remembers that `record`'s delete kept its home (owner and last use survive the record). */
+  /**
+   * Remembers that `record`'s delete kept its home (owner and last use survive the record); a home a
+   * failed restore took from the trash goes back to the trash as it was.
+   */
   kept(record: WorkspaceRecord): Promise<void> {
+    const trashed = this.restoring.get(record.id);
+    if (trashed) return this.deps.ledger.put(record.id, trashed);
     return this.deps.ledger.kept(record.id, {
       owner: record.owner,
       name: record.name,
       lastUsed: new Date().toISOString(),
     });
+  }
+
+  /** Trash: moves the home of `record` (being deleted) into the trash until `until`; rejects when not saved. */
+  trash(record: WorkspaceRecord, until: string): Promise<void> {
+    const at = new Date().toISOString();
+    return this.deps.ledger.put(record.id, {
+      owner: record.owner,
+      name: record.name,
+      lastUsed: at,
+      trash: { at, until, spec: record.spec },
+    });
+  }
+
+  /** Trash: the trashed homes, by id. */
+  trashed(): [string, KeptHome & { trash: NonNullable<KeptHome['trash']> }][] {
+    return this.deps.ledger
+      .entries()
+      .flatMap(([id, home]) => (home.trash ? [[id, { ...home, trash: home.trash }]] : []));
+  }
+
+  /** Trash: deletes trashed home `id` for good; false when a restore holds it now or it is no longer trashed. */
+  async purge(id: string): Promise<boolean> {
+    if (this.claimed.has(id) || !this.deps.ledger.get(id)?.trash || this.deps.store.get(id)) return false;
+    this.claimed.add(id);
+    try {
+      await this.deps.runtime.removeVolume(id);
+      await this.deps.ledger.forget(id);
+      return true;
+    } finally {
+      this.claimed.delete(id);
+    }
   }
 
   /** Forgets the kept-home entry of a home a workspace uses again. */
@@ -130,7 +174,7 @@ export class Homes {
     return describeHome(volume, record, this.deps.ledger.get(volume.id), this.deps.disk?.home(volume.id) ?? null, now);
   }
 
-  private async find(user: User, id: string, act: 'reattach' | 'delete'): Promise<Home> {
+  private async find(user: User, id: string, act: 'reattach' | 'delete', fromTrash = false): Promise<Home> {
     const volume = (await this.deps.runtime.listHomes()).find((found) => found.id === id);
     if (!volume) {
       throw new BerthError('not_found', `there is no home ${id} on this host; list yours with: berth homes ls`);
@@ -138,6 +182,16 @@ export class Homes {
     const home = this.describe(volume, new Date().toISOString());
     const refusal = homeRefusal(user, home, act);
     if (refusal) throw refusal;
+    // Checked after the owner: another user learns nothing of a trashed home.
+    const trashed = this.deps.ledger.get(id)?.trash !== undefined;
+    if (trashed !== fromTrash) {
+      throw new BerthError(
+        'conflict',
+        trashed
+          ? `home ${id} is in the trash; restore it with: berth trash restore ${id} (berth trash ls lists it)`
+          : `home ${id} is not in the trash`,
+      );
+    }
     return home;
   }
 

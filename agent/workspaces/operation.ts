@@ -11,6 +11,7 @@ import type { DiskUsage } from './disk-usage';
 import type { EventBus } from './events';
 import type { Homes } from './homes';
 import type { PortAllocator } from './ports';
+import type { SecretStager } from '../secrets/stage';
 
 /** Who asked, and how to report back: the request id ties progress events to it; the signal cancels. */
 export interface OpContext {
@@ -43,6 +44,10 @@ export interface ServiceDeps {
   homes?: Homes;
   /** Removes a built image once no workspace names it (agent/build/builder.ts); absent: images are kept. */
   images?: { release(image: string): void };
+  /** Hands workspaces their secrets at each start; absent in set-ups without secrets. */
+  secrets?: SecretStager;
+  /** Where a delete with data puts the home (trash.ts); absent or not enabled: deleted at once. */
+  trash?: { enabled: boolean; put(record: WorkspaceRecord): Promise<string> };
 }
 
 /** Tells the owner's clients how the operation of `ctx` on `record` is getting on. */

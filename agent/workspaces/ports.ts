@@ -17,7 +17,7 @@ export function parsePortRange(text: string): PortRange {
 
 /**
  * Hands out SSH ports from the host's range. A port belongs to a workspace from creation to deletion
- * (so its SSH config never changes); `taken` is read from the store each time, so there is no second
+ * (so its SSH config never changes), or until it is archived; `taken` is read from the store each time, so there is no second
  * copy of the truth to drift. Ports another process already listens on are skipped.
  */
 export class PortAllocator {
@@ -45,6 +45,11 @@ export class PortAllocator {
       `all ${this.size} SSH ports (${this.range.first}-${this.range.last}) are assigned or in use; delete a workspace or start the agent with a wider --ports range`,
       { resource: 'ssh-port', first: this.range.first, last: this.range.last },
     );
+  }
+
+  /** Whether `port` lies in the range and nothing listens on it (the caller checks the store). */
+  async free(port: number): Promise<boolean> {
+    return port >= this.range.first && port <= this.range.last && this.bindable(port);
   }
 
   private bindable(port: number): Promise<boolean> {

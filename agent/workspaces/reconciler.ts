@@ -85,7 +85,8 @@ export class Reconciler {
     this.orphans = [
       ...[...labelled.containers].filter(([id]) => !known.has(id)).map(([, name]) => `container ${name}`),
       ...[...labelled.volumes]
-        .filter(([name, id]) => !known.has(id) && !kept.has(name))
+        // An inner Docker's volume (Docker-in-Docker) is kept with its workspace's home.
+        .filter(([name, id]) => !known.has(id) && !kept.has(name) && !kept.has(volumeName(id)))
         .map(([name]) => `volume ${name}`),
     ];
     for (const orphan of this.orphans) {

@@ -1,5 +1,5 @@
 import { BerthError, type WorkspaceSpec } from '../../protocol';
-import type { WorkspaceRecord } from '../state/record';
+import { isArchived, type WorkspaceRecord } from '../state/record';
 import type { Store } from '../state/store';
 import type { User } from '../users';
 import type { PortAllocator } from './ports';
@@ -39,7 +39,7 @@ export class Reservations {
           `you already have a workspace called "${spec.name}"; choose another name or delete it first`,
         );
       }
-      const port = await ports.allocate(new Set([...store.all(), ...held].map((record) => record.port)));
+      const port = await ports.allocate(this.taken());
       const now = new Date().toISOString();
       const record: WorkspaceRecord = {
         id,
@@ -51,6 +51,7 @@ export class Reservations {
         createdAt: now,
         port,
         hostKey,
+        history: [{ at: now, event: 'created' }],
       };
       this.held.set(id, record);
       onReserved(record);
@@ -58,6 +59,31 @@ export class Reservations {
     });
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Archive: gives an archived workspace an SSH port again, in the same step as creates take theirs:
+   * its old one when no other workspace took it and it is bindable, else the lowest free one. `commit`
+   * saves the port (and the end of the archive) before the next reservation looks.
+   */
+  reclaimPort(record: WorkspaceRecord, commit: (port: number) => Promise<void>): Promise<number> {
+    const next = this.chain.then(async () => {
+      const taken = this.taken(record.id);
+      const port =
+        !taken.has(record.port) && (await this.ports.free(record.port))
+          ? record.port
+          : await this.ports.allocate(taken);
+      await commit(port);
+      return port;
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The ports held by workspaces (archived ones hold none) and creates under way, but `except`'s. */
+  private taken(except?: string): Set<number> {
+    const holders = [...this.store.all(), ...this.held.values()].filter((r) => r.id !== except && !isArchived(r));
+    return new Set(holders.map((record) => record.port));
   }
 
   /** The record of `owner`'s create of `name` under way, before the store has it. */

@@ -10,21 +10,25 @@ import {
   type WorkspaceState,
   type StopReason,
 } from '../../protocol';
-import { trackRun } from '../idle/clocks';
-import { settingsFor } from '../idle/settings';
 import type { User } from '../users';
 import { errorMessage } from '../../util/log';
 import { GpuRefusal, QueueCancelled } from '../gpu/gpus';
 import { requireAdminToPin } from '../gpu/requests';
 import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
-import { bringUp, exitReason, requireHome } from './bring-up';
-import { finishDelete, rollBack } from './take-down';
+import { specChanged } from '../state/history';
+import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
+import { noteLifecycleFailure } from './lifecycle';
+import { finishDelete, rollBack, type Deleted } from './take-down';
+import { archivedRefusal } from './archived';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
+import { requireDockerAllowed } from './docker-rule';
+import { resolveRecord } from './resolve';
+import { saveState } from './state-change';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -39,7 +43,7 @@ export class WorkspaceService {
   /** The authorized_keys writes, one owner's at a time. */
   private readonly keys: KeyWriter;
   /** Names and ports of new workspaces. */
-  private readonly reservations: Reservations;
+  readonly reservations: Reservations;
 
   /** Recomputes a running workspace's idle deadline in a record being saved (set by the idle monitor's owner). */
   private redecideIdle: (draft: WorkspaceRecord) => void = () => undefined;
@@ -62,8 +66,10 @@ export class WorkspaceService {
       .map((record) => this.view(record));
   }
 
+  /** One workspace, with its lifecycle history (which only this reply carries). */
   get(user: User, ref: WorkspaceRef): Workspace {
-    return this.view(this.resolve(user, ref));
+    const record = this.resolve(user, ref);
+    return { ...this.view(record), ...(record.history?.length ? { history: record.history } : {}) };
   }
 
   /** The protocol view of a record. */
@@ -83,12 +89,19 @@ export class WorkspaceService {
 
   /**
    * Creates a workspace and waits until it is running; on failure nothing of it is left behind. With
-   * `home` it takes over that kept home (the workspace gets the home's id), which a failure keeps.
+   * `home` it takes over that kept home (the workspace gets the home's id), which a failure keeps;
+   * `fromTrash`: that home is a trashed one being restored.
    */
-  async create(user: User, input: WorkspaceSpecInput, ctx: OpContext, home?: string): Promise<Workspace> {
+  async create(
+    user: User,
+    input: WorkspaceSpecInput,
+    ctx: OpContext,
+    home?: string,
+    fromTrash = false,
+  ): Promise<Workspace> {
     if (home === undefined) return this.createOn(user, input, ctx, randomBytes(6).toString('hex'), false);
     if (!this.deps.homes) throw new BerthError('invalid_params', 'this agent cannot reattach homes');
-    const release = await this.deps.homes.claim(user, home);
+    const release = await this.deps.homes.claim(user, home, fromTrash);
     try {
       return await this.createOn(user, input, ctx, home, true);
     } finally {
@@ -105,6 +118,7 @@ export class WorkspaceService {
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
+    requireDockerAllowed(this.deps.config, spec);
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image);
@@ -116,13 +130,14 @@ export class WorkspaceService {
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
       await store.add(record);
-      this.changed(record);
+      this.announce(record);
       const volume = volumeName(record.id);
       this.progress(record, ctx, 'creating-volume', `${reattach ? 'Reattaching' : 'Creating'} home volume ${volume}`);
       await runtime.ensureVolume(record);
       if (reattach) await this.deps.homes?.reattached(record.id);
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
       return this.view(record);
     } catch (err) {
       if (err instanceof QueueCancelled && (await this.keepStopped(record, err.message))) {
@@ -141,8 +156,10 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
+    requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
+      if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
       await this.setState(record, 'starting');
       await this.bringUpOrFail(record, ctx);
@@ -156,7 +173,9 @@ export class WorkspaceService {
    */
   async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
+    requireDockerAllowed(this.deps.config, record.spec);
     return this.exclusive(record, 'restarting', async () => {
+      if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
       if (record.state === 'running') {
         // `stopping` and `starting` keep the GPUs: only `stopped` and `failed` give them back.
@@ -187,32 +206,28 @@ export class WorkspaceService {
       await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = reason));
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
+      await this.deps.secrets?.remove(record.id); // the values leave memory with the run
       await this.setState(record, 'stopped');
       this.progress(record, ctx, 'done', 'Stopped');
       return this.view(record);
     });
   }
 
-  /** Deletes a workspace; its home volume goes only with `deleteData`. */
-  async delete(
-    user: User,
-    ref: WorkspaceRef,
-    deleteData: boolean,
-    ctx: OpContext,
-  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+  /** Deletes a workspace; its home volume goes only with `deleteData` (to the trash, unless `now`). */
+  async delete(user: User, ref: WorkspaceRef, deleteData: boolean, ctx: OpContext, now = false): Promise<Deleted> {
     const record = this.resolve(user, ref);
     await this.cancelQueued(user, record);
     return this.exclusive(record, 'deleting', async () => {
-      await this.setState(record, 'deleting', undefined, (draft) => (draft.deleteData = deleteData));
+      await this.setState(record, 'deleting', undefined, (draft) => {
+        draft.deleteData = deleteData;
+        if (deleteData && now) draft.deleteNow = true;
+      });
       return this.finishDelete(record, ctx);
     });
   }
 
   /** Completes a delete whose record is in `deleting` (also after an agent restart). */
-  finishDelete(
-    record: WorkspaceRecord,
-    ctx: OpContext,
-  ): Promise<{ id: string; name: string; keptVolume: string | null }> {
+  finishDelete(record: WorkspaceRecord, ctx: OpContext): Promise<Deleted> {
     return finishDelete(this.deps, record, ctx);
   }
 
@@ -224,6 +239,7 @@ export class WorkspaceService {
     const recreate = ctx.recreate === true;
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
+    requireDockerAllowed(this.deps.config, spec);
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
@@ -245,9 +261,10 @@ export class WorkspaceService {
       if (!wasRunning || keepContainer) {
         await this.deps.store.change(record, (draft) => {
           draft.spec = spec;
+          specChanged(draft, draft.state, new Date().toISOString());
           if (wasRunning) this.redecideIdle(draft);
         });
-        this.changed(record);
+        this.announce(record);
         return this.view(record);
       }
       await requireHome(this.deps, record, ctx);
@@ -306,27 +323,13 @@ export class WorkspaceService {
     message?: string,
     edit?: (draft: WorkspaceRecord) => void,
   ): Promise<void> {
-    let released: string[] | undefined;
-    await this.deps.store.change(record, (draft) => {
-      edit?.(draft);
-      const was = draft.state;
-      draft.state = state;
-      draft.since = new Date().toISOString();
-      trackRun(draft, was, draft.since, settingsFor(draft.spec, this.deps.config.idle));
-      if (message === undefined) delete draft.message;
-      else draft.message = message;
-      // Every way of stopping (a user, the idle monitor, outside Berth, a failure) gives the GPUs back.
-      if ((state === 'stopped' || state === 'failed') && draft.assignedGpus?.length) {
-        released = draft.assignedGpus;
-        delete draft.assignedGpus;
-      }
-    });
+    const released = await saveState(this.deps, record, state, message, edit);
     if (released) this.deps.gpus.released(record, released);
-    this.changed(record);
+    this.announce(record);
   }
 
   /** Makes the container match the spec, starts it and waits for sshd (see bring-up.ts). */
-  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  bringUp(record: WorkspaceRecord, ctx: OpContext): Promise<BroughtUp> {
     return bringUp(this.deps, this.keys, record, ctx, () => this.announce(record));
   }
 
@@ -335,10 +338,12 @@ export class WorkspaceService {
     return exitReason(this.deps.runtime, record);
   }
 
-  private async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  /** Brings it up and records `running`; on failure `failed` (or `stopped` when refused or cancelled), and rethrows. */
+  async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
     try {
-      await this.bringUp(record, ctx);
-      await this.setState(record, 'running');
+      const up = await this.bringUp(record, ctx);
+      await this.setState(record, 'running', up.message);
+      up.rest((failure) => void this.noteFailure(record, failure));
     } catch (err) {
       await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
       const cancelled = err instanceof BerthError && err.code === 'cancelled';
@@ -361,28 +366,17 @@ export class WorkspaceService {
 
   /** The record `ref` names, if `user` may use it; `forbidden` or `not_found` otherwise. */
   resolve(user: User, ref: WorkspaceRef): WorkspaceRecord {
-    const owner = ref.owner ?? user.name;
-    if (owner !== user.name && !user.admin) {
-      throw new BerthError('forbidden', `you can only use your own workspaces; "${ref.name}" belongs to ${owner}`);
-    }
-    // A create under way is found before its record is stored, so that it answers "busy creating".
-    const record = this.deps.store.find(owner, ref.name) ?? this.reservations.find(owner, ref.name);
-    if (!record) {
-      throw new BerthError(
-        'not_found',
-        `no workspace "${ref.name}"${owner === user.name ? '' : ` owned by ${owner}`}; list them with: berth ls`,
-      );
-    }
-    return record;
+    return resolveRecord(this.deps.store, this.reservations, user, ref);
+  }
+
+  /** Shows a lifecycle command's failure after the start was answered in the message of a workspace still running. */
+  private noteFailure(record: WorkspaceRecord, failure: string): Promise<void> {
+    return noteLifecycleFailure(this.deps, record, failure, () => this.announce(record));
   }
 
   /** Tells the owner's clients (and admins) how the workspace looks now. */
   announce(record: WorkspaceRecord): void {
     this.deps.bus.emit({ event: 'workspace.changed', data: { workspace: this.view(record) } }, record.owner);
-  }
-
-  private changed(record: WorkspaceRecord): void {
-    this.announce(record);
   }
 
   private progress(

@@ -20,6 +20,10 @@ export function specHash(spec: WorkspaceSpec): string {
     command,
     user,
     timezone ?? '',
+    // Docker-in-Docker (issue 13): only when on, so that every other spec keeps its hash.
+    ...(spec.docker ? ['docker'] : []),
+    // Secrets by name and target only (values reach the container at each start); absent keeps old hashes.
+    ...(spec.secrets?.length ? [spec.secrets] : []),
   ]);
   return sha256(canonical);
 }

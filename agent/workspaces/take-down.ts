@@ -10,32 +10,37 @@ function announceRemoved({ bus }: ServiceDeps, record: WorkspaceRecord): void {
   );
 }
 
+/** What a delete answers: `keptVolume` when the home was kept, `trashedUntil` when it went to the trash. */
+export type Deleted = { id: string; name: string; keptVolume: string | null; trashedUntil?: string };
+
 /**
  * Completes a delete whose record is in `deleting` (also after an agent restart): the container, the
  * home volume when `deleteData` says so, then the record and the bootstrap directory. When the record
  * cannot be removed from the store it stays `deleting`, and a later reconciliation finishes the job.
  */
-export async function finishDelete(
-  deps: ServiceDeps,
-  record: WorkspaceRecord,
-  ctx: OpContext,
-): Promise<{ id: string; name: string; keptVolume: string | null }> {
-  const { runtime, store, bootstrap, bus, gpus } = deps;
+export async function finishDelete(deps: ServiceDeps, record: WorkspaceRecord, ctx: OpContext): Promise<Deleted> {
+  const { runtime, store, bootstrap, bus, gpus, trash } = deps;
   reportProgress(bus, record, ctx, 'removing-container', 'Removing the container');
   await runtime.removeContainer(record.id);
   let keptVolume: string | null = null;
-  if (record.deleteData) {
+  let trashedUntil: string | undefined;
+  if (record.deleteData && trash?.enabled && !record.deleteNow) {
+    // Trash: the volume stays, marked trashed in the homes ledger (saved first: a crash repeats it).
+    reportProgress(bus, record, ctx, 'removing-volume', `Moving home volume ${volumeName(record.id)} to the trash`);
+    trashedUntil = await trash.put(record);
+  } else if (record.deleteData) {
     reportProgress(bus, record, ctx, 'removing-volume', `Removing home volume ${volumeName(record.id)}`);
     await runtime.removeVolume(record.id);
   } else keptVolume = volumeName(record.id);
-  await store.delete(record.id, keptVolume ?? undefined);
+  await store.delete(record.id, keptVolume ?? (trashedUntil ? volumeName(record.id) : undefined));
   deps.images?.release(record.spec.image);
   if (keptVolume) await deps.homes?.kept(record);
   gpus.wake();
   await bootstrap.remove(record.id);
+  await deps.secrets?.remove(record.id);
   announceRemoved(deps, record);
   reportProgress(bus, record, ctx, 'done', 'Deleted');
-  return { id: record.id, name: record.name, keptVolume };
+  return { id: record.id, name: record.name, keptVolume, ...(trashedUntil ? { trashedUntil } : {}) };
 }
 
 /**
@@ -61,5 +66,6 @@ export async function rollBack(deps: ServiceDeps, record: WorkspaceRecord, keepH
     gpus.wake();
   }
   await bootstrap.remove(record.id);
+  await deps.secrets?.remove(record.id).catch(() => undefined);
   announceRemoved(deps, record);
 }

@@ -136,7 +136,7 @@ export class BenchAgent {
     await fs.mkdir(options.stateDir, { recursive: true, mode: 0o700 });
     const minted = spawnSync(
       process.execPath,
-      [BERTH, 'token', 'create', '--user', options.user, '--state-dir', options.stateDir],
+      [BERTH, 'token', 'create', '--user', options.user, '--state-dir', options.stateDir, '--init'],
       { encoding: 'utf8' },
     );
     if (minted.status !== 0) throw new Error(`berth token create failed: ${minted.stderr}`);

@@ -16,6 +16,7 @@ const WHAT: Record<string, string> = {
   'request→allocating': 'image inspect; port allocation (bind test)',
   allocating: 'host key generation; bootstrap dir (2 fsynced writes); store save (fsync)',
   'creating-volume': 'docker volume create; container inspect; users.json read; bootstrap refresh (3 fsynced writes)',
+  'installing-sshd': 'docker build of the sshd layer (first use of an image without sshd)',
   'creating-container': 'docker create',
   'starting-container': 'docker start',
   'waiting-for-ssh': 'sshBanner probe every 25 ms (+ docker inspect every 300 ms) until the banner',

@@ -1,13 +1,15 @@
-import type { ParamsInput, WorkspaceSpecInput } from '../../protocol';
+import { SECRETS_DIR, type ParamsInput, type SecretRef, type WorkspaceSpecInput } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, numberOption, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { durationProblem, parseDuration } from '../duration';
 import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
+import { devcontainerParams, readDevcontainer } from '../devcontainer';
 import { homeArgument } from './homes';
+import { DOCKER_PRIVILEGED } from '../workspace-view';
 import { BUILD_OPTIONS, BUILD_USAGE, buildFlags, buildForSpec } from '../build-flags';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] ${BUILD_USAGE} [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] ${BUILD_USAGE} [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -23,7 +25,37 @@ const SPEC_OPTIONS = {
   timezone: { type: 'string' },
   ...IDLE_SPEC_OPTIONS,
   quiet: { type: 'boolean', short: 'q' },
+  docker: { type: 'boolean' },
+  secret: { type: 'string', multiple: true },
+  'secret-file': { type: 'string', multiple: true },
 } as const;
+
+/**
+ * `--secret NAME[=ENV_VAR]` (the variable defaults to the name) and `--secret-file NAME[:/PATH]`
+ * (the path defaults to /run/secrets/NAME) as the spec's references; undefined when neither is given.
+ */
+export function secretFlags(
+  values: { secret?: string[]; 'secret-file'?: string[] },
+  usage: string,
+): SecretRef[] | undefined {
+  if (!values.secret && !values['secret-file']) return undefined;
+  const refs: SecretRef[] = [];
+  for (const text of values.secret ?? []) {
+    const [key = '', env = key] = text.split(/=(.*)/s, 2);
+    if (!key) throw new UsageError(`--secret ${text}: expected NAME or NAME=ENV_VAR`, usage);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
+      throw new UsageError(`--secret ${text}: "${env}" is no variable name; name one: --secret ${key}=MY_VAR`, usage);
+    }
+    refs.push({ key, env });
+  }
+  for (const text of values['secret-file'] ?? []) {
+    const colon = text.indexOf(':');
+    const key = colon < 0 ? text : text.slice(0, colon);
+    if (!key) throw new UsageError(`--secret-file ${text}: expected NAME or NAME:/PATH`, usage);
+    refs.push({ key, file: colon < 0 ? `${SECRETS_DIR}/${key}` : text.slice(colon + 1) });
+  }
+  return refs;
+}
 
 /** Reads the spec flags shared by `create` and `update` (only those given). */
 export function specFlags(
@@ -38,6 +70,9 @@ export function specFlags(
     env?: string[];
     command?: string;
     timezone?: string;
+    docker?: boolean;
+    secret?: string[];
+    'secret-file'?: string[];
   } & Parameters<typeof idleSpecFlags>[0],
   usage: string,
 ): Omit<WorkspaceSpecInput, 'name'> {
@@ -74,6 +109,9 @@ export function specFlags(
   }
   if (values.command !== undefined) spec.command = values.command;
   if (values.timezone !== undefined) spec.timezone = values.timezone;
+  if (values.docker) spec.docker = true;
+  const secrets = secretFlags(values, usage);
+  if (secrets) spec.secrets = secrets;
   return spec;
 }
 
@@ -101,24 +139,31 @@ export const create: Command = {
         'wait-gpus': { type: 'string' },
         home: { type: 'string' },
         ...BUILD_OPTIONS,
+        devcontainer: { type: 'string' },
       },
       usage,
     );
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    const params: ParamsInput<'workspace.create'> = { name, ...specFlags(values, usage) };
+    let params: ParamsInput<'workspace.create'> = { name, ...specFlags(values, usage) };
     if (values.user !== undefined) params.user = values.user;
     const wait = waitFlag(values['wait-gpus'], usage);
     if (wait !== undefined) params.waitForGpus = wait;
     if (values.home !== undefined) params.home = homeArgument(values.home, usage);
-    const build = buildFlags(values, usage);
-    if (build && params.image !== undefined) throw new UsageError('give --image or --build, not both', usage);
+    const flagBuild = buildFlags(values, usage);
+    if (flagBuild && params.image !== undefined) throw new UsageError('give --image or --build, not both', usage);
+    // Printed (what it ignores, what it refuses) before anything is asked of the agent.
+    const definition = values.devcontainer === undefined ? null : await readDevcontainer(values.devcontainer, name);
     const quiet = values.quiet ?? values.json ?? false;
     await withClient(values, async (client) => {
+      if (definition) params = await devcontainerParams(client, definition, params);
+      // --build, else the definition's build (unless --image names the image instead).
+      const build = flagBuild ?? (params.image === undefined ? (definition?.build ?? null) : null);
       const { workspace } = await withProgress(quiet, async (options) => {
         if (build) Object.assign(params, await buildForSpec(client, build, quiet, options.signal));
         return client.request('workspace.create', params, options);
       });
       printWorkspace(workspace, values.json ?? false, values);
+      if (workspace.spec.docker && !values.json) process.stdout.write(`${DOCKER_PRIVILEGED}\n`);
     });
     return 0;
   },

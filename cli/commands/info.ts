@@ -3,6 +3,7 @@ import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { withClient, type Command } from '../command';
 import { formatSize, formatTime } from '../format';
 import { keptByOwner } from './homes';
+import { DOCKER_IN_DOCKER_ALLOWED } from '../workspace-view';
 
 const usage = 'berth info [--json]';
 
@@ -42,6 +43,7 @@ export const info: Command = {
         ['Workspaces', `${host.workspaces.total} (${host.workspaces.running} running)`],
         ['SSH ports', `${host.sshPorts.first}-${host.sshPorts.last} (${host.sshPorts.used} used)`],
         ['Default image', host.defaultImage],
+        ...(host.dockerInDocker ? [['Docker inside', DOCKER_IN_DOCKER_ALLOWED]] : []),
         ...(host.orphans.length ? [['Orphans', host.orphans.join(', ')]] : []),
         ...diskLines(host, homes),
       ];

@@ -10,7 +10,7 @@ import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--trash-keep DURATION] [--archive-after DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -28,6 +28,9 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'disk-interval': { type: 'string' },
     'max-build-context': { type: 'string' },
     ...IDLE_OPTIONS,
+    'allow-docker': { type: 'boolean' },
+    'trash-keep': { type: 'string' },
+    'archive-after': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   } as const;
   const { values, positionals: rest } = parse(argv, options, usage);
@@ -87,9 +90,27 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     }
     config.maxBuildContextBytes = size;
   }
+  if (values['allow-docker']) config.allowDocker = true;
+  if (values['trash-keep'] !== undefined) {
+    config.trashKeepMs = keepFlag('trash-keep', values['trash-keep'], usage) * 1000;
+  }
+  if (values['archive-after'] !== undefined) {
+    config.archiveAfterMs = keepFlag('archive-after', values['archive-after'], usage) * 1000;
+  }
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);
   return { config, quiet: values.quiet ?? false };
+}
+
+/**
+ * `--trash-keep` (how long a deleted home stays restorable; 0: no trash) and `--archive-after` (how
+ * long a workspace stays stopped before it is archived; 0: never), in seconds.
+ */
+function keepFlag(flag: string, text: string, usage: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === null) throw new UsageError(`--${flag} ${text}: ${durationProblem(text)}`, usage);
+  if (seconds > MAX_DURATION_SECONDS) throw new UsageError(`--${flag}: at most 365d`, usage);
+  return seconds;
 }
 
 /** The idle flags whose seconds become dates: held to the cap that specs are held to. */

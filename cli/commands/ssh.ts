@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { BerthError, type Workspace } from '../../protocol';
 import { CLIENT_OPTIONS, parse } from '../args';
 import { withClient, type Command } from '../command';
+import { runPostAttach } from '../devcontainer';
 import type { SshHostSettings } from '../hosts';
 
 const usage = 'berth ssh NAME [--identity FILE] [-- COMMAND...]';
@@ -91,6 +92,8 @@ export const ssh: Command = {
       // Someone is entering it: that is presence (the session itself then counts as attached). An
       // agent too old to know the report must not keep anyone out.
       if (workspace.state === 'running') await client.request('workspace.activity', { name }).catch(() => undefined);
+      // devcontainer.json's postAttachCommand: before the session, as the spec runs it on attaching.
+      if (workspace.state === 'running') await runPostAttach(client, workspace);
       return { workspace, settings };
     });
     if (workspace.state !== 'running') {

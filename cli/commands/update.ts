@@ -3,6 +3,7 @@ import { printWorkspace, withClient, withProgress, type Command } from '../comma
 import { IDLE_SPEC_USAGE } from '../idle-flags';
 import { SPEC_OPTIONS, specFlags } from './create';
 import type { WorkspaceChanges } from '../../protocol';
+import { DOCKER_PRIVILEGED } from '../workspace-view';
 
 /** `--clear FLAG`: the optional settings that can go back to none (or to the agent's default). */
 const CLEARABLE = {
@@ -13,9 +14,11 @@ const CLEARABLE = {
   'idle-timeout': 'idleTimeout',
   'attached-grace': 'attachedGrace',
   'max-lifetime': 'maxLifetime',
+  docker: 'docker',
+  secrets: 'secrets',
 } as const;
 
-const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--timezone TZ] ${IDLE_SPEC_USAGE} [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
+const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--timezone TZ] ${IDLE_SPEC_USAGE} [--docker] [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
 
 /** `berth update NAME`: changes image, limits or settings; a running workspace is recreated on its home volume. */
 export const update: Command = {
@@ -39,6 +42,7 @@ export const update: Command = {
         client.request('workspace.update', { name, changes }, options),
       );
       printWorkspace(workspace, values.json ?? false);
+      if (changes.docker && !values.json) process.stdout.write(`${DOCKER_PRIVILEGED}\n`);
       if (!values.json && workspace.state === 'stopped') {
         process.stdout.write(`Start it with the new spec: berth start ${name}\n`);
       }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { showError } from './errors';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace } from './resolve';
+import { localTime } from '../wording/describe';
 import type { Services } from '../services';
 
 /** Berth: Delete Workspace. Modal; deleting the home's data also requires typing the name. */
@@ -22,7 +23,7 @@ export async function deleteWorkspace(services: Services, arg?: unknown): Promis
   if (deleteData) {
     const typed = await vscode.window.showInputBox({
       title: `Delete ${workspace.name} and all files in its home`,
-      prompt: `Type "${workspace.name}" to confirm. This cannot be undone.`,
+      prompt: `Type "${workspace.name}" to confirm. Where the host keeps a trash, the home stays restorable for a while.`,
       validateInput: (value) => (value === workspace.name ? null : `Type ${workspace.name} exactly`),
     });
     if (typed !== workspace.name) return;
@@ -35,7 +36,11 @@ export async function deleteWorkspace(services: Services, arg?: unknown): Promis
         { onProgress },
       ),
     );
-    if (result.keptVolume) {
+    if (result.trashedUntil) {
+      void vscode.window.showInformationMessage(
+        `Deleted ${workspace.name}. Its home is in the trash on ${connection.host.label} until ${localTime(result.trashedUntil)}: Restore from Trash… on the host brings it back.`,
+      );
+    } else if (result.keptVolume) {
       void vscode.window.showInformationMessage(
         `Deleted ${workspace.name}. Its home volume ${result.keptVolume} was kept on ${connection.host.label}.`,
       );

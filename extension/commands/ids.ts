@@ -16,6 +16,12 @@ export const COMMAND_IDS = [
   'berth.workspace.restart',
   'berth.workspace.update',
   'berth.workspace.cancel',
+  'berth.workspace.showDetails',
+  'berth.secret.set',
+  'berth.secret.list',
+  'berth.workspace.archive',
+  'berth.workspace.unarchive',
+  'berth.trash.restore',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

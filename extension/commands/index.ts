@@ -17,6 +17,11 @@ import { startWorkspace } from './start';
 import { stopWorkspace } from './stop';
 import { restartWorkspace } from './restart';
 import { updateWorkspace } from './update';
+import { showDetails } from './showDetails';
+import { setSecret } from './setSecret';
+import { showSecrets } from './showSecrets';
+import { archiveWorkspace, unarchiveWorkspace } from './archive';
+import { restoreFromTrash } from './restoreFromTrash';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -38,6 +43,12 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.restart': restartWorkspace,
   'berth.workspace.update': updateWorkspace,
   'berth.workspace.cancel': cancelWaiting,
+  'berth.workspace.showDetails': showDetails,
+  'berth.secret.set': setSecret,
+  'berth.secret.list': showSecrets,
+  'berth.workspace.archive': archiveWorkspace,
+  'berth.workspace.unarchive': unarchiveWorkspace,
+  'berth.trash.restore': restoreFromTrash,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -17,14 +17,14 @@ export function isOwn(connection: HostConnection, workspace: Workspace): boolean
 
 /**
  * The workspace a command acts on: the tree item it was invoked on, or (from the palette) one the
- * user picks among the workspaces in `states`. Undefined when the user backs out. With `own`, only
+ * user picks among the workspaces in `states` (archived or not, with `archived`). Undefined when the user backs out. With `own`, only
  * the user's own workspaces (SSH reaches no other): another user's is refused with a word why.
  */
 export async function resolveWorkspace(
   services: Services,
   arg: unknown,
   states?: WorkspaceState[],
-  options: { own?: boolean } = {},
+  options: { own?: boolean; archived?: boolean } = {},
 ): Promise<Target | undefined> {
   const node = arg as TreeNode | undefined;
   if (node?.kind === 'workspace') {
@@ -42,6 +42,7 @@ export async function resolveWorkspace(
     [...connection.workspaces.values()]
       .filter((ws) => !states || states.includes(ws.state))
       .filter((ws) => !options.own || isOwn(connection, ws))
+      .filter((ws) => options.archived === undefined || (ws.archivedAt !== undefined) === options.archived)
       .map((workspace) => ({
         label: workspace.name,
         description: `${workspace.state} · ${connection.host.label}`,

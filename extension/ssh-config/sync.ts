@@ -29,18 +29,21 @@ export function sshEntries(services: Services): HostEntry[] {
     if (connection.status.kind !== 'connected') return [];
     const me = connection.status.welcome.user.name;
     const jump = connection.host.ssh ? jumpAlias(connection.host.id) : undefined;
-    return [...connection.workspaces.values()]
-      .filter((ws) => ws.owner === me && ws.ssh.hostKey)
-      .map((ws) => ({
-        alias: workspaceAlias(connection.host.id, ws),
-        hostName: jump ? '127.0.0.1' : ws.ssh.host,
-        port: ws.ssh.port,
-        user: ws.ssh.user,
-        identityFile: services.ssh.keyFile,
-        knownHostsFile: services.ssh.knownHostsFile,
-        hostKey: ws.ssh.hostKey,
-        ...(jump ? { proxyJump: jump } : {}),
-      }));
+    return (
+      [...connection.workspaces.values()]
+        // Archive: an archived workspace holds no port (another may have it): no block until unarchived.
+        .filter((ws) => ws.owner === me && ws.ssh.hostKey && !(ws.archivedAt && ws.state === 'stopped'))
+        .map((ws) => ({
+          alias: workspaceAlias(connection.host.id, ws),
+          hostName: jump ? '127.0.0.1' : ws.ssh.host,
+          port: ws.ssh.port,
+          user: ws.ssh.user,
+          identityFile: services.ssh.keyFile,
+          knownHostsFile: services.ssh.knownHostsFile,
+          hostKey: ws.ssh.hostKey,
+          ...(jump ? { proxyJump: jump } : {}),
+        }))
+    );
   });
 }
 

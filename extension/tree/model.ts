@@ -3,8 +3,9 @@ import { forVsCode } from '../wording/errors';
 import { capacityLabel } from '../hosts/capacity';
 import type { HostConfig, HostStatus } from '../hosts/host';
 import { clockTime } from '../wording/countdown';
-import { idleLines, localTime, stateLabel } from '../wording/describe';
+import { isArchived, stateLabel } from '../wording/describe';
 import { memoryLabel } from '../wording/sizes';
+import { workspaceTooltip } from './tooltip';
 import type { UsageNode } from './usage';
 
 /** A codicon with an optional theme colour id. */
@@ -84,6 +85,7 @@ const STATE_ICONS: Record<WorkspaceState, Icon> = {
  * monitor (a stopwatch) or outside Berth (a warning), and a running workspace whose idle stop was warned (a clock).
  */
 export function workspaceIcon(ws: Workspace, warned = false): Icon {
+  if (isArchived(ws)) return { id: 'archive' };
   if (ws.state === 'running' && warned && ws.idleStopAt) return { id: 'clock', color: WARNING };
   if (ws.state === 'stopped') {
     switch (ws.stopReason) {
@@ -122,40 +124,12 @@ export function gpuShort(ws: Workspace): string {
  * after an automatic stop.
  */
 export function workspaceDescription(ws: Workspace): string {
-  const parts: string[] = [stateLabel(ws)];
+  const parts: string[] = [isArchived(ws) ? 'archived' : stateLabel(ws)];
   if (ws.spec.gpus > 0) parts.push(gpuShort(ws));
   if (ws.state === 'running' && ws.idleStopAt) parts.push(`stops ${clockTime(ws.idleStopAt)}`);
   parts.push(`${ws.spec.cpus} CPU`, memoryLabel(ws.spec.memory));
   if (ws.disk?.overQuota) parts.push('over disk quota');
   return parts.join(' · ');
-}
-
-/** The tooltip's disk cell: home and writable layer as last measured; absent before the first measurement. */
-export function diskDetails(ws: Workspace): string | null {
-  if (!ws.disk) return null;
-  const size = (bytes: number | null) => (bytes === null ? 'not measured' : memoryLabel(bytes));
-  return `home ${size(ws.disk.home)}, container ${size(ws.disk.layer)} (measured ${localTime(ws.disk.at)})`;
-}
-
-/** A warning line when the owner is over the soft disk quota: no new workspace until space is freed. */
-function quotaLine(ws: Workspace): string | null {
-  const over = ws.disk?.overQuota;
-  if (!over) return null;
-  return `⚠ ${ws.owner}'s workspaces take ${memoryLabel(over.used)} of disk, over the ${memoryLabel(over.quota)} quota: new workspaces are refused until space is freed (delete files in a home, or delete a workspace with its data).`;
-}
-
-/** The tooltip's GPU cell: each held GPU (index, model, short UUID), or what it asks for while it holds none. */
-export function gpuDetails(ws: Workspace): string {
-  if (ws.gpus?.length) {
-    // A table cell holds one line: VS Code renders no HTML (`<br>`) in a MarkdownString without supportHtml.
-    return ws.gpus.map((gpu) => `${gpu.index}: ${gpu.name} (\`${gpu.uuid.slice(0, 12)}…\`)`).join('; ');
-  }
-  if (ws.spec.gpus === 0) return 'none';
-  const filters = [
-    ...(ws.spec.gpuModel ? [`"${ws.spec.gpuModel}"`] : []),
-    ...(ws.spec.gpuMemory ? [`≥ ${memoryLabel(ws.spec.gpuMemory)}`] : []),
-  ];
-  return `${ws.spec.gpus}${filters.length ? ` ${filters.join(', ')}` : ''}, assigned when it starts`;
 }
 
 /**
@@ -166,40 +140,11 @@ export function gpuDetails(ws: Workspace): string {
 export function workspaceContext(ws: Workspace, own: boolean): string {
   return [
     'workspace',
-    ws.state,
+    isArchived(ws) ? 'archived' : ws.state,
     ...(ws.spec.gpus > 0 ? ['gpu'] : []),
     ...(own ? ['own'] : []),
     ...(ws.gpuQueue ? ['queued'] : []),
   ].join('+');
-}
-
-/** Text made inert in Markdown: no emphasis, links or autolinked addresses from a name or a message. */
-export function markdownText(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+!|<>~@:-]/g, '\\$&');
-}
-
-/** The Markdown tooltip of a workspace; `now` only tells whether a keepalive is still ahead. */
-export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.now(), own = true): string {
-  const rows: [string, string][] = [
-    ['Host', markdownText(hostLabel)],
-    ['Owner', markdownText(ws.owner)],
-    ['Image', `\`${ws.spec.image}\``],
-    ['CPU', `${ws.spec.cpus}`],
-    ['Memory', memoryLabel(ws.spec.memory)],
-    ['GPUs', gpuDetails(ws)],
-    ...(diskDetails(ws) ? [['Disk', diskDetails(ws) ?? ''] as [string, string]] : []),
-    // A code span: VS Code would make `dev@127.0.0.1` a mailto link.
-    ['SSH', `\`${ws.ssh.user}@${ws.ssh.host}\` port ${ws.ssh.port}`],
-    ['Created', localTime(ws.createdAt)],
-  ];
-  const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
-  const notMine = own
-    ? null
-    : `${markdownText(ws.owner)}'s workspace: Connect, Open Terminal and Copy SSH Command work only for its owner.`;
-  const message = [ws.message && markdownText(ws.message), quotaLine(ws), ...idleLines(ws, now), notMine]
-    .map((line) => (line ? `\n\n${line}` : ''))
-    .join('');
-  return `**${ws.name}** — ${ws.state} since ${localTime(ws.since)}${message}\n\n${table}`;
 }
 
 /** The node of a workspace on a host; another user's shows its owner (`bob/web`) and no connect actions. */
@@ -231,6 +176,7 @@ export function hostNode(host: HostConfig, status: HostStatus, now = Date.now(),
         `Berth agent ${info?.agentVersion ?? agentVersion} on ${name}`,
         ...(info ? [`Free: ${capacityLabel(info)}`] : []),
         ...(info?.gpuNote ? [`GPUs: ${info.gpuNote}`] : []),
+        ...(info?.dockerInDocker ? ['Docker inside workspaces: allowed (privileged: root on the host)'] : []),
       ];
       return {
         ...base,
@@ -300,11 +246,15 @@ export function hostChildren(
   }
   if (status.kind === 'connecting') return [];
   const me = status.welcome.user.name;
-  const sorted = [...workspaces].sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner));
+  const every = [...workspaces].sort((a, b) => a.name.localeCompare(b.name) || a.owner.localeCompare(b.owner));
+  const sorted = every.filter((ws) => !isArchived(ws));
   const node = (ws: Workspace, suffix = '') => {
     const made = workspaceNode(host, ws, { own: ws.owner === me, warned: view.warned?.(ws.id) ?? false });
     return suffix ? { ...made, id: `${made.id}${suffix}` } : made;
   };
+  // Archive: archived workspaces are listed apart, in a collapsed group after the others.
+  const archived = archivedGroup(host, every.filter(isArchived), node);
+  if (!sorted.length && archived) return [archived];
   if (!sorted.length) {
     return [
       {
@@ -318,7 +268,9 @@ export function hostChildren(
       },
     ];
   }
-  if (!status.welcome.user.admin || sorted.every((ws) => ws.owner === me)) return sorted.map((ws) => node(ws));
+  if (!status.welcome.user.admin || sorted.every((ws) => ws.owner === me)) {
+    return [...sorted.map((ws) => node(ws)), ...(archived ? [archived] : [])];
+  }
   const mine = sorted.filter((ws) => ws.owner === me);
   const all = [...sorted].sort((a, b) => a.owner.localeCompare(b.owner) || a.name.localeCompare(b.name));
   const group = (key: string, label: string, tooltip: string, children: TreeNode[], expanded: boolean): GroupNode => ({
@@ -348,7 +300,28 @@ export function hostChildren(
       all.map((ws) => node(ws, '@all')),
       false,
     ),
+    ...(archived ? [archived] : []),
   ];
+}
+
+/** Archive: the collapsed "Archived" group of a host; null when none is archived. */
+function archivedGroup(
+  host: HostConfig,
+  archived: Workspace[],
+  node: (ws: Workspace) => WorkspaceNode,
+): GroupNode | null {
+  if (!archived.length) return null;
+  return {
+    kind: 'group',
+    id: `group:${host.id}:archived`,
+    hostId: host.id,
+    label: 'Archived',
+    description: `${archived.length}`,
+    tooltip: `Archived workspaces on ${host.label}: no container, SSH port or GPU; their homes and host keys are kept. Unarchive one to use it again.`,
+    icon: { id: 'archive' },
+    expanded: false,
+    children: archived.map((ws) => node(ws)),
+  };
 }
 
 /** Every row under a host, those inside groups included, in the order they draw. */

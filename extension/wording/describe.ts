@@ -83,3 +83,8 @@ export function idleLines(ws: Workspace, now: number): string[] {
   }
   return lines;
 }
+
+/** Archive: whether the workspace is archived (on the wire: `stopped` with `archivedAt`). */
+export function isArchived(ws: Workspace): boolean {
+  return ws.archivedAt !== undefined && ws.state === 'stopped';
+}

@@ -178,4 +178,48 @@ export const RULES: Partial<Record<string, Rule>> = {
     own: (p) => ({ name: p.ws.main, ...REBUILD }),
     others: workspaceVariants((v) => v.ws.main, REBUILD),
   },
+  // Secrets: per user, admins included; no method names another user, so naming one is refused.
+  'secret.set': {
+    own: (_p, unique) => ({ name: `AUTHZ_${unique}`, value: 'authz-value' }),
+    others: (victim) => [
+      {
+        params: { name: 'AUTHZ_THEIRS', value: 'v', user: victim.name },
+        refused: 'invalid_params',
+        admin: 'invalid_params',
+      },
+    ],
+    check: (result) => assert.ok(!JSON.stringify(result).includes('authz-value'), 'the reply shows the value'),
+  },
+  'secret.list': {
+    own: () => ({}),
+    check: (result) => {
+      for (const entry of result.secrets as Record<string, unknown>[]) {
+        assert.deepEqual(Object.keys(entry).sort(), ['createdAt', 'name', 'updatedAt', 'usedBy'], 'a value listed');
+      }
+    },
+  },
+  'secret.delete': {
+    own: (_p, unique) => ({ name: `AUTHZ_${unique}`, ifExists: true }),
+    others: (victim) => [
+      { params: { name: 'AUTHZ_THEIRS', user: victim.name }, refused: 'invalid_params', admin: 'invalid_params' },
+    ],
+  },
+  // Archive: the stop workspace is archived (again: a no-op), then brought back.
+  'workspace.archive': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  'workspace.unarchive': { own: (p) => ({ name: p.ws.stop }), others: workspaceVariants((v) => v.ws.stop) },
+  // Trash: workspace.delete (before these) put the del workspace's home in its owner's trash.
+  'trash.list': { own: () => ({}), check: ownedOnly('entries') },
+  'trash.restore': {
+    own: (p) => ({ name: p.ws.del }),
+    // Nobody restores another user's trashed home, not even an admin: it is not found among their own.
+    others: (victim) => [
+      { params: { name: victim.ws.del }, refused: 'not_found', admin: 'not_found' },
+      { params: { id: victim.home }, refused: 'not_found', admin: 'not_found' },
+    ],
+  },
+  'trash.empty': {
+    own: () => ({}),
+    check: ownedOnly('removed'),
+    others: () => [{ params: { all: true }, refused: 'forbidden', admin: 'allowed' }],
+  },
 };

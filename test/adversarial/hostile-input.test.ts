@@ -197,6 +197,15 @@ describe('adversarial: hostile inputs (every spec field, every other param)', fu
       ['user.setQuota', 'a negative quota', () => ({ user: 'alice', gpus: -1 }), ['invalid_params'], true],
       ['user.setQuota', 'a quota of 1e13', () => ({ user: 'alice', gpus: 1e13 }), ['invalid_params'], true],
       ['user.setQuota', 'a fractional quota', () => ({ user: 'alice', gpus: 1.5 }), ['invalid_params'], true],
+      // Secrets: names and values refused before anything is stored.
+      ['secret.set', 'a name with ".."', () => ({ name: '../x', value: 'v' }), ['invalid_params']],
+      ['secret.set', 'a name "__proto__"', () => ({ name: '__proto__', value: 'v' }), ['invalid_params']],
+      ['secret.set', 'a value over 64 KiB', () => ({ name: 'HX', value: x(64 * 1024 + 1) }), ['invalid_params']],
+      ['secret.set', 'a NUL in the value', () => ({ name: 'HX', value: 'a\u0000b' }), ['invalid_params']],
+      ['secret.set', 'an empty value', () => ({ name: 'HX', value: '' }), ['invalid_params']],
+      ['secret.set', 'a numeric value', () => ({ name: 'HX', value: 42 }), ['invalid_params']],
+      ['secret.delete', 'a name "constructor"', () => ({ name: 'constructor' }), ['invalid_params']],
+      ['secret.delete', 'a name of 100,000 characters', () => ({ name: `A${x(100_000)}` }), ['invalid_params']],
     ];
     for (const [method, what, params, codes, asAdmin] of paramCases) {
       it(`${method} with ${what}: ${codes.join(' or ')}`, async () => {

@@ -42,6 +42,13 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   attachedGrace: 3600,
   maxLifetime: 86400,
   build: { context: '/tmp/ctx', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64) },
+  description: 'Training runs for the paper',
+  docker: false,
+  gpusOptional: false,
+  forwardPorts: [{ port: 8080, label: 'web' }],
+  lifecycle: { postStartCommand: 'true', waitFor: 'postStartCommand' },
+  devcontainer: '/home/dev/proj/.devcontainer/devcontainer.json',
+  secrets: [],
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -157,6 +164,56 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
     ['a hash that is not SHA-256', { context: '/c', dockerfile: 'Dockerfile', args: {}, hash: 'abc' }],
     ['an argument named "1x"', { context: '/c', dockerfile: 'Dockerfile', args: { '1x': 'v' }, hash: 'a'.repeat(64) }],
     ['an unknown field', { context: '/c', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64), x: 1 }],
+  ],
+  description: [
+    ['201 characters', x(201)],
+    ['a newline', 'a\nb'],
+    ['an escape sequence', 'a\u001b[2Jb'],
+  ],
+  docker: [
+    ['the string "true"', 'true'],
+    ['the number 1', 1],
+  ],
+  gpusOptional: [
+    ['the string "true"', 'true'],
+    ['1', 1],
+  ],
+  forwardPorts: [
+    ['port 0', [{ port: 0 }]],
+    ['port 65536', [{ port: 65536 }]],
+    ['65 ports', Array.from({ length: 65 }, (_, i) => ({ port: i + 1 }))],
+    ['a host with a slash', [{ port: 80, host: 'a/b' }]],
+    ['an unknown field', [{ port: 80, bind: '0.0.0.0' }]],
+  ],
+  lifecycle: [
+    ['an unknown stage', { initializeCommand: 'rm -rf /' }],
+    ['an empty command', { postStartCommand: '' }],
+    ['a NUL byte', { postStartCommand: 'true\u0000id' }],
+    ['an empty argv', { postStartCommand: [] }],
+    ['a command named __proto__', { postStartCommand: new Raw('{"__proto__":"true"}') }],
+    ['an unknown waitFor', { waitFor: 'never' }],
+  ],
+  devcontainer: [
+    ['an empty string', ''],
+    ['4097 characters', x(4097)],
+  ],
+  secrets: [
+    ['a bad name', [{ key: '../x', env: 'X' }]],
+    ['both env and file', [{ key: 'A', env: 'A', file: '/run/secrets/A' }]],
+    ['neither env nor file', [{ key: 'A' }]],
+    ['a relative path', [{ key: 'A', file: 'a/b' }]],
+    ['a ".." path', [{ key: 'A', file: '/home/dev/../../etc/shadow' }]],
+    ['a path under /proc', [{ key: 'A', file: '/proc/1/environ' }]],
+    ['another name under /run/secrets', [{ key: 'A', file: '/run/secrets/B' }]],
+    [
+      'one variable twice',
+      [
+        { key: 'A', env: 'X' },
+        { key: 'B', env: 'X' },
+      ],
+    ],
+    ['65 entries', Array.from({ length: 65 }, (_, i) => ({ key: `S${i}`, env: `S${i}` }))],
+    ['"__proto__"', [{ key: '__proto__', env: 'X' }]],
   ],
 };
 

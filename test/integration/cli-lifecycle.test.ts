@@ -22,7 +22,7 @@ describe('cli: restart, and repairing a failed workspace with update', function 
   const broken = 'berth-workspace:cli-lifecycle-no-sshd';
 
   before(() => {
-    dockerBuild(broken, 'FROM berth-workspace:latest\nRUN rm -f /usr/sbin/sshd\n');
+    dockerBuild(broken, 'FROM berth-workspace:latest\nRUN rm -f /usr/sbin/sshd /usr/bin/apt-get\n');
     env = cliEnv(agent.url, agent.token('alice'));
   });
 

@@ -72,7 +72,7 @@ describe('agent: kill -9 in the middle of a create', function () {
         assert.equal(new Set(ports).size, ports.length, 'no port held twice');
 
         // Whatever state it is in, it can be deleted completely.
-        await after.request('workspace.delete', { name, deleteData: true });
+        await after.request('workspace.delete', { name, deleteData: true, now: true });
         assert.equal(docker('ps', '-aq', '--filter', `label=dev.berth.name=${name}`), '');
         assert.equal(docker('volume', 'ls', '-q', '--filter', `label=dev.berth.name=${name}`), '');
         const dirs = await fs.readdir(path.join(agent.stateDir, 'workspaces'));

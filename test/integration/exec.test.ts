@@ -154,6 +154,28 @@ describe('berth exec: a command in a workspace through the agent', function () {
     });
   });
 
+  it('kills commands cancelled before Docker has started them', async () => {
+    // The cancels go out with the requests: the agent gets them while Docker is still starting the
+    // commands (Docker reports no pid yet). Several at once widen that window.
+    const marker = `early-${process.pid}`;
+    const cancelled = Array.from({ length: 8 }, async () => {
+      const controller = new AbortController();
+      const running = execInWorkspace(alice, { name: 'box' }, ['sleep', '1000', marker], {
+        stdout: sink(),
+        stderr: sink(),
+        stdin: null,
+        signal: controller.signal,
+      });
+      controller.abort();
+      await assert.rejects(running, (err: BerthError) => err.code === 'cancelled');
+    });
+    await Promise.all(cancelled);
+    await waitFor('no command of the cancelled requests to be left running', async () => {
+      const { stdout } = await run(alice, 'box', ['ps', '-eo', 'args']);
+      return !stdout.includes(marker);
+    });
+  });
+
   it("refuses another user's workspace, a stopped one and an empty command, each saying why", async () => {
     const bob = await agent.connect(agent.token('bob'));
     await assert.rejects(run(bob, 'box', ['true']), (err: BerthError) => err.code === 'not_found');
@@ -182,8 +204,9 @@ describe('berth exec: a command in a workspace through the agent', function () {
       { onSent: (sent) => (id = sent) },
     );
     // `sleep` never reads: the agent's writes stall, and a client ignoring the window goes past it.
+    // 16 MiB: well past the window plus whatever the kernel and Docker buffer on the way to `sleep`.
     const chunk = Buffer.alloc(64 * 1024, 1);
-    for (let i = 0; i < 64; i++) alice.sendInput(id, chunk);
+    for (let i = 0; i < 256; i++) alice.sendInput(id, chunk);
     await assert.rejects(
       running,
       (err: BerthError) => err.code === 'invalid_params' && /wait for workspace.exec.stdin/.test(err.message),

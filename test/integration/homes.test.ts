@@ -43,7 +43,7 @@ describe('homes: kept homes are listed, reattached and deleted through Berth', f
   const volume = () => `berth-${id}-home`;
   const homesOf = async (client: AgentClient): Promise<Home[]> => (await client.request('home.list', {})).homes;
 
-  before(() => dockerBuild(NO_SSHD, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd\n'));
+  before(() => dockerBuild(NO_SSHD, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd /usr/bin/apt-get\n'));
   after(() => docker('rmi', '-f', NO_SSHD));
   // A volume made by hand is none the agent knows of, so its clean-up leaves it.
   const orphan = randomBytes(6).toString('hex');

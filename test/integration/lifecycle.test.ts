@@ -114,9 +114,9 @@ describe('agent: workspace lifecycle on real Docker and OpenSSH', function () {
     await assert.rejects(client.request('workspace.get', { name: 'web' }), { code: 'not_found' });
   });
 
-  it('deletes with deleteData and removes the home volume', async () => {
+  it('deletes with deleteData and now, and removes the home volume at once', async () => {
     const { workspace } = await client.request('workspace.create', { name: 'scratch' });
-    await client.request('workspace.delete', { name: 'scratch', deleteData: true });
+    await client.request('workspace.delete', { name: 'scratch', deleteData: true, now: true });
     assert.ok(!dockerExists('container', `berth-${workspace.id}`));
     assert.ok(!dockerExists('volume', `berth-${workspace.id}-home`));
   });

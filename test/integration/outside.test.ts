@@ -37,7 +37,7 @@ describe('agent: Docker changes made behind its back', function () {
 
   before(async () => {
     requireDocker();
-    dockerBuild(noSshd, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd\n');
+    dockerBuild(noSshd, 'FROM berth-base:bookworm\nRUN rm -f /usr/sbin/sshd /usr/bin/apt-get\n');
     proxy = await DockerSocketProxy.start();
   });
   const agent = useAgent(() => ({ args: ['--docker-socket', proxy.socketPath] }));

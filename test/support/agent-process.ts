@@ -159,7 +159,11 @@ export class AgentProcess {
     };
     const ids = (state.workspaces ?? []).map((ws) => ws.id);
     if (ids.length) spawnSync('docker', ['rm', '-f', ...ids.map((id) => `berth-${id}`)], { stdio: 'ignore' });
-    const volumes = [...ids.map((id) => `berth-${id}-home`), ...(state.keptVolumes ?? [])];
+    const volumes = [
+      ...ids.flatMap((id) => [`berth-${id}-home`, `berth-${id}-docker`]),
+      // A kept home keeps its inner Docker's data (Docker-in-Docker) beside it.
+      ...(state.keptVolumes ?? []).flatMap((home) => [home, home.replace(/-home$/, '-docker')]),
+    ];
     if (volumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
     await fs.rm(this.stateDir, { recursive: true, force: true });
   }

@@ -47,7 +47,7 @@ describe('cli: berth ls and berth get', () => {
     const lines = workspaceTable(workspaces, true, true).split('\n');
     assert.match(
       lines[0] ?? '',
-      /^NAME\s+OWNER\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+GPUS\s+SINCE\s+LAST ACTIVITY\s+IDLE STOP\s+HOME\s+LAYER\s+MESSAGE$/,
+      /^NAME\s+OWNER\s+STATE\s+SSH\s+IMAGE\s+CPUS\s+MEMORY\s+GPUS\s+SINCE\s+LAST ACTIVITY\s+IDLE STOP\s+HOME\s+LAYER\s+DOCKER\s+MESSAGE$/,
     );
     assert.ok(lines.some((line) => line.includes(long) && line.endsWith(`y`.repeat(300))));
   });
@@ -76,10 +76,62 @@ describe('cli: berth ls and berth get', () => {
     }
   });
 
+  it('prints the recent history with times, the last stop, and spec fields it does not know', () => {
+    const ws = workspace(
+      'nb',
+      {
+        state: 'stopped',
+        stopReason: 'idle',
+        history: [
+          { at: '2026-12-02T08:00:00Z', event: 'created' },
+          { at: '2026-12-02T08:01:00Z', event: 'started' },
+          { at: '2026-12-02T09:00:00Z', event: 'stopped', reason: 'idle', message: 'nobody present' },
+        ],
+      },
+      { secrets: [{ key: 'tok', env: 'TOKEN' }], buildContext: '/src' } as object,
+    );
+    const text = describeWorkspace(ws);
+    assert.match(text, /^Secrets +key=tok env=TOKEN$/m);
+    assert.match(text, /^Build context +\/src$/m);
+    assert.match(
+      text,
+      new RegExp(`^Last stop +idle at ${formatTime('2026-12-02T09:00:00Z')} \\(nobody present\\)$`, 'm'),
+    );
+    const history = text.slice(text.indexOf('\nHistory:') + 1).split('\n');
+    assert.deepEqual(history, [
+      'History:',
+      `  ${formatTime('2026-12-02T08:00:00Z')}  created`,
+      `  ${formatTime('2026-12-02T08:01:00Z')}  started`,
+      `  ${formatTime('2026-12-02T09:00:00Z')}  stopped (idle): nobody present`,
+    ]);
+  });
+
+  it('shows the last 20 history entries and says where the rest are', () => {
+    const history = Array.from({ length: 30 }, (_, i) => ({
+      at: '2026-12-02T08:00:00Z',
+      event: 'started' as const,
+      message: `${i}`,
+    }));
+    const text = describeWorkspace(workspace('nb', { history }));
+    assert.match(text, /^History \(the last 20; 10 earlier with -o yaml\):$/m);
+    assert.match(text, /started: 10$/m);
+    assert.doesNotMatch(text, /started: 9$/m);
+  });
+
   it('prints times one way, with the zone', () => {
     assert.equal(formatTime('2026-12-02T21:16:00Z', 'UTC'), '2026-12-02 21:16 UTC');
     assert.equal(formatTime('2026-12-02T21:16:00Z', 'America/New_York'), '2026-12-02 16:16 EST');
     assert.equal(formatTime('2026-12-02T23:30:00Z', 'Asia/Tokyo'), '2026-12-03 08:30 GMT+9');
     assert.equal(formatTime(undefined), '-');
+  });
+  it('says a workspace that runs Docker inside is privileged: ls -o wide and get', () => {
+    const ci = workspace('ci', {}, { docker: true });
+    const wide = workspaceTable([ci, workspace('web')], false, true).split('\n');
+    const column = wide[0]?.indexOf('DOCKER') ?? -1;
+    assert.ok(column > 0, wide[0]);
+    assert.equal(wide[1]?.slice(column).split(/\s{2,}/)[0], 'privileged');
+    assert.notEqual(wide[2]?.slice(column).split(/\s{2,}/)[0], 'privileged');
+    assert.match(describeWorkspace(ci), /^Docker inside +yes: privileged, root in it is root on the host$/m);
+    assert.match(describeWorkspace(workspace('web')), /^Docker inside +no$/m);
   });
 });

@@ -1,15 +1,16 @@
 import * as assert from 'node:assert/strict';
 import type { ClientEvent } from '../../../../client/agent-client';
 import type { HostConfig, HostStatus } from '../../../../extension/hosts/host';
+import { descendants, hostChildren, hostNode, workspaceNode, type TreeNode } from '../../../../extension/tree/model';
+import { workspaceTooltip } from '../../../../extension/tree/tooltip';
 import {
-  descendants,
-  hostChildren,
-  hostNode,
-  workspaceNode,
-  workspaceTooltip,
-  type TreeNode,
-} from '../../../../extension/tree/model';
-import { EventFrame, WORKSPACE_STATES, parseEvent, type Workspace, type WorkspaceState } from '../../../../protocol';
+  EventFrame,
+  WORKSPACE_STATES,
+  parseEvent,
+  type HostInfo,
+  type Workspace,
+  type WorkspaceState,
+} from '../../../../protocol';
 import { idOf, workspace } from '../../../support/builders';
 
 const HOST: HostConfig = { id: 'lab', label: 'Lab', url: 'ws://lab.example.org:7447' };
@@ -418,5 +419,33 @@ describe('tree: rows at a glance (issue #12)', () => {
       'cannot reach the Berth agent at ws://127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1); is the Berth agent running there?',
     );
     assert.doesNotMatch(hostNode(HOST, { kind: 'error', message }).tooltip, /--url|BERTH_URL|berth serve/);
+  });
+  it('says plainly in the tooltip that a workspace running Docker inside is privileged, and only then', () => {
+    const docker = workspaceNode(HOST, workspace('ci', {}, { docker: true }));
+    assert.match(
+      docker.tooltip,
+      /\*\*Privileged:\*\* Docker runs inside this workspace, so root in it is root on the host/,
+    );
+    assert.doesNotMatch(workspaceNode(HOST, workspace('web')).tooltip, /Privileged|Docker/);
+  });
+  it("says in the host's tooltip when its agent allows Docker inside, and that it is privileged", () => {
+    const info: HostInfo = {
+      agentVersion: '0.1.0',
+      protocol: 1,
+      host: 'lab-1',
+      user: { name: 'alice', admin: false },
+      docker: null,
+      cpus: 8,
+      memory: 16 * GiB,
+      defaultImage: 'berth-workspace:latest',
+      sshPorts: { first: 2200, last: 2399, used: 0 },
+      workspaces: { total: 0, running: 0 },
+      gpus: [],
+      gpuSharing: 1,
+      orphans: [],
+    };
+    const allowed = hostNode(HOST, CONNECTED, Date.now(), { ...info, dockerInDocker: true }).tooltip;
+    assert.match(allowed, /^Docker inside workspaces: allowed \(privileged: root on the host\)$/m);
+    assert.doesNotMatch(hostNode(HOST, CONNECTED, Date.now(), info).tooltip, /Docker inside/);
   });
 });

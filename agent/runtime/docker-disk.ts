@@ -1,0 +1,46 @@
+import type Docker from 'dockerode';
+import { volumeName } from '../state/record';
+import { runtimeError } from './docker-errors';
+import { LABELS } from './runtime';
+
+/** Bytes used by Berth's homes and container layers, by workspace id, and all together by owner. */
+export interface DiskUsage {
+  homes: Map<string, number>;
+  layers: Map<string, number>;
+  owners: Map<string, number>;
+}
+
+/** What `agentId`'s workspaces use of the disk, from one `docker system df`. */
+export async function diskUsage(docker: Docker, agentId: string): Promise<DiskUsage> {
+  type Labelled = { Labels?: Record<string, string> | null };
+  type DockerDiskUsage = {
+    Containers?: (Labelled & { SizeRw?: number })[] | null;
+    Volumes?: (Labelled & { Name?: string; UsageData?: { Size?: number } | null })[] | null;
+  };
+  try {
+    const df = (await docker.df()) as DockerDiskUsage;
+    const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.workspace];
+    const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
+      id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
+    const owners = new Map<string, number>();
+    const count = (item: Labelled, size: number | undefined) => {
+      const owner = ours(item) && item.Labels?.[LABELS.owner];
+      if (owner && typeof size === 'number' && size >= 0) owners.set(owner, (owners.get(owner) ?? 0) + size);
+    };
+    for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);
+    for (const container of df.Containers ?? []) count(container, container.SizeRw);
+    return {
+      homes: new Map(
+        (df.Volumes ?? []).flatMap((v) => {
+          const id = ours(v);
+          // The home only: an inner Docker's volume (same labels) counts for its owner above.
+          return id && v.Name === volumeName(id) ? sized(id, v.UsageData?.Size) : [];
+        }),
+      ),
+      layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
+      owners,
+    };
+  } catch (err) {
+    throw runtimeError('read the disk usage of Berth containers and volumes', err);
+  }
+}

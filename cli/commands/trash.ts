@@ -1,0 +1,112 @@
+import { BerthError, HomeId, type TrashEntry } from '../../protocol';
+import type { AgentClient } from '../../client/agent-client';
+import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
+import { confirm } from '../prompt';
+import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { formatSeconds } from '../duration';
+import { formatSize, formatTime, table } from '../format';
+import { waitFlag } from './create';
+
+const usage = [
+  'berth trash ls [--json]',
+  'berth trash restore NAME|HOME [--as NEW] [--wait-gpus DURATION] [--json]',
+  'berth trash empty [--all] [--yes] [--json]   (deletes every file in it; asks first)',
+].join('\n       ');
+
+/** One row of `berth trash ls`. */
+export function trashRow(entry: TrashEntry, withOwner: boolean): string[] {
+  return [
+    entry.name,
+    ...(withOwner ? [entry.owner] : []),
+    entry.id,
+    entry.bytes === null ? '?' : formatSize(entry.bytes),
+    formatTime(entry.deletedAt),
+    formatTime(entry.expiresAt),
+  ];
+}
+
+async function list(client: AgentClient, json: boolean): Promise<void> {
+  const result = await client.request('trash.list', {});
+  if (json) return void process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  const kept = result.keepSeconds ? `kept ${formatSeconds(result.keepSeconds)} after the delete` : 'off on this host';
+  if (!result.entries.length) return void process.stdout.write(`The trash is empty (${kept}).\n`);
+  const withOwner = client.welcome.user.admin;
+  const header = ['NAME', ...(withOwner ? ['OWNER'] : []), 'HOME', 'SIZE', 'DELETED', 'DELETED FOR GOOD'];
+  const rows = result.entries.map((entry) => trashRow(entry, withOwner));
+  const note = `Homes of workspaces deleted with their data, ${kept}; they count against no quota. Restore one with: berth trash restore NAME [--as NEW]`;
+  process.stdout.write(`${table(header, rows)}\n${note}\n`);
+}
+
+async function restore(client: AgentClient, text: string, values: RestoreFlags): Promise<void> {
+  const ref = HomeId.safeParse(text).success ? { id: text } : { name: text };
+  const waitForGpus = waitFlag(values['wait-gpus'], usage);
+  const { workspace } = await withProgress(values.json ?? false, (progress) =>
+    client.request('trash.restore', { ...ref, as: values.as, waitForGpus }, progress),
+  );
+  if (!values.json) process.stdout.write(`Restored ${workspace.name} from the trash, with its files.\n`);
+  printWorkspace(workspace, values.json ?? false);
+}
+
+interface RestoreFlags {
+  as?: string | undefined;
+  'wait-gpus'?: string | undefined;
+  json?: boolean | undefined;
+}
+
+async function empty(client: AgentClient, all: boolean, json: boolean): Promise<void> {
+  const { removed } = await client.request('trash.empty', all ? { all: true } : {});
+  if (json) return void process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
+  if (!removed.length) return void process.stdout.write('The trash was empty; nothing deleted.\n');
+  const names = removed.map((entry) => `${entry.name} (${entry.id})`).join(', ');
+  process.stdout.write(`Deleted for good ${removed.length} home${removed.length === 1 ? '' : 's'}: ${names}.\n`);
+}
+
+/** `berth trash`: homes of workspaces deleted with their data, restorable until the host's period ends. */
+export const trash: Command = {
+  name: 'trash',
+  summary: 'list, restore or empty the homes of workspaces deleted with their data',
+  usage,
+  async run(argv) {
+    const options = {
+      ...CLIENT_OPTIONS,
+      as: { type: 'string' },
+      'wait-gpus': { type: 'string' },
+      all: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+    } as const;
+    const { values, positionals: rest } = parse(argv, options, usage);
+    const [action = '', ...args] = rest;
+    const json = values.json ?? false;
+    if (action !== 'restore' && (values.as !== undefined || values['wait-gpus'] !== undefined)) {
+      throw new UsageError('--as and --wait-gpus are for restore', usage);
+    }
+    if (action !== 'empty' && (values.all !== undefined || values.yes !== undefined)) {
+      throw new UsageError('--all and --yes are for empty', usage);
+    }
+    if (action === 'ls') {
+      positionals(args, [], usage);
+      await withClient(values, (client) => list(client, json));
+    } else if (action === 'restore') {
+      const [text = ''] = positionals(args, ['NAME'], usage);
+      await withClient(values, (client) => restore(client, text, values));
+    } else if (action === 'empty') {
+      positionals(args, [], usage);
+      const whose = values.all ? "every user's trash" : 'your trash';
+      if (!values.yes) {
+        if (!process.stdin.isTTY) {
+          throw new BerthError('invalid_params', `emptying ${whose} deletes every file in it; add --yes`);
+        }
+        if (
+          !(await confirm(`This deletes ${whose} and ALL files in it for good. Type "empty" to confirm: `, 'empty'))
+        ) {
+          process.stderr.write('Nothing deleted.\n');
+          return 1;
+        }
+      }
+      await withClient(values, (client) => empty(client, values.all ?? false, json));
+    } else {
+      throw new UsageError(action ? `unknown action "${action}"` : 'missing ls, restore or empty', usage);
+    }
+    return 0;
+  },
+};

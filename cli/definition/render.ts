@@ -1,0 +1,110 @@
+import { stringify } from 'yaml';
+import type { Workspace, WorkspaceSpec } from '../../protocol';
+
+/** Bytes as the shortest exact size a definition takes: `8g`, `512m`, `64k`, or the number. */
+export function sizeText(bytes: number): string | number {
+  for (const [unit, factor] of [
+    ['t', 1024 ** 4],
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
+    if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
+  }
+  return bytes;
+}
+
+/** Seconds as an exact duration: `30m`, `1h30m`, `1d2h`, `90s` → `1m30s`; 0 stays 0. */
+export function durationText(seconds: number): string | number {
+  if (seconds === 0) return 0;
+  let rest = seconds;
+  let text = '';
+  for (const [unit, factor] of [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const count = Math.floor(rest / factor);
+    if (count) text += `${count}${unit}`;
+    rest -= count * factor;
+  }
+  return text;
+}
+
+/** The definition document of a spec: the keys of workspace.yaml, only those with a value. */
+export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
+  const resources: Record<string, unknown> = { cpus: spec.cpus, memory: sizeText(spec.memory), gpus: spec.gpus };
+  if (spec.gpuModel !== undefined) resources.gpuModel = spec.gpuModel;
+  if (spec.gpuMemory !== undefined) resources.gpuMemory = sizeText(spec.gpuMemory);
+  if (spec.gpuUuids !== undefined) resources.gpuUuids = spec.gpuUuids;
+  const idle: Record<string, unknown> = {};
+  if (spec.idleTimeout !== undefined) idle.timeout = durationText(spec.idleTimeout);
+  if (spec.attachedGrace !== undefined) idle.attachedGrace = durationText(spec.attachedGrace);
+  if (spec.maxLifetime !== undefined) idle.maxLifetime = durationText(spec.maxLifetime);
+  return {
+    name: spec.name,
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    image: spec.image,
+    resources,
+    env: spec.env,
+    command: spec.command,
+    ...(Object.keys(idle).length ? { idle } : {}),
+    ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
+    user: spec.user,
+    ...(spec.docker ? { docker: true } : {}),
+  };
+}
+
+/**
+ * `berth get NAME -o yaml`: the definition, then the workspace's state under `status` (which `berth
+ * apply` ignores), so the output edited and applied changes only what was edited.
+ */
+export function workspaceYaml(workspace: Workspace): string {
+  const { spec, owner, id, ...rest } = workspace;
+  const status: Record<string, unknown> = { ...rest };
+  delete status.name;
+  const header = '# berth apply -f FILE applies an edited copy; status: is read-only.\n';
+  return header + stringify({ ...definitionOf(spec), status: { id, owner, ...status } }, { lineWidth: 0 });
+}
+
+/** What `berth init` writes: every key, each with a comment, the host's defaults filled in. */
+export function initTemplate(options: {
+  name: string;
+  image: string;
+  cpus: number;
+  memory: number;
+  idleTimeout: number;
+  user: string;
+}): string {
+  const { name, image, cpus, memory, idleTimeout, user } = options;
+  const text = (value: unknown) => JSON.stringify(value);
+  return `# A Berth workspace. Create or update it with: berth apply -f workspace.yaml
+# Every key but name is optional; one left out takes the host's default (shown here).
+name: ${name}                 # lowercase letters, digits and hyphens
+# description: what this workspace is for
+
+image: ${text(image)}   # any image; one without sshd gets it added on first use
+
+resources:
+  cpus: ${cpus}                  # fractions allowed, such as 0.5
+  memory: ${sizeText(memory)}              # 512m, 8g…
+  gpus: 0                  # GPUs assigned by UUID while it runs
+  # gpuModel: H100         # only GPUs whose name contains this
+  # gpuMemory: 40g         # only GPUs with at least this much memory
+
+env: {}                    # KEY: value, for every process of the workspace
+#   WANDB_MODE: offline
+
+command: ""                # started as the user at every start (logs: berth logs ${name})
+
+idle:                      # left out: the host's settings (berth idle)
+  # timeout: ${durationText(idleTimeout)}            # stop after this long with nobody present and nothing busy; 0: never
+  # attachedGrace: 1h      # how long an SSH connection nobody types in keeps it running
+  # maxLifetime: 0         # stop after this long running, whatever happens; 0: never
+
+# timezone: Europe/Berlin  # inside the workspace (default: the image's)
+# user: ${user}              # the login user (the host's default); fixed once created
+# docker: true             # Docker inside, where the host allows it (privileged: root on the host)
+`;
+}

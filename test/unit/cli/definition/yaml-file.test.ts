@@ -1,0 +1,185 @@
+import * as assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { BerthError, WorkspaceSpec } from '../../../../protocol';
+import { specOf } from '../../../../cli/definition/schema';
+import { parseWorkspaceFile } from '../../../../cli/definition/yaml-file';
+import { definitionOf, durationText, initTemplate, sizeText, workspaceYaml } from '../../../../cli/definition/render';
+
+/** The error text a file gives (it must be refused). */
+function problems(text: string): string {
+  try {
+    parseWorkspaceFile(text, 'workspace.yaml');
+  } catch (err) {
+    assert.ok(err instanceof BerthError, String(err));
+    assert.equal(err.code, 'invalid_params');
+    return err.message;
+  }
+  assert.fail('the file was accepted');
+}
+
+describe('cli: workspace.yaml', () => {
+  it('reads every key into the spec it names, sizes and durations in units', () => {
+    const doc = parseWorkspaceFile(
+      [
+        'name: train',
+        'description: Training runs',
+        'image: berth-workspace:latest',
+        'resources:',
+        '  cpus: 2.5',
+        '  memory: 8g',
+        '  gpus: 2',
+        '  gpuModel: H100',
+        '  gpuMemory: 40GiB',
+        'env:',
+        '  PORT: 8080     # YAML reads a number; the environment gets text',
+        '  DEBUG: true',
+        '  NAME: x',
+        'command: jupyter lab',
+        'idle: { timeout: 2h, attachedGrace: 30m, maxLifetime: 0 }',
+        'timezone: Europe/Berlin',
+        'user: alice',
+        'docker: true',
+      ].join('\n'),
+      'workspace.yaml',
+    );
+    assert.deepEqual(specOf(doc), {
+      name: 'train',
+      description: 'Training runs',
+      image: 'berth-workspace:latest',
+      cpus: 2.5,
+      memory: 8 * 1024 ** 3,
+      gpus: 2,
+      gpuModel: 'H100',
+      gpuMemory: 40 * 1024 ** 3,
+      env: { PORT: '8080', DEBUG: 'true', NAME: 'x' },
+      command: 'jupyter lab',
+      idleTimeout: 7200,
+      attachedGrace: 1800,
+      maxLifetime: 0,
+      timezone: 'Europe/Berlin',
+      user: 'alice',
+      docker: true,
+    });
+  });
+
+  it('names a YAML syntax error by line and column', () => {
+    assert.match(problems('name: web\nresources:\n  cpus: [2\n'), /^workspace\.yaml:\d+:\d+: /);
+    assert.match(problems('name: web\nimage: [x\n'), /^workspace\.yaml:[23]:\d+: /);
+  });
+
+  it('names a misspelt key where it is, and says how to find the right one', () => {
+    const text = problems('name: web\nresources:\n  cpu: 2\n');
+    assert.match(text, /^workspace\.yaml:3:3: resources: unknown key "cpu"/);
+    assert.match(text, /berth init/);
+  });
+
+  it('points at each bad size and duration without a unit, all at once', () => {
+    const text = problems('name: web\nresources:\n  memory: 8x\nidle:\n  timeout: 30\n');
+    const lines = text.split('\n');
+    assert.equal(lines.length, 2, text);
+    assert.match(lines[0] ?? '', /^workspace\.yaml:3:11: resources\.memory: "8x" is not a size/);
+    assert.match(lines[1] ?? '', /^workspace\.yaml:5:12: idle\.timeout: 30: a duration needs a unit: 30s, 30m or 30h/);
+  });
+
+  it("checks the spec's own rules at the key they came from", () => {
+    assert.match(problems('name: Web\n'), /^workspace\.yaml:1:7: name: must be 1–63 lowercase/);
+    assert.match(
+      problems('name: web\nresources:\n  cpus: 0.001\n'),
+      /^workspace\.yaml:3:9: resources\.cpus: must be at least 0\.01/,
+    );
+    assert.match(
+      problems('name: web\nenv:\n  1BAD: x\n'),
+      /^workspace\.yaml:3:\d+: env\.1BAD: the name must be a valid environment variable name/,
+    );
+  });
+
+  it('reads a group whose keys are all commented out as left out', () => {
+    const doc = parseWorkspaceFile('name: web\nidle:\n  # timeout: 2h\nresources:\n', 'workspace.yaml');
+    assert.deepEqual(specOf(doc), { name: 'web' });
+  });
+
+  it('refuses a file with no name, a list, a duplicate key and an unknown image grammar', () => {
+    assert.match(problems('image: x\n'), /^workspace\.yaml:1:1: name: is missing/);
+    assert.match(problems('- name: web\n'), /expected a mapping/);
+    assert.match(problems('name: web\nname: api\n'), /^workspace\.yaml:2:\d+: .*[Uu]nique|duplicate/i);
+    assert.match(problems('name: web\nimage: "Bad Image"\n'), /^workspace\.yaml:2:8: image: /);
+  });
+
+  it('refuses keys this version cannot carry yet, by name, instead of dropping them', () => {
+    const text = problems('name: web\nports: [8080]\nvolumes: []\n');
+    assert.match(text, /workspace\.yaml:2:8: ports: ports are not supported/);
+    assert.match(text, /workspace\.yaml:3:10: volumes: /);
+  });
+
+  it('refuses a file whose aliases expand to a huge document (a "billion laughs")', () => {
+    const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      lol.push(
+        `${'b'.repeat(i)}: &${'b'.repeat(i)} [${Array(10)
+          .fill(`*${i === 1 ? 'a' : 'b'.repeat(i - 1)}`)
+          .join(', ')}]`,
+      );
+    }
+    assert.match(problems(`name: web\n${lol.join('\n')}\n`), /alias|unknown key/i);
+  });
+
+  it('prints a spec back as the document it came from (get -o yaml round-trips)', () => {
+    const spec = WorkspaceSpec.parse({
+      name: 'web',
+      image: 'berth-workspace:latest',
+      cpus: 1.5,
+      memory: 512 * 1024 ** 2 + 4096,
+      gpus: 1,
+      gpuMemory: 40 * 1024 ** 3,
+      env: { A: '1' },
+      command: 'sleep infinity',
+      user: 'dev',
+      idleTimeout: 5400 + 7,
+      maxLifetime: 0,
+      timezone: 'UTC',
+    });
+    const text = workspaceYaml({
+      id: 'ws1',
+      name: 'web',
+      owner: 'alice',
+      spec,
+      state: 'running',
+      since: '2026-12-02T08:00:00.000Z',
+      createdAt: '2026-12-02T07:00:00.000Z',
+      ssh: { host: '127.0.0.1', port: 2200, user: 'dev', hostKey: 'ssh-ed25519 AAAA' },
+    });
+    assert.equal((parse(text) as { status: { state: string } }).status.state, 'running');
+    // status: is read-only: apply reads the definition back and ignores it.
+    assert.deepEqual(specOf(parseWorkspaceFile(text, 'get.yaml')), spec);
+  });
+
+  it('writes sizes and durations exactly, in the largest unit that divides them', () => {
+    assert.equal(sizeText(8 * 1024 ** 3), '8g');
+    assert.equal(sizeText(512 * 1024 ** 2), '512m');
+    assert.equal(sizeText(1000), 1000);
+    assert.equal(durationText(5400), '1h30m');
+    assert.equal(durationText(90061), '1d1h1m1s');
+    assert.equal(durationText(0), 0);
+  });
+
+  it("berth init's template is a valid definition with the host's defaults", () => {
+    const text = initTemplate({
+      name: 'web',
+      image: 'img:1',
+      cpus: 2,
+      memory: 4 * 1024 ** 3,
+      idleTimeout: 1800,
+      user: 'dev',
+    });
+    assert.deepEqual(specOf(parseWorkspaceFile(text, 'workspace.yaml')), {
+      name: 'web',
+      image: 'img:1',
+      cpus: 2,
+      memory: 4 * 1024 ** 3,
+      gpus: 0,
+      env: {},
+      command: '',
+    });
+    assert.ok(definitionOf);
+  });
+});
