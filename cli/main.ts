@@ -24,6 +24,8 @@ import { ssh } from './commands/ssh';
 import { token } from './commands/token';
 import { update } from './commands/update';
 import { user } from './commands/user';
+import { backup } from './commands/backup';
+import { restore } from './commands/restore';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -38,6 +40,8 @@ export const COMMANDS: Command[] = [
   apply,
   rm,
   homes,
+  backup,
+  restore,
   ssh,
   logs,
   exec,

@@ -12,3 +12,4 @@ export * from './events';
 export * from './frames';
 export * from './exec';
 export * from './homes';
+export * from './backup';

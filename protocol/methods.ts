@@ -4,6 +4,7 @@ import { Duration, UserName, WorkspaceChanges, WorkspaceSpecInput } from './spec
 import { Activity, PresenceSource, StopReason, Workspace, WorkspaceRef, WorkspaceState } from './workspace';
 import { WorkspaceUsage } from './usage';
 import { HOME_METHODS, HomeId } from './homes';
+import { BACKUP_METHODS } from './backup';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -331,6 +332,7 @@ export const METHODS = {
     }),
   },
   ...HOME_METHODS,
+  ...BACKUP_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

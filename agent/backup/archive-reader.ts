@@ -48,8 +48,9 @@ export class ArchiveReader {
 
   /** Checks the end of the file against the manifest; returns backup.json, verified. */
   end(): BackupInfo {
-    if (!this.info)
+    if (!this.info) {
       throw new ArchiveError(`the file ends after ${this.received} bytes, inside berth/backup.json: it is truncated`);
+    }
     if (this.tail.length < TRAILER_BYTES) {
       throw new ArchiveError(`the file ends after ${this.received} bytes, before its manifest: it is truncated`);
     }
@@ -90,13 +91,15 @@ export class ArchiveReader {
   private readInfo(): Buffer | null {
     if (this.head.length < BLOCK) return null;
     const header = readFileHeader(this.head.subarray(0, BLOCK));
-    if (typeof header === 'string')
+    if (typeof header === 'string') {
       throw new ArchiveError(`${header} at the start of the file: it is not a Berth backup`);
+    }
     if (header.name !== INFO_NAME) {
       throw new ArchiveError(`the file starts with "${header.name}", not ${INFO_NAME}: it is not a Berth backup`);
     }
-    if (header.size > MAX_INFO_BYTES)
+    if (header.size > MAX_INFO_BYTES) {
       throw new ArchiveError(`${INFO_NAME} is ${header.size} bytes, more than a backup's can be`);
+    }
     const end = BLOCK + header.size + padding(header.size);
     if (this.head.length < end) return null;
     const json = this.head.subarray(BLOCK, BLOCK + header.size);

@@ -27,6 +27,8 @@ import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
+import { backupHandlers } from './backup-handlers';
+import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -208,5 +210,6 @@ export function createHandlers({
     },
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
+    ...backupHandlers(new Backups(service)),
   };
 }

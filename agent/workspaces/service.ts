@@ -23,7 +23,7 @@ import { finishDelete, rollBack } from './take-down';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
-import { reportProgress, type OpContext, type ServiceDeps } from './operation';
+import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 
 export type { OpContext, ServiceDeps } from './operation';
@@ -96,25 +96,32 @@ export class WorkspaceService {
     }
   }
 
+  /** Creates a workspace from a backup (agent/workspaces/backup.ts); recorded only once `from.fill` succeeded. */
+  restore(user: User, input: WorkspaceSpecInput, ctx: OpContext, from: RestoreFrom): Promise<Workspace> {
+    return this.createOn(user, input, ctx, randomBytes(6).toString('hex'), false, from);
+  }
+
   private async createOn(
     user: User,
     input: WorkspaceSpecInput,
     ctx: OpContext,
     id: string,
     reattach: boolean,
+    from?: RestoreFrom,
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image);
-    const hostKey = generateEd25519KeyPair(`berth-${id}`);
+    const hostKey = from?.hostKey ?? generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
       this.gate.enter(reserved, 'creating');
       this.progress(reserved, ctx, 'allocating', `Assigned SSH port ${reserved.port}`);
     });
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
+      await from?.fill(record);
       await store.add(record);
       this.changed(record);
       const volume = volumeName(record.id);
