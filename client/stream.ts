@@ -41,17 +41,29 @@ export async function streamRequest<M extends MethodName>(
   let blocked = 0;
   const stdin = io.stdin;
 
-  const onData = (chunk: Buffer) => {
+  // Parts read but not yet sent: a read may bring more than the window has room for.
+  const queued: Buffer[] = [];
+  let ended = false;
+  const flush = () => {
     if (id === null) return;
-    for (let at = 0; at < chunk.length; at += EXEC_CHUNK_BYTES) {
-      const part = chunk.subarray(at, at + EXEC_CHUNK_BYTES);
+    for (let part = queued[0]; part && sent - acked + part.length <= EXEC_STDIN_WINDOW; part = queued[0]) {
+      queued.shift();
       client.sendInput(id, part);
       sent += part.length;
     }
-    if (sent - acked > EXEC_STDIN_WINDOW - EXEC_CHUNK_BYTES) stdin?.pause();
+    if (ended && !queued.length) {
+      client.sendInput(id, null, true);
+      ended = false;
+    }
+  };
+  const onData = (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length; at += EXEC_CHUNK_BYTES) queued.push(chunk.subarray(at, at + EXEC_CHUNK_BYTES));
+    flush();
+    if (queued.length || sent - acked > EXEC_STDIN_WINDOW - EXEC_CHUNK_BYTES) stdin?.pause();
   };
   const onEnd = () => {
-    if (id !== null) client.sendInput(id, null, true);
+    ended = true;
+    flush();
   };
 
   const write = (target: Writable, data: Buffer) => {
@@ -77,7 +89,8 @@ export async function streamRequest<M extends MethodName>(
       onExec: (event) => {
         if (event.event === 'workspace.exec.stdin') {
           acked = event.data.bytes;
-          if (sent - acked <= EXEC_STDIN_WINDOW / 2) stdin?.resume();
+          flush();
+          if (!queued.length && sent - acked <= EXEC_STDIN_WINDOW / 2) stdin?.resume();
           return;
         }
         write(event.data.stream === 'stderr' ? io.stderr : io.stdout, Buffer.from(event.data.data, 'base64'));
