@@ -28,6 +28,8 @@ import { update } from './commands/update';
 import { user } from './commands/user';
 import { rebuild } from './commands/rebuild';
 import { secret } from './commands/secret';
+import { backup } from './commands/backup';
+import { restore } from './commands/restore';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -47,6 +49,8 @@ export const COMMANDS: Command[] = [
   archive,
   unarchive,
   trash,
+  backup,
+  restore,
   ssh,
   logs,
   exec,

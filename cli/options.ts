@@ -35,6 +35,12 @@ const OPTIONS: Record<string, [string, string]> = {
     "the agent's state directory, whose users file and workspaces are read (default: $BERTH_STATE_DIR, ~/.local/state/berth, or /var/lib/berth as root)",
   ],
   'user.yes': ['', 'remove without asking (needed without a terminal)'],
+  'backup.output': ['FILE', 'the archive to write (required; written as FILE.partial, renamed when complete)'],
+  live: [
+    '',
+    'copy a running workspace without stopping it (files may change meanwhile; default: stop it for the copy)',
+  ],
+  'restore.name': ['NAME', "the restored workspace's name (default: the one in the backup)"],
   owner: ['USER', "the workspace's owner (admins, for another user's; default: you)"],
   clear: ['FLAG', "put a setting back to none or the agent's default, such as idle-timeout; repeat for more"],
   home: [

@@ -18,3 +18,4 @@ export * from './docker-in-docker';
 export * from './devcontainer';
 export * from './secrets';
 export * from './archive';
+export * from './backup';

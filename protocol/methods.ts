@@ -7,6 +7,7 @@ import { HOME_METHODS, HomeId } from './homes';
 import { BUILD_METHODS } from './build';
 import { SECRET_METHODS } from './secrets';
 import { ARCHIVE_METHODS } from './archive';
+import { BACKUP_METHODS } from './backup';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -351,6 +352,7 @@ export const METHODS = {
   ...BUILD_METHODS,
   ...SECRET_METHODS,
   ...ARCHIVE_METHODS,
+  ...BACKUP_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

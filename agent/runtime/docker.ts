@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
@@ -5,6 +6,7 @@ import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-co
 import { diskUsage, type DiskUsage } from './docker-disk';
 import { startExec } from './docker-exec';
 import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
+import { readArchive, writeArchive } from './docker-archive';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
@@ -299,6 +301,14 @@ export class DockerRuntime implements Runtime {
     const [container] = await this.containers(id);
     if (!container || signal.aborted) return;
     await followLogs(container, tail, onText, signal);
+  }
+
+  async readArchive(id: string, path: string): Promise<Readable> {
+    return readArchive((await this.containers(id))[0], path);
+  }
+
+  async writeArchive(id: string, path: string, stream: Readable): Promise<void> {
+    return writeArchive((await this.containers(id))[0], path, stream);
   }
 
   async exec(id: string, request: ExecRequest): Promise<ExecSession> {

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { WorkspaceRecord } from '../state/record';
 
 /** Labels on every container and volume Berth makes: Docker is the truth about what exists. */
@@ -120,6 +121,10 @@ export interface Runtime {
    * disk-usage API (which walks the volumes: call it every few minutes, not per request).
    */
   diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }>;
+  /** Docker's tar stream of `path` in workspace `id`'s container, running or not (owners, modes, links, times kept). */
+  readArchive(id: string, path: string): Promise<Readable>;
+  /** Unpacks a tar stream at `path` in workspace `id`'s container (one made, not yet started, will do). */
+  writeArchive(id: string, path: string, stream: Readable): Promise<void>;
   /** Starts a command in the running container of workspace `id`. */
   exec(id: string, request: ExecRequest): Promise<ExecSession>;
   /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */

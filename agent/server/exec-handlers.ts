@@ -1,32 +1,16 @@
-import {
-  BerthError,
-  EXEC_CHUNK_BYTES,
-  EXEC_STDIN_WINDOW,
-  type EventData,
-  type ExecInput,
-  type ExecResize,
-  type Params,
-  type RequestId,
-  type Result,
-} from '../../protocol';
+import { BerthError, type Params, type Result } from '../../protocol';
 import type { User } from '../users';
 import type { ExecSession, Runtime } from '../runtime/runtime';
 import type { WorkspaceService } from '../workspaces/service';
-import { EXEC_OUTPUT_WINDOW, MAX_EXECS_PER_CONNECTION, MAX_EXECS_PER_USER, Tally } from './limits';
+import { MAX_EXECS_PER_CONNECTION, MAX_EXECS_PER_USER, Tally } from './limits';
+import { pumpOutput, StdinRelay, type StreamContext } from './byte-stream';
 import type { SecretStager } from '../secrets/stage';
 
 /** What of its request's context a command needs (agent/server/handlers.ts HandlerContext has it). */
-interface ExecContext {
+interface ExecContext extends StreamContext {
   user: User;
   connectionId: number;
-  requestId: RequestId | null;
   signal?: AbortSignal | undefined;
-  sendEvent<E extends 'workspace.exec.output' | 'workspace.exec.stdin'>(
-    event: E,
-    data: EventData<E>,
-    onSent?: () => void,
-  ): void;
-  onInput(listener: (frame: ExecInput | ExecResize) => void): void;
 }
 
 /**
@@ -90,25 +74,7 @@ async function run(session: ExecSession, ctx: ExecContext, stdinRelay: StdinRela
   // A cancel, or stdin beyond the window, may have come while Docker was still starting the command.
   if (signal.aborted || stdinRelay.failure) kill();
 
-  let unsent = 0;
-  let paused = false;
-  session.onOutput((stream, data) => {
-    for (let at = 0; at < data.length; at += EXEC_CHUNK_BYTES) {
-      const chunk = data.subarray(at, at + EXEC_CHUNK_BYTES);
-      unsent += chunk.length;
-      ctx.sendEvent('workspace.exec.output', { requestId, stream, data: chunk.toString('base64') }, () => {
-        unsent -= chunk.length;
-        if (paused && unsent <= EXEC_OUTPUT_WINDOW / 2) {
-          paused = false;
-          session.resume();
-        }
-      });
-    }
-    if (!paused && unsent > EXEC_OUTPUT_WINDOW) {
-      paused = true;
-      session.pause();
-    }
-  });
+  pumpOutput(session, ctx, requestId);
 
   try {
     const exitCode = await session.exitCode(signal);
@@ -118,72 +84,6 @@ async function run(session: ExecSession, ctx: ExecContext, stdinRelay: StdinRela
   } finally {
     signal.removeEventListener('abort', kill);
   }
-}
-
-/**
- * The request's stdin and resize frames, from the moment the request is read: held until the command
- * has started, then written to it. Holds at most {@link EXEC_STDIN_WINDOW} bytes not yet written
- * (a client that sends more without waiting for acknowledgements fails the command).
- */
-class StdinRelay {
-  private session: ExecSession | null = null;
-  private held: Held[] = [];
-  private received = 0;
-  private written = 0;
-  private resizing: Promise<void> = Promise.resolve();
-  failure: BerthError | null = null;
-  onFailure: () => void = () => undefined;
-
-  constructor(private readonly ctx: ExecContext) {
-    ctx.onInput((frame) => {
-      if (this.failure) return;
-      const held: Held =
-        'resize' in frame
-          ? { size: frame.size }
-          : { ...(frame.data ? { bytes: Buffer.from(frame.data, 'base64') } : {}), eof: frame.eof === true };
-      this.received += held.bytes?.length ?? 0;
-      if (this.received - this.written > EXEC_STDIN_WINDOW) {
-        this.failure = new BerthError(
-          'invalid_params',
-          `stdin came ${this.received - this.written} bytes ahead of what the agent had written (at most ${EXEC_STDIN_WINDOW}); wait for workspace.exec.stdin before sending more`,
-        );
-        this.held = [];
-        return this.onFailure();
-      }
-      if (this.session) this.deliver(this.session, held);
-      else this.held.push(held);
-    });
-  }
-
-  attach(session: ExecSession): void {
-    this.session = session;
-    for (const held of this.held) this.deliver(session, held);
-    this.held = [];
-  }
-
-  private deliver(session: ExecSession, held: Held): void {
-    // A resize is an API call of its own: what follows it waits for it, so the command sees the
-    // frames in the order the client sent them.
-    this.resizing = this.resizing.then(() => this.write(session, held));
-  }
-
-  private async write(session: ExecSession, { bytes, eof, size }: Held): Promise<void> {
-    if (size) return session.resize(size.cols, size.rows);
-    if (bytes) {
-      session.write(bytes, () => {
-        this.written += bytes.length;
-        this.ctx.sendEvent('workspace.exec.stdin', { requestId: this.ctx.requestId ?? 0, bytes: this.written });
-      });
-    }
-    if (eof) session.end();
-  }
-}
-
-/** A stdin or resize frame as the relay keeps it. */
-interface Held {
-  bytes?: Buffer;
-  eof?: boolean;
-  size?: { cols: number; rows: number };
 }
 
 /** Takes a command slot for the caller, or refuses with `no_capacity` at its connection's or user's cap. */

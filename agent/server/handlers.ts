@@ -34,6 +34,8 @@ import type { SecretStager } from '../secrets/stage';
 import { requireSecrets, secretHandlers } from './secret-handlers';
 import { archiveHandlers } from './archive-handlers';
 import type { Trash } from '../workspaces/trash';
+import { backupHandlers } from './backup-handlers';
+import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -241,5 +243,6 @@ export function createHandlers({
     ...buildHandlers({ config, service, builder }),
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),
+    ...backupHandlers(new Backups(service)),
   };
 }

@@ -62,3 +62,9 @@ export function reportProgress(
   const data = { requestId: ctx.requestId, id: record.id, name: record.name, phase, message, queuePosition };
   bus.emit({ event: 'workspace.progress', data }, record.owner, ctx.connectionId);
 }
+
+/** A create from a backup: the backup's host key, and `fill`, which puts the verified home in place before the record is stored. */
+export interface RestoreFrom {
+  hostKey: { privateKey: string; publicKey: string };
+  fill(record: WorkspaceRecord): Promise<void>;
+}

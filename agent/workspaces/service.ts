@@ -24,7 +24,7 @@ import { archivedRefusal } from './archived';
 import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
-import { reportProgress, type OpContext, type ServiceDeps } from './operation';
+import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 import { requireDockerAllowed } from './docker-rule';
 import { resolveRecord } from './resolve';
@@ -109,12 +109,18 @@ export class WorkspaceService {
     }
   }
 
+  /** Creates a workspace from a backup (agent/workspaces/backup.ts); recorded only once `from.fill` succeeded. */
+  restore(user: User, input: WorkspaceSpecInput, ctx: OpContext, from: RestoreFrom): Promise<Workspace> {
+    return this.createOn(user, input, ctx, randomBytes(6).toString('hex'), false, from);
+  }
+
   private async createOn(
     user: User,
     input: WorkspaceSpecInput,
     ctx: OpContext,
     id: string,
     reattach: boolean,
+    from?: RestoreFrom,
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
@@ -122,13 +128,14 @@ export class WorkspaceService {
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image);
-    const hostKey = generateEd25519KeyPair(`berth-${id}`);
+    const hostKey = from?.hostKey ?? generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
       this.gate.enter(reserved, 'creating');
       this.progress(reserved, ctx, 'allocating', `Assigned SSH port ${reserved.port}`);
     });
     try {
       await bootstrap.create(record.id, hostKey.privateKey, hostKey.publicKey);
+      await from?.fill(record);
       await store.add(record);
       this.announce(record);
       const volume = volumeName(record.id);

@@ -43,6 +43,11 @@ export interface Rule {
   adminParams?(caller: Party, unique: string): unknown[];
   /** Checks a successful result: what a non-admin may see of it. */
   check?(result: Record<string, unknown>, caller: Party): void;
+  /**
+   * The request waits for a streamed input (workspace.restore): a bare request is never answered, so
+   * its own use is checked where a file is streamed (test/integration/backup.test.ts), not here.
+   */
+  input?: true;
 }
 
 const FAKE_GPU = 'GPU-00000000-0000-0000-0000-000000000000';
@@ -222,4 +227,11 @@ export const RULES: Partial<Record<string, Rule>> = {
     check: ownedOnly('removed'),
     others: () => [{ params: { all: true }, refused: 'forbidden', admin: 'allowed' }],
   },
+  // Backup and restore (issue 14): a backup reads another's workspace only as an admin; a restore
+  // always makes the caller's own.
+  'workspace.backup': {
+    own: (p) => ({ name: p.ws.main, live: true }),
+    others: workspaceVariants((v) => v.ws.main, { live: true }),
+  },
+  'workspace.restore': { input: true, own: () => ({ bytes: 1024 }) },
 };

@@ -1,0 +1,149 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { BerthError, type Params, type Result } from '../../protocol';
+import { ArchiveReader } from '../backup/archive-reader';
+import { ArchiveError, type BackupInfo } from '../backup/format';
+import { END_BYTES } from '../backup/tar';
+import type { Backups, IncomingBackup } from '../workspaces/backup';
+import { pumpOutput, StdinRelay, type InputSink, type StreamContext } from './byte-stream';
+import type { OpContext } from '../workspaces/operation';
+import type { User } from '../users';
+
+/** What of its request's context a backup or restore needs (agent/server/handlers.ts HandlerContext has it). */
+type HandlerContext = StreamContext & OpContext & { user: User };
+
+/**
+ * `workspace.backup` and `workspace.restore`: the backup file streams over exec's frames and flow
+ * control (agent/server/byte-stream.ts); the work is agent/workspaces/backup.ts's.
+ */
+export function backupHandlers(backups: Backups): {
+  'workspace.backup': (params: Params<'workspace.backup'>, ctx: HandlerContext) => Promise<Result<'workspace.backup'>>;
+  'workspace.restore': (
+    params: Params<'workspace.restore'>,
+    ctx: HandlerContext,
+  ) => Promise<Result<'workspace.restore'>>;
+} {
+  return {
+    'workspace.backup': async ({ live, ...ref }, ctx) =>
+      backups.backup(ctx.user, ref, live, ctx, (file) => send(file, ctx)),
+    'workspace.restore': async ({ name, bytes }, ctx) => {
+      const incoming = receive(ctx, bytes);
+      try {
+        return { workspace: await backups.restore(ctx.user, name, incoming, ctx) };
+      } finally {
+        incoming.home.destroy();
+      }
+    },
+  };
+}
+
+/** Streams `file` to the requesting client; resolves with its size once all of it is handed over. */
+function send(file: Readable, ctx: HandlerContext): Promise<number> {
+  const requestId = ctx.requestId;
+  if (requestId === null) throw new BerthError('internal', 'a backup needs a request to stream to');
+  return new Promise<number>((resolve, reject) => {
+    let bytes = 0;
+    const cancel = () => file.destroy(new BerthError('cancelled', 'the backup was cancelled; nothing was kept'));
+    if (ctx.signal?.aborted) cancel();
+    ctx.signal?.addEventListener('abort', cancel, { once: true });
+    const done = () => ctx.signal?.removeEventListener('abort', cancel);
+    pumpOutput(
+      {
+        onOutput: (listener) =>
+          file.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            listener('stdout', chunk);
+          }),
+        pause: () => file.pause(),
+        resume: () => file.resume(),
+      },
+      ctx,
+      requestId,
+    );
+    file.once('end', () => {
+      done();
+      resolve(bytes);
+    });
+    file.once('error', (err) => {
+      done();
+      reject(err instanceof ArchiveError ? new BerthError('runtime_error', err.message) : err);
+    });
+  });
+}
+
+/**
+ * Reads a backup file from the request's input as it arrives: backup.json as soon as it is in, the
+ * home's tar bytes as a stream (acknowledged only as Docker takes them, so at most the input window
+ * waits here), and the verdict at the end: every checksum, and exactly `expected` bytes.
+ */
+function receive(ctx: HandlerContext, expected: number): IncomingBackup {
+  const home = new PassThrough();
+  let gotInfo: (info: BackupInfo) => void = () => undefined;
+  let ok: () => void = () => undefined;
+  let failed: (err: Error) => void = () => undefined;
+  const info = new Promise<BackupInfo>((resolve, reject) => {
+    gotInfo = resolve;
+    failed = reject;
+  });
+  const verified = new Promise<void>((resolve, reject) => {
+    ok = resolve;
+    const early = failed;
+    failed = (err) => {
+      early(err);
+      reject(err);
+      home.destroy(err);
+    };
+  });
+  // Nobody may wait on these (a restore refused early): their rejections are answered by the request.
+  info.catch(() => undefined);
+  verified.catch(() => undefined);
+  const fail = (err: unknown) =>
+    failed(
+      err instanceof ArchiveError
+        ? new BerthError('invalid_params', `the backup is refused: ${err.message}`)
+        : (err as Error),
+    );
+
+  // Acknowledgements held until Docker takes what is buffered.
+  let waiting: (() => void)[] | null = null;
+  home.on('drain', () => {
+    const held = waiting ?? [];
+    waiting = null;
+    for (const written of held) written();
+  });
+  const reader = new ArchiveReader(gotInfo, (bytes) => {
+    if (!home.write(bytes)) waiting ??= [];
+  });
+  const sink: InputSink = {
+    write(data, written) {
+      try {
+        reader.push(data);
+      } catch (err) {
+        return fail(err);
+      }
+      if (reader.received > expected) {
+        return fail(new ArchiveError(`more than the ${expected} bytes announced came in`));
+      }
+      if (waiting) waiting.push(written);
+      else written();
+    },
+    end() {
+      try {
+        if (reader.received !== expected) {
+          throw new ArchiveError(`the upload ended after ${reader.received} of ${expected} bytes`);
+        }
+        reader.end();
+      } catch (err) {
+        return fail(err);
+      }
+      home.end(Buffer.alloc(END_BYTES));
+      ok();
+    },
+  };
+  const relay = new StdinRelay(ctx);
+  relay.onFailure = () => fail(relay.failure);
+  relay.attach(sink);
+  const cancel = () => fail(new BerthError('cancelled', 'the restore was cancelled; nothing was made'));
+  if (ctx.signal?.aborted) cancel();
+  ctx.signal?.addEventListener('abort', cancel, { once: true });
+  return { info, home, verified };
+}

@@ -1,0 +1,105 @@
+import type { Readable, Writable } from 'node:stream';
+import {
+  EXEC_CHUNK_BYTES,
+  EXEC_STDIN_WINDOW,
+  type EventData,
+  type MethodName,
+  type ParamsInput,
+  type Result,
+} from '../protocol';
+import type { AgentClient } from './agent-client';
+
+/** Where a streaming request's bytes go and come from. */
+export interface StreamIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** Sent as the request's input (its end too); null: none. */
+  stdin: Readable | null;
+  /** Aborting sends the request's cancel. */
+  signal?: AbortSignal | undefined;
+  /** Called with the request's id as it is sent. */
+  onSent?: (id: number) => void;
+  /** The request's own progress events. */
+  onProgress?: (progress: EventData<'workspace.progress'>) => void;
+}
+
+/**
+ * Runs a request that streams bytes with exec's frames (`workspace.exec`, `workspace.backup`,
+ * `workspace.restore`; protocol/exec.ts), with flow control both ways: input is read only as fast as
+ * the agent takes it (at most {@link EXEC_STDIN_WINDOW} ahead of its acknowledgements), and output
+ * that `stdout`/`stderr` cannot take yet pauses reading from the agent, which then stops producing it.
+ */
+export async function streamRequest<M extends MethodName>(
+  client: AgentClient,
+  method: M,
+  params: ParamsInput<M>,
+  io: StreamIo,
+): Promise<Result<M>> {
+  let id: number | null = null;
+  let sent = 0;
+  let acked = 0;
+  let blocked = 0;
+  const stdin = io.stdin;
+
+  // Parts read but not yet sent: a read may bring more than the window has room for.
+  const queued: Buffer[] = [];
+  let ended = false;
+  const flush = () => {
+    if (id === null) return;
+    for (let part = queued[0]; part && sent - acked + part.length <= EXEC_STDIN_WINDOW; part = queued[0]) {
+      queued.shift();
+      client.sendInput(id, part);
+      sent += part.length;
+    }
+    if (ended && !queued.length) {
+      client.sendInput(id, null, true);
+      ended = false;
+    }
+  };
+  const onData = (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length; at += EXEC_CHUNK_BYTES) queued.push(chunk.subarray(at, at + EXEC_CHUNK_BYTES));
+    flush();
+    if (queued.length || sent - acked > EXEC_STDIN_WINDOW - EXEC_CHUNK_BYTES) stdin?.pause();
+  };
+  const onEnd = () => {
+    ended = true;
+    flush();
+  };
+
+  const write = (target: Writable, data: Buffer) => {
+    if (target.write(data)) return;
+    if (blocked++ === 0) client.pauseReading();
+    target.once('drain', () => {
+      if (--blocked === 0) client.resumeReading();
+    });
+  };
+
+  try {
+    return await client.request(method, params, {
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(io.onProgress ? { onProgress: io.onProgress } : {}),
+      onSent: (requestId) => {
+        id = requestId;
+        io.onSent?.(requestId);
+        if (!stdin) return;
+        stdin.on('data', onData);
+        stdin.once('end', onEnd);
+        stdin.resume();
+      },
+      onExec: (event) => {
+        if (event.event === 'workspace.exec.stdin') {
+          acked = event.data.bytes;
+          flush();
+          if (!queued.length && sent - acked <= EXEC_STDIN_WINDOW / 2) stdin?.resume();
+          return;
+        }
+        write(event.data.stream === 'stderr' ? io.stderr : io.stdout, Buffer.from(event.data.data, 'base64'));
+      },
+    });
+  } finally {
+    stdin?.off('data', onData);
+    stdin?.off('end', onEnd);
+    stdin?.pause();
+    if (blocked > 0) client.resumeReading();
+  }
+}
