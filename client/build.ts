@@ -9,7 +9,7 @@ import {
   type EventData,
 } from '../protocol';
 import type { AgentClient } from './agent-client';
-import { packContext, scanContext } from './build-context';
+import { packContext, scanContext, type ScannedContext } from './build-context';
 
 /** What to build: a context folder, and the Dockerfile's path inside it (default `Dockerfile`). */
 export interface BuildInput {
@@ -43,15 +43,7 @@ export interface BuiltImage {
  * Docker has taken, and the build log streams back.
  */
 export async function buildImage(client: AgentClient, input: BuildInput, hooks: BuildHooks = {}): Promise<BuiltImage> {
-  const parsed = BuildDefinition.safeParse({
-    dockerfile: input.dockerfile ?? 'Dockerfile',
-    args: input.args ?? {},
-    ...(input.target ? { target: input.target } : {}),
-  });
-  if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
-  const definition = parsed.data;
-  const context = await scanContext(input.contextDir, definition);
-  const build: BuildRecord = { context: path.resolve(input.contextDir), ...definition, hash: context.hash };
+  const { definition, context, build } = await readBuild(input);
   const params = { ...definition, hash: context.hash, size: context.size };
   const probe = await client.request(
     'image.build',
@@ -118,4 +110,22 @@ export async function buildImage(client: AgentClient, input: BuildInput, hooks: 
     hooks.signal?.removeEventListener('abort', cancel);
     pack.destroy();
   }
+}
+
+/**
+ * What a build of `input` is made of, read from its folder without building: the definition, the
+ * context as scanned, and the spec's record of it (with the hash that names the image).
+ */
+export async function readBuild(
+  input: BuildInput,
+): Promise<{ definition: BuildDefinition; context: ScannedContext; build: BuildRecord }> {
+  const parsed = BuildDefinition.safeParse({
+    dockerfile: input.dockerfile ?? 'Dockerfile',
+    args: input.args ?? {},
+    ...(input.target ? { target: input.target } : {}),
+  });
+  if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
+  const definition = parsed.data;
+  const context = await scanContext(input.contextDir, definition);
+  return { definition, context, build: { context: path.resolve(input.contextDir), ...definition, hash: context.hash } };
 }

@@ -1,11 +1,21 @@
+import * as path from 'node:path';
 import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { planApply } from '../definition/plan';
-import { specOf } from '../definition/schema';
+import { specOf, type Build } from '../definition/schema';
 import { readWorkspaceFile } from '../definition/yaml-file';
+import { readBuild, type BuildInput } from '../../client/build';
+import { buildForSpec } from '../build-flags';
 
 const usage = 'berth apply -f FILE [--dry-run] [--json]';
+
+/** A definition's `build:` as the builder takes it: the folder relative to the file, the Dockerfile inside it. */
+function buildInput(build: Build, file: string): BuildInput {
+  // The Dockerfile's path is checked with the build (a relative path inside the folder, no "..").
+  const { context, ...rest } = build;
+  return { contextDir: path.resolve(path.dirname(file), context), ...rest };
+}
 
 /**
  * `berth apply -f workspace.yaml`: creates the workspace the file defines, or changes the one of that
@@ -26,7 +36,8 @@ export const apply: Command = {
     const { values, positionals: rest } = parse(argv, options, usage);
     positionals(rest, [], usage);
     if (!values.file) throw new UsageError('missing -f FILE (the workspace.yaml to apply)', usage);
-    const doc = await readWorkspaceFile(values.file);
+    const file = values.file;
+    const doc = await readWorkspaceFile(file);
     const say = (text: string) => void (values.json ? process.stderr : process.stdout).write(`${text}\n`);
     await withClient(values, async (client) => {
       const existing = await client
@@ -37,13 +48,23 @@ export const apply: Command = {
           throw err;
         });
       const quiet = values.quiet ?? values.json ?? false;
+      const input = doc.build ? buildInput(doc.build, file) : null;
       if (!existing) {
         say(`${doc.name}: does not exist; ${values['dry-run'] ? 'apply would create it' : 'creating it'}`);
         if (values['dry-run']) return;
-        const { workspace } = await withProgress(quiet, (o) => client.request('workspace.create', specOf(doc), o));
+        const { workspace } = await withProgress(quiet, async (o) => {
+          const built = input ? await buildForSpec(client, input, quiet, o.signal) : {};
+          return client.request('workspace.create', { ...specOf(doc), ...built }, o);
+        });
         return printWorkspace(workspace, values.json ?? false, values);
       }
-      const plan = planApply(existing, doc, await client.request('host.info', {}));
+      // The build comes first (a cache hit when the folder is unchanged): its image decides the plan.
+      const built = !input
+        ? undefined
+        : values['dry-run']
+          ? { build: (await readBuild(input)).build }
+          : await withProgress(quiet, (o) => buildForSpec(client, input, quiet, o.signal));
+      const plan = planApply(existing, doc, await client.request('host.info', {}), built);
       if (!plan.lines.length) {
         say(`${doc.name}: unchanged (it matches ${values.file})`);
         if (values.json) printWorkspace(existing, true);

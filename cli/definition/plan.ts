@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { BerthError, type HostInfo, type Workspace, type WorkspaceChanges } from '../../protocol';
+import { BerthError, type BuildRecord, type HostInfo, type Workspace, type WorkspaceChanges } from '../../protocol';
 import { DOCUMENT_PATH, specOf, type WorkspaceFile } from './schema';
 import { durationText, sizeText } from './render';
 
@@ -16,6 +16,7 @@ const CONTAINER_FIELDS = new Set([
   'gpuMemory',
   'gpuUuids',
   'docker',
+  'secrets',
 ]);
 const SIZES = new Set(['memory', 'gpuMemory']);
 const DURATIONS = new Set(['idleTimeout', 'attachedGrace', 'maxLifetime']);
@@ -30,6 +31,8 @@ const CLEARABLE = [
   'attachedGrace',
   'maxLifetime',
   'docker',
+  'secrets',
+  'build',
 ] as const;
 
 /** One line of what `berth apply` changes: `resources.memory: 8g → 16g`. */
@@ -51,21 +54,32 @@ const show = (field: string, value: unknown): string => {
   if (value === undefined || value === null) return '(default)';
   if (SIZES.has(field) && typeof value === 'number') return String(sizeText(value));
   if (DURATIONS.has(field) && typeof value === 'number') return String(durationText(value));
+  if (field === 'build' && typeof value === 'object') {
+    const build = value as BuildRecord;
+    return `${build.context} (${build.hash.slice(0, 12)}…)`;
+  }
   return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
 };
 
 /**
  * The changes that make `workspace` what `doc` defines. A key the file leaves out means what it
  * means at create: the host's default (image, CPUs, memory), none (GPUs, env, command, filters), or
- * the agent's setting (idle). `user` cannot change: the home belongs to it.
+ * the agent's setting (idle). `user` cannot change: the home belongs to it. `built` is the image
+ * the file's `build:` made (or would make: its record alone, on a dry run).
  */
 export function planApply(
   workspace: Workspace,
   doc: WorkspaceFile,
   host: Pick<HostInfo, 'defaultImage' | 'defaults'>,
+  built?: { image?: string; build: BuildRecord },
 ): Plan {
   const current = workspace.spec;
   const wanted = specOf(doc);
+  if (built) {
+    // A dry run knows the build's hash, not yet its image: the same hash is the same image.
+    const same = built.build.hash === current.build?.hash;
+    Object.assign(wanted, { build: built.build, image: built.image ?? (same ? current.image : '(the new build)') });
+  }
   if (wanted.user !== undefined && wanted.user !== current.user) {
     throw new BerthError(
       'invalid_params',

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { Workspace, WorkspaceSpec } from '../../protocol';
+import type { BuildRecord, SecretRef, Workspace, WorkspaceSpec } from '../../protocol';
 
 /** Bytes as the shortest exact size a definition takes: `8g`, `512m`, `64k`, or the number. */
 export function sizeText(bytes: number): string | number {
@@ -45,7 +45,8 @@ export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
   return {
     name: spec.name,
     ...(spec.description !== undefined ? { description: spec.description } : {}),
-    image: spec.image,
+    // A built image is named by its build: apply builds it again from the folder.
+    ...(spec.build ? { build: buildOf(spec.build) } : { image: spec.image }),
     resources,
     env: spec.env,
     command: spec.command,
@@ -53,7 +54,23 @@ export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
     ...(spec.timezone !== undefined ? { timezone: spec.timezone } : {}),
     user: spec.user,
     ...(spec.docker ? { docker: true } : {}),
+    ...(spec.secrets?.length ? { secrets: spec.secrets.map(secretOf) } : {}),
   };
+}
+
+/** A spec's build record as workspace.yaml writes it: the folder (as recorded, absolute), and what differs from the defaults. */
+function buildOf(build: BuildRecord): Record<string, unknown> {
+  return {
+    context: build.context,
+    ...(build.dockerfile !== 'Dockerfile' ? { dockerfile: build.dockerfile } : {}),
+    ...(Object.keys(build.args).length ? { args: build.args } : {}),
+    ...(build.target ? { target: build.target } : {}),
+  };
+}
+
+/** A secret reference, shortest: `NAME` for the variable of the same name. */
+function secretOf(ref: SecretRef): SecretRef | string {
+  return ref.env !== undefined && ref.env === ref.key ? ref.key : ref;
 }
 
 /**
@@ -106,5 +123,11 @@ idle:                      # left out: the host's settings (berth idle)
 # timezone: Europe/Berlin  # inside the workspace (default: the image's)
 # user: ${user}              # the login user (the host's default); fixed once created
 # docker: true             # Docker inside, where the host allows it (privileged: root on the host)
+# secrets:                 # values set apart: berth secret set NAME
+#   - GITHUB_TOKEN         # as the variable GITHUB_TOKEN
+#   - { key: deploy-key, file: /home/${user}/.ssh/id_deploy }
+# build:                   # instead of image: built on the host from a folder (relative to this file)
+#   context: .
+#   dockerfile: Dockerfile
 `;
 }

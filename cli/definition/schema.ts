@@ -52,12 +52,35 @@ const Idle = z.object({ timeout: Duration, attachedGrace: Duration, maxLifetime:
 
 /** Keys of the format that this agent's protocol cannot carry yet: refused by name, never dropped. */
 export const NOT_YET: Record<string, string> = {
-  build:
-    'building an image from workspace.yaml is not supported yet; build it with berth create --build, or name an image',
   ports: 'ports are not supported in workspace.yaml yet; leave them out',
   volumes: 'volumes are not supported in workspace.yaml yet; keep data in the home directory',
-  secrets: 'secrets are not supported in workspace.yaml yet; leave them out',
 };
+
+/**
+ * A secret the workspace uses (values stay in the agent's secret store: berth secret set):
+ * `NAME` (as the variable of that name), `{key: NAME, env: VAR}` or `{key: NAME, file: /PATH}`.
+ */
+const SecretEntry = z.union([
+  z.string().transform((key) => ({ key, env: key })),
+  z.object({ key: z.string(), env: z.string(), file: z.string() }).partial().required({ key: true }).strict(),
+]);
+
+/**
+ * The image built on the host (berth create --build): `context` is the folder sent, relative to the
+ * workspace.yaml; `dockerfile` a path inside it. Every apply packs the folder again: the same files
+ * are a cache hit, changed ones a new image (and a new container).
+ */
+export const Build = z
+  .object({
+    context: z.string().min(1),
+    dockerfile: z.string(),
+    args: z.record(z.string(), EnvValue),
+    target: z.string(),
+  })
+  .partial()
+  .required({ context: true })
+  .strict();
+export type Build = z.output<typeof Build>;
 
 /** A group whose keys are all commented out (`idle:` alone) is YAML's null: the same as leaving it out. */
 const group = <T extends z.ZodType>(schema: T) => z.preprocess((value) => value ?? undefined, schema.optional());
@@ -76,6 +99,8 @@ export const WorkspaceFile = z
     user: z.string(),
     /** Docker inside the workspace (where the host's admin allows it: it gives root on the host). */
     docker: z.boolean(),
+    secrets: group(z.array(SecretEntry)),
+    build: Build,
     /** What `berth get -o yaml` prints of the workspace's state: read-only, ignored here. */
     status: z.unknown(),
     ...Object.fromEntries(Object.keys(NOT_YET).map((key) => [key, z.unknown()])),
@@ -84,6 +109,13 @@ export const WorkspaceFile = z
   .required({ name: true })
   .strict()
   .superRefine((doc, ctx) => {
+    if (doc.build && doc.image !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: 'give image or build, not both (a build names its image)',
+      });
+    }
     for (const [key, why] of Object.entries(NOT_YET)) {
       if (Object.hasOwn(doc, key)) ctx.addIssue({ code: 'custom', path: [key], message: why });
     }
@@ -110,6 +142,7 @@ export function specOf(doc: WorkspaceFile): WorkspaceSpecInput {
   if (doc.timezone !== undefined) spec.timezone = doc.timezone;
   if (doc.user !== undefined) spec.user = doc.user;
   if (doc.docker !== undefined) spec.docker = doc.docker;
+  if (doc.secrets !== undefined) spec.secrets = doc.secrets;
   return spec;
 }
 
@@ -132,4 +165,6 @@ export const DOCUMENT_PATH: Record<string, (string | number)[]> = {
   timezone: ['timezone'],
   user: ['user'],
   docker: ['docker'],
+  secrets: ['secrets'],
+  build: ['build'],
 };

@@ -133,12 +133,18 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
       assert.equal(dockerExists('volume', inner), false);
     });
 
-    it('removes the inner data at once with a delete of the data', async () => {
-      const id = await createWithDocker('gone');
+    it('keeps the inner data with the home in the trash, and removes it with the home at once', async () => {
+      const id = await createWithDocker('binned');
+      const trashed = berth(['rm', 'binned', '--yes', '--delete-data'], env);
+      assert.equal(trashed.code, 0, trashed.stderr);
+      // In the trash the home is restorable, and the inner Docker's data with it.
       assert.ok(dockerExists('volume', `berth-${id}-docker`));
-      const removed = berth(['rm', 'gone', '--yes', '--delete-data'], env);
+
+      const gone = await createWithDocker('gone');
+      assert.ok(dockerExists('volume', `berth-${gone}-docker`));
+      const removed = berth(['rm', 'gone', '--yes', '--delete-data', '--now'], env);
       assert.equal(removed.code, 0, removed.stderr);
-      assert.equal(dockerExists('volume', `berth-${id}-docker`), false);
+      assert.equal(dockerExists('volume', `berth-${gone}-docker`), false);
     });
 
     it('refuses to start it again once the admin withdraws the allowance', async () => {

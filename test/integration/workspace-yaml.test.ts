@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
@@ -98,5 +98,42 @@ describe('workspace.yaml: init, apply and get -o yaml against a real agent', fun
     writeFileSync(user, 'name: web\nuser: bob\n');
     assert.match(berth(['apply', '-f', user], env).stderr, /user is fixed once created/);
     assert.equal((await alice.request('workspace.get', { name: 'web' })).workspace.spec.memory, 320 * MiB);
+  });
+  it('apply builds the image of build: on the host, hands over secrets:, and rebuilds only what changed', async () => {
+    await alice.request('secret.set', { name: 'YAML_TOKEN', value: 's3cret' });
+    const ctx = path.join(dir, 'env');
+    mkdirSync(ctx);
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM berth-workspace:latest\nRUN echo one > /etc/flavour\n');
+    const built = path.join(dir, 'built.yaml');
+    writeFileSync(
+      built,
+      'name: built\nbuild:\n  context: env\nresources: { cpus: 0.5, memory: 256m }\nsecrets:\n  - YAML_TOKEN\n',
+    );
+    ok(['apply', '-f', built]);
+    assert.equal(ok(['exec', 'built', '--', 'cat', '/etc/flavour']).stdout, 'one\n');
+    assert.equal(ok(['exec', 'built', '--', 'printenv', 'YAML_TOKEN']).stdout, 's3cret\n');
+    const first = (await alice.request('workspace.get', { name: 'built' })).workspace;
+    assert.equal(first.spec.build?.context, ctx);
+    assert.match(ok(['apply', '-f', built]).stdout, /built: unchanged/);
+
+    // get -o yaml names the build, not the image it made: applied back, it is the same workspace.
+    const printed = ok(['get', 'built', '-o', 'yaml']).stdout;
+    assert.match(printed, /^build:\n {2}context: /m);
+    assert.doesNotMatch(printed, /^image:/m);
+    assert.match(printed, /^secrets:\n {2}- YAML_TOKEN$/m);
+    const again = path.join(dir, 'built-again.yaml');
+    writeFileSync(again, printed);
+    assert.match(ok(['apply', '-f', again]).stdout, /built: unchanged/);
+
+    writeFileSync(path.join(ctx, 'Dockerfile'), 'FROM berth-workspace:latest\nRUN echo two > /etc/flavour\n');
+    const dry = ok(['apply', '-f', built, '--dry-run']);
+    assert.match(dry.stdout, /^ {2}build +.* → .*env \(/m);
+    assert.match(dry.stdout, /the running container is recreated/);
+    assert.equal(ok(['exec', 'built', '--', 'cat', '/etc/flavour']).stdout, 'one\n');
+    ok(['apply', '-f', built]);
+    assert.equal(ok(['exec', 'built', '--', 'cat', '/etc/flavour']).stdout, 'two\n');
+    const after = (await alice.request('workspace.get', { name: 'built' })).workspace;
+    assert.notEqual(after.spec.image, first.spec.image);
+    assert.equal(after.ssh.hostKey, first.ssh.hostKey);
   });
 });

@@ -111,6 +111,48 @@ describe('cli: workspace.yaml', () => {
     assert.match(text, /workspace\.yaml:3:10: volumes: /);
   });
 
+  it('reads secrets, a name alone meaning the variable of that name, and checks them as the spec does', () => {
+    const doc = parseWorkspaceFile(
+      'name: web\nsecrets:\n  - GITHUB_TOKEN\n  - { key: api, env: API_KEY }\n  - { key: deploy-key, file: /home/dev/.ssh/id }\n',
+      'workspace.yaml',
+    );
+    assert.deepEqual(specOf(doc).secrets, [
+      { key: 'GITHUB_TOKEN', env: 'GITHUB_TOKEN' },
+      { key: 'api', env: 'API_KEY' },
+      { key: 'deploy-key', file: '/home/dev/.ssh/id' },
+    ]);
+    assert.match(
+      problems('name: web\nsecrets:\n  - { key: a, env: X, file: /run/secrets/a }\n'),
+      /^workspace\.yaml:3:5: secrets/,
+    );
+    assert.match(
+      problems('name: web\nsecrets:\n  - { key: a, value: hunter2 }\n'),
+      /^workspace\.yaml:3:\d+: .*unknown key "value"/,
+    );
+  });
+
+  it('reads a build, and refuses one given with an image (a build names its image)', () => {
+    const doc = parseWorkspaceFile(
+      'name: web\nbuild:\n  context: ./env\n  dockerfile: docker/Dockerfile.dev\n  args: { PY: 3.12 }\n  target: dev\n',
+      'workspace.yaml',
+    );
+    assert.deepEqual(doc.build, {
+      context: './env',
+      dockerfile: 'docker/Dockerfile.dev',
+      args: { PY: '3.12' },
+      target: 'dev',
+    });
+    assert.equal(specOf(doc).image, undefined);
+    assert.match(
+      problems('name: web\nimage: x\nbuild: { context: . }\n'),
+      /^workspace\.yaml:2:8: image: give image or build, not both/,
+    );
+    assert.match(
+      problems('name: web\nbuild: { dockerfile: Dockerfile }\n'),
+      /^workspace\.yaml:2:8: build\.context: is missing/,
+    );
+  });
+
   it('refuses a file whose aliases expand to a huge document (a "billion laughs")', () => {
     const lol = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 9; i++) {
@@ -121,6 +163,44 @@ describe('cli: workspace.yaml', () => {
       );
     }
     assert.match(problems(`name: web\n${lol.join('\n')}\n`), /alias|unknown key/i);
+  });
+
+  it('prints a built image as its build, and secrets shortest, so that apply reads them back', () => {
+    const hash = 'c'.repeat(64);
+    const spec = WorkspaceSpec.parse({
+      name: 'web',
+      image: `berth-build/alice-${hash.slice(0, 16)}:agent`,
+      cpus: 1,
+      memory: 1024 ** 3,
+      gpus: 0,
+      env: {},
+      command: '',
+      user: 'dev',
+      build: { context: '/src/env', dockerfile: 'Dockerfile', args: {}, hash },
+      secrets: [
+        { key: 'TOKEN', env: 'TOKEN' },
+        { key: 'key', file: '/run/secrets/key' },
+      ],
+    });
+    const printed = definitionOf(spec);
+    assert.equal(printed.image, undefined);
+    assert.deepEqual(printed.build, { context: '/src/env' });
+    assert.deepEqual(printed.secrets, ['TOKEN', { key: 'key', file: '/run/secrets/key' }]);
+    const back = parseWorkspaceFile(
+      workspaceYaml({
+        id: 'ws1',
+        name: 'web',
+        owner: 'alice',
+        spec,
+        state: 'running',
+        since: '2026-12-02T08:00:00.000Z',
+        createdAt: '2026-12-02T07:00:00.000Z',
+        ssh: { host: '127.0.0.1', port: 2200, user: 'dev', hostKey: 'ssh-ed25519 AAAA' },
+      }),
+      'get.yaml',
+    );
+    assert.deepEqual(back.build, { context: '/src/env' });
+    assert.deepEqual(specOf(back).secrets, spec.secrets);
   });
 
   it('prints a spec back as the document it came from (get -o yaml round-trips)', () => {
