@@ -94,11 +94,11 @@ describe('agent: Docker changes made behind its back', function () {
     });
   });
 
-  it('refuses an image without sshd with an error naming it, leaving nothing behind', async () => {
+  it('refuses an image with neither sshd nor a package manager, naming it, leaving nothing behind', async () => {
     await assert.rejects(
       client.request('workspace.create', { name: 'no-sshd', image: noSshd }),
       (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'runtime_error');
+        assert.equal(err.code, 'invalid_params');
         assert.match(err.message, /sshd/);
         assert.match(err.message, /openssh-server/);
         return true;
