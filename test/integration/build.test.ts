@@ -231,6 +231,29 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     );
     assert.ok(!dockerExists('image', 'berth-build/alice-none'));
   });
+
+  it("berth create --devcontainer builds the definition's build on the host, with its arguments", async () => {
+    const project = folder({
+      '.devcontainer/devcontainer.json':
+        '{ "build": { "dockerfile": "Dockerfile", "context": "..", "args": { "FLAVOUR": "from-dc" } } }',
+      '.devcontainer/Dockerfile': 'FROM berth-workspace:latest\nARG FLAVOUR\nRUN echo "$FLAVOUR" > /opt/flavour\n',
+    });
+    const run = as(['create', 'dc', '--devcontainer', project, ...SMALL]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Step 1\/\d+ : FROM berth-workspace:latest/);
+    const { workspace } = await alice.request('workspace.get', { name: 'dc' });
+    assert.deepEqual(
+      {
+        context: workspace.spec.build?.context,
+        dockerfile: workspace.spec.build?.dockerfile,
+        args: workspace.spec.build?.args,
+      },
+      { context: project, dockerfile: '.devcontainer/Dockerfile', args: { FLAVOUR: 'from-dc' } },
+    );
+    assert.match(workspace.spec.image, /^berth-build\/alice-/);
+    const inside = sshRun(workspace, key.privateKey, 'cat /opt/flavour');
+    assert.equal(inside.stdout, 'from-dc\n', inside.stderr);
+  });
 });
 
 describe('builds on the host: a context larger than the flow-control window', function () {
