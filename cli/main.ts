@@ -27,6 +27,7 @@ import { trash } from './commands/trash';
 import { update } from './commands/update';
 import { user } from './commands/user';
 import { rebuild } from './commands/rebuild';
+import { clone } from './commands/clone';
 import { secret } from './commands/secret';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
@@ -41,6 +42,7 @@ export const COMMANDS: Command[] = [
   restart,
   update,
   rebuild,
+  clone,
   init,
   apply,
   rm,

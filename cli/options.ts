@@ -128,6 +128,10 @@ const OPTIONS: Record<string, [string, string]> = {
   'build-arg': ['KEY=VALUE', 'a build argument (ARG in the Dockerfile); repeat for more (default: none)'],
   target: ['STAGE', 'the stage of a multi-stage Dockerfile to build (default: the last)'],
   'rebuild.quiet': ['', 'print neither the build log nor progress'],
+  clone: ['URL', 'clone this git repository into the home at the first start, as the workspace user (default: none)'],
+  branch: ['B', "the branch or tag the clone checks out (default: the repository's default branch)"],
+  into: ['DIR', "the folder in the home to clone into (default: the repository's name)"],
+  'clone-secret': ['NAME', 'the secret with the token (HTTPS) or private key (SSH) the clone uses; made a secret file'],
   docker: [
     '',
     'run Docker inside (the image must have dockerd); privileged: gives root on the host, only where the admin allows it (default: no)',

@@ -17,5 +17,7 @@ export * from './build';
 export * from './docker-in-docker';
 export * from './devcontainer';
 export * from './secrets';
+export * from './clone';
+export * from './clone-methods';
 export * from './archive';
 export * from './backup';

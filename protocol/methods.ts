@@ -8,6 +8,7 @@ import { BUILD_METHODS } from './build';
 import { SECRET_METHODS } from './secrets';
 import { ARCHIVE_METHODS } from './archive';
 import { BACKUP_METHODS } from './backup';
+import { CLONE_METHODS } from './clone-methods';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -353,6 +354,7 @@ export const METHODS = {
   ...SECRET_METHODS,
   ...ARCHIVE_METHODS,
   ...BACKUP_METHODS,
+  ...CLONE_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

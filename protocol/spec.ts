@@ -3,6 +3,7 @@ import { IMAGE_REF_FORM, imageRefProblem } from './image-ref';
 import { BuildRecord } from './build-record';
 import { ForwardPort, Lifecycle } from './devcontainer';
 import { SecretRefs } from './secrets';
+import { Clone } from './clone';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -176,6 +177,8 @@ export const WorkspaceSpec = z.object({
   devcontainer: z.string().min(1).max(4096).optional(),
   // Secrets (issue 15): the secrets it uses, by name and target only; values stay in the agent's secret store.
   secrets: SecretRefs.optional(),
+  // Clone on create (issue 15): a repository cloned into the home once, at the first start.
+  clone: Clone.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -227,6 +230,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     devcontainer: WorkspaceSpec.shape.devcontainer.nullable(),
     // Secrets (issue 15): null uses none.
     secrets: WorkspaceSpec.shape.secrets.nullable(),
+    // Clone on create (issue 15): null clones nothing (what a home holds stays).
+    clone: WorkspaceSpec.shape.clone.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -35,6 +35,7 @@ import { requireSecrets, secretHandlers } from './secret-handlers';
 import { archiveHandlers } from './archive-handlers';
 import type { Trash } from '../workspaces/trash';
 import { backupHandlers } from './backup-handlers';
+import { cloneHandlers } from './clone-handlers';
 import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -244,5 +245,6 @@ export function createHandlers({
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),
     ...backupHandlers(new Backups(service)),
+    ...cloneHandlers({ service }),
   };
 }

@@ -8,6 +8,8 @@ import {
 } from '../../protocol';
 import { errorMessage } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
+import { cloneRepository } from './clone';
+import { claimOnce, execLines } from './exec-lines';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 
 /** The stages a start runs, in order (postAttachCommand is the attaching client's: `berth ssh`). */
@@ -20,13 +22,6 @@ const START_STAGES: LifecycleStage[] = [
 
 /** Lines of a failing command's output kept for the workspace's message. */
 const KEPT_LINES = 3;
-
-/**
- * Claims a once-per-home stage: exits 0 after writing its marker in the home volume (so it runs now,
- * and never again on this home, as the spec's reference implementation does: a failed one is not
- * retried), 3 when the marker is there already.
- */
-const CLAIM = 'm="$1/.berth/lifecycle/$0"; [ -e "$m" ] && exit 3; mkdir -p "${m%/*}" && date -u > "$m"';
 
 /** What the stages up to `waitFor` left: a failure to show (undefined: none), and the rest to run after. */
 export interface LifecycleRun {
@@ -45,6 +40,11 @@ const NOTHING: LifecycleRun = { rest: () => undefined };
  * never thrown: the workspace stays. Output lines go out as progress and to the agent's log.
  */
 export async function runLifecycle(deps: ServiceDeps, record: WorkspaceRecord, ctx: OpContext): Promise<LifecycleRun> {
+  // The repository comes first: the devcontainer's commands may build what it holds.
+  const cloneFailure = record.spec.clone ? await cloneRepository(deps, record, ctx, { force: false }) : undefined;
+  if (cloneFailure) {
+    return { failure: `${cloneFailure}; the lifecycle commands after it did not run`, rest: () => undefined };
+  }
   const lifecycle = record.spec.lifecycle;
   if (!lifecycle || !START_STAGES.some((stage) => lifecycle[stage] !== undefined)) return NOTHING;
   const waitFor = lifecycle.waitFor ?? 'updateContentCommand';
@@ -62,14 +62,10 @@ export async function runLifecycle(deps: ServiceDeps, record: WorkspaceRecord, c
 }
 
 class StageRunner {
-  private readonly home: string;
-
   constructor(
     private readonly deps: ServiceDeps,
     private readonly record: WorkspaceRecord,
-  ) {
-    this.home = `/home/${record.spec.user}`;
-  }
+  ) {}
 
   /** Runs `stages` in order; the first failure ends them and is returned, in words. */
   async stages(stages: LifecycleStage[], lifecycle: Lifecycle, ctx: OpContext): Promise<string | undefined> {
@@ -77,7 +73,7 @@ class StageRunner {
       const command = lifecycle[stage];
       if (command === undefined) continue;
       try {
-        if (ONCE_PER_HOME.includes(stage) && !(await this.claim(stage))) continue;
+        if (ONCE_PER_HOME.includes(stage) && !(await claimOnce(this.deps, this.record, stage))) continue;
         const failure = await this.stage(stage, command, ctx);
         if (failure) return failure;
       } catch (err) {
@@ -86,17 +82,6 @@ class StageRunner {
       }
     }
     return undefined;
-  }
-
-  /** Whether a once-per-home stage is to run now (its marker was not there, and is now). */
-  private async claim(stage: LifecycleStage): Promise<boolean> {
-    const lines: string[] = [];
-    const code = await this.exec(['/bin/sh', '-c', CLAIM, stage, this.home], (line) => lines.push(line));
-    if (code === 3) return false;
-    if (code !== 0) {
-      throw new Error(`its marker in ${this.home}/.berth could not be written (${lines.at(-1) ?? `exit ${code}`})`);
-    }
-    return true;
   }
 
   /** Runs one stage: a single command, or named commands in parallel; the failure in words, if any. */
@@ -118,7 +103,7 @@ class StageRunner {
           report(`${prefix}: ${line}`);
           this.deps.log.info(`${owner}/${name}: ${prefix}: ${line}`);
         };
-        const code = await this.exec(argv, onLine, ctx.signal);
+        const code = await execLines(this.deps, this.record, argv, onLine, ctx.signal);
         if (ctx.signal?.aborted) throw new BerthError('cancelled', `cancelled while ${prefix} ran`);
         return code === 0
           ? undefined
@@ -134,30 +119,6 @@ class StageRunner {
     report(failure);
     this.deps.log.warn(`${owner}/${name}: ${failure}`);
     return failure;
-  }
-
-  /** Runs `argv` in the container as the workspace's user, in its home; each output line to `onLine`. */
-  private async exec(argv: string[], onLine: (line: string) => void, signal?: AbortSignal): Promise<number> {
-    const session = await this.deps.runtime.exec(this.record.id, {
-      command: argv,
-      user: this.record.spec.user,
-      workdir: this.home,
-      tty: false,
-      stdin: false,
-    });
-    const pending = { stdout: '', stderr: '' };
-    session.onOutput((stream, data) => {
-      const lines = (pending[stream] + data.toString('utf8')).split('\n');
-      pending[stream] = lines.pop() ?? '';
-      for (const line of lines) onLine(line.replace(/\r$/, ''));
-    });
-    const kill = () => void session.kill();
-    signal?.addEventListener('abort', kill, { once: true });
-    const code = await session
-      .exitCode(signal ?? new AbortController().signal)
-      .finally(() => signal?.removeEventListener('abort', kill));
-    for (const rest of [pending.stdout, pending.stderr]) if (rest) onLine(rest);
-    return code;
   }
 }
 

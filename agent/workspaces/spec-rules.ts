@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { BerthError, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
+import { BerthError, SECRETS_DIR, WorkspaceSpec, describeIssues, type WorkspaceSpecInput } from '../../protocol';
 import type { AgentConfig } from '../config';
 import type { Runtime } from '../runtime/runtime';
 import { requireWithinIdleMax } from '../idle/settings';
@@ -26,6 +26,13 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
     throw new BerthError(
       'invalid_params',
       `gpuUuids: ${pinned.length} distinct UUIDs must go with gpus ${pinned.length} (gpus is ${parsed.data.gpus}); an admin can remove the pin with berth update NAME --clear gpu-uuid`,
+    );
+  }
+  const clone = parsed.data.clone;
+  if (clone?.secret && !parsed.data.secrets?.some((ref) => ref.key === clone.secret && ref.file !== undefined)) {
+    throw new BerthError(
+      'invalid_params',
+      `clone.secret: "${clone.secret}" must be one of the workspace's secrets with a file target (--secret-file ${clone.secret}): the clone reads the token or key from ${SECRETS_DIR}/${clone.secret}`,
     );
   }
   if ('NVIDIA_VISIBLE_DEVICES' in parsed.data.env) {

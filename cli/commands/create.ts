@@ -6,10 +6,11 @@ import { parseSize } from '../format';
 import { IDLE_SPEC_OPTIONS, IDLE_SPEC_USAGE, idleSpecFlags } from '../idle-flags';
 import { devcontainerParams, readDevcontainer } from '../devcontainer';
 import { homeArgument } from './homes';
+import { CLONE_OPTIONS, CLONE_USAGE, cloneFlags } from '../clone-flags';
 import { DOCKER_PRIVILEGED } from '../workspace-view';
 import { BUILD_OPTIONS, BUILD_USAGE, buildFlags, buildForSpec } from '../build-flags';
 
-const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] ${BUILD_USAGE} [--json]`;
+const usage = `berth create NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N [--gpu-model TEXT] [--gpu-memory SIZE] [--wait-gpus DURATION]] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--user NAME] [--timezone TZ] ${IDLE_SPEC_USAGE} [--home HOME] [--docker] [--devcontainer PATH] ${BUILD_USAGE} ${CLONE_USAGE} [--json]`;
 
 const SPEC_OPTIONS = {
   ...CLIENT_OPTIONS,
@@ -28,6 +29,7 @@ const SPEC_OPTIONS = {
   docker: { type: 'boolean' },
   secret: { type: 'string', multiple: true },
   'secret-file': { type: 'string', multiple: true },
+  ...CLONE_OPTIONS,
 } as const;
 
 /**
@@ -73,7 +75,8 @@ export function specFlags(
     docker?: boolean;
     secret?: string[];
     'secret-file'?: string[];
-  } & Parameters<typeof idleSpecFlags>[0],
+  } & Parameters<typeof idleSpecFlags>[0] &
+    Parameters<typeof cloneFlags>[0],
   usage: string,
 ): Omit<WorkspaceSpecInput, 'name'> {
   const spec: Omit<WorkspaceSpecInput, 'name'> = idleSpecFlags(values, usage);
@@ -112,6 +115,8 @@ export function specFlags(
   if (values.docker) spec.docker = true;
   const secrets = secretFlags(values, usage);
   if (secrets) spec.secrets = secrets;
+  const cloned = cloneFlags(values, spec.secrets, usage);
+  if (cloned) Object.assign(spec, cloned);
   return spec;
 }
 

@@ -2,6 +2,7 @@ import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { IDLE_SPEC_USAGE } from '../idle-flags';
 import { SPEC_OPTIONS, specFlags } from './create';
+import { CLONE_USAGE } from '../clone-flags';
 import type { WorkspaceChanges } from '../../protocol';
 import { DOCKER_PRIVILEGED } from '../workspace-view';
 
@@ -16,9 +17,10 @@ const CLEARABLE = {
   'max-lifetime': 'maxLifetime',
   docker: 'docker',
   secrets: 'secrets',
+  clone: 'clone',
 } as const;
 
-const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--timezone TZ] ${IDLE_SPEC_USAGE} [--docker] [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
+const usage = `berth update NAME [--image IMG] [--cpus N] [--memory SIZE] [--gpus N] [--gpu-model TEXT] [--gpu-memory SIZE] [--gpu-uuid UUID]... [--env KEY=VALUE]... [--command CMD] [--secret NAME[=ENV_VAR]]... [--secret-file NAME[:/PATH]]... [--timezone TZ] ${IDLE_SPEC_USAGE} [--docker] ${CLONE_USAGE} [--clear ${Object.keys(CLEARABLE).join('|')}]... [--json]`;
 
 /** `berth update NAME`: changes image, limits or settings; a running workspace is recreated on its home volume. */
 export const update: Command = {
@@ -30,6 +32,8 @@ export const update: Command = {
     const { values, positionals: rest } = parse(argv, options, usage);
     const [name = ''] = positionals(rest, ['NAME'], usage);
     const changes: WorkspaceChanges = specFlags(values, usage);
+    // --clone-secret names one of the workspace's secret files; without --secret flags its list stays.
+    if (!values.secret && !values['secret-file']) delete changes.secrets;
     for (const flag of values.clear ?? []) {
       if (!Object.hasOwn(CLEARABLE, flag)) {
         throw new UsageError(`--clear ${flag}: expected one of ${Object.keys(CLEARABLE).join(', ')}`, usage);

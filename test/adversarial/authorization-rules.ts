@@ -234,4 +234,7 @@ export const RULES: Partial<Record<string, Rule>> = {
     others: workspaceVariants((v) => v.ws.main, { live: true }),
   },
   'workspace.restore': { input: true, own: () => ({ bytes: 1024 }) },
+  // Clone on create: the matrix's workspaces have no repository, so a clone does nothing, but only
+  // for whoever may use the workspace.
+  'workspace.clone': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
 };

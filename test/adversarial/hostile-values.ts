@@ -49,6 +49,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   lifecycle: { postStartCommand: 'true', waitFor: 'postStartCommand' },
   devcontainer: '/home/dev/proj/.devcontainer/devcontainer.json',
   secrets: [],
+  clone: { url: 'file:///srv/repo.git', branch: 'main', into: 'src/app' },
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -214,6 +215,21 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
     ],
     ['65 entries', Array.from({ length: 65 }, (_, i) => ({ key: `S${i}`, env: `S${i}` }))],
     ['"__proto__"', [{ key: '__proto__', env: 'X' }]],
+  ],
+  clone: [
+    ['an option as URL', { url: '--upload-pack=touch /tmp/pwned' }],
+    ['an ext:: transport', { url: 'ext::sh -c touch% /tmp/pwned' }],
+    ['a URL with a space', { url: 'https://host/a b.git' }],
+    ['a URL with a newline', { url: 'https://host/a\n.git' }],
+    ['a bare word', { url: 'repo' }],
+    ['2049 characters', { url: `https://h/${x(2039)}` }],
+    ['a branch as option', { url: 'https://h/r.git', branch: '-b' }],
+    ['a branch with ..', { url: 'https://h/r.git', branch: 'a..b' }],
+    ['into ..', { url: 'https://h/r.git', into: '../../etc' }],
+    ['into an absolute path', { url: 'https://h/r.git', into: '/etc' }],
+    ['into a/./b', { url: 'https://h/r.git', into: 'a/./b' }],
+    ['a bad secret name', { url: 'https://h/r.git', secret: '../key' }],
+    ['an unknown field', { url: 'https://h/r.git', depth: 1 }],
   ],
 };
 
