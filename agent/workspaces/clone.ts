@@ -63,7 +63,7 @@ export async function cloneRepository(
       record,
       cloneArgv(clone),
       (line) => {
-        kept.push(line);
+        if (line.trim()) kept.push(line);
         if (kept.length > KEPT_LINES) kept.shift();
         report(`clone: ${line}`);
         deps.log.info(`${owner}/${name}: clone: ${line}`);

@@ -33,6 +33,7 @@ const CLEARABLE = [
   'docker',
   'secrets',
   'build',
+  'clone',
 ] as const;
 
 /** One line of what `berth apply` changes: `resources.memory: 8g → 16g`. */

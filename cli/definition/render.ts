@@ -55,6 +55,7 @@ export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
     user: spec.user,
     ...(spec.docker ? { docker: true } : {}),
     ...(spec.secrets?.length ? { secrets: spec.secrets.map(secretOf) } : {}),
+    ...(spec.clone ? { clone: Object.keys(spec.clone).length === 1 ? spec.clone.url : spec.clone } : {}),
   };
 }
 
@@ -129,5 +130,6 @@ idle:                      # left out: the host's settings (berth idle)
 # build:                   # instead of image: built on the host from a folder (relative to this file)
 #   context: .
 #   dockerfile: Dockerfile
+# clone: https://github.com/you/project.git   # cloned into ~/project at the first start
 `;
 }

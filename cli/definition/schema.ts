@@ -65,6 +65,16 @@ const SecretEntry = z.union([
   z.object({ key: z.string(), env: z.string(), file: z.string() }).partial().required({ key: true }).strict(),
 ]);
 
+/** A repository cloned into the home at the first start: a URL, or `{url, branch, into, secret}`. */
+const CloneEntry = z.union([
+  z.string().transform((url) => ({ url })),
+  z
+    .object({ url: z.string(), branch: z.string(), into: z.string(), secret: z.string() })
+    .partial()
+    .required({ url: true })
+    .strict(),
+]);
+
 /**
  * The image built on the host (berth create --build): `context` is the folder sent, relative to the
  * workspace.yaml; `dockerfile` a path inside it. Every apply packs the folder again: the same files
@@ -101,6 +111,7 @@ export const WorkspaceFile = z
     docker: z.boolean(),
     secrets: group(z.array(SecretEntry)),
     build: Build,
+    clone: CloneEntry,
     /** What `berth get -o yaml` prints of the workspace's state: read-only, ignored here. */
     status: z.unknown(),
     ...Object.fromEntries(Object.keys(NOT_YET).map((key) => [key, z.unknown()])),
@@ -143,6 +154,7 @@ export function specOf(doc: WorkspaceFile): WorkspaceSpecInput {
   if (doc.user !== undefined) spec.user = doc.user;
   if (doc.docker !== undefined) spec.docker = doc.docker;
   if (doc.secrets !== undefined) spec.secrets = doc.secrets;
+  if (doc.clone !== undefined) spec.clone = doc.clone;
   return spec;
 }
 
@@ -167,4 +179,5 @@ export const DOCUMENT_PATH: Record<string, (string | number)[]> = {
   docker: ['docker'],
   secrets: ['secrets'],
   build: ['build'],
+  clone: ['clone'],
 };

@@ -131,6 +131,29 @@ describe('cli: workspace.yaml', () => {
     );
   });
 
+  it('reads clone: a URL alone, or with branch, folder and secret', () => {
+    const short = parseWorkspaceFile('name: web\nclone: https://example.com/team/app.git\n', 'workspace.yaml');
+    assert.deepEqual(specOf(short).clone, { url: 'https://example.com/team/app.git' });
+    const long = parseWorkspaceFile(
+      'name: web\nclone: { url: "git@example.com:team/app.git", branch: dev, into: src/app, secret: key }\nsecrets:\n  - { key: key, file: /run/secrets/key }\n',
+      'workspace.yaml',
+    );
+    assert.deepEqual(specOf(long).clone, {
+      url: 'git@example.com:team/app.git',
+      branch: 'dev',
+      into: 'src/app',
+      secret: 'key',
+    });
+    assert.match(
+      problems('name: web\nclone: "--upload-pack=x"\n'),
+      /^workspace\.yaml:2:8: clone\.url: must be a git URL/,
+    );
+    assert.match(
+      problems('name: web\nclone: { url: "https://h/r.git", into: ../up }\n'),
+      /^workspace\.yaml:2:\d+: clone\.into: must be a folder inside the home/,
+    );
+  });
+
   it('reads a build, and refuses one given with an image (a build names its image)', () => {
     const doc = parseWorkspaceFile(
       'name: web\nbuild:\n  context: ./env\n  dockerfile: docker/Dockerfile.dev\n  args: { PY: 3.12 }\n  target: dev\n',
