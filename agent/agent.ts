@@ -10,6 +10,7 @@ import { Users } from './users';
 import type { Logger } from '../util/log';
 import { Bootstrap } from './workspaces/bootstrap';
 import { SecretVault } from './secrets/vault';
+import { SettingsStore } from './settings';
 import { defaultSecretsRunDir, SecretStager } from './secrets/stage';
 import { EventBus } from './workspaces/events';
 import { PortAllocator } from './workspaces/ports';
@@ -128,6 +129,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     homes,
     images: builder,
     secrets: stager,
+    settings: await SettingsStore.open(path.join(config.stateDir, 'settings.json')),
     trash,
   });
   const reconciler = new Reconciler(service, runtime, store, log);

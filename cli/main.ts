@@ -28,6 +28,7 @@ import { update } from './commands/update';
 import { user } from './commands/user';
 import { rebuild } from './commands/rebuild';
 import { clone } from './commands/clone';
+import { config } from './commands/config';
 import { secret } from './commands/secret';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
@@ -43,6 +44,7 @@ export const COMMANDS: Command[] = [
   update,
   rebuild,
   clone,
+  config,
   init,
   apply,
   rm,

@@ -19,5 +19,6 @@ export * from './devcontainer';
 export * from './secrets';
 export * from './clone';
 export * from './clone-methods';
+export * from './settings';
 export * from './archive';
 export * from './backup';

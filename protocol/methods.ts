@@ -9,6 +9,7 @@ import { SECRET_METHODS } from './secrets';
 import { ARCHIVE_METHODS } from './archive';
 import { BACKUP_METHODS } from './backup';
 import { CLONE_METHODS } from './clone-methods';
+import { SETTINGS_METHODS } from './settings';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -355,6 +356,7 @@ export const METHODS = {
   ...ARCHIVE_METHODS,
   ...BACKUP_METHODS,
   ...CLONE_METHODS,
+  ...SETTINGS_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

@@ -36,6 +36,7 @@ import { archiveHandlers } from './archive-handlers';
 import type { Trash } from '../workspaces/trash';
 import { backupHandlers } from './backup-handlers';
 import { cloneHandlers } from './clone-handlers';
+import { settingsHandlers } from './settings-handlers';
 import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -246,5 +247,6 @@ export function createHandlers({
     ...archiveHandlers({ service, trash }),
     ...backupHandlers(new Backups(service)),
     ...cloneHandlers({ service }),
+    ...settingsHandlers(service.deps.settings),
   };
 }

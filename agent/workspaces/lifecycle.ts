@@ -9,6 +9,7 @@ import {
 import { errorMessage } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
 import { cloneRepository } from './clone';
+import { installDotfiles } from './dotfiles';
 import { claimOnce, execLines } from './exec-lines';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 
@@ -45,15 +46,21 @@ export async function runLifecycle(deps: ServiceDeps, record: WorkspaceRecord, c
   if (cloneFailure) {
     return { failure: `${cloneFailure}; the lifecycle commands after it did not run`, rest: () => undefined };
   }
+  // Then the owner's dotfiles: a failure is shown, and the lifecycle commands run all the same.
+  const dotfilesFailure = await installDotfiles(deps, record, ctx);
   const lifecycle = record.spec.lifecycle;
-  if (!lifecycle || !START_STAGES.some((stage) => lifecycle[stage] !== undefined)) return NOTHING;
+  if (!lifecycle || !START_STAGES.some((stage) => lifecycle[stage] !== undefined)) {
+    return dotfilesFailure ? { failure: dotfilesFailure, rest: () => undefined } : NOTHING;
+  }
   const waitFor = lifecycle.waitFor ?? 'updateContentCommand';
   const cut = waitFor === 'initializeCommand' ? 0 : START_STAGES.indexOf(waitFor) + 1;
   const runner = new StageRunner(deps, record);
-  const failure = await runner.stages(START_STAGES.slice(0, cut), lifecycle, ctx);
-  if (failure) return { failure, rest: () => undefined };
+  const stageFailure = await runner.stages(START_STAGES.slice(0, cut), lifecycle, ctx);
+  const failure = [dotfilesFailure, stageFailure].filter(Boolean).join('; ') || undefined;
+  if (stageFailure) return { failure, rest: () => undefined };
   const later = START_STAGES.slice(cut);
   return {
+    ...(failure ? { failure } : {}),
     rest: (failed) => {
       // Its progress has no request left to go with: the create or start has been answered.
       void runner.stages(later, lifecycle, { requestId: null }).then((message) => message && failed(message));

@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime/runtime';
 import type { WorkspaceRecord } from '../state/record';
 import type { Store } from '../state/store';
 import type { Users } from '../users';
+import type { SettingsStore } from '../settings';
 import type { Logger } from '../../util/log';
 import type { Bootstrap } from './bootstrap';
 import type { DiskUsage } from './disk-usage';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   config: AgentConfig;
   store: Store;
   users: Users;
+  /** Users' own settings (dotfiles); absent in set-ups without them. */
+  settings?: SettingsStore;
   runtime: Runtime;
   ports: PortAllocator;
   bootstrap: Bootstrap;

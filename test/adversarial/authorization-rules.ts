@@ -236,5 +236,8 @@ export const RULES: Partial<Record<string, Rule>> = {
   'workspace.restore': { input: true, own: () => ({ bytes: 1024 }) },
   // Clone on create: the matrix's workspaces have no repository, so a clone does nothing, but only
   // for whoever may use the workspace.
+  // Settings: each caller's own; no method names another user.
+  'settings.get': { own: () => ({}) },
+  'settings.set': { own: () => ({ dotfiles: null }) },
   'workspace.clone': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
 };
