@@ -19,7 +19,15 @@ RUN set -e; git init -q -b main /tmp/src; cd /tmp/src; echo 'hello from the repo
     git add README; git -c user.name=t -c user.email=t@example.com commit -qm one; \\
     git checkout -qb dev; echo dev > DEV; git add DEV; git -c user.name=t -c user.email=t@example.com commit -qm two; \\
     git clone -q --bare /tmp/src /srv/repo.git; chmod -R a+rX /srv/repo.git; cd /; rm -rf /tmp/src; \\
-    git config --system --add safe.directory /srv/repo.git
+    git config --system --add safe.directory /srv/repo.git; \\
+    for kind in script links; do \\
+      git init -q -b main /tmp/$kind; cd /tmp/$kind; \\
+      if [ $kind = script ]; then printf '#!/bin/sh\\necho installing\\ntouch "$HOME/installed-by-script"\\n' > install.sh; \\
+      else echo 'alias ll="ls -l"' > .berthrc; mkdir .config; echo x > .config/tool; echo 'not linked' > README; fi; \\
+      git add -A; git -c user.name=t -c user.email=t@example.com commit -qm dots; \\
+      git clone -q --bare /tmp/$kind /srv/dots-$kind.git; cd /; rm -rf /tmp/$kind; \\
+      git config --system --add safe.directory /srv/dots-$kind.git; \\
+    done; chmod -R a+rX /srv
 `;
 const SMALL = ['--image', IMAGE, '--memory', '256m', '--cpus', '0.5'];
 
@@ -109,5 +117,41 @@ describe('clone on create: berth create --clone, berth clone', function () {
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /must be a (git )?URL/);
     assert.match(berth(['create', 'bad', ...SMALL, '--into', 'x'], env).stderr, /--into goes with --clone URL/);
+  });
+  it('installs the user’s dotfiles in each new home: their install script, or their dotfiles linked; a failure is shown', async () => {
+    const bob = cliEnv(agent.url, agent.token('bob'));
+    const as = (args: string[]) => {
+      const run = berth(args, bob);
+      assert.equal(run.code, 0, `berth ${args.join(' ')}: ${run.stderr}`);
+      return run;
+    };
+    assert.match(as(['config', 'get']).stdout, /^dotfiles {2}\(none\)$/m);
+    as(['config', 'set', 'dotfiles', 'file:///srv/dots-script.git']);
+    const created = as(['create', 'scripted', ...SMALL]);
+    assert.match(created.stderr, /dotfiles: installing/);
+    as(['exec', 'scripted', '--', 'test', '-e', '/home/dev/installed-by-script']);
+
+    as(['config', 'set', 'dotfiles', 'file:///srv/dots-links.git']);
+    as(['create', 'linked', ...SMALL]);
+    const listed = as([
+      'exec',
+      'linked',
+      '--',
+      'sh',
+      '-c',
+      'readlink ~/.berthrc ~/.config; test -e ~/README || echo no-readme',
+    ]);
+    assert.equal(listed.stdout, '/home/dev/.dotfiles/.berthrc\n/home/dev/.dotfiles/.config\nno-readme\n');
+
+    as(['config', 'set', 'dotfiles', 'file:///srv/missing.git']);
+    as(['create', 'undotted', ...SMALL]);
+    const shown = as(['get', 'undotted']).stdout;
+    assert.match(shown, /^State +running/m);
+    assert.match(shown, /the dotfiles from file:\/\/\/srv\/missing\.git failed with exit code 128/);
+    as(['config', 'unset', 'dotfiles']);
+    assert.match(as(['config', 'get']).stdout, /^dotfiles {2}\(none\)$/m);
+    // Each user's own: alice's setting stayed unset through all of bob's.
+    assert.match(ok(['config', 'get']).stdout, /^dotfiles {2}\(none\)$/m);
+    assert.match(berth(['config', 'set', 'dotfiles', 'ext::sh'], bob).stderr, /must be a git URL/);
   });
 });
