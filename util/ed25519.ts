@@ -147,3 +147,33 @@ export function publicKeyBlobProblem(type: string, blob: Buffer): string | null 
   if (!problem && !reader.done) problem = 'has bytes after the key';
   return problem;
 }
+
+/**
+ * The `ssh-ed25519 AAAA…` line of an unencrypted OpenSSH private key file (`openssh-key-v1` holds
+ * the public key in its header); null when the text is no such key.
+ */
+export function publicKeyOfPrivate(privateKey: string): string | null {
+  const body = /-----BEGIN OPENSSH PRIVATE KEY-----([A-Za-z0-9+/=\s]+)-----END OPENSSH PRIVATE KEY-----/.exec(
+    privateKey,
+  );
+  if (!body?.[1]) return null;
+  const bytes = Buffer.from(body[1].replace(/\s+/g, ''), 'base64');
+  const magic = Buffer.from('openssh-key-v1\0');
+  if (!bytes.subarray(0, magic.length).equals(magic)) return null;
+  let at = magic.length;
+  const next = (): Buffer | null => {
+    if (at + 4 > bytes.length) return null;
+    const length = bytes.readUInt32BE(at);
+    if (at + 4 + length > bytes.length) return null;
+    const value = bytes.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return value;
+  };
+  const [cipher, kdf, kdfOptions] = [next(), next(), next()];
+  if (cipher?.toString() !== 'none' || kdf?.toString() !== 'none' || !kdfOptions || at + 4 > bytes.length) return null;
+  if (bytes.readUInt32BE(at) !== 1) return null;
+  at += 4;
+  const blob = next();
+  if (!blob || publicKeyBlobProblem('ssh-ed25519', blob) !== null) return null;
+  return `ssh-ed25519 ${blob.toString('base64')}`;
+}

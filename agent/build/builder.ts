@@ -18,6 +18,12 @@ const buildLabel = (agentId: string, owner: string, hash: string) => `${agentId}
 /** The repository every built image is tagged in. */
 export const BUILD_REPOSITORY = 'berth-build';
 
+/** How every tag of `owner`'s builds starts: `berth-build/<owner>-` (a hash for a name Docker would refuse). */
+export function buildPrefix(owner: string): string {
+  const slug = COMPONENT.test(owner) ? owner : `u${createHash('sha256').update(owner).digest('hex').slice(0, 12)}`;
+  return `${BUILD_REPOSITORY}/${slug}-`;
+}
+
 /** One path component of a Docker repository (a user name such as `_x` or `a_-b` is not one). */
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*$/;
 
@@ -57,8 +63,7 @@ export class ImageBuilder {
 
   /** The local reference of `owner`'s build of `hash`. */
   tag(owner: string, hash: string): string {
-    const slug = COMPONENT.test(owner) ? owner : `u${createHash('sha256').update(owner).digest('hex').slice(0, 12)}`;
-    return `${BUILD_REPOSITORY}/${slug}-${hash.slice(0, 16)}:${this.agentId}`;
+    return `${buildPrefix(owner)}${hash.slice(0, 16)}:${this.agentId}`;
   }
 
   /** Whether `tag` is this agent's build of `hash` for `owner` (its labels say so, not only its name). */

@@ -80,11 +80,15 @@ export class DockerRuntime implements Runtime {
   }
 
   async imageExists(image: string): Promise<boolean> {
+    return (await this.imageLabels(image)) !== null;
+  }
+
+  async imageLabels(image: string): Promise<Record<string, string> | null> {
     try {
-      await this.docker.getImage(segment(image)).inspect();
-      return true;
+      const inspected = await this.docker.getImage(segment(image)).inspect();
+      return inspected.Config?.Labels ?? {};
     } catch (err) {
-      if (statusCode(err) === 404) return false;
+      if (statusCode(err) === 404) return null;
       throw runtimeError(`inspect image ${image}`, err);
     }
   }

@@ -93,6 +93,8 @@ export interface ExecSession {
 export interface Runtime {
   info(): Promise<{ version: string; apiVersion: string }>;
   imageExists(image: string): Promise<boolean>;
+  /** The labels of a local image; null when it is not on the host. */
+  imageLabels(image: string): Promise<Record<string, string> | null>;
   /** The `repo:tag` names of the images present, sorted; untagged images are left out. Never pulls. */
   listImages(): Promise<string[]>;
   /**

@@ -77,6 +77,8 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
  */
 function receive(ctx: HandlerContext, expected: number): IncomingBackup {
   const home = new PassThrough();
+  // A refused or cancelled restore destroys it with the reason, which the request answers.
+  home.on('error', () => undefined);
   let gotInfo: (info: BackupInfo) => void = () => undefined;
   let ok: () => void = () => undefined;
   let failed: (err: Error) => void = () => undefined;

@@ -27,7 +27,7 @@ import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { DiskUsage } from '../workspaces/disk-usage';
-import type { ImageBuilder } from '../build/builder';
+import { BUILD_REPOSITORY, buildPrefix, type ImageBuilder } from '../build/builder';
 import { buildHandlers } from './build-handlers';
 import type { SecretVault } from '../secrets/vault';
 import type { SecretStager } from '../secrets/stage';
@@ -177,7 +177,12 @@ export function createHandlers({
         dockerInDocker: config.allowDocker,
       };
     },
-    'host.images': async () => ({ images: await runtime.listImages() }),
+    // Another user's builds are theirs: not listed (a name would tell what they built), not usable.
+    'host.images': async (_params, ctx) => ({
+      images: (await runtime.listImages()).filter(
+        (tag) => !tag.startsWith(`${BUILD_REPOSITORY}/`) || ownBuild(tag, ctx.user.name),
+      ),
+    }),
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
     'workspace.get': async (params, ctx) => ({ workspace: service.get(ctx.user, params) }),
     'workspace.create': async ({ waitForGpus, home, ...spec }, ctx) => {
@@ -249,4 +254,10 @@ export function createHandlers({
     ...cloneHandlers({ service }),
     ...settingsHandlers(service.deps.settings),
   };
+}
+
+/** Whether `tag` is one of `owner`'s builds: their prefix, then the hash (another's name may start with theirs). */
+function ownBuild(tag: string, owner: string): boolean {
+  const prefix = buildPrefix(owner);
+  return tag.startsWith(prefix) && /^[0-9a-f]{16}:/.test(tag.slice(prefix.length));
 }

@@ -7,6 +7,7 @@ import type { BackupInfo } from '../backup/format';
 import type { User } from '../users';
 import { AGENT_VERSION } from '../version';
 import { errorMessage } from '../../util/log';
+import { publicKeyOfPrivate } from '../../util/ed25519';
 import { reportProgress, type OpContext } from './operation';
 import type { WorkspaceService } from './service';
 
@@ -109,7 +110,17 @@ export class Backups {
    */
   async restore(user: User, name: string | undefined, incoming: IncomingBackup, ctx: OpContext): Promise<Workspace> {
     const { runtime, bootstrap, config, bus, store } = this.service.deps;
+    // A restore fills the disk as a create does: refused over the owner's quota.
+    this.service.deps.disk?.requireUnderQuota(user.name);
     const info = await incoming.info;
+    // The host key goes into clients' known_hosts: it must be the key of the pair, one plain line.
+    const publicKey = publicKeyOfPrivate(info.hostKey.privateKey);
+    if (!publicKey || publicKey !== info.hostKey.publicKey.split(' ').slice(0, 2).join(' ')) {
+      throw new BerthError(
+        'invalid_params',
+        "the backup is refused: its SSH host key pair does not match (the public key is not the private key's); it was altered",
+      );
+    }
     const target = name ?? info.workspace.name;
     if (store.find(user.name, target)) {
       throw new BerthError(
@@ -121,7 +132,7 @@ export class Backups {
     const spec = { ...info.workspace.spec };
     delete spec.gpuUuids;
     return this.service.restore(user, { ...spec, name: target }, ctx, {
-      hostKey: info.hostKey,
+      hostKey: { privateKey: info.hostKey.privateKey, publicKey },
       fill: async (record) => {
         reportProgress(bus, record, ctx, 'creating-volume', 'Restoring the home into a new volume');
         await runtime.ensureVolume(record);

@@ -127,7 +127,7 @@ export class WorkspaceService {
     requireDockerAllowed(this.deps.config, spec);
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
-    await requireImage(this.deps.runtime, spec.image);
+    await requireImage(this.deps.runtime, spec.image, user.name);
     const hostKey = from?.hostKey ?? generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
       this.gate.enter(reserved, 'creating');
@@ -250,7 +250,7 @@ export class WorkspaceService {
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
-    if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image);
+    if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image, record.owner);
     const oldImage = record.spec.image;
     const workspace = await this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';

@@ -4,6 +4,7 @@ import type { AgentConfig } from '../config';
 import type { Runtime } from '../runtime/runtime';
 import { requireWithinIdleMax } from '../idle/settings';
 import { specHash } from './spec-hash';
+import { BUILD_LABEL } from '../build/builder';
 
 /** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
 export function validSpec(candidate: unknown): WorkspaceSpec {
@@ -69,13 +70,25 @@ export function sameContainer(a: WorkspaceSpec, b: WorkspaceSpec): boolean {
   );
 }
 
-/** `image_not_found` saying how to get it, when `image` is not on the host. */
-export async function requireImage(runtime: Runtime, image: string): Promise<void> {
-  if (!(await runtime.imageExists(image))) {
+/**
+ * `image_not_found` saying how to get it, when `image` is not on the host; `forbidden` when it is
+ * another user's build on the host (`dev.berth.build` names its owner): a build holds its owner's
+ * files, so only they may run it, by tag or by id.
+ */
+export async function requireImage(runtime: Runtime, image: string, owner: string): Promise<void> {
+  const labels = await runtime.imageLabels(image);
+  if (labels === null) {
     throw new BerthError(
       'image_not_found',
       `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image`,
       { image },
+    );
+  }
+  const builtFor = labels[BUILD_LABEL]?.split(' ')[1];
+  if (builtFor !== undefined && builtFor !== owner) {
+    throw new BerthError(
+      'forbidden',
+      `image "${image}" is another user's build; build your own (berth create --build DIR)`,
     );
   }
 }

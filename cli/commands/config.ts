@@ -27,8 +27,9 @@ export const config: Command = {
         ({ settings } = await client.request('settings.get', {}));
       } else if (action === 'set' || action === 'unset') {
         if (!known(key)) throw new UsageError(`expected a setting: ${KEYS.join(', ')}`, usage);
-        if (action === 'set' && value === undefined)
-          {throw new UsageError(`berth config set ${key} needs a value`, usage);}
+        if (action === 'set' && value === undefined) {
+          throw new UsageError(`berth config set ${key} needs a value`, usage);
+        }
         if (action === 'unset' && value !== undefined) throw new UsageError(`unexpected argument "${value}"`, usage);
         ({ settings } = await client.request('settings.set', { [key]: action === 'set' ? value : null }));
       } else {

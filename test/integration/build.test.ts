@@ -221,6 +221,24 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.equal(workspace.spec.image, created.spec.image);
   });
 
+  it('another user neither sees nor runs your build, by tag or by id', async () => {
+    const { images } = await bob.request('host.images', {});
+    assert.ok(!images.some((image) => image.startsWith('berth-build/')), images.join(' '));
+    assert.ok((await alice.request('host.images', {})).images.includes(created.spec.image));
+    const id = docker('image', 'inspect', '--format', '{{.Id}}', created.spec.image).trim();
+    for (const image of [created.spec.image, id]) {
+      const err = await failure(bob.request('workspace.create', { name: 'stolen', image }));
+      assert.equal(err.code, 'forbidden');
+      assert.match(err.message, /another user's build/);
+    }
+    const err = await failure(
+      bob
+        .request('workspace.create', { name: 'stolen2' })
+        .then(() => bob.request('workspace.update', { name: 'stolen2', changes: { image: created.spec.image } })),
+    );
+    assert.equal(err.code, 'forbidden');
+  });
+
   it('berth rebuild of a workspace made from a named image says what to do instead', () => {
     assert.equal(as(['create', 'plain', ...SMALL]).code, 0);
     const run = as(['rebuild', 'plain']);

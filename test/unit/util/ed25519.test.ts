@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generateEd25519KeyPair as generateHostKey } from '../../../util/ed25519';
+import { generateEd25519KeyPair as generateHostKey, publicKeyOfPrivate } from '../../../util/ed25519';
 
 /** Length of the key in an `ssh-ed25519 BASE64` line: OpenSSH accepts exactly 32 bytes. */
 function ed25519KeyLength(line: string): number {
@@ -41,6 +41,26 @@ describe('util: ed25519 key pairs, as workspace host keys', () => {
     for (let i = 0; i < 2000; i++) {
       const { publicKey } = generateHostKey(`berth-${i}`);
       assert.equal(ed25519KeyLength(publicKey), 32, publicKey);
+    }
+  });
+
+  it('reads the public key back from a private key file, as ssh-keygen -y does, and nothing from anything else', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-pub-'));
+    try {
+      for (let i = 0; i < 20; i++) {
+        const pair = generateHostKey('c');
+        const file = path.join(dir, `k${i}`);
+        writeFileSync(file, pair.privateKey, { mode: 0o600 });
+        const byKeygen = execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
+        assert.equal(publicKeyOfPrivate(pair.privateKey), byKeygen.split(' ').slice(0, 2).join(' '));
+      }
+      assert.equal(publicKeyOfPrivate('not a key'), null);
+      assert.equal(
+        publicKeyOfPrivate('-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----'),
+        null,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
