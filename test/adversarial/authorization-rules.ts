@@ -112,7 +112,11 @@ export const RULES: Partial<Record<string, Rule>> = {
   'workspace.update': {
     own: (p) => ({ name: p.ws.main, changes: { idleTimeout: 7200 } }),
     others: workspaceVariants((v) => v.ws.main, { changes: { idleTimeout: 5400 } }),
-    adminParams: (p) => [{ name: p.ws.stop, changes: { gpus: 1, gpuUuids: [FAKE_GPU] } }],
+    // An image that is not here: the admin's pin passes the rights check and then fails, changing
+    // nothing (a pinned GPU the host lacks would keep the workspace from starting again: unarchive).
+    adminParams: (p) => [
+      { name: p.ws.stop, changes: { gpus: 1, gpuUuids: [FAKE_GPU], image: 'berth-test-absent:never' } },
+    ],
   },
   'workspace.logs': {
     own: (p) => ({ name: p.ws.main, tail: 5 }),
