@@ -3,7 +3,7 @@ import type { RequestOptions } from '../../client/agent-client';
 import { buildImage, type BuildInput } from '../../client/build';
 import { BerthError, type BuildRecord, type EventData } from '../../protocol';
 import type { HostConnection } from '../hosts/connection';
-import { memoryLabel } from '../wording/sizes';
+import { folderSizeLabel } from '../wording/sizes';
 
 let channel: vscode.OutputChannel | undefined;
 
@@ -48,15 +48,19 @@ export function withBuildProgress<T>(
         out.appendLine(`--- ${title}: building ${input.contextDir} on ${connection.host.label} ---`);
         say('reading the build folder');
         building = true;
+        let docker = false;
         const built = await buildImage(connection.liveClient(), input, {
           signal: abort.signal,
           onLog: (text) => out.append(text),
-          onProgress: ({ phase, bytes, total }) =>
+          onProgress: ({ phase, bytes, total }) => {
+            // The agent may acknowledge the last bytes after it said "building": the message stays.
+            docker ||= phase === 'building';
             say(
-              phase === 'uploading'
-                ? `sending the build folder (${memoryLabel(bytes)} of ${memoryLabel(total)})`
-                : 'building the image',
-            ),
+              docker
+                ? 'building the image'
+                : `sending the build folder (${folderSizeLabel(bytes)} of ${folderSizeLabel(total)})`,
+            );
+          },
         });
         building = false;
         out.appendLine(

@@ -45,13 +45,14 @@ function report(definition: Definition): boolean {
   const file = path.basename(located.file);
   const out = buildChannel();
   if (warnings.length || refusals.length) out.appendLine(`--- ${located.file} ---`);
-  // The lines are the CLI's too: its advice (a flag to pass) is left out here.
-  for (const line of warnings) out.appendLine(`ignored: ${forVsCode(line)}`);
-  for (const line of refusals) out.appendLine(`refused: ${forVsCode(line)}`);
+  // The lines are the CLI's too: its advice (a flag to pass) is left out here; the header names the file.
+  const shown = (line: string) => forVsCode(line.replace(located.file, file));
+  for (const line of warnings) out.appendLine(shown(line));
+  for (const line of refusals) out.appendLine(`refused: ${shown(line)}`);
   const show = (choice: string | undefined) => choice === SHOW_OUTPUT && out.show(true);
   if (refusals.length) {
     const count = refusals.length === 1 ? 'a property' : `${refusals.length} properties`;
-    const first = forVsCode(refusals[0]?.replace(located.file, file) ?? '');
+    const first = shown(refusals[0] ?? '');
     void vscode.window
       .showErrorMessage(
         `${file} has ${count} Berth refuses, so nothing was created: remove ${refusals.length === 1 ? 'it' : 'them'} from the definition. ${first}`,

@@ -50,7 +50,7 @@ export async function rebuildWorkspace(services: Services, arg?: unknown): Promi
   }
   if (!(await fs.stat(build.context).catch(() => null))?.isDirectory()) {
     void vscode.window.showErrorMessage(
-      `Could not rebuild ${name}: the folder it was built from, ${build.context}, is not on this machine any more. A rebuild reads that folder (its Dockerfile and files) here; bring it back to that path, or create the workspace anew from where it lives now.`,
+      `Could not rebuild ${name}: the folder it was built from is gone from this machine (${build.context}). Bring it back to that path, or create the workspace anew from where the folder is now.`,
     );
     return;
   }
@@ -61,9 +61,7 @@ export async function rebuildWorkspace(services: Services, arg?: unknown): Promi
       return connection.request('workspace.rebuild', { name, owner, ...built }, steps);
     });
     services.log.info(`rebuilt ${name} on ${connection.host.label} from ${build.context}`);
-    void vscode.window.showInformationMessage(
-      `Workspace "${name}" was rebuilt from ${build.context}; its home was kept.`,
-    );
+    void vscode.window.showInformationMessage(`Workspace "${name}" was rebuilt; its home was kept.`);
   } catch (err) {
     showError(services, `rebuild ${name}`, err);
   }

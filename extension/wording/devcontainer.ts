@@ -15,6 +15,9 @@ export function devcontainerRows(ws: Workspace, inert: (text: string) => string)
   return rows;
 }
 
+/** The label of the row below, with a no-break space: beside a long path "Built / from" would wrap. */
+export const BUILT_FROM = 'Built\u00a0from';
+
 /**
  * The tooltip row of a workspace whose image was built on the host (`spec.build`): the folder on the
  * client machine it was built from, with the Dockerfile when it is not the folder's `Dockerfile`, and
@@ -28,5 +31,5 @@ export function buildRows(ws: Workspace): [string, string][] {
     ...(build.dockerfile !== 'Dockerfile' ? [literal(build.dockerfile)] : []),
     ...(build.target ? [`stage ${literal(build.target)}`] : []),
   ];
-  return [['Built from', `${literal(build.context)}${extras.length ? ` (${extras.join(', ')})` : ''}`]];
+  return [[BUILT_FROM, `${literal(build.context)}${extras.length ? ` (${extras.join(', ')})` : ''}`]];
 }
