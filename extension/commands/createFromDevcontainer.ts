@@ -48,16 +48,13 @@ function report(definition: Definition): boolean {
   // The lines are the CLI's too: its advice (a flag to pass) is left out here; the header names the file.
   const shown = (line: string) => forVsCode(line.replace(located.file, file));
   for (const line of warnings) out.appendLine(shown(line));
-  for (const line of refusals) out.appendLine(`refused: ${shown(line)}`);
+  for (const line of refusals) out.appendLine(shown(line));
   const show = (choice: string | undefined) => choice === SHOW_OUTPUT && out.show(true);
   if (refusals.length) {
-    const count = refusals.length === 1 ? 'a property' : `${refusals.length} properties`;
-    const first = shown(refusals[0] ?? '');
+    // Each line says where, what and why ("devcontainer.json:3:3: privileged: refused: …; remove it").
+    const more = refusals.length > 1 ? ` (and ${refusals.length - 1} more: see the output)` : '';
     void vscode.window
-      .showErrorMessage(
-        `${file} has ${count} Berth refuses, so nothing was created: remove ${refusals.length === 1 ? 'it' : 'them'} from the definition. ${first}`,
-        SHOW_OUTPUT,
-      )
+      .showErrorMessage(`Nothing was created: ${shown(refusals[0] ?? '')}${more}`, SHOW_OUTPUT)
       .then(show);
     return false;
   }
@@ -74,7 +71,9 @@ function report(definition: Definition): boolean {
 async function create(services: Services, connection: HostConnection, name: string, definition: Definition) {
   const info = await connection.request('host.info', {});
   const unmet = unmetRequirements(definition.requirements, info);
-  if (unmet.length) throw new BerthError('no_capacity', unmet.join('; '));
+  const file = definition.located.file;
+  const short = (line: string) => line.replace(file, path.basename(file));
+  if (unmet.length) throw new BerthError('no_capacity', unmet.map(short).join('; '));
   const params: ParamsInput<'workspace.create'> = { name, ...definition.spec };
   const build = params.image === undefined ? definition.build : undefined;
   const { workspace } = await withBuildProgress(`Creating ${name}`, connection, async (steps) => {

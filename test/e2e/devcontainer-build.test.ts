@@ -214,4 +214,44 @@ describe('e2e: workspaces built from a devcontainer.json in code-server', functi
       await fs.rename(`${folder}-moved`, folder);
     }
   });
+
+  /** Runs "Create Workspace from devcontainer.json…" on `definition` (in place of the folder's) as workspace `name`. */
+  const createFrom = async (definition: string, name: string) => {
+    await fs.writeFile(path.join(path.dirname(dockerfile), 'devcontainer.json'), definition);
+    await clearNotifications();
+    await workbench.runCommand('Berth: Create Workspace from devcontainer.json…');
+    await workbench.quickInput.waitForTitleOrPrompt('New workspace on Lab Host from devcontainer.json');
+    await workbench.quickInput.input.fill('project');
+    await workbench.quickInput.input.press('Enter'); // taken already: refused, the box stays
+    await workbench.quickInput.waitForTitleOrPrompt('You already have a workspace called "project"');
+    await workbench.quickInput.typeAndEnter(name);
+  };
+
+  it('stops on a property Berth refuses, saying which and where, and creates nothing', async () => {
+    await createFrom('{\n  "image": "berth-workspace:latest",\n  "privileged": true\n}\n', 'refused');
+    const toast = await workbench.waitForNotification(
+      /^Nothing was created: devcontainer\.json:3:3: privileged: refused: a privileged container is root on the shared host; remove it$/,
+    );
+    await shownWhole(toast);
+    await workbench.screenshot('devcontainer-build-refused');
+    await waitForLog('the refusal', /^devcontainer\.json:3:3: privileged: refused: /m);
+    const { workspaces } = await client.request('workspace.list', {});
+    assert.deepEqual(
+      workspaces.map((ws) => ws.name),
+      ['project'],
+    );
+  });
+
+  it('checks hostRequirements against the host before building, and creates nothing', async () => {
+    await createFrom('{ "build": { "dockerfile": "Dockerfile" }, "hostRequirements": { "cpus": 4096 } }', 'big');
+    await workbench.waitForNotification(
+      /^Could not create big: devcontainer\.json:1:\d+: hostRequirements\.cpus 4096: host \S+ has \d+ CPUs; create it on a larger host, or lower the requirement\./,
+    );
+    assert.ok(!(await workbench.notifications()).some((text) => /^Creating big/.test(text)), 'no build began');
+    const { workspaces } = await client.request('workspace.list', {});
+    assert.deepEqual(
+      workspaces.map((ws) => ws.name),
+      ['project'],
+    );
+  });
 });
