@@ -80,6 +80,9 @@ export function withBuildProgress<T>(
             : `${title} was cancelled.`;
           if (channel) channel.appendLine(`--- ${what} ---`);
           void vscode.window.showInformationMessage(what);
+        } else if (building && channel) {
+          // The log ends where Docker stopped: the reason goes under it (the notification says it too).
+          channel.appendLine(`--- ${title}: ${err instanceof Error ? err.message : String(err)} ---`);
         }
         throw err;
       } finally {

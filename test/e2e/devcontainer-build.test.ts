@@ -254,4 +254,24 @@ describe('e2e: workspaces built from a devcontainer.json in code-server', functi
       ['project'],
     );
   });
+
+  it('says why a build failed, under its log, and creates nothing', async () => {
+    await fs.writeFile(dockerfile, `FROM berth-workspace:latest\nRUN echo failing-${marker} && exit 3\n`);
+    await createFrom(
+      '{ "build": { "dockerfile": "Dockerfile" }, "hostRequirements": { "memory": "512mb" } }',
+      'failing',
+    );
+    const toast = await workbench.waitForNotification(/^Could not create failing: .*exit/, DEADLINE_MS);
+    await shownWhole(toast);
+    await workbench.screenshot('devcontainer-build-build-error');
+    await waitForLog(
+      'the failure under the log',
+      new RegExp(`failing-${marker}\\n(.*\\n)*--- Creating failing: the build failed at step 2\\/3 `),
+    );
+    const { workspaces } = await client.request('workspace.list', {});
+    assert.deepEqual(
+      workspaces.map((ws) => ws.name),
+      ['project'],
+    );
+  });
 });
