@@ -26,7 +26,7 @@ export const REFUSED: Record<string, string> = {
 
 /** Properties Berth knows and leaves aside, with why (each gives a warning line). */
 export const IGNORED: Record<string, string> = {
-  name: 'the workspace takes the name given to berth create',
+  name: 'the workspace takes the name it is created with',
   customizations: 'editor settings and extensions are not applied yet',
   workspaceFolder: "Berth mounts no project folder; the home directory is the workspace's persistent folder",
   workspaceMount: "Berth mounts no project folder; the home directory is the workspace's persistent folder",

@@ -64,7 +64,11 @@ const KEEPS_ANSWERS = new Set([
 ]);
 
 /** Offers to enter the workspace that just came up. */
-async function offerConnect(services: Services, connection: HostConnection, workspace: Workspace): Promise<void> {
+export async function offerConnect(
+  services: Services,
+  connection: HostConnection,
+  workspace: Workspace,
+): Promise<void> {
   const connect = 'Connect';
   const terminal = 'Open Terminal';
   const choice = await vscode.window.showInformationMessage(

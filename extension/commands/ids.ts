@@ -22,6 +22,8 @@ export const COMMAND_IDS = [
   'berth.workspace.archive',
   'berth.workspace.unarchive',
   'berth.trash.restore',
+  'berth.workspace.createFromDevcontainer',
+  'berth.workspace.rebuild',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -22,6 +22,8 @@ import { setSecret } from './setSecret';
 import { showSecrets } from './showSecrets';
 import { archiveWorkspace, unarchiveWorkspace } from './archive';
 import { restoreFromTrash } from './restoreFromTrash';
+import { createFromDevcontainer } from './createFromDevcontainer';
+import { rebuildWorkspace } from './rebuild';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -49,6 +51,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.archive': archiveWorkspace,
   'berth.workspace.unarchive': unarchiveWorkspace,
   'berth.trash.restore': restoreFromTrash,
+  'berth.workspace.createFromDevcontainer': createFromDevcontainer,
+  'berth.workspace.rebuild': rebuildWorkspace,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -74,6 +74,15 @@ export class HostConnection {
     return this.client.request(method, params, options);
   }
 
+  /** The live client, for what takes one whole (a build's upload); the same error as {@link request} when not connected. */
+  liveClient(): AgentClient {
+    if (!this.client || this.status.kind !== 'connected') {
+      const reason = this.status.kind === 'error' ? this.status.message : 'still connecting';
+      throw new BerthError('internal', `${this.host.label} is not connected (${reason})`);
+    }
+    return this.client;
+  }
+
   /** The workspace called `name` owned by the connected user (or any owner, when `owner` is given). */
   find(name: string, owner?: string): Workspace | undefined {
     const me = this.status.kind === 'connected' ? this.status.welcome.user.name : undefined;

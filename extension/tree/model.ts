@@ -135,13 +135,16 @@ export function workspaceDescription(ws: Workspace): string {
 /**
  * Tags for `when` clauses in menus: `workspace+running+gpu+own`, matched with
  * `viewItem =~ /^workspace\+running\b/`; `own` marks the connected user's own workspaces, the only
- * ones Connect, Open Terminal and Copy SSH Command can reach; `queued` (always last) one waiting for GPUs.
+ * ones Connect, Open Terminal and Copy SSH Command can reach; `build` one built from a folder (Rebuild);
+ * `queued` (always last) one waiting for GPUs.
  */
 export function workspaceContext(ws: Workspace, own: boolean): string {
   return [
     'workspace',
     isArchived(ws) ? 'archived' : ws.state,
     ...(ws.spec.gpus > 0 ? ['gpu'] : []),
+    // Built on the host from a folder (issue 13 §6): Rebuild Workspace is offered.
+    ...(ws.spec.build ? ['build'] : []),
     ...(own ? ['own'] : []),
     ...(ws.gpuQueue ? ['queued'] : []),
   ].join('+');

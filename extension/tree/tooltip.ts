@@ -1,5 +1,5 @@
 import type { Workspace } from '../../protocol';
-import { devcontainerRows } from '../wording/devcontainer';
+import { buildRows, devcontainerRows } from '../wording/devcontainer';
 import { idleLines, isArchived, localTime } from '../wording/describe';
 import { memoryLabel } from '../wording/sizes';
 
@@ -54,6 +54,7 @@ export function workspaceTooltip(ws: Workspace, hostLabel: string, now = Date.no
     ['SSH', `\`${ws.ssh.user}@${ws.ssh.host}\` port ${ws.ssh.port}`],
     ['Created', localTime(ws.createdAt)],
     ...devcontainerRows(ws, markdownText),
+    ...buildRows(ws),
   ];
   const table = ['| | |', '|---|---|', ...rows.map(([key, value]) => `| ${key} | ${value} |`)].join('\n');
   const notMine = own

@@ -14,3 +14,22 @@ export function devcontainerRows(ws: Workspace, inert: (text: string) => string)
   }
   return rows;
 }
+
+/** The label of the row below, with a no-break space: beside a long path "Built / from" would wrap. */
+export const BUILT_FROM = 'Built\u00a0from';
+
+/**
+ * The tooltip row of a workspace whose image was built on the host (`spec.build`): the folder on the
+ * client machine it was built from, with the Dockerfile when it is not the folder's `Dockerfile`, and
+ * the target stage when one was named. Empty for a workspace of a named image.
+ */
+export function buildRows(ws: Workspace): [string, string][] {
+  const build = ws.spec.build;
+  if (!build) return [];
+  const literal = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+  const extras = [
+    ...(build.dockerfile !== 'Dockerfile' ? [literal(build.dockerfile)] : []),
+    ...(build.target ? [`stage ${literal(build.target)}`] : []),
+  ];
+  return [[BUILT_FROM, `${literal(build.context)}${extras.length ? ` (${extras.join(', ')})` : ''}`]];
+}

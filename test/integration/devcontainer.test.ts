@@ -66,7 +66,7 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
     assert.equal(create.code, 0, create.stderr);
     assert.match(
       create.stderr,
-      /warning: .*devcontainer\.json:3:7: name: ignored: the workspace takes the name given to berth create/,
+      /warning: .*devcontainer\.json:3:7: name: ignored: the workspace takes the name it is created with/,
     );
     assert.match(create.stderr, /dc-main: onCreateCommand one: |dc-main: Running onCreateCommand/);
     const { workspace } = await client.request('workspace.get', { name: 'dc-main' });

@@ -105,7 +105,7 @@ describe('client: devcontainer.json translated into a create request', () => {
     assert.deepEqual(
       t.warnings.map((line) => line.replace(`${FILE}:`, '')),
       [
-        '1:16: name: ignored: the workspace takes the name given to berth create',
+        '1:16: name: ignored: the workspace takes the name it is created with',
         '1:31: customizations: ignored: editor settings and extensions are not applied yet',
         "1:65: shutdownAction: ignored: Berth's idle policy decides when a workspace stops",
         '2:1: frobnicate: unknown property, ignored',
