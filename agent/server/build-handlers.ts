@@ -124,6 +124,8 @@ class ContextRelay {
   private received = 0;
   private written = 0;
   private acknowledged = 0;
+  /** Runs once the last byte received was taken (set at the end of the context). */
+  private onTaken: (() => void) | null = null;
 
   constructor(ctx: BuildContext, limit: number, total: number, onFailure: () => void) {
     const requestId = ctx.requestId ?? 0;
@@ -157,6 +159,10 @@ class ContextRelay {
         if (this.written - this.acknowledged < ACK_BYTES && this.written < this.received) return;
         this.acknowledged = this.written;
         ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: this.written, total });
+        if (this.written === this.received && this.onTaken) {
+          this.onTaken();
+          this.onTaken = null;
+        }
       });
     };
     ctx.onBytes(take);
@@ -165,7 +171,11 @@ class ContextRelay {
       if (frame.data) take(Buffer.from(frame.data, 'base64'));
       if (frame.eof) {
         this.stream.end();
-        ctx.sendEvent('image.build.progress', { requestId, phase: 'building', bytes: this.received, total });
+        // `building` comes once all of the context was taken, after its last `uploading`.
+        const building = () =>
+          ctx.sendEvent('image.build.progress', { requestId, phase: 'building', bytes: this.received, total });
+        if (this.written === this.received) building();
+        else this.onTaken = building;
       }
     });
   }

@@ -288,11 +288,18 @@ describe('builds on the host: a context larger than the flow-control window', fu
     const client = await agent.connect(agent.token('carol'));
     const dir = folder({ Dockerfile: 'FROM berth-workspace:latest\nCOPY blob /blob\n', blob });
     const uploaded: number[] = [];
+    const phases: string[] = [];
     const built = await buildImage(
       client,
       { contextDir: dir },
-      { onProgress: (p) => p.phase === 'uploading' && uploaded.push(p.bytes) },
+      {
+        onProgress: (p) => {
+          phases.push(p.phase);
+          if (p.phase === 'uploading') uploaded.push(p.bytes);
+        },
+      },
     );
+    assert.ok(phases.lastIndexOf('uploading') < phases.indexOf('building'), `phases: ${phases.join(' ')}`);
     image = built.image;
     assert.ok(uploaded.length > 2 && uploaded.at(-1)! >= blob.length, `progress: ${uploaded.join(' ')}`);
     const sum = docker('run', '--rm', '--entrypoint', 'sha256sum', image, '/blob').split(' ')[0];
