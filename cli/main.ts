@@ -30,6 +30,7 @@ import { rebuild } from './commands/rebuild';
 import { secret } from './commands/secret';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
+import { move } from './commands/move';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -51,6 +52,7 @@ export const COMMANDS: Command[] = [
   trash,
   backup,
   restore,
+  move,
   ssh,
   logs,
   exec,
