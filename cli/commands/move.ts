@@ -5,6 +5,7 @@ import { streamRequest } from '../../client/stream';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { enterCommand, withClient, type Command } from '../command';
 import { targetRefusal } from '../move-checks';
+import { formatTime } from '../format';
 import { TransferProgress } from '../transfer';
 import { OWNER_OPTION, refOf } from './lifecycle';
 
@@ -114,7 +115,9 @@ export const move: Command = {
           process.stdout.write(`${JSON.stringify({ workspace: result, source: deleted }, null, 2)}\n`);
           return 0;
         }
-        const trash = deleted.trashedUntil ? ` (its home stays in the trash there until ${deleted.trashedUntil})` : '';
+        const trash = deleted.trashedUntil
+          ? ` (its home stays in the trash there until ${formatTime(deleted.trashedUntil)})`
+          : '';
         process.stdout.write(
           `Moved ${name} to ${to}: ${result.state}, same host key · enter it with: ${enterCommand(result.name, { host: to })}\nDeleted it on ${from.host ?? 'the source'}${trash}.\n`,
         );

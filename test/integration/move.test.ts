@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
-import type { Workspace } from '../../protocol';
+import type { BerthError, Workspace } from '../../protocol';
+import { streamRequest } from '../../client/stream';
 import { berth, type AgentProcess } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';
 import { docker } from '../support/docker';
@@ -116,6 +119,35 @@ describe('berth move: a workspace to another host, deleted on the source only on
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /"dup" is alice's, but your token on host "b" is bob's/);
     assert.equal((await onA.request('workspace.get', { name: 'dup' })).workspace.state, 'running');
+  });
+
+  it('a restore without a size (as a move sends it) still refuses a truncated backup, and makes nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-move-'));
+    try {
+      const file = path.join(dir, 'dup.tar');
+      const backup = berth(['backup', 'dup', '--host', 'a', '-o', file], env);
+      assert.equal(backup.code, 0, backup.stderr);
+      const cut = path.join(dir, 'cut.tar');
+      const whole = readFileSync(file);
+      writeFileSync(cut, whole.subarray(0, whole.length - 1024));
+      const before = [await names(onB), made(b)];
+      const err = await streamRequest(
+        onB,
+        'workspace.restore',
+        { name: 'cut' },
+        { stdout: new PassThrough(), stderr: new PassThrough(), stdin: createReadStream(cut).pause() },
+      ).then(
+        () => assert.fail('a truncated upload was accepted'),
+        (e: BerthError) => e,
+      );
+      assert.equal(err.code, 'invalid_params');
+      assert.match(err.message, /the backup is refused: .*(truncated|not a Berth backup)/);
+      await waitFor('what the refused restore made to be gone', async () =>
+        JSON.stringify([await names(onB), made(b)]) === JSON.stringify(before) ? true : false,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('killed mid-transfer: the source keeps it whole (stopped, and it starts), the target keeps nothing', async () => {
