@@ -67,7 +67,29 @@ describe('berth move: a workspace to another host, deleted on the source only on
     return { workspace, listing: inContainer(workspace, LIST_TREE) };
   };
 
+  // A test that fails mid-way may leave a half-made restore, which no record names (so the agent's
+  // own clean-up misses it): remove whatever carries either agent's label.
+  const agentIds: string[] = [];
+  after(() => {
+    for (const id of agentIds) {
+      for (const kind of ['container', 'volume']) {
+        const filter = `label=dev.berth.agent=${id}`;
+        const list = spawnSync(
+          'docker',
+          [kind, 'ls', ...(kind === 'container' ? ['-a'] : []), '-q', '--filter', filter],
+          {
+            encoding: 'utf8',
+          },
+        )
+          .stdout.split('\n')
+          .filter(Boolean);
+        if (list.length) spawnSync('docker', [kind, 'rm', '-f', ...list], { stdio: 'ignore' });
+      }
+    }
+  });
+
   before(async () => {
+    for (const agent of [a, b]) agentIds.push(readFileSync(path.join(agent.stateDir, 'agent-id'), 'utf8').trim());
     onA = await a.connect(a.token('alice'));
     onB = await b.connect(b.token('alice'));
     for (const client of [onA, onB]) await client.request('user.addKey', { key: key.publicKey });
