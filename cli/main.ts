@@ -32,6 +32,7 @@ import { config } from './commands/config';
 import { secret } from './commands/secret';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
+import { move } from './commands/move';
 
 /** Every command, in the order `berth --help` lists them. */
 export const COMMANDS: Command[] = [
@@ -55,6 +56,7 @@ export const COMMANDS: Command[] = [
   trash,
   backup,
   restore,
+  move,
   ssh,
   logs,
   exec,

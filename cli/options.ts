@@ -41,6 +41,7 @@ const OPTIONS: Record<string, [string, string]> = {
     'copy a running workspace without stopping it (files may change meanwhile; default: stop it for the copy)',
   ],
   'restore.name': ['NAME', "the restored workspace's name (default: the one in the backup)"],
+  'move.to': ['HOST', 'the saved host to move it to (required; berth host ls)'],
   owner: ['USER', "the workspace's owner (admins, for another user's; default: you)"],
   clear: ['FLAG', "put a setting back to none or the agent's default, such as idle-timeout; repeat for more"],
   home: [

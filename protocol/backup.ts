@@ -32,12 +32,17 @@ export const BACKUP_METHODS = {
       .object({
         /** The new workspace's name (default: the one in the backup). */
         name: WorkspaceName.optional(),
-        /** The file's size in bytes (a stream that ends early or runs long is refused). */
+        /**
+         * The file's size in bytes (a stream that ends early or runs long is refused). Absent (a
+         * backup streamed on as it is made, `berth move`): the input's end ends the file, and the
+         * manifest at its end (sizes, sha256s) is what refuses a truncated or overlong stream.
+         */
         bytes: z
           .number()
           .int()
           .min(0)
-          .max(2 ** 53 - 1),
+          .max(2 ** 53 - 1)
+          .optional(),
       })
       .strict(),
     result: z.object({ workspace: Workspace }),

@@ -208,8 +208,16 @@ export const METHODS = {
   /** Stops (when it runs) and starts again as one operation, keeping the GPUs it holds; a stopped or failed one is started. */
   'workspace.restart': { params: WorkspaceRef.extend({ waitForGpus: WaitForGpus }).strict(), result: WorkspaceResult },
   'workspace.delete': {
-    /** With `deleteData` the home goes to the trash (when the host keeps one), or at once with `now`. */
-    params: WorkspaceRef.extend({ deleteData: z.boolean().default(false), now: z.boolean().optional() }).strict(),
+    /**
+     * With `deleteData` the home goes to the trash (when the host keeps one), or at once with `now`.
+     * `reason` (e.g. `berth move`'s "moved to host b") is the workspace's message while it is deleted
+     * and goes into the agent's log.
+     */
+    params: WorkspaceRef.extend({
+      deleteData: z.boolean().default(false),
+      now: z.boolean().optional(),
+      reason: z.string().min(1).max(200).optional(),
+    }).strict(),
     /**
      * `keptVolume` names the home volume left behind when data was not deleted; `trashedUntil`, when
      * the home went to the trash, is when it will be deleted for good.

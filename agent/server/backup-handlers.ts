@@ -73,9 +73,10 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
 /**
  * Reads a backup file from the request's input as it arrives: backup.json as soon as it is in, the
  * home's tar bytes as a stream (acknowledged only as Docker takes them, so at most the input window
- * waits here), and the verdict at the end: every checksum, and exactly `expected` bytes.
+ * waits here), and the verdict at the end: every checksum, and exactly `expected` bytes when given
+ * (without it, the manifest found at the input's end checks the length).
  */
-function receive(ctx: HandlerContext, expected: number): IncomingBackup {
+function receive(ctx: HandlerContext, expected: number | undefined): IncomingBackup {
   const home = new PassThrough();
   // A refused or cancelled restore destroys it with the reason, which the request answers.
   home.on('error', () => undefined);
@@ -122,7 +123,7 @@ function receive(ctx: HandlerContext, expected: number): IncomingBackup {
       } catch (err) {
         return fail(err);
       }
-      if (reader.received > expected) {
+      if (expected !== undefined && reader.received > expected) {
         return fail(new ArchiveError(`more than the ${expected} bytes announced came in`));
       }
       if (waiting) waiting.push(written);
@@ -130,7 +131,7 @@ function receive(ctx: HandlerContext, expected: number): IncomingBackup {
     },
     end() {
       try {
-        if (reader.received !== expected) {
+        if (expected !== undefined && reader.received !== expected) {
           throw new ArchiveError(`the upload ended after ${reader.received} of ${expected} bytes`);
         }
         reader.end();

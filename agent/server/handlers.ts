@@ -197,8 +197,8 @@ export function createHandlers({
     'workspace.restart': async ({ waitForGpus, ...ref }, ctx) => ({
       workspace: await service.restart(ctx.user, ref, { ...ctx, waitForGpus }),
     }),
-    'workspace.delete': async ({ deleteData, now, ...ref }, ctx) =>
-      service.delete(ctx.user, ref, deleteData, ctx, now === true),
+    'workspace.delete': async ({ deleteData, now, reason, ...ref }, ctx) =>
+      service.delete(ctx.user, ref, deleteData, ctx, now === true, reason),
     'workspace.update': async ({ changes, ...ref }, ctx) => {
       if (changes.secrets !== undefined || changes.env !== undefined) {
         // The owner's secrets: they are what its starts hand over, whoever changes the spec.

@@ -14,7 +14,8 @@ const INTERRUPTED_SSH_WAIT_MS = 15_000;
  * Keeps the store in step with Docker. At start-up and after every reconnect to the engine it
  * compares each record with its container; in between it follows Docker's event stream, so a
  * container stopped, killed or removed behind the agent's back shows up within moments. Orphans
- * (labelled objects no record claims) are reported, never adopted or deleted.
+ * (labelled objects no record claims) are reported, never adopted or deleted; only what a restore
+ * interrupted by the agent's death left is removed.
  */
 export class Reconciler {
   /** Labelled containers and volumes that no workspace claims, as of the last reconciliation. */
@@ -79,8 +80,9 @@ export class Reconciler {
   async reconcileAll(): Promise<void> {
     await Promise.all(this.store.all().map((record) => this.reconcileOne(record)));
     // Listed once the records are settled: what an interrupted delete just removed is no orphan.
-    const labelled = await this.runtime.listLabelled();
     const known = new Set(this.store.all().map((record) => record.id));
+    await this.removeHalfRestored(known);
+    const labelled = await this.runtime.listLabelled();
     const kept = this.store.keptVolumes();
     this.orphans = [
       ...[...labelled.containers].filter(([id]) => !known.has(id)).map(([, name]) => `container ${name}`),
@@ -91,6 +93,22 @@ export class Reconciler {
     ];
     for (const orphan of this.orphans) {
       this.log.warn(`orphan ${orphan}: labelled by Berth but no workspace claims it; left alone`);
+    }
+  }
+
+  /**
+   * A restore the agent died in (agent/workspaces/backup.ts) left its unpacking container (never
+   * started, spec-hash `restoring`), claimed by no record, its volume and bootstrap directory: nothing
+   * of it was recorded, so all of it goes. Any other unclaimed object stays an orphan.
+   */
+  private async removeHalfRestored(known: Set<string>): Promise<void> {
+    const { containers } = await this.runtime.listLabelled();
+    for (const [id, name] of containers) {
+      if (known.has(id) || (await this.runtime.inspect(id))?.specHash !== 'restoring') continue;
+      this.log.info(`removing ${name} and its home: a restore that never completed (the agent stopped during it)`);
+      await this.runtime.removeContainer(id);
+      await this.runtime.removeVolume(id);
+      await this.service.deps.bootstrap.remove(id);
     }
   }
 

@@ -220,12 +220,13 @@ export class WorkspaceService {
     });
   }
 
-  /** Deletes a workspace; its home volume goes only with `deleteData` (to the trash, unless `now`). */
-  async delete(user: User, ref: WorkspaceRef, deleteData: boolean, ctx: OpContext, now = false): Promise<Deleted> {
+  /** Deletes a workspace; its home goes only with `deleteData` (to the trash, unless `now`); `why` is logged. */
+  async delete(user: User, ref: WorkspaceRef, deleteData: boolean, ctx: OpContext, now = false, why?: string) {
     const record = this.resolve(user, ref);
     await this.cancelQueued(user, record);
     return this.exclusive(record, 'deleting', async () => {
-      await this.setState(record, 'deleting', undefined, (draft) => {
+      if (why) this.deps.log.info(`deleting ${record.owner}/${record.name}: ${why}`);
+      await this.setState(record, 'deleting', why, (draft) => {
         draft.deleteData = deleteData;
         if (deleteData && now) draft.deleteNow = true;
       });
