@@ -21,6 +21,8 @@ export class DiskUsage {
   private layers = new Map<string, number>();
   private owners = new Map<string, number>();
   private quotas = new Map<string, number>();
+  /** Quota changes made through {@link setQuota}, counted: a measurement started before one keeps it. */
+  private quotaChanges = 0;
   private measuredAt: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -114,6 +116,7 @@ export class DiskUsage {
 
   /** Keeps a quota change in step at once (the figures wait for the next measurement). */
   setQuota(user: string, bytes: number | null): void {
+    this.quotaChanges++;
     if (bytes === null) this.quotas.delete(user);
     else this.quotas.set(user, bytes);
   }
@@ -126,6 +129,7 @@ export class DiskUsage {
 
   private async read(): Promise<void> {
     try {
+      const changes = this.quotaChanges;
       const [usage, quotas] = await Promise.all([this.deps.runtime.diskUsage(), this.deps.users.diskQuotas()]);
       const before = new Map(this.deps.records().map((record) => [record.id, this.figures(record)]));
       this.homes = usage.homes;
@@ -135,7 +139,8 @@ export class DiskUsage {
         const bytes = usage.homes.get(id) ?? 0;
         this.owners.set(owner, Math.max(0, (this.owners.get(owner) ?? 0) - bytes));
       }
-      this.quotas = quotas;
+      // A quota set while this measurement ran is newer than what it read: it stays.
+      if (changes === this.quotaChanges) this.quotas = quotas;
       this.measuredAt = new Date().toISOString();
       const changed = this.deps.records().filter((record) => before.get(record.id) !== this.figures(record));
       if (changed.length) this.deps.onChanged?.(changed);
