@@ -107,6 +107,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     id,
     (image) => store.all().some((record) => record.spec.image === image),
     log,
+    config.defaults,
   );
   const homes: Homes = new Homes({ runtime, store, disk, ledger });
   const trash = new Trash({ homes, disk, log }, config.trashKeepMs);

@@ -57,6 +57,8 @@ export class ImageBuilder {
     /** Whether some workspace's spec names this image. */
     private readonly inUse: (image: string) => boolean,
     private readonly log: Logger,
+    /** What each build step may use: a workspace's default size (a RUN step is the user's code). */
+    private readonly limits: { cpus: number; memoryBytes: number } = { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
   ) {
     this.docker = new Docker({ socketPath });
   }
@@ -91,6 +93,11 @@ export class ImageBuilder {
         labels: { [BUILD_LABEL]: buildLabel(this.agentId, owner, hash) },
         rm: true,
         forcerm: true,
+        // Each step's container gets the limits of a default workspace, swap included.
+        memory: this.limits.memoryBytes,
+        memswap: this.limits.memoryBytes,
+        cpuperiod: 100_000,
+        cpuquota: Math.round(this.limits.cpus * 100_000),
         abortSignal: abort.signal,
       });
       await log.read(response as Readable, signal);

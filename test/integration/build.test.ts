@@ -239,6 +239,17 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.equal(err.code, 'forbidden');
   });
 
+  it("runs each step within a default workspace's memory and CPUs, not the host's", async () => {
+    const dir = folder({
+      Dockerfile:
+        'FROM berth-workspace:latest\nRUN (cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /opt/limit\n',
+    });
+    const built = await buildImage(alice, { contextDir: dir });
+    const { defaults } = await alice.request('host.info', {});
+    const limit = docker('run', '--rm', '--entrypoint', 'cat', built.image, '/opt/limit').trim();
+    assert.equal(Number(limit), defaults?.memory);
+  });
+
   it('berth rebuild of a workspace made from a named image says what to do instead', () => {
     assert.equal(as(['create', 'plain', ...SMALL]).code, 0);
     const run = as(['rebuild', 'plain']);
