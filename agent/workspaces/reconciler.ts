@@ -104,7 +104,9 @@ export class Reconciler {
   private async removeHalfRestored(known: Set<string>): Promise<void> {
     const { containers } = await this.runtime.listLabelled();
     for (const [id, name] of containers) {
-      if (known.has(id) || (await this.runtime.inspect(id))?.specHash !== 'restoring') continue;
+      // A restore still under way (a reconcile after a Docker reconnect) holds a reservation: it stays.
+      if (known.has(id) || this.service.reservations.has(id)) continue;
+      if ((await this.runtime.inspect(id))?.specHash !== 'restoring') continue;
       this.log.info(`removing ${name} and its home: a restore that never completed (the agent stopped during it)`);
       await this.runtime.removeContainer(id);
       await this.runtime.removeVolume(id);

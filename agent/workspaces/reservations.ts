@@ -87,6 +87,11 @@ export class Reservations {
   }
 
   /** The record of `owner`'s create of `name` under way, before the store has it. */
+  /** Whether a create (or restore) of workspace `id` is under way. */
+  has(id: string): boolean {
+    return this.held.has(id);
+  }
+
   find(owner: string, name: string): WorkspaceRecord | undefined {
     for (const record of this.held.values()) if (record.owner === owner && record.name === name) return record;
     return undefined;
