@@ -20,5 +20,6 @@ export * from './secrets';
 export * from './clone';
 export * from './clone-methods';
 export * from './settings';
+export * from './admit';
 export * from './archive';
 export * from './backup';

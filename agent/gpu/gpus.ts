@@ -3,13 +3,14 @@ import type { AgentConfig } from '../config';
 import type { User } from '../users';
 import type { Logger } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
+import type { WorkspaceSpec } from '../../protocol';
 import type { Store } from '../state/store';
 import { choose, describeFilters, heldBy, type GpuRequest, type Holding } from './allocator';
 import { requestOf } from './requests';
 import { readInventory, type GpuInventory } from './nvidia-smi';
+import { busyRefusal, GpuRefusal, type Asker } from './refusals';
 
-/** A start refused for GPUs (none free, over quota): the workspace stays stopped rather than failed. */
-export class GpuRefusal extends BerthError {}
+export { GpuRefusal };
 
 /**
  * A wait in the GPU queue ended by someone else (the owner from another client, an admin): the
@@ -151,7 +152,7 @@ export class Gpus {
     if (over) throw over;
     // Waiters come first, except for a workspace that keeps GPUs it holds (a running one being updated).
     const queued = this.queue.length > 0 && !this.keepsOwn(record, request);
-    const error = queued ? this.queuedError(record, request) : this.tryAssign(record, request);
+    const error = queued ? this.queuedError(request) : this.tryAssign(record, request);
     if (error) {
       if (options.waitMs <= 0) throw error;
       await this.wait(record, request, quota, options);
@@ -189,7 +190,7 @@ export class Gpus {
   }
 
   /** `forbidden` when `request` would take the owner past `quota` (null: no limit); else undefined. */
-  private quotaError(record: WorkspaceRecord, request: GpuRequest, quota: number | null): GpuRefusal | undefined {
+  private quotaError(record: Asker, request: GpuRequest, quota: number | null): GpuRefusal | undefined {
     if (quota === null) return undefined;
     const mine = heldBy(this.holdings(), record.owner, record.id);
     const held = mine.reduce((sum, holding) => sum + holding.uuids.length, 0);
@@ -244,13 +245,7 @@ export class Gpus {
       workspaceId: record.id,
       current: record.assignedGpus ?? [],
     });
-    if (choice.kind === 'impossible') {
-      const { devices, note } = this.inventory;
-      throw new GpuRefusal(
-        'no_capacity',
-        !devices.length && note ? `${note}; create the workspace with --gpus 0` : choice.message,
-      );
-    }
+    if (choice.kind === 'impossible') throw this.impossible(choice.message);
     if (choice.kind === 'ok') {
       this.reserved.set(record.id, { record, uuids: choice.uuids });
       return undefined;
@@ -258,38 +253,50 @@ export class Gpus {
     return this.busyError(record, request, choice.candidates, choice.free);
   }
 
-  /** `no_capacity` naming who holds the matching GPUs: the owner's workspaces by name, others by count. */
-  private busyError(record: WorkspaceRecord, request: GpuRequest, candidates: string[], free: number): GpuRefusal {
-    const holders = this.holdings().filter(
-      (holding) => holding.workspaceId !== record.id && holding.uuids.some((uuid) => candidates.includes(uuid)),
-    );
-    const own = holders.filter((holding) => holding.owner === record.owner).map((holding) => holding.name);
-    const others = holders.length - own.length;
-    const by = [
-      ...(own.length ? [`your workspace${own.length > 1 ? 's' : ''} ${own.join(', ')}`] : []),
-      ...(others ? [`${others} workspace${others > 1 ? 's' : ''} of other users`] : []),
-    ].join(' and ');
-    const what = request.uuids
-      ? `GPUs ${request.uuids.join(', ')}`
-      : `${request.count} GPU${request.count > 1 ? 's' : ''}${describeFilters(request)}`;
+  /** `no_capacity` for a request no device of the host could ever meet. */
+  private impossible(message: string): GpuRefusal {
+    const { devices, note } = this.inventory;
     return new GpuRefusal(
       'no_capacity',
-      `no ${what} free (${free} of ${candidates.length} free; held by ${by || 'nobody'}); stop one, or wait for them with --wait-gpus`,
-      {
-        requested: request.count,
-        free,
-        holders: [
-          ...own.map((name) => ({ owner: record.owner, workspace: name })),
-          ...Array.from({ length: others }, () => ({ owner: null, workspace: null })),
-        ],
-      },
+      !devices.length && note ? `${note}; create the workspace with --gpus 0` : message,
     );
   }
 
-  private queuedError(record: WorkspaceRecord, request: GpuRequest): BerthError {
+  /**
+   * Throws what {@link acquire} without waiting would throw now for a new workspace of `owner` asking
+   * for `spec`'s GPUs, and reserves nothing (`workspace.admit`).
+   */
+  async requireFree(owner: string, spec: WorkspaceSpec): Promise<void> {
+    const request = requestOf(spec);
+    if (request.count === 0) return;
+    await this.refresh();
+    const asker: Asker = { id: '', owner };
+    const over = this.quotaError(asker, request, await this.quotaOf(owner));
+    if (over) throw over;
+    if (this.queue.length > 0) throw this.queuedError(request);
+    const busy = this.busyNow(asker, request);
+    if (busy) throw busy;
+  }
+
+  /** The refusal a start of `asker` would get now when too few GPUs are free for `request`, or null. */
+  private busyNow(asker: Asker, request: GpuRequest): GpuRefusal | null {
+    const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
+      workspaceId: asker.id,
+      current: [],
+    });
+    if (choice.kind === 'impossible') return this.impossible(choice.message);
+    return choice.kind === 'busy' ? this.busyError(asker, request, choice.candidates, choice.free) : null;
+  }
+
+  /** `no_capacity` naming who holds the matching GPUs: the asker's workspaces by name, others by count. */
+  private busyError(asker: Asker, request: GpuRequest, candidates: string[], free: number): GpuRefusal {
+    return busyRefusal(this.holdings(), asker, request, candidates, free);
+  }
+
+  private queuedError(request: GpuRequest): BerthError {
     // Impossible requests fail at once even behind a queue.
     const choice = choose(this.inventory.devices, [], request, this.config.sharing, {
-      workspaceId: record.id,
+      workspaceId: '',
       current: [],
     });
     if (choice.kind === 'impossible') throw new GpuRefusal('no_capacity', choice.message);
@@ -309,11 +316,7 @@ export class Gpus {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => waiter.settle(new BerthError('cancelled', 'cancelled while waiting for GPUs'));
       const timer = setTimeout(() => {
-        const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
-          workspaceId: record.id,
-          current: [],
-        });
-        const busy = choice.kind === 'busy' ? this.busyError(record, request, choice.candidates, choice.free) : null;
+        const busy = this.busyNow(record, request);
         const waited = `${+(options.waitMs / 1000).toFixed(1)} s`;
         const why = busy?.message ?? 'still none free';
         waiter.settle(new GpuRefusal('no_capacity', `waited ${waited} for GPUs in vain: ${why}`, busy?.data));

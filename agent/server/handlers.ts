@@ -37,6 +37,7 @@ import type { Trash } from '../workspaces/trash';
 import { backupHandlers } from './backup-handlers';
 import { cloneHandlers } from './clone-handlers';
 import { settingsHandlers } from './settings-handlers';
+import { admitHandlers } from './admit-handlers';
 import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -250,6 +251,7 @@ export function createHandlers({
     ...buildHandlers({ config, service, builder }),
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),
+    ...admitHandlers({ service, vault: secrets?.vault }),
     ...backupHandlers(new Backups(service)),
     ...cloneHandlers({ service }),
     ...settingsHandlers(service.deps.settings),

@@ -131,6 +131,8 @@ export class Backups {
     // GPUs are chosen by this host's rules: UUIDs of the old host mean nothing here.
     const spec = { ...info.workspace.spec };
     delete spec.gpuUuids;
+    // Refused now rather than after the whole home came in: no GPUs free for it, or past the quota.
+    await this.service.deps.gpus.requireFree(user.name, { ...spec, name: target });
     return this.service.restore(user, { ...spec, name: target }, ctx, {
       hostKey: { privateKey: info.hostKey.privateKey, publicKey },
       fill: async (record) => {

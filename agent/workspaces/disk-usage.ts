@@ -104,6 +104,20 @@ export class DiskUsage {
     );
   }
 
+  /**
+   * Refuses `extra` more bytes for `user` (a moved home, `workspace.admit`) when they would take the
+   * user past their quota, or the user is over it already.
+   */
+  requireRoomFor(user: string, extra: number): void {
+    this.requireUnderQuota(user);
+    const { bytes, quota } = this.user(user);
+    if (quota === null || bytes + extra <= quota) return;
+    throw new BerthError(
+      'no_capacity',
+      `a home of ${gib(extra)} would take ${user}'s disk use past the ${gib(quota)} quota an admin set (${gib(bytes)} used); free space in their homes, delete workspaces they no longer need with their data, or ask an admin to raise the quota (berth quota ${user} --disk SIZE)`,
+    );
+  }
+
   /** Every user with workspaces or a quota, by name. */
   users(): UserDisk[] {
     const names = new Set([

@@ -31,15 +31,8 @@ export class Reservations {
     onReserved: (record: WorkspaceRecord) => void,
   ): Promise<WorkspaceRecord> {
     const next = this.chain.then(async () => {
-      const { store, ports } = this;
-      const held = [...this.held.values()];
-      if (store.find(user.name, spec.name) || held.some((r) => r.owner === user.name && r.name === spec.name)) {
-        throw new BerthError(
-          'already_exists',
-          `you already have a workspace called "${spec.name}"; choose another name or delete it first`,
-        );
-      }
-      const port = await ports.allocate(this.taken());
+      this.requireNameFree(user, spec.name);
+      const port = await this.ports.allocate(this.taken());
       const now = new Date().toISOString();
       const record: WorkspaceRecord = {
         id,
@@ -80,18 +73,36 @@ export class Reservations {
     return next;
   }
 
+  /**
+   * The SSH port a create of `name` for `user` would get now, held for nobody (`workspace.admit`):
+   * `already_exists` when the name is taken, `no_capacity` when no port is free.
+   */
+  async wouldReserve(user: User, name: string): Promise<number> {
+    this.requireNameFree(user, name);
+    return this.ports.allocate(this.taken());
+  }
+
+  private requireNameFree(user: User, name: string): void {
+    if (this.store.find(user.name, name) || this.find(user.name, name)) {
+      throw new BerthError(
+        'already_exists',
+        `you already have a workspace called "${name}"; choose another name or delete it first`,
+      );
+    }
+  }
+
   /** The ports held by workspaces (archived ones hold none) and creates under way, but `except`'s. */
   private taken(except?: string): Set<number> {
     const holders = [...this.store.all(), ...this.held.values()].filter((r) => r.id !== except && !isArchived(r));
     return new Set(holders.map((record) => record.port));
   }
 
-  /** The record of `owner`'s create of `name` under way, before the store has it. */
   /** Whether a create (or restore) of workspace `id` is under way. */
   has(id: string): boolean {
     return this.held.has(id);
   }
 
+  /** The record of `owner`'s create of `name` under way, before the store has it. */
   find(owner: string, name: string): WorkspaceRecord | undefined {
     for (const record of this.held.values()) if (record.owner === owner && record.name === name) return record;
     return undefined;

@@ -25,7 +25,8 @@ import { OperationGate } from './gate';
 import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } from './operation';
-import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
+import { requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
+import { checkedSpec } from './admit';
 import { requireDockerAllowed } from './docker-rule';
 import { resolveRecord } from './resolve';
 import { saveState } from './state-change';
@@ -123,11 +124,7 @@ export class WorkspaceService {
     from?: RestoreFrom,
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
-    const spec = completeSpec(this.deps.config.defaults, input);
-    requireDockerAllowed(this.deps.config, spec);
-    requireAdminToPin(user, input.gpuUuids);
-    requireIdleWithinMax(input, this.deps.config.idle);
-    await requireImage(this.deps.runtime, spec.image, user.name);
+    const spec = await checkedSpec(this.deps, user, input);
     const hostKey = from?.hostKey ?? generateEd25519KeyPair(`berth-${id}`);
     const record = await this.reservations.reserve(user, id, spec, hostKey.publicKey, (reserved) => {
       this.gate.enter(reserved, 'creating');

@@ -5,6 +5,7 @@ import { streamRequest } from '../../client/stream';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { enterCommand, withClient, type Command } from '../command';
 import { targetRefusal } from '../move-checks';
+import { targetAdmission } from '../../client/admission';
 import { formatTime } from '../format';
 import { TransferProgress } from '../transfer';
 import { OWNER_OPTION, refOf } from './lifecycle';
@@ -55,7 +56,9 @@ export const move: Command = {
           target.request('host.images', {}),
           target.request('workspace.list', {}),
         ]);
-        const refusal = targetRefusal(ws, ws.owner, { host: to, info, images, workspaces });
+        const refusal =
+          targetRefusal(ws, ws.owner, { host: to, info, images, workspaces }) ??
+          (await targetAdmission(target, to, ws));
         if (refusal) throw new BerthError('conflict', `cannot move "${name}": ${refusal}; nothing was changed`);
         const say = (line: string) => void (quiet ? undefined : process.stderr.write(`  ${line}\n`));
         const onProgress = (p: EventData<'workspace.progress'>) => {

@@ -244,4 +244,7 @@ export const RULES: Partial<Record<string, Rule>> = {
   'settings.get': { own: () => ({}) },
   'settings.set': { own: () => ({ dotfiles: null }) },
   'workspace.clone': { own: (p) => ({ name: p.ws.main }), others: workspaceVariants((v) => v.ws.main) },
+  // Admission (berth move's check of the target): always about the caller's own workspace; the name
+  // of another user's workspace is free for the caller.
+  'workspace.admit': { own: (p) => ({ spec: { name: `${p.ws.main}-moved` } }) },
 };

@@ -133,6 +133,24 @@ describe('berth move: a workspace to another host, deleted on the source only on
     assert.deepEqual([made(a), made(b)], before);
   });
 
+  it('refuses a target that would not take it by its own rules (a secret it uses is not set there), before anything moves', async () => {
+    await onA.request('secret.set', { name: 'TOKEN', value: 'moved-secret' });
+    const secrets = [{ key: 'TOKEN', env: 'TOKEN' }];
+    const { workspace: source } = await onA.request('workspace.create', { name: 'sec', secrets, ...SMALL });
+    const before = [made(a), made(b)];
+    const run = berth(['move', 'sec', '--host', 'a', '--to', 'b'], env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /cannot move "sec": host "b" would refuse it: secret TOKEN is not set.*nothing was changed/,
+    );
+    const { workspace } = await onA.request('workspace.get', { name: 'sec' });
+    assert.equal(workspace.state, 'running');
+    assert.equal(workspace.id, source.id);
+    assert.deepEqual([made(a), made(b)], before);
+    await onA.request('workspace.delete', { name: 'sec' });
+  });
+
   it('refuses another owner on the target: the token there is not the same user', async () => {
     const bobEnv = { ...env, BERTH_CONFIG: path.join(env.HOME!, 'bob.json') };
     const hosts = { a: { url: a.url, token: a.token('alice') }, b: { url: b.url, token: b.token('bob') } };
