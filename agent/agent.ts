@@ -78,7 +78,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
     config.stateDir,
     store.all().map((record) => record.id),
   );
-  const runtime = new DockerRuntime(config.dockerSocket, id);
+  const runtime = new DockerRuntime(config.dockerSocket, id, { buildLimits: config.defaults });
   const bootstrap = new Bootstrap(path.join(config.stateDir, 'workspaces'));
   await bootstrap.prune(new Set(store.all().map((record) => record.id)));
   const bus = new EventBus();

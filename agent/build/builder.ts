@@ -5,6 +5,7 @@ import { BerthError, type BuildDefinition } from '../../protocol';
 import { errorMessage, type Logger } from '../../util/log';
 import { runtimeError, statusCode } from '../runtime/docker-errors';
 import { BuildLog } from './build-log';
+import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from '../runtime/build-limits';
 
 /**
  * The one label of a built image: `<agent id> <owner> <hash>`. One, not three: the classic builder
@@ -58,7 +59,7 @@ export class ImageBuilder {
     private readonly inUse: (image: string) => boolean,
     private readonly log: Logger,
     /** What each build step may use: a workspace's default size (a RUN step is the user's code). */
-    private readonly limits: { cpus: number; memoryBytes: number } = { cpus: 2, memoryBytes: 4 * 1024 ** 3 },
+    private readonly limits: BuildLimits = DEFAULT_BUILD_LIMITS,
   ) {
     this.docker = new Docker({ socketPath });
   }
@@ -94,10 +95,7 @@ export class ImageBuilder {
         rm: true,
         forcerm: true,
         // Each step's container gets the limits of a default workspace, swap included.
-        memory: this.limits.memoryBytes,
-        memswap: this.limits.memoryBytes,
-        cpuperiod: 100_000,
-        cpuquota: Math.round(this.limits.cpus * 100_000),
+        ...buildLimitOptions(this.limits),
         abortSignal: abort.signal,
       });
       await log.read(response as Readable, signal);

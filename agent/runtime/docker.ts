@@ -10,6 +10,7 @@ import { readArchive, writeArchive } from './docker-archive';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
+import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import { SshdLayer } from './sshd-layer';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
@@ -49,23 +50,26 @@ function refuseRedirects(modem: unknown): void {
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly ownLabel: string;
+  private readonly network: string;
   /** The engine's default log driver, read once. */
   private loggingDriver: Promise<string> | null = null;
   private readonly layer: SshdLayer;
 
   /**
    * `agentId` labels everything this agent makes, and limits what it lists and watches to that.
-   * `network` is the Docker network workspaces join ({@link NETWORK}; another name for tests).
+   * `network` is the Docker network workspaces join ({@link NETWORK}; another name for tests);
+   * `buildLimits` what each step of the OpenSSH layering may use.
    */
   constructor(
     socketPath: string,
     private readonly agentId: string,
-    private readonly network: string = NETWORK,
+    { network = NETWORK, buildLimits = DEFAULT_BUILD_LIMITS }: { network?: string; buildLimits?: BuildLimits } = {},
   ) {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
-    this.layer = new SshdLayer(this.docker);
+    this.network = network;
+    this.layer = new SshdLayer(this.docker, buildLimits);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { BerthError } from '../../protocol';
 import { runtimeError, statusCode } from './docker-errors';
+import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import {
   LAYER_BASE_LABEL,
   PROBE_PATHS,
@@ -51,7 +52,11 @@ export class SshdLayer {
   private readonly plans = new Map<string, SshdPlan>();
   private readonly builds = new Map<string, SharedBuild>();
 
-  constructor(private readonly docker: Docker) {}
+  constructor(
+    private readonly docker: Docker,
+    /** What each step of the layering may use (the image's package manager runs its scripts). */
+    private readonly limits: BuildLimits = DEFAULT_BUILD_LIMITS,
+  ) {}
 
   /**
    * The image to create a workspace's container of `image` from. `onLayering` receives the
@@ -201,15 +206,20 @@ export class SshdLayer {
         t: tag,
         buildargs,
         forcerm: true,
+        ...buildLimitOptions(this.limits),
         version: '1',
         abortSignal: build.abort.signal,
       } as Docker.ImageBuildOptions);
     } catch (err) {
       throw runtimeError(`install OpenSSH into ${image}`, err);
     }
+    // The install's own error line (apt's "E: …", apk's "ERROR: …", dnf's "Error: …") tells why; its
+    // stdout and stderr arrive interleaved, so the last line alone may be an explanation's tail.
     let lastLine = '';
+    let errorLine = '';
     const failure = await followBuild(stream, (line) => {
       if (!/^Step \d+\/\d+ : /.test(line)) lastLine = line;
+      if (/^(E|ERROR|Error|error):/.test(line)) errorLine = line;
       tell(`Installing OpenSSH: ${line}`);
     });
     if (build.abort.signal.aborted) {
@@ -218,7 +228,7 @@ export class SshdLayer {
     if (failure !== null) {
       throw new BerthError(
         'runtime_error',
-        `could not install OpenSSH into image "${image}" with ${manager.name}: ${buildFailure(failure, lastLine)}; install openssh-server in the image, or check that this host reaches its package mirrors`,
+        `could not install OpenSSH into image "${image}" with ${manager.name}: ${buildFailure(failure, errorLine || lastLine)}; install openssh-server in the image, or check that this host reaches its package mirrors`,
         { image },
       );
     }
@@ -274,8 +284,15 @@ function followBuild(stream: NodeJS.ReadableStream, onLine: (line: string) => vo
   return new Promise((resolve) => {
     let pending = '';
     let error: string | null = null;
-    const lines = (text: string) => {
-      for (const raw of text.split(/[\r\n]+/)) {
+    // A line of output may come in several messages (stdout and stderr are written in pieces): the
+    // unfinished end of one message's output is kept for the next.
+    let unfinished = '';
+    const lines = (text: string, last = false) => {
+      const pieces = (unfinished + text).split(/[\r\n]+/);
+      unfinished = last ? '' : (pieces.pop() ?? '');
+      // Output that never ends a line is cut into lines rather than kept whole.
+      if (unfinished.length > MAX_LINE) [pieces[pieces.length], unfinished] = [unfinished, ''];
+      for (const raw of pieces) {
         // eslint-disable-next-line no-control-regex
         const line = raw.replace(/\x1b\[[0-9;]*[A-Za-z]|[\x00-\x1f\x7f]/g, '').trim();
         // Left out: the builder's layer ids and clean-up, and dpkg's percentages.
@@ -306,6 +323,7 @@ function followBuild(stream: NodeJS.ReadableStream, onLine: (line: string) => vo
     const end = (err?: Error) => {
       frame(pending);
       pending = '';
+      lines('', true);
       resolve(error ?? (err ? err.message : null));
     };
     stream.on('end', () => end());

@@ -34,7 +34,7 @@ describe('hardening: the network workspaces join', function () {
 
   it('is made when missing: a bridge with inter-container traffic off', async () => {
     assert.ok(!networkExists(missing));
-    const runtime = new DockerRuntime('/var/run/docker.sock', 'hardening-network', missing);
+    const runtime = new DockerRuntime('/var/run/docker.sock', 'hardening-network', { network: missing });
     await assert.rejects(runtime.createContainer(plan('made')), { code: 'image_not_found' });
     const [network] = JSON.parse(docker('network', 'inspect', missing)) as {
       Driver: string;
@@ -46,7 +46,7 @@ describe('hardening: the network workspaces join', function () {
 
   it('is refused when it lets containers reach each other, saying how to fix it', async () => {
     docker('network', 'create', open);
-    const runtime = new DockerRuntime('/var/run/docker.sock', 'hardening-network', open);
+    const runtime = new DockerRuntime('/var/run/docker.sock', 'hardening-network', { network: open });
     await assert.rejects(runtime.createContainer(plan('open')), {
       code: 'runtime_error',
       message: new RegExp(

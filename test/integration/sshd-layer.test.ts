@@ -17,6 +17,10 @@ function containerImage(id: string): { name: string; id: string } {
 
 // Any image works: one without sshd gets a layer with OpenSSH from its own package manager, built on
 // its first use and reused after. The images here are made from the local base image with
+/** A shell line writing the memory limit of its cgroup (v2, else v1) to /opt/layer-limit. */
+const RECORD_LIMIT =
+  '(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /opt/layer-limit';
+
 // openssh-server purged (no network needed for that; the layer's apt-get reaches Debian's mirror).
 describe('agent: images without sshd', function () {
   this.timeout(300_000);
@@ -37,6 +41,8 @@ describe('agent: images without sshd', function () {
       [
         'FROM berth-base:bookworm',
         'RUN DEBIAN_FRONTEND=noninteractive apt-get purge -y openssh-server openssh-sftp-server >/dev/null && rm -f /usr/sbin/sshd && ! command -v sshd',
+        // Its apt-get first notes the memory limit it runs under (into the derived image).
+        `RUN mv /usr/bin/apt-get /usr/bin/apt-get.real && printf '%s\\n' '#!/bin/sh' ${JSON.stringify(RECORD_LIMIT)} 'exec /usr/bin/apt-get.real "$@"' > /usr/bin/apt-get && chmod 755 /usr/bin/apt-get`,
         `LABEL dev.berth.test=${suffix}`,
         'ENV FROM_IMAGE=kept',
         'WORKDIR /srv',
@@ -101,6 +107,12 @@ describe('agent: images without sshd', function () {
     assert.match(firstImage.name, /^berth-sshd:[0-9a-f]{12}$/);
     const printed = (await client.request('workspace.get', { name: 'printed' })).workspace;
     assert.equal(containerImage(printed.id).id, firstImage.id);
+  });
+
+  it("runs the layering within a default workspace's memory (the image's package manager runs its scripts)", async () => {
+    const { defaults } = await client.request('host.info', {});
+    const limit = docker('run', '--rm', '--entrypoint', 'cat', firstImage.id, '/opt/layer-limit');
+    assert.equal(limit, String(defaults?.memory));
   });
 
   it('keeps the image’s ENV, WORKDIR, USER and labels in the derived image', () => {
@@ -172,7 +184,7 @@ describe('agent: images without sshd', function () {
       assert.match(
         err.message,
         new RegExp(
-          `^could not install OpenSSH into image "${noMirror}" with apt-get: the install exited with code 100 \\(.*openssh-server.*\\); install openssh-server in the image, or check that this host reaches its package mirrors$`,
+          `^could not install OpenSSH into image "${noMirror}" with apt-get: the install exited with code 100 \\(E: .*openssh-server.*\\); install openssh-server in the image, or check that this host reaches its package mirrors$`,
         ),
       );
       assert.ok(!err.message.includes('\n'), err.message);
