@@ -1,4 +1,4 @@
-import { SECRETS_DIR, type Clone, type SecretRef } from '../protocol';
+import { cloneWithSecret, type Clone, type SecretRef } from '../protocol';
 import { UsageError } from './args';
 
 /** The options of clone on create (`berth create --clone URL`; `berth update` takes them too). */
@@ -31,8 +31,6 @@ export function cloneFlags(
   if (values.branch !== undefined) clone.branch = values.branch;
   if (values.into !== undefined) clone.into = values.into.replace(/^~\//, '');
   const key = values['clone-secret'];
-  if (key === undefined) return { clone };
-  clone.secret = key;
-  if (secrets?.some((ref) => ref.key === key && ref.file !== undefined)) return { clone };
-  return { clone, secrets: [...(secrets ?? []), { key, file: `${SECRETS_DIR}/${key}` }] };
+  if (key !== undefined) clone.secret = key;
+  return cloneWithSecret(clone, secrets);
 }

@@ -13,6 +13,7 @@ import { registerHostsStatus } from './status/hosts-item';
 import { registerUriHandler } from './uri/handler';
 import { registerGpuView } from './views/gpu-view';
 import { registerDetails } from './details/provider';
+import { registerDotfilesSync } from './dotfiles/register';
 
 /** Builds the services, then registers the tree, the commands and the SSH config sync. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerHostsStatus(manager),
     registerUriHandler(services, view),
     registerDetails(manager),
+    ...registerDotfilesSync(services),
   );
   log.info(`Berth activated in ${Date.now() - started} ms with ${manager.hosts().length} host(s)`);
 }

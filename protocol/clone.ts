@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretName } from './secrets';
+import { SECRETS_DIR, SecretName, type SecretRef } from './secrets';
 
 /**
  * Clone on create (issue 15): a repository cloned into the workspace's home at its first start, as
@@ -69,4 +69,19 @@ export function cloneFolder(clone: Clone): string {
       .pop() ?? '';
   const name = last.replace(/\.git$/, '');
   return /^[A-Za-z0-9_.][A-Za-z0-9._-]*$/.test(name) && name !== '.' && name !== '..' ? name : 'repo';
+}
+
+/**
+ * A clone's spec fields, as `berth create --clone URL --clone-secret NAME` and the extension's create
+ * wizard both make them: `clone.secret` becomes one of the workspace's secret files (at
+ * `/run/secrets/NAME`) when `secrets` lacks it with a file target, since the clone reads it there.
+ * `secrets` is returned only when it changed.
+ */
+export function cloneWithSecret(
+  clone: Clone,
+  secrets: SecretRef[] | undefined,
+): { clone: Clone; secrets?: SecretRef[] } {
+  const key = clone.secret;
+  if (key === undefined || secrets?.some((ref) => ref.key === key && ref.file !== undefined)) return { clone };
+  return { clone, secrets: [...(secrets ?? []), { key, file: `${SECRETS_DIR}/${key}` }] };
 }

@@ -25,9 +25,12 @@ export function cloneHandlers({ service }: { service: WorkspaceService }): {
       return service.exclusive(record, 'cloning', async () => {
         const failure = await cloneRepository(service.deps, record, ctx, { force: true });
         if (failure) throw new BerthError('runtime_error', failure);
-        // The failure the start left in the message is over.
-        if (record.message?.includes('the clone')) {
-          await service.deps.store.change(record, (draft) => void delete draft.message);
+        // The failure the start left in the message is over (nothing ran after a failed clone).
+        if (record.failedStage === 'clone') {
+          await service.deps.store.change(record, (draft) => {
+            delete draft.message;
+            delete draft.failedStage;
+          });
           service.announce(record);
         }
         return { workspace: service.view(record), cloned: true };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Workspace, type AssignedGpu, type SshEndpoint } from '../../protocol';
+import { LIFECYCLE_STAGES, Workspace, type AssignedGpu, type SshEndpoint } from '../../protocol';
 
 /**
  * What the store keeps for each workspace: the protocol object without its derived `ssh` endpoint,
@@ -40,6 +40,12 @@ export const WorkspaceRecord = Workspace.omit({ ssh: true, gpus: true }).extend(
     .optional(),
   /** Trash: set with `deleteData` when the home is to be deleted at once rather than trashed. */
   deleteNow: z.boolean().optional(),
+  /**
+   * Clone on create (issue 15): the first step of the last start that failed without failing the
+   * workspace (its failure is in `message`), so `workspace.clone` knows a clone failure is its own
+   * to clear. Replaced with the message at every state change.
+   */
+  failedStage: z.enum(['clone', 'dotfiles', ...LIFECYCLE_STAGES]).optional(),
 });
 export type WorkspaceRecord = z.infer<typeof WorkspaceRecord>;
 

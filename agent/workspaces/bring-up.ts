@@ -12,6 +12,8 @@ import { sshListening, waitForSsh } from './ssh-probe';
 /** A workspace brought up: what its message should say (optional GPUs not had, a lifecycle failure), and the lifecycle's rest. */
 export interface BroughtUp {
   message?: string;
+  /** Records which step of the start failed, if one did, in the same save as `message`. */
+  edit?: (draft: WorkspaceRecord) => void;
   rest: LifecycleRun['rest'];
 }
 
@@ -107,7 +109,9 @@ export async function bringUp(
   const lifecycle = await runLifecycle(deps, record, ctx);
   progress('done', 'Running');
   const message = [withoutGpus, lifecycle.failure].filter(Boolean).join('; ');
-  return { ...(message ? { message } : {}), rest: lifecycle.rest };
+  const { failedStage } = lifecycle;
+  const edit = failedStage ? (draft: WorkspaceRecord) => void (draft.failedStage = failedStage) : undefined;
+  return { ...(message ? { message } : {}), ...(edit ? { edit } : {}), rest: lifecycle.rest };
 }
 
 /**

@@ -1,11 +1,7 @@
-import { BerthError, SECRETS_DIR, cloneFolder, type Clone } from '../../protocol';
-import { errorMessage } from '../../util/log';
+import { SECRETS_DIR, cloneFolder, type Clone } from '../../protocol';
 import type { WorkspaceRecord } from '../state/record';
-import { claimOnce, execLines } from './exec-lines';
-import { reportProgress, type OpContext, type ServiceDeps } from './operation';
-
-/** Lines of a failing clone's output kept for the workspace's message. */
-const KEPT_LINES = 3;
+import { runOncePerHome } from './exec-lines';
+import type { OpContext, ServiceDeps } from './operation';
 
 /**
  * git's arguments for `clone`: credentials from the secret file, if any, on the command line only
@@ -50,39 +46,17 @@ export async function cloneRepository(
 ): Promise<string | undefined> {
   const clone = record.spec.clone;
   if (!clone) return undefined;
-  const { owner, name } = record;
-  const report = (message: string) => reportProgress(deps.bus, record, ctx, 'lifecycle', message);
-  try {
-    if (!(await claimOnce(deps, record, 'clone')) && !force) return undefined;
-    const into = `~/${cloneFolder(clone)}`;
-    report(`Cloning ${clone.url} into ${into}`);
-    deps.log.info(`${owner}/${name}: cloning ${clone.url} into ${into}`);
-    const kept: string[] = [];
-    const code = await execLines(
-      deps,
-      record,
-      cloneArgv(clone),
-      (line) => {
-        if (line.trim()) kept.push(line);
-        if (kept.length > KEPT_LINES) kept.shift();
-        report(`clone: ${line}`);
-        deps.log.info(`${owner}/${name}: clone: ${line}`);
-      },
-      ctx.signal,
-      // Never a prompt for a user name or password nobody can answer.
-      ['GIT_TERMINAL_PROMPT=0'],
-    );
-    if (ctx.signal?.aborted) throw new BerthError('cancelled', 'cancelled while the repository was cloned');
-    if (code === 0) {
-      report('clone done');
-      return undefined;
-    }
-    const failure = `the clone of ${clone.url} failed with exit code ${code}${kept.length ? `: ${kept.join(' / ')}` : ''}`;
-    report(failure);
-    deps.log.warn(`${owner}/${name}: ${failure}`);
-    return failure.slice(0, 2000);
-  } catch (err) {
-    if (err instanceof BerthError && err.code === 'cancelled') throw err;
-    return `the clone could not run: ${errorMessage(err)}`;
-  }
+  const into = `~/${cloneFolder(clone)}`;
+  return runOncePerHome(deps, record, ctx, {
+    marker: 'clone',
+    force,
+    starting: `Cloning ${clone.url} into ${into}`,
+    label: 'clone',
+    argv: cloneArgv(clone),
+    // Never a prompt for a user name or password nobody can answer.
+    env: ['GIT_TERMINAL_PROMPT=0'],
+    subject: `the clone of ${clone.url}`,
+    doing: 'the repository was cloned',
+    couldNot: 'the clone could not run',
+  });
 }

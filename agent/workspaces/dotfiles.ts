@@ -1,11 +1,6 @@
-import { BerthError } from '../../protocol';
-import { errorMessage } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
-import { claimOnce, execLines } from './exec-lines';
-import { reportProgress, type OpContext, type ServiceDeps } from './operation';
-
-/** Lines of a failing install's output kept for the workspace's message. */
-const KEPT_LINES = 3;
+import { runOncePerHome } from './exec-lines';
+import type { OpContext, ServiceDeps } from './operation';
 
 /**
  * Installs dotfiles the way Codespaces does: the repository `$0` cloned into `$1/.dotfiles`, then
@@ -39,37 +34,14 @@ export async function installDotfiles(
 ): Promise<string | undefined> {
   const url = deps.settings?.get(record.owner).dotfiles;
   if (!url) return undefined;
-  const { owner, name } = record;
-  const report = (message: string) => reportProgress(deps.bus, record, ctx, 'lifecycle', message);
-  try {
-    if (!(await claimOnce(deps, record, 'dotfiles'))) return undefined;
-    report(`Installing dotfiles from ${url}`);
-    deps.log.info(`${owner}/${name}: installing dotfiles from ${url}`);
-    const kept: string[] = [];
-    const code = await execLines(
-      deps,
-      record,
-      ['/bin/sh', '-c', INSTALL, url, `/home/${record.spec.user}`],
-      (line) => {
-        if (line.trim()) kept.push(line);
-        if (kept.length > KEPT_LINES) kept.shift();
-        report(`dotfiles: ${line}`);
-        deps.log.info(`${owner}/${name}: dotfiles: ${line}`);
-      },
-      ctx.signal,
-      ['GIT_TERMINAL_PROMPT=0'],
-    );
-    if (ctx.signal?.aborted) throw new BerthError('cancelled', 'cancelled while the dotfiles were installed');
-    if (code === 0) {
-      report('dotfiles done');
-      return undefined;
-    }
-    const failure = `the dotfiles from ${url} failed with exit code ${code}${kept.length ? `: ${kept.join(' / ')}` : ''}`;
-    report(failure);
-    deps.log.warn(`${owner}/${name}: ${failure}`);
-    return failure.slice(0, 2000);
-  } catch (err) {
-    if (err instanceof BerthError && err.code === 'cancelled') throw err;
-    return `the dotfiles could not be installed: ${errorMessage(err)}`;
-  }
+  return runOncePerHome(deps, record, ctx, {
+    marker: 'dotfiles',
+    starting: `Installing dotfiles from ${url}`,
+    label: 'dotfiles',
+    argv: ['/bin/sh', '-c', INSTALL, url, `/home/${record.spec.user}`],
+    env: ['GIT_TERMINAL_PROMPT=0'],
+    subject: `the dotfiles from ${url}`,
+    doing: 'the dotfiles were installed',
+    couldNot: 'the dotfiles could not be installed',
+  });
 }

@@ -10,7 +10,7 @@ import { errorMessage } from '../../util/log';
 import type { WorkspaceRecord } from '../state/record';
 import { cloneRepository } from './clone';
 import { installDotfiles } from './dotfiles';
-import { claimOnce, execLines } from './exec-lines';
+import { claimOnce, runStep } from './exec-lines';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 
 /** The stages a start runs, in order (postAttachCommand is the attaching client's: `berth ssh`). */
@@ -21,17 +21,32 @@ const START_STAGES: LifecycleStage[] = [
   'postStartCommand',
 ];
 
-/** Lines of a failing command's output kept for the workspace's message. */
-const KEPT_LINES = 3;
+/** A step of a start that may fail without failing the workspace: clone, dotfiles, a lifecycle stage. */
+export type StartStep = NonNullable<WorkspaceRecord['failedStage']>;
+
+/** A step's failure: which step, and what happened in words. */
+export interface StepFailure {
+  stage: StartStep;
+  message: string;
+}
 
 /** What the stages up to `waitFor` left: a failure to show (undefined: none), and the rest to run after. */
 export interface LifecycleRun {
   failure?: string;
+  /** The first step that failed (the clone's failure is the only one: nothing runs after it). */
+  failedStage?: StartStep;
   /** Runs the stages after `waitFor` in the background; `failed` records a failure among them. */
-  rest: (failed: (message: string) => void) => void;
+  rest: (failed: (failure: StepFailure) => void) => void;
 }
 
-const NOTHING: LifecycleRun = { rest: () => undefined };
+const NO_REST: LifecycleRun['rest'] = () => undefined;
+
+/** The run that `failures` (in order, some undefined) make, with `rest` after them. */
+function ran(failures: (StepFailure | undefined)[], rest: LifecycleRun['rest'] = NO_REST): LifecycleRun {
+  const failed = failures.filter((f): f is StepFailure => f !== undefined);
+  if (!failed[0]) return { rest };
+  return { failure: failed.map((f) => f.message).join('; '), failedStage: failed[0].stage, rest };
+}
 
 /**
  * Runs `record`'s lifecycle commands for a start (sshd is ready): onCreate, updateContent and
@@ -44,28 +59,25 @@ export async function runLifecycle(deps: ServiceDeps, record: WorkspaceRecord, c
   // The repository comes first: the devcontainer's commands may build what it holds.
   const cloneFailure = record.spec.clone ? await cloneRepository(deps, record, ctx, { force: false }) : undefined;
   if (cloneFailure) {
-    return { failure: `${cloneFailure}; the lifecycle commands after it did not run`, rest: () => undefined };
+    return ran([{ stage: 'clone', message: `${cloneFailure}; the lifecycle commands after it did not run` }]);
   }
   // Then the owner's dotfiles: a failure is shown, and the lifecycle commands run all the same.
-  const dotfilesFailure = await installDotfiles(deps, record, ctx);
+  const dotfilesMessage = await installDotfiles(deps, record, ctx);
+  const dotfiles: StepFailure | undefined = dotfilesMessage
+    ? { stage: 'dotfiles', message: dotfilesMessage }
+    : undefined;
   const lifecycle = record.spec.lifecycle;
-  if (!lifecycle || !START_STAGES.some((stage) => lifecycle[stage] !== undefined)) {
-    return dotfilesFailure ? { failure: dotfilesFailure, rest: () => undefined } : NOTHING;
-  }
+  if (!lifecycle || !START_STAGES.some((stage) => lifecycle[stage] !== undefined)) return ran([dotfiles]);
   const waitFor = lifecycle.waitFor ?? 'updateContentCommand';
   const cut = waitFor === 'initializeCommand' ? 0 : START_STAGES.indexOf(waitFor) + 1;
   const runner = new StageRunner(deps, record);
   const stageFailure = await runner.stages(START_STAGES.slice(0, cut), lifecycle, ctx);
-  const failure = [dotfilesFailure, stageFailure].filter(Boolean).join('; ') || undefined;
-  if (stageFailure) return { failure, rest: () => undefined };
+  if (stageFailure) return ran([dotfiles, stageFailure]);
   const later = START_STAGES.slice(cut);
-  return {
-    ...(failure ? { failure } : {}),
-    rest: (failed) => {
-      // Its progress has no request left to go with: the create or start has been answered.
-      void runner.stages(later, lifecycle, { requestId: null }).then((message) => message && failed(message));
-    },
-  };
+  return ran([dotfiles], (failed) => {
+    // Its progress has no request left to go with: the create or start has been answered.
+    void runner.stages(later, lifecycle, { requestId: null }).then((failure) => failure && failed(failure));
+  });
 }
 
 class StageRunner {
@@ -74,18 +86,18 @@ class StageRunner {
     private readonly record: WorkspaceRecord,
   ) {}
 
-  /** Runs `stages` in order; the first failure ends them and is returned, in words. */
-  async stages(stages: LifecycleStage[], lifecycle: Lifecycle, ctx: OpContext): Promise<string | undefined> {
+  /** Runs `stages` in order; the first failure ends them and is returned. */
+  async stages(stages: LifecycleStage[], lifecycle: Lifecycle, ctx: OpContext): Promise<StepFailure | undefined> {
     for (const stage of stages) {
       const command = lifecycle[stage];
       if (command === undefined) continue;
       try {
         if (ONCE_PER_HOME.includes(stage) && !(await claimOnce(this.deps, this.record, stage))) continue;
         const failure = await this.stage(stage, command, ctx);
-        if (failure) return failure;
+        if (failure) return { stage, message: failure };
       } catch (err) {
         if (err instanceof BerthError && err.code === 'cancelled') throw err;
-        return `${stage} could not run: ${errorMessage(err)}`;
+        return { stage, message: `${stage} could not run: ${errorMessage(err)}` };
       }
     }
     return undefined;
@@ -100,21 +112,10 @@ class StageRunner {
     const named: [string | null, SingleCommand][] =
       typeof command === 'string' || Array.isArray(command) ? [[null, command]] : Object.entries(command);
     const results = await Promise.all(
-      named.map(async ([label, single]) => {
+      named.map(([label, single]) => {
         const prefix = label ? `${stage} ${label}` : stage;
-        const kept: string[] = [];
         const argv = typeof single === 'string' ? ['/bin/sh', '-c', single] : single;
-        const onLine = (line: string) => {
-          kept.push(line);
-          if (kept.length > KEPT_LINES) kept.shift();
-          report(`${prefix}: ${line}`);
-          this.deps.log.info(`${owner}/${name}: ${prefix}: ${line}`);
-        };
-        const code = await execLines(this.deps, this.record, argv, onLine, ctx.signal);
-        if (ctx.signal?.aborted) throw new BerthError('cancelled', `cancelled while ${prefix} ran`);
-        return code === 0
-          ? undefined
-          : `${prefix} failed with exit code ${code}${kept.length ? `: ${kept.join(' / ')}` : ''}`;
+        return runStep(this.deps, this.record, ctx, { label: prefix, argv, subject: prefix, doing: `${prefix} ran` });
       }),
     );
     const failures = results.filter((result): result is string => result !== undefined);
@@ -136,16 +137,17 @@ class StageRunner {
 export async function noteLifecycleFailure(
   deps: ServiceDeps,
   record: WorkspaceRecord,
-  failure: string,
+  { stage, message }: StepFailure,
   announce: () => void,
 ): Promise<void> {
   if (record.state !== 'running') return;
   try {
     await deps.store.change(record, (draft) => {
-      draft.message = draft.message ? `${draft.message}; ${failure}` : failure;
+      draft.message = draft.message ? `${draft.message}; ${message}` : message;
+      draft.failedStage ??= stage;
     });
     announce();
   } catch (err) {
-    deps.log.warn(`${record.owner}/${record.name}: could not record "${failure}": ${errorMessage(err)}`);
+    deps.log.warn(`${record.owner}/${record.name}: could not record "${message}": ${errorMessage(err)}`);
   }
 }

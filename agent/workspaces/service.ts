@@ -18,7 +18,7 @@ import { generateEd25519KeyPair } from '../../util/ed25519';
 import { toWorkspace, volumeName, type WorkspaceRecord } from '../state/record';
 import { specChanged } from '../state/history';
 import { bringUp, exitReason, requireHome, type BroughtUp } from './bring-up';
-import { noteLifecycleFailure } from './lifecycle';
+import { noteLifecycleFailure, type StepFailure } from './lifecycle';
 import { finishDelete, rollBack, type Deleted } from './take-down';
 import { archivedRefusal } from './archived';
 import { OperationGate } from './gate';
@@ -140,7 +140,7 @@ export class WorkspaceService {
       await runtime.ensureVolume(record);
       if (reattach) await this.deps.homes?.reattached(record.id);
       const up = await this.bringUp(record, ctx);
-      await this.setState(record, 'running', up.message);
+      await this.setState(record, 'running', up.message, up.edit);
       up.rest((failure) => void this.noteFailure(record, failure));
       return this.view(record);
     } catch (err) {
@@ -347,7 +347,7 @@ export class WorkspaceService {
   async bringUpOrFail(record: WorkspaceRecord, ctx: OpContext): Promise<void> {
     try {
       const up = await this.bringUp(record, ctx);
-      await this.setState(record, 'running', up.message);
+      await this.setState(record, 'running', up.message, up.edit);
       up.rest((failure) => void this.noteFailure(record, failure));
     } catch (err) {
       await this.deps.runtime.stopContainer(record.id, 0).catch(() => undefined);
@@ -375,7 +375,7 @@ export class WorkspaceService {
   }
 
   /** Shows a lifecycle command's failure after the start was answered in the message of a workspace still running. */
-  private noteFailure(record: WorkspaceRecord, failure: string): Promise<void> {
+  private noteFailure(record: WorkspaceRecord, failure: StepFailure): Promise<void> {
     return noteLifecycleFailure(this.deps, record, failure, () => this.announce(record));
   }
 

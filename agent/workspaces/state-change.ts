@@ -20,6 +20,8 @@ export async function saveState(
   let released: string[] | undefined;
   await deps.store.change(record, (draft) => {
     const before = JSON.stringify(draft.spec);
+    // What failed at the last start goes with its message; `edit` sets it for a new one.
+    delete draft.failedStage;
     edit?.(draft);
     const was = draft.state;
     const wasReason = draft.stopReason;

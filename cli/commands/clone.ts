@@ -1,6 +1,7 @@
 import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { OWNER_OPTION, refOf } from './lifecycle';
 
 const usage = 'berth clone NAME [--owner USER] [--quiet] [--json]';
 
@@ -13,10 +14,10 @@ export const clone: Command = {
   summary: 'clone a workspace’s repository again (after a failed clone on create)',
   usage,
   async run(argv) {
-    const options = { ...CLIENT_OPTIONS, owner: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
+    const options = { ...CLIENT_OPTIONS, ...OWNER_OPTION, quiet: { type: 'boolean', short: 'q' } } as const;
     const { values, positionals: rest } = parse(argv, options, usage);
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    const ref = { name, ...(values.owner ? { owner: values.owner } : {}) };
+    const ref = refOf(name, values.owner);
     await withClient(values, async (client) => {
       const { workspace, cloned } = await withProgress(values.quiet ?? values.json ?? false, (progress) =>
         client.request('workspace.clone', ref, progress),

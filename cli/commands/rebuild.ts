@@ -2,6 +2,7 @@ import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { buildForSpec } from '../build-flags';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
+import { OWNER_OPTION, refOf } from './lifecycle';
 
 const usage = 'berth rebuild NAME [--owner USER] [--quiet] [--json]';
 
@@ -11,10 +12,10 @@ export const rebuild: Command = {
   summary: 'build a workspace’s image again from its folder and recreate it (home and host key kept)',
   usage,
   async run(argv) {
-    const options = { ...CLIENT_OPTIONS, owner: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } } as const;
+    const options = { ...CLIENT_OPTIONS, ...OWNER_OPTION, quiet: { type: 'boolean', short: 'q' } } as const;
     const { values, positionals: rest } = parse(argv, options, usage);
     const [name = ''] = positionals(rest, ['NAME'], usage);
-    const ref = { name, ...(values.owner ? { owner: values.owner } : {}) };
+    const ref = refOf(name, values.owner);
     const quiet = values.quiet ?? values.json ?? false;
     await withClient(values, async (client) => {
       const { workspace: current } = await client.request('workspace.get', ref);

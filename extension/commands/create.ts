@@ -4,8 +4,10 @@ import { capacityLabel } from '../hosts/capacity';
 import type { HostConnection } from '../hosts/connection';
 import { workspaceNode, type TreeNode } from '../tree/model';
 import { connectWorkspace } from './connect';
-import { specOf, type Answers } from './create-wizard/answers';
+import { specOf, type Answers, type CloneOffer } from './create-wizard/answers';
+import { openFolderRemote } from './create-wizard/folder-remote';
 import { runWizard } from './create-wizard/wizard';
+import { forVsCode } from '../wording/errors';
 import { showError } from './errors';
 import { openTerminal } from './openTerminal';
 import { withAgentProgress } from './progress';
@@ -63,7 +65,7 @@ const KEEPS_ANSWERS = new Set([
   'timeout',
 ]);
 
-/** Offers to enter the workspace that just came up. */
+/** Offers to enter the workspace that just came up; what went wrong in it (a failed clone, say) is said first. */
 export async function offerConnect(
   services: Services,
   connection: HostConnection,
@@ -71,11 +73,10 @@ export async function offerConnect(
 ): Promise<void> {
   const connect = 'Connect';
   const terminal = 'Open Terminal';
-  const choice = await vscode.window.showInformationMessage(
-    `Workspace "${workspace.name}" is running on ${connection.host.label}.`,
-    connect,
-    terminal,
-  );
+  const running = `Workspace "${workspace.name}" is running on ${connection.host.label}.`;
+  const choice = workspace.message
+    ? await vscode.window.showWarningMessage(`${running} But: ${forVsCode(workspace.message)}`, connect, terminal)
+    : await vscode.window.showInformationMessage(running, connect, terminal);
   const node = workspaceNode(connection.host, connection.workspaces.get(workspace.id) ?? workspace);
   if (choice === connect) await connectWorkspace(services, node);
   else if (choice === terminal) await openTerminal(services, node);
@@ -94,8 +95,24 @@ async function hostImages(services: Services, connection: HostConnection): Promi
 }
 
 /**
+ * What clone on create offers: the open folder's git remote, and (when it may need credentials) the
+ * user's secrets on the host by name. A host that cannot list secrets offers none.
+ */
+async function cloneOffer(services: Services, connection: HostConnection): Promise<CloneOffer> {
+  const remote = await openFolderRemote();
+  if (!remote?.credentials) return { remote, secrets: [] };
+  try {
+    const { secrets } = await connection.request('secret.list', {});
+    return { remote, secrets: secrets.map((secret) => secret.name) };
+  } catch (err) {
+    services.log.warn(`list the secrets on ${connection.host.label}: ${String(err)}`);
+    return { remote, secrets: [] };
+  }
+}
+
+/**
  * Berth: Create Workspace — the wizard (Back on every step, answers checked against the host as they
- * are typed), then the agent's phases as cancellable progress. A create that fails asks again with
+ * are typed; the open folder's repository offered to clone), then the agent's phases as cancellable progress. A create that fails asks again with
  * the answers kept; one that succeeds offers Connect and Open Terminal.
  */
 export async function createWorkspace(services: Services, arg?: unknown): Promise<void> {
@@ -109,6 +126,7 @@ export async function createWorkspace(services: Services, arg?: unknown): Promis
   const { connection } = chosen;
   let info = chosen.info;
   let images = await hostImages(services, connection);
+  const clone = await cloneOffer(services, connection);
   let answers: Answers = {};
   let note: string | undefined;
   for (;;) {
@@ -117,6 +135,7 @@ export async function createWorkspace(services: Services, arg?: unknown): Promis
       info,
       images,
       nameProblem: (name: string) => nameProblem(connection, name),
+      clone,
     };
     const finished = await runWizard(host, answers, note);
     if (!finished) return;

@@ -1,8 +1,9 @@
 // The create wizard's answers and steps, free of `vscode` so that the step logic is unit-tested.
-import type { HostGpu, HostInfo, WorkspaceSpecInput } from '../../../protocol';
+import { cloneWithSecret, type Clone, type HostGpu, type HostInfo, type WorkspaceSpecInput } from '../../../protocol';
+import type { FolderRemote } from './git-remote';
 
 /** One step of the wizard. */
-export type StepId = 'name' | 'image' | 'cpus' | 'memory' | 'gpuModel' | 'gpus' | 'idle';
+export type StepId = 'name' | 'image' | 'cpus' | 'memory' | 'gpuModel' | 'gpus' | 'idle' | 'clone' | 'cloneSecret';
 
 /**
  * What the user answered so far. `null` stands for "the host's default" (the spec leaves the field
@@ -17,6 +18,16 @@ export interface Answers {
   gpuModel?: string | null;
   gpus?: number;
   idleTimeout?: number | null;
+  /** The open folder's repository to clone on create, or null for none. */
+  clone?: { url: string; branch?: string } | null;
+  /** The secret (by name) the clone reads its token or key from, or null for none. */
+  cloneSecret?: string | null;
+}
+
+/** What the open folder offers to clone: its remote (null: none), and the user's secrets by name. */
+export interface CloneOffer {
+  remote: FolderRemote | null;
+  secrets: string[];
 }
 
 /** The GPUs (and MIG slices) a workspace can be given: a GPU in MIG mode only through its slices. */
@@ -37,13 +48,18 @@ export function gpusOfModel(info: HostInfo, model: string | null | undefined): H
 
 /**
  * The steps for this host, in order: a GPU model only where the host has more than one, GPUs only
- * where it has any.
+ * where it has any; the repository only where the open folder has a remote, and its secret only
+ * where that remote may need credentials, the user has secrets and a clone was not declined.
  */
-export function stepsFor(info: HostInfo): StepId[] {
+export function stepsFor(info: HostInfo, offer?: CloneOffer, answers: Answers = {}): StepId[] {
   const steps: StepId[] = ['name', 'image', 'cpus', 'memory'];
   if (gpuModels(info).length > 1) steps.push('gpuModel');
   if (assignableGpus(info).length) steps.push('gpus');
   steps.push('idle');
+  if (offer?.remote) {
+    steps.push('clone');
+    if (offer.remote.credentials && offer.secrets.length && answers.clone !== null) steps.push('cloneSecret');
+  }
   return steps;
 }
 
@@ -57,12 +73,14 @@ export function stepTitle(hostLabel: string, steps: StepId[], index: number): st
     gpuModel: 'GPU model',
     gpus: 'GPUs',
     idle: 'stop when idle',
+    clone: 'repository',
+    cloneSecret: 'clone credentials',
   };
   const host = index === 0 ? ` on ${hostLabel}` : '';
   return `New workspace${host} (${index + 1}/${steps.length}): ${what[steps[index] ?? 'name']}`;
 }
 
-/** The spec the answers make: host defaults left out, a GPU model only with GPUs. */
+/** The spec the answers make: host defaults left out, a GPU model only with GPUs, a clone's secret as a secret file. */
 export function specOf(answers: Answers): WorkspaceSpecInput {
   const spec: WorkspaceSpecInput = { name: answers.name ?? '' };
   if (answers.image !== undefined) spec.image = answers.image;
@@ -71,5 +89,14 @@ export function specOf(answers: Answers): WorkspaceSpecInput {
   if (answers.gpus !== undefined) spec.gpus = answers.gpus;
   if (answers.gpus && answers.gpuModel) spec.gpuModel = answers.gpuModel;
   if (typeof answers.idleTimeout === 'number') spec.idleTimeout = answers.idleTimeout;
+  if (answers.clone) {
+    // The same fields as berth create --clone URL --branch B --clone-secret NAME.
+    const clone: Clone = { url: answers.clone.url };
+    if (answers.clone.branch) clone.branch = answers.clone.branch;
+    if (answers.cloneSecret) clone.secret = answers.cloneSecret;
+    const made = cloneWithSecret(clone, spec.secrets);
+    spec.clone = made.clone;
+    if (made.secrets) spec.secrets = made.secrets;
+  }
   return spec;
 }

@@ -2,6 +2,7 @@
 import { ImageRef, WorkspaceSpec, type HostInfo } from '../../../protocol';
 import { memoryLabel } from '../../wording/sizes';
 import { gpusOfModel } from './answers';
+import { cloneTarget, type FolderRemote } from './git-remote';
 
 /**
  * An item of a step's list. One with a `problem` stands for what the user typed and cannot be
@@ -173,6 +174,32 @@ export function gpuModelChoices(info: HostInfo, models: string[]): Choice<string
   return [
     { label: 'Any model', description: free(null), value: null },
     ...models.map((model) => ({ label: model, description: free(model), value: model })),
+  ];
+}
+
+/** The repository step's list: clone the open folder's remote (on its branch), or not. */
+export function cloneChoices(remote: FolderRemote): Choice<{ url: string; branch?: string } | null>[] {
+  const { url, branch } = remote;
+  return [
+    {
+      label: `$(repo-clone) Clone ${url} into the workspace`,
+      description: branch ? `branch ${branch}` : "the remote's default branch",
+      detail: `The open folder's remote, cloned into ${cloneTarget(url)} at the workspace's first start`,
+      value: branch ? { url, branch } : { url },
+    },
+    { label: "Don't clone", description: 'the workspace starts without it', value: null },
+  ];
+}
+
+/** The clone credentials step's list: none, or one of the user's secrets (names only, never values). */
+export function cloneSecretChoices(url: string, secrets: readonly string[]): Choice<string | null>[] {
+  return [
+    { label: 'No secret', description: 'the repository needs no credentials', value: null },
+    ...secrets.map((name) => ({
+      label: `$(key) ${name}`,
+      description: /^https?:/i.test(url) ? 'a token for HTTPS' : 'a private key for SSH, or a token for HTTPS',
+      value: name,
+    })),
   ];
 }
 

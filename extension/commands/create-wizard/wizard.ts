@@ -1,7 +1,15 @@
 import type { HostInfo } from '../../../protocol';
 import { gpuChoices } from '../gpu-choices';
-import { gpuModels, gpusOfModel, stepTitle, stepsFor, type Answers, type StepId } from './answers';
-import { cpuChoices, gpuModelChoices, idleChoices, imageChoices, memoryChoices } from './choices';
+import { gpuModels, gpusOfModel, stepTitle, stepsFor, type Answers, type CloneOffer, type StepId } from './answers';
+import {
+  cloneChoices,
+  cloneSecretChoices,
+  cpuChoices,
+  gpuModelChoices,
+  idleChoices,
+  imageChoices,
+  memoryChoices,
+} from './choices';
 import { BACK, askPick, askText, type StepResult } from './multi-step';
 
 /** What the wizard knows of the host it creates on. */
@@ -12,6 +20,8 @@ export interface WizardHost {
   images: string[] | null;
   /** Why `name` cannot be a new workspace there, or null. */
   nameProblem(name: string): string | null;
+  /** The open folder's remote to offer for clone on create, and the user's secrets by name. */
+  clone?: CloneOffer;
 }
 
 const MiB = 1024 ** 2;
@@ -116,6 +126,32 @@ async function ask(
           previous: answers.idleTimeout ?? null,
         }),
       );
+    case 'clone': {
+      const remote = host.clone?.remote;
+      if (!remote) return { ...answers, clone: null };
+      const choices = cloneChoices(remote);
+      return with_(
+        'clone',
+        await askPick({
+          title,
+          back,
+          placeholder: 'Clone the open folder’s repository into the workspace?',
+          choices: () => choices,
+          previous: answers.clone === null ? null : choices[0]?.value,
+        }),
+      );
+    }
+    case 'cloneSecret':
+      return with_(
+        'cloneSecret',
+        await askPick({
+          title,
+          back,
+          placeholder: 'The secret holding the token or key the clone needs (values are never shown)',
+          choices: () => cloneSecretChoices(answers.clone?.url ?? '', host.clone?.secrets ?? []),
+          previous: answers.cloneSecret ?? null,
+        }),
+      );
   }
 }
 
@@ -125,10 +161,10 @@ async function ask(
  * the first step's prompt (why it is asked again). Undefined when the user closed it.
  */
 export async function runWizard(host: WizardHost, start: Answers, note?: string): Promise<Answers | undefined> {
-  const steps = stepsFor(host.info);
   let answers = { ...start };
   let index = 0;
-  while (index < steps.length) {
+  // The steps follow the answers: declining the clone drops its credentials step.
+  for (let steps = stepsFor(host.info, host.clone, answers); index < steps.length;) {
     const id = steps[index] ?? 'name';
     const result = await ask(id, host, answers, stepTitle(host.label, steps, index), index === 0 ? note : undefined);
     if (result === undefined) return undefined;
@@ -137,6 +173,8 @@ export async function runWizard(host: WizardHost, start: Answers, note?: string)
       answers = result;
       index++;
     }
+    steps = stepsFor(host.info, host.clone, answers);
   }
+  if (answers.clone === null) delete answers.cloneSecret;
   return answers;
 }

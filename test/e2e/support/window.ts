@@ -9,7 +9,7 @@ export interface BerthWindowOptions {
   settings?: Record<string, unknown>;
   /** Extra environment of code-server and its extension host; HOME is the window's own fake home. */
   env?: NodeJS.ProcessEnv;
-  /** Writes what the fake home must hold before code-server starts (an SSH config, say). */
+  /** Writes what the fake home must hold before code-server starts (an SSH config, say; `project/`, the folder). */
   prepareHome?: (home: string) => Promise<void>;
   /** A host to add with "Berth: Add Host" once the window shows; it waits for the host's row as `user`. */
   host?: HostAnswers & { user: string };
@@ -46,7 +46,7 @@ export async function openBerthWindow(options: BerthWindowOptions = {}): Promise
   try {
     await options.prepareHome?.(home);
     const folder = path.join(home, 'project');
-    await fs.mkdir(folder);
+    await fs.mkdir(folder, { recursive: true });
     server = await CodeServer.start({ vsix, folder, settings: options.settings, env: { ...options.env, HOME: home } });
     workbench = await Workbench.open(server.url);
     await workbench.openView(BERTH_CONTAINER);

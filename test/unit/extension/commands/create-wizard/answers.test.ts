@@ -85,3 +85,32 @@ describe('create wizard: steps and the spec they make', () => {
     assert.equal(specOf({ name: 'cpu-only', gpuModel: 'T4', gpus: 0 }).gpuModel, undefined);
   });
 });
+
+describe('create wizard: clone on create', () => {
+  const remote = { url: 'https://h/team/app.git', branch: 'dev', credentials: true };
+
+  it('adds the repository step only with a remote, and its secret step only where credentials may be needed', () => {
+    const base = ['name', 'image', 'cpus', 'memory', 'idle'];
+    assert.deepEqual(stepsFor(host(), { remote: null, secrets: ['T'] }), base);
+    assert.deepEqual(stepsFor(host(), { remote, secrets: [] }), [...base, 'clone']);
+    assert.deepEqual(stepsFor(host(), { remote, secrets: ['T'] }), [...base, 'clone', 'cloneSecret']);
+    assert.deepEqual(stepsFor(host(), { remote: { ...remote, credentials: false }, secrets: ['T'] }), [
+      ...base,
+      'clone',
+    ]);
+    assert.deepEqual(stepsFor(host(), { remote, secrets: ['T'] }, { clone: null }), [...base, 'clone']);
+  });
+
+  it('makes the same spec as berth create --clone URL --branch B --clone-secret NAME', () => {
+    assert.deepEqual(specOf({ name: 'w', clone: { url: remote.url, branch: 'dev' }, cloneSecret: 'T' }), {
+      name: 'w',
+      clone: { url: remote.url, branch: 'dev', secret: 'T' },
+      secrets: [{ key: 'T', file: '/run/secrets/T' }],
+    });
+    assert.deepEqual(specOf({ name: 'w', clone: { url: remote.url }, cloneSecret: null }), {
+      name: 'w',
+      clone: { url: remote.url },
+    });
+    assert.deepEqual(specOf({ name: 'w', clone: null }), { name: 'w' });
+  });
+});

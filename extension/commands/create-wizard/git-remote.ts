@@ -1,0 +1,126 @@
+// The open folder's git remote, as the create wizard offers it for clone on create; free of `vscode`.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { CloneBranch, CloneUrl, cloneFolder } from '../../../protocol';
+
+/** What the wizard offers to clone: the remote's URL as the workspace gets it, and the current branch. */
+export interface FolderRemote {
+  url: string;
+  /** The branch checked out in the folder; absent on a detached HEAD. */
+  branch?: string;
+  /** Whether a clone from `url` may need credentials (HTTPS, SSH), so a secret is offered. */
+  credentials: boolean;
+}
+
+/** The most of a `.git/config` or `HEAD` read: a bigger one is no repository the wizard cares for. */
+const MAX_BYTES = 256 * 1024;
+
+/**
+ * The URLs of each remote in a git config's text, by remote name, in the order they appear. Only the
+ * `[remote "NAME"]` sections' `url` keys are read; nothing of the config is run or followed.
+ */
+export function remotesOf(config: string): Map<string, string> {
+  const remotes = new Map<string, string>();
+  let current: string | null = null;
+  for (const raw of config.split(/\r?\n/)) {
+    const line = raw.trim();
+    const section = /^\[\s*([A-Za-z0-9.-]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\]/.exec(line);
+    if (section) {
+      current = section[1]?.toLowerCase() === 'remote' && section[2] !== undefined ? section[2] : null;
+      continue;
+    }
+    const entry = /^url\s*=\s*(.*)$/i.exec(line);
+    if (current === null || !entry || remotes.has(current)) continue;
+    let value = (entry[1] ?? '').replace(/\s+[#;].*$/, '').trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (value) remotes.set(current, value);
+  }
+  return remotes;
+}
+
+/** The branch a `HEAD` file names (`ref: refs/heads/NAME`); undefined on a detached HEAD. */
+export function branchOf(head: string): string | undefined {
+  return /^ref:\s*refs\/heads\/(\S+)\s*$/.exec(head.trim())?.[1];
+}
+
+/**
+ * A remote URL as a workspace can clone it, or null when it cannot be one: a local path becomes
+ * `file://` (relative ones from `folder`), an HTTP(S) URL loses its user and password (a password in
+ * a remote URL must not land in the workspace's spec; the clone gets credentials from a secret),
+ * anything else must be a URL `workspace.create` takes (no `ext::`, no options).
+ */
+export function cloneUrlOf(remote: string, folder: string): string | null {
+  let url = remote.trim();
+  if (path.isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) {
+    url = `file://${path.resolve(folder, url)}`;
+  }
+  const web = /^(https?:\/\/)[^/@]*@(.*)$/i.exec(url);
+  if (web) url = `${web[1]}${web[2]}`;
+  return CloneUrl.safeParse(url).success ? url : null;
+}
+
+/** Whether a clone from `url` may ask for credentials: HTTPS and SSH may; `file://` and `git://` do not. */
+export function mayNeedCredentials(url: string): boolean {
+  return !/^(file|git):\/\//i.test(url);
+}
+
+/** The remote to offer among `remotes`: `origin`, else the first one. */
+export function pickRemote(remotes: Map<string, string>): string | undefined {
+  return remotes.get('origin') ?? [...remotes.values()][0];
+}
+
+/** A remote and branch (from wherever they were read) as the wizard offers them; null when not clonable. */
+export function folderRemote(
+  remote: string | undefined,
+  branch: string | undefined,
+  folder: string,
+): FolderRemote | null {
+  const url = remote === undefined ? null : cloneUrlOf(remote, folder);
+  if (!url) return null;
+  // A branch name git allows but a clone's spec refuses is left out: the remote's default is cloned.
+  const known = branch !== undefined && CloneBranch.safeParse(branch).success;
+  return { url, ...(known ? { branch } : {}), credentials: mayNeedCredentials(url) };
+}
+
+async function readSmall(file: string): Promise<string | null> {
+  try {
+    const handle = await fs.open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(MAX_BYTES);
+      const { bytesRead } = await handle.read(buffer, 0, MAX_BYTES, 0);
+      return bytesRead === MAX_BYTES ? null : buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The remote of the git repository at `folder` (its own `.git`, a directory, or a `gitdir:` file as
+ * worktrees and submodules have), read from its files without running git; null when there is none.
+ */
+export async function readFolderRemote(folder: string): Promise<FolderRemote | null> {
+  const dotGit = path.join(folder, '.git');
+  let gitDir = dotGit;
+  const stat = await fs.stat(dotGit).catch(() => null);
+  if (!stat) return null;
+  if (stat.isFile()) {
+    const pointer = /^gitdir:\s*(.+?)\s*$/m.exec((await readSmall(dotGit)) ?? '')?.[1];
+    if (!pointer) return null;
+    gitDir = path.resolve(folder, pointer);
+  }
+  // A linked worktree keeps its HEAD, and its config in the common directory.
+  const common = (await readSmall(path.join(gitDir, 'commondir')))?.trim();
+  const configDir = common ? path.resolve(gitDir, common) : gitDir;
+  const config = await readSmall(path.join(configDir, 'config'));
+  if (config === null) return null;
+  const head = await readSmall(path.join(gitDir, 'HEAD'));
+  return folderRemote(pickRemote(remotesOf(config)), head === null ? undefined : branchOf(head), folder);
+}
+
+/** `~/app` for a clone of `url`: where the workspace gets it. */
+export function cloneTarget(url: string): string {
+  return `~/${cloneFolder({ url })}`;
+}

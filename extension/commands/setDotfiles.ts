@@ -1,0 +1,54 @@
+import * as vscode from 'vscode';
+import { dotfilesSetting } from '../dotfiles/register';
+import { DOTFILES_SETTING, dotfilesProblem, pushDotfiles } from '../dotfiles/sync';
+import type { Services } from '../services';
+import { showError } from './errors';
+
+/**
+ * Berth: Set Dotfiles Repository… — the `berth.dotfiles.repository` setting, set for every host the
+ * user added and pushed to the connected ones now (the others get it when they connect). Emptying
+ * it asks whether the hosts keep what they have or lose it too.
+ */
+export async function setDotfiles(services: Services): Promise<void> {
+  const connected = services.manager.all().filter((c) => c.status.kind === 'connected');
+  const value = await vscode.window.showInputBox({
+    title: 'Berth: Dotfiles Repository',
+    prompt:
+      "A git repository installed in each new workspace's home, on every host you added: its install script runs, or its dotfiles are linked",
+    placeHolder: 'https://github.com/you/dotfiles.git (empty: none)',
+    value: dotfilesSetting(),
+    ignoreFocusOut: true,
+    validateInput: (text) => dotfilesProblem(text) ?? undefined,
+  });
+  if (value === undefined) return;
+  const url = value.trim();
+  const config = vscode.workspace.getConfiguration();
+  if (!url) {
+    const keep = 'Each host keeps its own';
+    const remove = 'Remove them from my connected hosts too';
+    const choice = await vscode.window.showQuickPick([keep, remove], {
+      title: 'No dotfiles repository in VS Code',
+      ignoreFocusOut: true,
+    });
+    if (!choice) return;
+    await config.update(DOTFILES_SETTING, undefined, vscode.ConfigurationTarget.Global);
+    if (choice === keep) return;
+    try {
+      await Promise.all(connected.map((c) => c.request('settings.set', { dotfiles: null })));
+    } catch (err) {
+      return showError(services, 'remove the dotfiles', err);
+    }
+    void vscode.window.showInformationMessage(
+      `New workspaces get no dotfiles on ${connected.map((c) => c.host.label).join(', ') || 'your connected hosts'}.`,
+    );
+    return;
+  }
+  await config.update(DOTFILES_SETTING, url, vscode.ConfigurationTarget.Global);
+  try {
+    await Promise.all(connected.map((c) => pushDotfiles(c, url)));
+  } catch (err) {
+    return showError(services, 'set the dotfiles', err);
+  }
+  const where = connected.length ? connected.map((c) => c.host.label).join(', ') : 'each host once it connects';
+  void vscode.window.showInformationMessage(`Dotfiles set to ${url} on ${where}: new workspaces install them.`);
+}

@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import type { Services } from '../services';
+import { DOTFILES_SETTING, DotfilesSync } from './sync';
+
+/** The setting's value as VS Code holds it (empty when unset). */
+export function dotfilesSetting(): string {
+  return vscode.workspace.getConfiguration().get<string>(DOTFILES_SETTING, '') ?? '';
+}
+
+/**
+ * Keeps each host's dotfiles (the agent's per-user setting) as `berth.dotfiles.repository` says:
+ * pushed when the setting changes and when a host connects, when set; an empty setting leaves them.
+ */
+export function registerDotfilesSync(services: Services): vscode.Disposable[] {
+  const { manager, log } = services;
+  const sync = new DotfilesSync({
+    connections: () => manager.all(),
+    setting: dotfilesSetting,
+    log,
+    refused: (problem) =>
+      void vscode.window.showWarningMessage(problem, 'Open Settings').then((choice) => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', DOTFILES_SETTING);
+      }),
+  });
+  void sync.hostsChanged();
+  return [
+    manager.onDidChange(() => void sync.hostsChanged()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(DOTFILES_SETTING)) void sync.settingChanged();
+    }),
+  ];
+}

@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  branchOf,
+  cloneUrlOf,
+  folderRemote,
+  mayNeedCredentials,
+  readFolderRemote,
+  remotesOf,
+} from '../../../../../extension/commands/create-wizard/git-remote';
+import { cloneChoices, cloneSecretChoices } from '../../../../../extension/commands/create-wizard/choices';
+
+describe('create wizard: the open folder’s git remote', () => {
+  it('reads each remote’s url from a git config, origin among them, ignoring other sections', () => {
+    const config = [
+      '[core]',
+      '\turl = not-a-remote',
+      '[remote "upstream"]',
+      '\turl = git@github.com:team/app.git',
+      '[remote "origin"]',
+      '\tfetch = +refs/heads/*:refs/remotes/origin/*',
+      '\turl = "https://github.com/me/app.git" ; a comment',
+      '[branch "main"]',
+      '\tremote = origin',
+    ].join('\n');
+    assert.deepEqual(
+      [...remotesOf(config)],
+      [
+        ['upstream', 'git@github.com:team/app.git'],
+        ['origin', 'https://github.com/me/app.git'],
+      ],
+    );
+  });
+
+  it('names the checked-out branch, and none on a detached HEAD', () => {
+    assert.equal(branchOf('ref: refs/heads/feature/x\n'), 'feature/x');
+    assert.equal(branchOf('0123456789abcdef0123456789abcdef01234567\n'), undefined);
+  });
+
+  it('turns local paths into file:// URLs, drops a password from an HTTPS URL, and refuses what git would run', () => {
+    assert.equal(cloneUrlOf('/srv/repo.git', '/home/me/app'), 'file:///srv/repo.git');
+    assert.equal(cloneUrlOf('../repo.git', '/home/me/app'), 'file:///home/me/repo.git');
+    assert.equal(cloneUrlOf('https://me:s3cret@git.example.com/app.git', '/x'), 'https://git.example.com/app.git');
+    assert.equal(cloneUrlOf('git@github.com:team/app.git', '/x'), 'git@github.com:team/app.git');
+    assert.equal(cloneUrlOf('ext::sh -c touch% /tmp/pwned', '/x'), null);
+    assert.equal(cloneUrlOf('--upload-pack=touch /tmp/x', '/x'), null);
+  });
+
+  it('offers credentials for HTTPS and SSH remotes only, and leaves out a branch a spec refuses', () => {
+    assert.equal(mayNeedCredentials('https://h/r.git'), true);
+    assert.equal(mayNeedCredentials('git@h:r.git'), true);
+    assert.equal(mayNeedCredentials('file:///srv/r.git'), false);
+    assert.deepEqual(folderRemote('https://h/r.git', '-evil', '/x'), { url: 'https://h/r.git', credentials: true });
+  });
+
+  it('reads a real repository’s origin and branch from its files', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'berth-git-remote-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { stdio: 'pipe' });
+      git('init', '-q', '-b', 'dev');
+      assert.equal(await readFolderRemote(dir), null, 'a repository without a remote offers nothing');
+      git('remote', 'add', 'origin', 'https://example.com/team/app.git');
+      assert.deepEqual(await readFolderRemote(dir), {
+        url: 'https://example.com/team/app.git',
+        branch: 'dev',
+        credentials: true,
+      });
+      assert.equal(await readFolderRemote(path.join(dir, '.git')), null, 'not a repository');
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists clone and don’t clone, and the secrets by name only', () => {
+    const choices = cloneChoices({ url: 'https://h/team/app.git', branch: 'dev', credentials: true });
+    assert.equal(choices[0]?.label, '$(repo-clone) Clone https://h/team/app.git into the workspace');
+    assert.equal(choices[0]?.description, 'branch dev');
+    assert.match(choices[0]?.detail ?? '', /~\/app/);
+    assert.deepEqual(
+      choices.map((c) => c.value),
+      [{ url: 'https://h/team/app.git', branch: 'dev' }, null],
+    );
+    assert.deepEqual(
+      cloneSecretChoices('https://h/r.git', ['GIT_TOKEN']).map((c) => [c.label, c.value]),
+      [
+        ['No secret', null],
+        ['$(key) GIT_TOKEN', 'GIT_TOKEN'],
+      ],
+    );
+  });
+});
