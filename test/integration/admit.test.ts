@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { PassThrough, Readable } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
+import { streamRequest } from '../../client/stream';
 import { BerthError } from '../../protocol';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
@@ -98,5 +100,39 @@ describe('agent: workspace.admit answers as a create would, with GPUs free now, 
     assert.match(secret.message, /secret TOKEN is not set/);
     const docker = await refusal(alice.request('workspace.admit', { spec: { name: 'm', docker: true } }));
     assert.match(docker.message, /Docker/);
+  });
+
+  it('a restore whose GPUs are all held is refused as soon as the definition is in, before the home', async () => {
+    await alice.request('workspace.create', { name: 'gpu1', gpus: 1, ...SMALL });
+    const chunks: Buffer[] = [];
+    const stdout = new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk));
+    await streamRequest(
+      alice,
+      'workspace.backup',
+      { name: 'gpu1', live: true },
+      { stdout, stderr: new PassThrough(), stdin: null },
+    );
+    await bob.request('workspace.create', { name: 'last-gpu', gpus: 1, ...SMALL });
+    assert.equal((await alice.request('host.info', {})).gpus.filter((gpu) => gpu.free === 1).length, 0);
+    // Cut short: a restore that read on would refuse it as truncated; the GPUs refuse it first.
+    const whole = Buffer.concat(chunks);
+    const stdin = Readable.from([whole.subarray(0, whole.length - 1024)]).pause();
+    const err = await refusal(
+      streamRequest(
+        alice,
+        'workspace.restore',
+        { name: 'gpu2' },
+        { stdout: new PassThrough(), stderr: new PassThrough(), stdin },
+      ),
+    );
+    assert.equal(err.code, 'no_capacity', err.message);
+    assert.match(
+      err.message,
+      /no 1 GPU free \(0 of 4 free; held by your workspace gpu1 and 2 workspaces of other users\)/,
+    );
+    assert.deepEqual((await alice.request('workspace.list', {})).workspaces.map((ws) => ws.name).sort(), [
+      'gpu1',
+      'probe',
+    ]);
   });
 });
