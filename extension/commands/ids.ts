@@ -24,6 +24,7 @@ export const COMMAND_IDS = [
   'berth.trash.restore',
   'berth.workspace.createFromDevcontainer',
   'berth.workspace.rebuild',
+  'berth.workspace.backup',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

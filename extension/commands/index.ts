@@ -24,6 +24,7 @@ import { archiveWorkspace, unarchiveWorkspace } from './archive';
 import { restoreFromTrash } from './restoreFromTrash';
 import { createFromDevcontainer } from './createFromDevcontainer';
 import { rebuildWorkspace } from './rebuild';
+import { backupWorkspace } from './backup';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -53,6 +54,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.trash.restore': restoreFromTrash,
   'berth.workspace.createFromDevcontainer': createFromDevcontainer,
   'berth.workspace.rebuild': rebuildWorkspace,
+  'berth.workspace.backup': backupWorkspace,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

