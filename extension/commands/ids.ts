@@ -25,6 +25,7 @@ export const COMMAND_IDS = [
   'berth.workspace.createFromDevcontainer',
   'berth.workspace.rebuild',
   'berth.workspace.backup',
+  'berth.backup.restore',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -25,6 +25,7 @@ import { restoreFromTrash } from './restoreFromTrash';
 import { createFromDevcontainer } from './createFromDevcontainer';
 import { rebuildWorkspace } from './rebuild';
 import { backupWorkspace } from './backup';
+import { restoreBackup } from './restoreBackup';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -55,6 +56,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.createFromDevcontainer': createFromDevcontainer,
   'berth.workspace.rebuild': rebuildWorkspace,
   'berth.workspace.backup': backupWorkspace,
+  'berth.backup.restore': restoreBackup,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

@@ -98,4 +98,20 @@ describe('e2e: back up, restore and move workspaces in the Berth tree', function
     assert.ok(!existsSync(`${file}.partial`));
     await workbench.waitForTreeRow(workspaceRow('web', 'running'), DEADLINE_MS);
   });
+
+  it('restores the backup under a new name from the host menu, and it appears in the tree', async () => {
+    await workbench.contextMenu(/^Lab Host/, 'Restore Workspace from Backup…');
+    await chooseFile('Restore a Backup on Lab Host', file);
+    await workbench.quickInput.waitForTitleOrPrompt('Restore web on Lab Host');
+    assert.equal((await workbench.quickInput.state())?.value, 'web', "prefilled with the backup's name");
+    await workbench.quickInput.waitForTitleOrPrompt('You already have a workspace called "web" here');
+    await workbench.screenshot('transfer-restore-name');
+    await workbench.quickInput.typeAndEnter('web-copy');
+    await workbench.waitForTreeRow(workspaceRow('web-copy', 'running'), DEADLINE_MS);
+    await workbench.waitForNotification(/^Restored web-copy on Lab Host from web\.berth-backup: running/, DEADLINE_MS);
+    await workbench.screenshot('transfer-restore-done');
+    const { workspace: copy } = await client.request('workspace.get', { name: 'web-copy' });
+    assert.equal(inContainer(copy, 'cat "$1/marker"'), 'kept-through-backup');
+    assert.equal(copy.ssh.hostKey, web.ssh.hostKey, 'the host key came with the backup');
+  });
 });
