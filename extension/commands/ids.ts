@@ -26,6 +26,7 @@ export const COMMAND_IDS = [
   'berth.workspace.rebuild',
   'berth.workspace.backup',
   'berth.backup.restore',
+  'berth.workspace.move',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

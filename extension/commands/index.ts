@@ -26,6 +26,7 @@ import { createFromDevcontainer } from './createFromDevcontainer';
 import { rebuildWorkspace } from './rebuild';
 import { backupWorkspace } from './backup';
 import { restoreBackup } from './restoreBackup';
+import { moveToHost } from './moveToHost';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -57,6 +58,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.rebuild': rebuildWorkspace,
   'berth.workspace.backup': backupWorkspace,
   'berth.backup.restore': restoreBackup,
+  'berth.workspace.move': moveToHost,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

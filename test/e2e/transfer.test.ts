@@ -6,7 +6,7 @@ import type { Workspace } from '../../protocol';
 import { docker } from '../support/docker';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
-import { workspaceRow } from './support/berth';
+import { answerAddHost, connectedHostRow, workspaceRow } from './support/berth';
 import type { CodeServer } from './support/code-server';
 import { keepFailure } from './support/failure';
 import { openBerthWindow, type BerthWindow } from './support/window';
@@ -29,6 +29,8 @@ const inContainer = (ws: Workspace, script: string): string =>
 describe('e2e: back up, restore and move workspaces in the Berth tree', function () {
   this.timeout(600_000);
   const agent = useAgent();
+  /** A second host, added in the window for the move. */
+  const second = useAgent();
   let client: AgentClient;
   let berthWindow: BerthWindow;
   let server: CodeServer;
@@ -113,5 +115,54 @@ describe('e2e: back up, restore and move workspaces in the Berth tree', function
     const { workspace: copy } = await client.request('workspace.get', { name: 'web-copy' });
     assert.equal(inContainer(copy, 'cat "$1/marker"'), 'kept-through-backup');
     assert.equal(copy.ssh.hostKey, web.ssh.hostKey, 'the host key came with the backup');
+  });
+
+  it('asks for another host first when the user has added none to move to', async () => {
+    await workbench.contextMenu(workspaceRow('web-copy', 'running'), 'Move Workspace to Host…');
+    await workbench.waitForNotification(/add the host to move it to first/);
+    await workbench.runCommand('Notifications: Clear All Notifications');
+  });
+
+  it('moves a workspace to the second host the user added: stopped, copied, started there, deleted here', async () => {
+    await workbench.runCommand('Berth: Add Host');
+    await answerAddHost(workbench, { url: second.url, name: 'Second Host', token: second.token('alice') });
+    await workbench.waitForTreeRow(connectedHostRow('Second Host', 'alice'));
+    const { workspace: copy } = await client.request('workspace.get', { name: 'web-copy' });
+    // 300 MiB of zeros: the move takes long enough to be seen.
+    inContainer(copy, 'truncate -s 300M "$1/big.bin"');
+    await workbench.contextMenu(workspaceRow('web-copy', 'running'), 'Move Workspace to Host…');
+    await workbench.quickInput.waitForTitleOrPrompt('Move web-copy to Host');
+    // Only the other hosts added: Lab Host, where it is, is not offered. (The list may keep rows of
+    // the Add Host pick before, hidden: hence no comparison of the whole list.)
+    await workbench.until('the pick to offer Second Host', async () =>
+      (await workbench.quickInput.state())?.items.includes('Second Host'),
+    );
+    assert.ok(!(await workbench.quickInput.state())?.items.includes('Lab Host'), 'the host it is on is not offered');
+    await workbench.quickInput.pick('Second Host');
+    await workbench.dialog.waitFor('Move workspace "web-copy" from Lab Host to Second Host?');
+    await workbench.screenshot('transfer-move-confirm');
+    await workbench.dialog.click('Move');
+    await workbench.waitForNotification(/^Moving web-copy to Second Host: [\d.]+ [MG]iB/, DEADLINE_MS);
+    await workbench.screenshot('transfer-move-progress');
+    await workbench.waitForNotification(
+      /^Moved web-copy to Second Host: running, with the same SSH host key\. Deleted it on Lab Host/,
+      DEADLINE_MS,
+    );
+    await workbench.screenshot('transfer-move-done');
+    const onSecond = await second.connect(second.token('alice'));
+    const { workspace: moved } = await onSecond.request('workspace.get', { name: 'web-copy' });
+    assert.equal(moved.state, 'running');
+    assert.equal(moved.ssh.hostKey, copy.ssh.hostKey);
+    assert.equal(inContainer(moved, 'cat "$1/marker"'), 'kept-through-backup');
+    const left = (await client.request('workspace.list', {})).workspaces.map((ws) => ws.name);
+    assert.deepEqual(left, ['web'], 'deleted on the source');
+    await waitFor('one web-copy row, under Second Host', async () => {
+      const rows = await workbench.treeRows();
+      const at = rows.findIndex((row) => workspaceRow('web-copy', 'running').test(row));
+      return (
+        at > rows.indexOf(connectedHostRow('Second Host', 'alice')) &&
+        rows.filter((r) => r.startsWith('web-copy ')).length === 1
+      );
+    });
   });
 });
