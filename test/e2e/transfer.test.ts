@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import type { Workspace } from '../../protocol';
@@ -115,6 +115,26 @@ describe('e2e: back up, restore and move workspaces in the Berth tree', function
     const { workspace: copy } = await client.request('workspace.get', { name: 'web-copy' });
     assert.equal(inContainer(copy, 'cat "$1/marker"'), 'kept-through-backup');
     assert.equal(copy.ssh.hostKey, web.ssh.hostKey, 'the host key came with the backup');
+  });
+
+  it('refuses a truncated backup with one clear message, and makes nothing', async () => {
+    const whole = readFileSync(file);
+    const cut = path.join(berthWindow.home, 'cut.berth-backup');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)), { mode: 0o600 });
+    await workbench.contextMenu(/^Lab Host/, 'Restore Workspace from Backup…');
+    await chooseFile('Restore a Backup on Lab Host', cut);
+    await workbench.quickInput.waitForTitleOrPrompt('Restore web on Lab Host');
+    await workbench.quickInput.typeAndEnter('web-cut');
+    await workbench.waitForNotification(
+      /^Could not restore cut\.berth-backup: the backup is refused: .*truncated/,
+      DEADLINE_MS,
+    );
+    await workbench.screenshot('transfer-restore-refused');
+    const messages = await workbench.notifications();
+    assert.ok(!messages.some((message) => /\bberth [a-z]|--[a-z]/.test(message)), messages.join('\n'));
+    const names = (await client.request('workspace.list', {})).workspaces.map((ws) => ws.name).sort();
+    assert.deepEqual(names, ['web', 'web-copy']);
+    await workbench.runCommand('Notifications: Clear All Notifications');
   });
 
   it('asks for another host first when the user has added none to move to', async () => {
