@@ -8,17 +8,8 @@ export function parseSize(text: string): number | null {
   return unit === undefined ? null : Math.round(Number(match[1]) * unit);
 }
 
-/** `4294967296` → `4 GiB`. */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
+/** Bytes as people read them (`512 MiB`): the client's, so the CLI and the extension agree. */
+export { formatSize } from '../client/transfer/progress';
 
 /** How long ago an ISO time was, in the largest sensible unit: `5s`, `3m`, `2h`, `4d`. */
 export function age(iso: string, now = Date.now()): string {

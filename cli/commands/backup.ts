@@ -1,6 +1,6 @@
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { BerthError } from '../../protocol';
-import { streamRequest } from '../../client/stream';
+import { backupToFile, liveWarning } from '../../client/transfer/backup-file';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { withClient, withProgress, type Command } from '../command';
 import { formatSize } from '../format';
@@ -11,7 +11,8 @@ const usage = 'berth backup NAME -o FILE [--live] [--owner USER] [--quiet] [--js
 
 /**
  * `berth backup NAME -o FILE`: one tar file with the workspace's home (owners, modes, links, times),
- * definition and SSH host key, written 0600 as FILE.partial and renamed only once complete; Ctrl-C
+ * definition and SSH host key, written 0600 as FILE.partial and renamed only once complete
+ * (client/transfer/backup-file.ts, which the extension's Back Up… runs too); Ctrl-C
  * cancels and leaves no file. A running workspace is stopped for the copy and started again, unless
  * `--live`.
  */
@@ -41,40 +42,20 @@ export const backup: Command = {
     ) {
       throw new BerthError('already_exists', `${file} exists; choose another file or remove it first`);
     }
-    const partial = `${file}.partial`;
     return withClient(values, async (client) => {
       const home = (await client.request('workspace.get', ref)).workspace.disk?.home ?? null;
-      if (values.live && !quiet) {
-        process.stderr.write(
-          `warning: copying "${name}" while it runs: files that change meanwhile may be inconsistent in the backup\n`,
-        );
-      }
-      // It holds the workspace's private SSH host key: the owner alone may read it.
-      const out = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
-      await new Promise<void>((resolve, reject) => out.once('open', () => resolve()).once('error', reject));
+      if (values.live && !quiet) process.stderr.write(`warning: ${liveWarning(name)}\n`);
       const progress = new TransferProgress(name, home, quiet);
-      const sink = progress.into(out);
       try {
         const result = await withProgress(quiet, ({ signal, onProgress }) =>
-          streamRequest(
-            client,
-            'workspace.backup',
-            { ...ref, live: values.live ?? false },
-            { stdout: sink, stderr: process.stderr, stdin: null, signal, onProgress },
-          ),
+          backupToFile(client, ref, file, {
+            live: values.live ?? false,
+            signal,
+            onProgress,
+            onBytes: (n) => progress.add(n),
+            stderr: process.stderr,
+          }),
         );
-        // What came before the reply may still wait in the counter, then in the file stream.
-        await new Promise<void>((resolve) => sink.end(() => resolve()));
-        await new Promise<void>((resolve, reject) => out.end(() => resolve()).once('error', reject));
-        const written = (await fs.stat(partial)).size;
-        if (written !== result.bytes) {
-          throw new BerthError(
-            'runtime_error',
-            `wrote ${written} bytes of ${result.bytes}; nothing was kept, try again`,
-          );
-        }
-        await fsyncFile(partial);
-        await fs.rename(partial, file);
         progress.done();
         if (values.json) process.stdout.write(`${JSON.stringify({ file, ...result }, null, 2)}\n`);
         else {
@@ -84,8 +65,6 @@ export const backup: Command = {
         }
         return 0;
       } catch (err) {
-        out.destroy();
-        await fs.rm(partial, { force: true });
         if (err instanceof BerthError && err.code === 'cancelled') {
           process.stderr.write(`Cancelled; no file was written.\n`);
           return 130;
@@ -95,13 +74,3 @@ export const backup: Command = {
     });
   },
 };
-
-/** Flushes a file to disk before it is renamed into place. */
-async function fsyncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

@@ -1,11 +1,7 @@
-import { PassThrough, Writable } from 'node:stream';
-import { BerthError, type EventData } from '../../protocol';
-import type { AgentClient } from '../../client/agent-client';
-import { streamRequest } from '../../client/stream';
+import { BerthError } from '../../protocol';
+import { checkMove, moveWorkspace, type Moved } from '../../client/transfer/move';
 import { CLIENT_OPTIONS, UsageError, parse, positionals } from '../args';
 import { enterCommand, withClient, type Command } from '../command';
-import { targetRefusal } from '../move-checks';
-import { targetAdmission } from '../../client/admission';
 import { formatTime } from '../format';
 import { TransferProgress } from '../transfer';
 import { OWNER_OPTION, refOf } from './lifecycle';
@@ -13,7 +9,8 @@ import { OWNER_OPTION, refOf } from './lifecycle';
 const usage = 'berth move NAME --to HOST [--host SOURCE] [--owner USER] [--quiet] [--json]';
 
 /**
- * `berth move NAME --to HOST`: moves a workspace to another saved host, losing nothing.
+ * `berth move NAME --to HOST`: moves a workspace to another saved host, losing nothing. The steps
+ * are client/transfer/move.ts's (`checkMove`, `moveWorkspace`), which the extension runs too:
  *
  * 1. The target is asked first (host.info, host.images, workspace.list): the same owner there, the
  *    name free, a port, CPUs, memory, GPUs, the image; a refusal changes nothing anywhere.
@@ -49,48 +46,35 @@ export const move: Command = {
     const ref = refOf(name, values.owner);
     return withClient(values, (source, from) =>
       withClient({ host: to }, async (target, there) => {
-        if (from.url === there.url) throw new BerthError('invalid_params', `"${name}" is already on host "${to}"`);
-        const { workspace: ws } = await source.request('workspace.get', ref);
-        const [info, { images }, { workspaces }] = await Promise.all([
-          target.request('host.info', {}),
-          target.request('host.images', {}),
-          target.request('workspace.list', {}),
-        ]);
-        const refusal =
-          targetRefusal(ws, ws.owner, { host: to, info, images, workspaces }) ??
-          (await targetAdmission(target, to, ws));
-        if (refusal) throw new BerthError('conflict', `cannot move "${name}": ${refusal}; nothing was changed`);
-        const say = (line: string) => void (quiet ? undefined : process.stderr.write(`  ${line}\n`));
-        const onProgress = (p: EventData<'workspace.progress'>) => {
-          if (p.phase !== 'done') say(`${p.name}: ${p.message}`);
+        const ends = {
+          source,
+          target,
+          sourceHost: from.host ?? null,
+          targetHost: to,
+          sourceUrl: from.url,
+          targetUrl: there.url,
         };
-
-        const wasRunning = ws.state !== 'stopped';
-        if (wasRunning) {
-          say(`${name}: stopping it on ${from.host ?? 'the source'} for the move`);
-          await source.request('workspace.stop', ref, { onProgress });
-        }
+        const ws = await checkMove(ends, ref);
+        const say = (line: string) => void (quiet ? undefined : process.stderr.write(`  ${line}\n`));
+        const progress = new TransferProgress(`${name} → ${to}`, ws.disk?.home ?? null, quiet);
         const controller = new AbortController();
         const onSigint = () => {
           process.stderr.write('cancelling…\n');
           controller.abort();
         };
         process.once('SIGINT', onSigint);
+        let moved: Moved;
         try {
-          const moved = await transfer(source, target, ref, ws.disk?.home ?? null, {
-            label: `${name} → ${to}`,
-            quiet,
+          moved = await moveWorkspace(ends, ws, {
             signal: controller.signal,
-            onProgress,
+            say,
+            onProgress: (p) => {
+              if (p.phase !== 'done') say(`${p.name}: ${p.message}`);
+            },
+            onBytes: (n) => progress.add(n),
+            output: process.stderr,
           });
-          if (moved.ssh.hostKey !== ws.ssh.hostKey) {
-            throw new BerthError('runtime_error', `the host key of "${name}" on "${to}" differs; the source was kept`);
-          }
         } catch (err) {
-          if (wasRunning) {
-            say(`${name}: starting it again on ${from.host ?? 'the source'}; it was not moved`);
-            await source.request('workspace.start', ref).catch(() => undefined);
-          }
           if (err instanceof BerthError && err.code === 'cancelled') {
             process.stderr.write(`Cancelled; "${name}" stays where it was and nothing is left on "${to}".\n`);
             return 130;
@@ -99,21 +83,8 @@ export const move: Command = {
         } finally {
           process.off('SIGINT', onSigint);
         }
-
-        // Started on the source meanwhile: what changed since the copy would be lost; keep both.
-        const { workspace: now } = await source.request('workspace.get', ref);
-        if (now.state !== 'stopped') {
-          throw new BerthError(
-            'conflict',
-            `"${name}" now runs on "${to}", but it was started again on ${from.host ?? 'the source'} during the move, so it was not deleted there; compare the two and delete one (berth rm ${name})`,
-          );
-        }
-        const deleted = await source.request('workspace.delete', {
-          ...ref,
-          deleteData: true,
-          reason: `moved to host ${to}`.slice(0, 200),
-        });
-        const { workspace: result } = await target.request('workspace.get', { name: ws.name });
+        progress.done();
+        const { workspace: result, deleted } = moved;
         if (values.json) {
           process.stdout.write(`${JSON.stringify({ workspace: result, source: deleted }, null, 2)}\n`);
           return 0;
@@ -129,91 +100,3 @@ export const move: Command = {
     );
   },
 };
-
-interface TransferOptions {
-  label: string;
-  quiet: boolean;
-  signal: AbortSignal;
-  onProgress: (progress: EventData<'workspace.progress'>) => void;
-}
-
-/**
- * Streams the stopped source's backup into a restore on the target, both requests at once; either
- * failing cancels the other. Resolves with the restored workspace (running).
- */
-async function transfer(
-  source: AgentClient,
-  target: AgentClient,
-  ref: { name: string; owner?: string },
-  total: number | null,
-  options: TransferOptions,
-) {
-  const progress = new TransferProgress(options.label, total, options.quiet);
-  const pipe = new PassThrough({ highWaterMark: 1024 * 1024 });
-  pipe.pause();
-  const stopBackup = new AbortController();
-  const stopRestore = new AbortController();
-  const abort = () => (stopBackup.abort(), stopRestore.abort());
-  options.signal.addEventListener('abort', abort, { once: true });
-  // Once the restore has ended (refused, cancelled, its agent gone), nothing reads the pipe any
-  // more: what the backup still sends is dropped, so that reading from the source goes on and its
-  // reply (the cancel's) arrives.
-  let dropping = false;
-  let held: (() => void) | null = null;
-  const release = () => {
-    const callback = held;
-    held = null;
-    callback?.();
-  };
-  const counted = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (dropping) return callback();
-      progress.add(chunk.length);
-      if (pipe.write(chunk)) return callback();
-      held = callback;
-      pipe.once('drain', release);
-    },
-  });
-  const drop = () => {
-    dropping = true;
-    release();
-  };
-  const restoring = streamRequest(
-    target,
-    'workspace.restore',
-    { name: ref.name },
-    {
-      stdout: process.stderr,
-      stderr: process.stderr,
-      stdin: pipe,
-      signal: stopRestore.signal,
-      onProgress: options.onProgress,
-    },
-  );
-  let refused: unknown = null;
-  restoring.then(drop, (err: unknown) => {
-    refused = err;
-    drop();
-    stopBackup.abort();
-  });
-  try {
-    await streamRequest(
-      source,
-      'workspace.backup',
-      { ...ref, live: false },
-      { stdout: counted, stderr: process.stderr, stdin: null, signal: stopBackup.signal },
-    );
-    await new Promise<void>((resolve) => counted.end(() => resolve()));
-    pipe.end();
-  } catch (err) {
-    stopRestore.abort();
-    await restoring.catch(() => undefined);
-    // The target's refusal (a checksum, the disk) is the cause; the backup was cancelled for it.
-    throw refused ?? err;
-  } finally {
-    options.signal.removeEventListener('abort', abort);
-  }
-  const { workspace } = await restoring;
-  progress.done();
-  return workspace;
-}

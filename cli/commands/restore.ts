@@ -2,7 +2,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { BerthError } from '../../protocol';
 import { ArchiveReader } from '../../agent/backup/archive-reader';
 import { ArchiveError, type BackupInfo } from '../../agent/backup/format';
-import { streamRequest } from '../../client/stream';
+import { restoreFromFile } from '../../client/transfer/restore-file';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { TransferProgress } from '../transfer';
@@ -29,17 +29,15 @@ export const restore: Command = {
     const { size } = await fs.stat(file);
     return withClient(values, async (client) => {
       const progress = new TransferProgress(`${name} (upload)`, size, quiet);
-      const input = createReadStream(file, { highWaterMark: 256 * 1024 });
-      input.pause();
-      input.on('data', (chunk) => progress.add(chunk.length));
       try {
-        const { workspace } = await withProgress(quiet, ({ signal, onProgress }) =>
-          streamRequest(
-            client,
-            'workspace.restore',
-            { ...(values.name ? { name: values.name } : {}), bytes: size },
-            { stdout: process.stderr, stderr: process.stderr, stdin: input, signal, onProgress },
-          ),
+        const workspace = await withProgress(quiet, ({ signal, onProgress }) =>
+          restoreFromFile(client, file, {
+            name: values.name,
+            signal,
+            onProgress,
+            onBytes: (n) => progress.add(n),
+            output: process.stderr,
+          }),
         );
         progress.done();
         printWorkspace(workspace, values.json ?? false, values);
@@ -50,8 +48,6 @@ export const restore: Command = {
           return 130;
         }
         throw err;
-      } finally {
-        input.destroy();
       }
     });
   },

@@ -25,6 +25,9 @@ export const COMMAND_IDS = [
   'berth.workspace.createFromDevcontainer',
   'berth.workspace.rebuild',
   'berth.dotfiles.set',
+  'berth.workspace.backup',
+  'berth.backup.restore',
+  'berth.workspace.move',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -25,6 +25,9 @@ import { restoreFromTrash } from './restoreFromTrash';
 import { createFromDevcontainer } from './createFromDevcontainer';
 import { rebuildWorkspace } from './rebuild';
 import { setDotfiles } from './setDotfiles';
+import { backupWorkspace } from './backup';
+import { restoreBackup } from './restoreBackup';
+import { moveToHost } from './moveToHost';
 
 type Handler = (services: Services, arg?: unknown) => Promise<void>;
 
@@ -55,6 +58,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'berth.workspace.createFromDevcontainer': createFromDevcontainer,
   'berth.workspace.rebuild': rebuildWorkspace,
   'berth.dotfiles.set': setDotfiles,
+  'berth.workspace.backup': backupWorkspace,
+  'berth.backup.restore': restoreBackup,
+  'berth.workspace.move': moveToHost,
 };
 
 /** Registers every command; tree items arrive as the first argument, palette calls get none. */

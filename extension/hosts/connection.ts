@@ -173,6 +173,10 @@ export class HostConnection {
   }
 
   private apply(event: ClientEvent): void {
+    // A stream's bytes (a backup, a restore, a command's output) belong to its request alone, which
+    // gets them from the client: handed to the listeners, every chunk would redraw the tree and the
+    // status bar, and a backup would crawl at a few MiB/s.
+    if (event.event === 'workspace.exec.output' || event.event === 'workspace.exec.stdin') return;
     if (event.event === 'workspace.changed') {
       this.workspaces.set(event.data.workspace.id, event.data.workspace);
       this.followWarning(event.data.workspace);

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
+import { streamRequest } from '../../client/stream';
 import { Users } from '../../agent/users';
 import type { Workspace } from '../../protocol';
 import { freePort } from '../support/agent-process';
@@ -66,6 +68,29 @@ describe('extension: a host connection to a real agent', function () {
     await waitFor('web to leave the connection', () => !lab.connection.workspaces.has(workspace.id));
     assert.equal(lab.attempts(), 1, 'from an event: the connection lists only when it connects');
     assert.deepEqual([...lab.connection.workspaces.keys()], [base.id]);
+  });
+
+  it("hands a stream's bytes to its request alone: its listeners (tree, status bar) hear no exec events", async () => {
+    const heard: string[] = [];
+    const stop = lab.connection.onDidChange((event) => event && heard.push(event.event));
+    let bytes = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        callback();
+      },
+    });
+    try {
+      const io = { stdout: sink, stderr: sink, stdin: null };
+      await streamRequest(lab.connection.liveClient(), 'workspace.backup', { name: 'base', live: true }, io);
+    } finally {
+      stop();
+    }
+    assert.ok(bytes > 0, 'the backup came through');
+    assert.deepEqual(
+      heard.filter((event) => event.startsWith('workspace.exec')),
+      [],
+    );
   });
 
   it('stops at unauthorized for a wrong token, and does not retry it', async () => {

@@ -1,5 +1,5 @@
-import { BerthError, type Workspace } from '../protocol';
-import type { AgentClient } from './agent-client';
+import { BerthError, type Workspace } from '../../protocol';
+import type { AgentClient } from '../agent-client';
 
 /**
  * Whether `target` would take `ws` now by its own rules (`workspace.admit`: the name, an SSH port, the

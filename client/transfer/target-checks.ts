@@ -1,9 +1,10 @@
-import type { HostInfo, Workspace } from '../protocol';
-import { formatSize } from './format';
+import type { HostInfo, Workspace } from '../../protocol';
+import { formatSize } from './progress';
+import type { AgentClient } from '../agent-client';
 
-/** What `berth move` learns of the target host before any byte moves. */
+/** What a move (`berth move`, the extension's Move to Host…) learns of the target host before any byte moves. */
 export interface TargetView {
-  /** The target's name in the CLI's config. */
+  /** The target's name, as the user knows it (the CLI's config, the extension's host label). */
   host: string;
   info: HostInfo;
   /** `host.images` there. */
@@ -52,4 +53,14 @@ export function targetRefusal(ws: Workspace, owner: string, target: TargetView):
     return `the home (${formatSize(home)}) would take ${owner}'s disk use on host "${host}" past its quota (${formatSize(disk.bytes)} of ${formatSize(disk.quota)} used)`;
   }
   return null;
+}
+
+/** Asks `target` (the agent there, known to the user as `host`) what {@link targetRefusal} looks at. */
+export async function viewTarget(target: AgentClient, host: string): Promise<TargetView> {
+  const [info, { images }, { workspaces }] = await Promise.all([
+    target.request('host.info', {}),
+    target.request('host.images', {}),
+    target.request('workspace.list', {}),
+  ]);
+  return { host, info, images, workspaces };
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import type { HostInfo, Workspace } from '../../../protocol';
-import { targetRefusal, type TargetView } from '../../../cli/move-checks';
+import type { HostInfo, Workspace } from '../../../../protocol';
+import { targetRefusal, type TargetView } from '../../../../client/transfer/target-checks';
 
 const GiB = 1024 ** 3;
 const ws = {
@@ -26,7 +26,7 @@ const view = (changes: Partial<TargetView> = {}): TargetView => ({
   ...changes,
 });
 
-describe('berth move: what the target is asked before any byte moves', () => {
+describe('client/transfer: what the target of a move is asked before any byte moves', () => {
   it('takes a workspace that fits', () => {
     assert.equal(targetRefusal(ws, 'alice', view()), null);
   });
