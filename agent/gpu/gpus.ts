@@ -268,24 +268,26 @@ export class Gpus {
    */
   async requireFree(owner: string, spec: WorkspaceSpec): Promise<void> {
     const request = requestOf(spec);
-    if (request.count === 0) return;
+    // Optional GPUs: a start refused them goes on without (bring-up.ts), so nothing refuses it.
+    if (request.count === 0 || spec.gpusOptional) return;
     await this.refresh();
     const asker: Asker = { id: '', owner };
     const over = this.quotaError(asker, request, await this.quotaOf(owner));
     if (over) throw over;
-    if (this.queue.length > 0) throw this.queuedError(request);
-    const busy = this.busyNow(asker, request);
+    if (this.queue.length > 0) throw this.queuedError(request, 'try again once they have started');
+    const busy = this.busyNow(asker, request, 'stop one, or try again once some are free');
     if (busy) throw busy;
   }
 
   /** The refusal a start of `asker` would get now when too few GPUs are free for `request`, or null. */
-  private busyNow(asker: Asker, request: GpuRequest): GpuRefusal | null {
+  private busyNow(asker: Asker, request: GpuRequest, advice?: string): GpuRefusal | null {
     const choice = choose(this.inventory.devices, this.holdings(), request, this.config.sharing, {
       workspaceId: asker.id,
       current: [],
     });
     if (choice.kind === 'impossible') return this.impossible(choice.message);
-    return choice.kind === 'busy' ? this.busyError(asker, request, choice.candidates, choice.free) : null;
+    if (choice.kind !== 'busy') return null;
+    return busyRefusal(this.holdings(), asker, request, choice.candidates, choice.free, advice);
   }
 
   /** `no_capacity` naming who holds the matching GPUs: the asker's workspaces by name, others by count. */
@@ -293,7 +295,7 @@ export class Gpus {
     return busyRefusal(this.holdings(), asker, request, candidates, free);
   }
 
-  private queuedError(request: GpuRequest): BerthError {
+  private queuedError(request: GpuRequest, advice = 'wait your turn with --wait-gpus'): BerthError {
     // Impossible requests fail at once even behind a queue.
     const choice = choose(this.inventory.devices, [], request, this.config.sharing, {
       workspaceId: '',
@@ -302,7 +304,7 @@ export class Gpus {
     if (choice.kind === 'impossible') throw new GpuRefusal('no_capacity', choice.message);
     return new GpuRefusal(
       'no_capacity',
-      `${this.queue.length} earlier start${this.queue.length > 1 ? 's are' : ' is'} waiting for GPUs; wait your turn with --wait-gpus`,
+      `${this.queue.length} earlier start${this.queue.length > 1 ? 's are' : ' is'} waiting for GPUs; ${advice}`,
       { requested: request.count, queued: this.queue.length },
     );
   }

@@ -10,7 +10,7 @@ export type Asker = Pick<WorkspaceRecord, 'id' | 'owner'>;
 
 /**
  * `no_capacity` for `request` when only `free` of its `candidates` are free, naming who holds them
- * (of `holdings`): the asker's own workspaces by name, other users' by count.
+ * (of `holdings`): the asker's own workspaces by name, other users' by count; `advice` says what to do.
  */
 export function busyRefusal(
   holdings: Holding[],
@@ -18,6 +18,7 @@ export function busyRefusal(
   request: GpuRequest,
   candidates: string[],
   free: number,
+  advice = 'stop one, or wait for them with --wait-gpus',
 ): GpuRefusal {
   const holders = holdings.filter(
     (holding) => holding.workspaceId !== asker.id && holding.uuids.some((uuid) => candidates.includes(uuid)),
@@ -33,7 +34,7 @@ export function busyRefusal(
     : `${request.count} GPU${request.count > 1 ? 's' : ''}${describeFilters(request)}`;
   return new GpuRefusal(
     'no_capacity',
-    `no ${what} free (${free} of ${candidates.length} free; held by ${by || 'nobody'}); stop one, or wait for them with --wait-gpus`,
+    `no ${what} free (${free} of ${candidates.length} free; held by ${by || 'nobody'}); ${advice}`,
     {
       requested: request.count,
       free,

@@ -290,7 +290,7 @@ function followBuild(stream: NodeJS.ReadableStream, onLine: (line: string) => vo
     const lines = (text: string, last = false) => {
       const pieces = (unfinished + text).split(/[\r\n]+/);
       unfinished = last ? '' : (pieces.pop() ?? '');
-      // Output that never ends a line is cut into lines rather than kept whole.
+      // Output that never ends a line is taken as a line once it is that long (cut to MAX_LINE).
       if (unfinished.length > MAX_LINE) [pieces[pieces.length], unfinished] = [unfinished, ''];
       for (const raw of pieces) {
         // eslint-disable-next-line no-control-regex

@@ -17,9 +17,9 @@ function containerImage(id: string): { name: string; id: string } {
 
 // Any image works: one without sshd gets a layer with OpenSSH from its own package manager, built on
 // its first use and reused after. The images here are made from the local base image with
-/** A shell line writing the memory limit of its cgroup (v2, else v1) to /opt/layer-limit. */
+/** A shell line writing the memory limit and CPU quota of its cgroup (v2, else v1) to /opt/layer-limit. */
 const RECORD_LIMIT =
-  '(cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /opt/layer-limit';
+  '{ cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/cpu.max 2>/dev/null || cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us; } > /opt/layer-limit';
 
 // openssh-server purged (no network needed for that; the layer's apt-get reaches Debian's mirror).
 describe('agent: images without sshd', function () {
@@ -109,10 +109,12 @@ describe('agent: images without sshd', function () {
     assert.equal(containerImage(printed.id).id, firstImage.id);
   });
 
-  it("runs the layering within a default workspace's memory (the image's package manager runs its scripts)", async () => {
+  it("runs the layering within a default workspace's memory and CPUs (the image's package manager runs its scripts)", async () => {
     const { defaults } = await client.request('host.info', {});
-    const limit = docker('run', '--rm', '--entrypoint', 'cat', firstImage.id, '/opt/layer-limit');
-    assert.equal(limit, String(defaults?.memory));
+    const [memory, cpu] = docker('run', '--rm', '--entrypoint', 'cat', firstImage.id, '/opt/layer-limit').split('\n');
+    assert.equal(memory, String(defaults?.memory));
+    // cgroup v2: "QUOTA PERIOD"; v1: the quota, in microseconds of a 100 ms period.
+    assert.equal(cpu?.split(' ')[0], String(Math.round((defaults?.cpus ?? 0) * 100_000)));
   });
 
   it('keeps the image’s ENV, WORKDIR, USER and labels in the derived image', () => {
