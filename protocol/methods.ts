@@ -10,6 +10,7 @@ import { ARCHIVE_METHODS } from './archive';
 import { BACKUP_METHODS } from './backup';
 import { CLONE_METHODS } from './clone-methods';
 import { SETTINGS_METHODS } from './settings';
+import { FEATURE_METHODS } from './features';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -365,6 +366,7 @@ export const METHODS = {
   ...BACKUP_METHODS,
   ...CLONE_METHODS,
   ...SETTINGS_METHODS,
+  ...FEATURE_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;
