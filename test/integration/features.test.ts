@@ -118,6 +118,40 @@ describe('devcontainer features: local folders and the host’s store, built on 
     }
   });
 
+  it('installs features on the image the definition builds (FROM its tag); berth rebuild reads the definition again', async () => {
+    const built = { ...definition, features: { './features/hello': { greeting: 'one' } } };
+    delete (built as { image?: string }).image;
+    const dir = await project(
+      // The build's context apart from devcontainer.json, so that changing an option leaves the base as it is.
+      { ...built, build: { dockerfile: '../docker/Dockerfile', context: '../docker' } },
+      { ...files, '../docker/Dockerfile': 'FROM berth-workspace:latest\nRUN echo from-the-build > /opt/base-marker\n' },
+    );
+    const create = await berth(['create', 'feat-built', '--devcontainer', dir], env);
+    assert.equal(create.code, 0, create.stderr);
+    assert.match(create.stderr, /RUN echo from-the-build/);
+    assert.match(
+      create.stderr,
+      /installing features on berth-build\/alice-[0-9a-f]{16}:[0-9a-f]+: \.\/features\/hello/,
+    );
+    assert.match(
+      await inside('feat-built', 'cat /opt/base-marker /opt/hello.txt'),
+      /^from-the-build\nhello greeting=one /,
+    );
+
+    const file = path.join(dir, '.devcontainer', 'devcontainer.json');
+    const text = await fs.readFile(file, 'utf8');
+    await fs.writeFile(file, text.replace('"greeting": "one"', '"greeting": "two"'));
+    const rebuild = await berth(['rebuild', 'feat-built'], env);
+    assert.equal(rebuild.code, 0, rebuild.stderr);
+    assert.match(
+      rebuild.stderr,
+      /built before from the same files; reused\n[^]*installing features/,
+      `the base is a cache hit:\n${rebuild.stderr}`,
+    );
+    assert.match(await inside('feat-built', 'cat /opt/hello.txt'), /^hello greeting=two /);
+    assert.equal((await berth(['rm', 'feat-built', '--delete-data', '--yes'], env)).code, 0);
+  });
+
   it('refuses a hostile feature folder before building: a link out, a feature asking for privileges', async () => {
     const linked = await project({ ...definition, features: { './features/hello': {} } }, files);
     await fs.symlink('/etc/shadow', path.join(linked, '.devcontainer', 'features', 'hello', 'shadow'));
