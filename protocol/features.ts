@@ -6,6 +6,12 @@ import { z } from 'zod';
  * (`berth feature import`) so that definitions naming OCI ids resolve offline.
  */
 
+/**
+ * The image label of a features build naming the build it installs on (a `berth-build/…` tag):
+ * the agent removes that base with it once no workspace names either.
+ */
+export const FEATURES_BASE_LABEL = 'dev.berth.features-base';
+
 /** The most a `devcontainer-feature.json` may weigh, in bytes. */
 export const MAX_FEATURE_METADATA_BYTES = 64 * 1024;
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BerthError, ImageRef, type FeatureMetadata } from '../../protocol';
+import { BerthError, FEATURES_BASE_LABEL, ImageRef, type FeatureMetadata } from '../../protocol';
 import type { ContextEntry } from '../build-context';
 
 /** A feature ready to install: where its files go in the context, its metadata and install.sh's options. */
@@ -66,6 +66,8 @@ export function featuresDockerfile(base: string, features: readonly PlannedFeatu
     );
   });
   lines.push(`RUN rm -rf ${FEATURES_DIR}`);
+  // The agent removes a built base with the features build on it, once no workspace names either.
+  if (base.startsWith('berth-build/')) lines.push(`LABEL ${FEATURES_BASE_LABEL}=${base}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { cliEnv, startBerth } from '../support/cli';
-import { docker } from '../support/docker';
+import { docker, dockerExists } from '../support/docker';
+import { waitFor } from '../support/wait';
 import { useAgent } from '../support/use-agent';
 
 /** Runs the CLI without blocking this process (the agent's events keep flowing meanwhile). */
@@ -149,7 +150,17 @@ describe('devcontainer features: local folders and the host’s store, built on 
       `the base is a cache hit:\n${rebuild.stderr}`,
     );
     assert.match(await inside('feat-built', 'cat /opt/hello.txt'), /^hello greeting=two /);
+
+    // Once no workspace names it, the features build goes, and the build it stood on with it.
+    const baseTag = /installing features on (berth-build\/\S+):/.exec(rebuild.stderr)?.[1] ?? '';
+    const client = await agent.connect(agent.token('alice'));
+    const { workspace } = await client.request('workspace.get', { name: 'feat-built' });
+    assert.ok(dockerExists('image', baseTag) && dockerExists('image', workspace.spec.image));
     assert.equal((await berth(['rm', 'feat-built', '--delete-data', '--yes'], env)).code, 0);
+    await waitFor(
+      'both builds to be removed',
+      () => !dockerExists('image', workspace.spec.image) && !dockerExists('image', baseTag),
+    );
   });
 
   it('refuses a hostile feature folder before building: a link out, a feature asking for privileges', async () => {
