@@ -193,6 +193,14 @@ describe('devcontainer features: local folders and the host’s store, built on 
     );
   });
 
+  it('says the features are left aside when --image names the image', async () => {
+    const dir = await project({ ...definition, features: { 'ghcr.io/example/features/absent:2': {} } });
+    const run = await berth(['create', 'feat-flag', '--devcontainer', dir, '--image', 'berth-workspace:latest'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /warning: features: ignored: --image names the image instead/);
+    assert.equal((await berth(['rm', 'feat-flag', '--delete-data', '--yes'], env)).code, 0);
+  });
+
   it('resolves an OCI feature an admin imported; only an admin imports; a hostile tarball is refused', async () => {
     const ref = 'ghcr.io/devcontainers/features/node:1';
     const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'berth-tgz-')), 'devcontainer-feature-node.tgz');
