@@ -30,6 +30,7 @@ import { rebuild } from './commands/rebuild';
 import { clone } from './commands/clone';
 import { config } from './commands/config';
 import { secret } from './commands/secret';
+import { feature } from './commands/feature';
 import { backup } from './commands/backup';
 import { restore } from './commands/restore';
 import { move } from './commands/move';
@@ -70,6 +71,7 @@ export const COMMANDS: Command[] = [
   quota,
   host,
   serve,
+  feature,
 ];
 
 /** Commands that never connect to an agent, so take none of the options that pick one. */

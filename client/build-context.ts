@@ -18,6 +18,10 @@ export interface ContextEntry {
   linkname?: string;
   /** SHA-256 of a file's content. */
   digest?: string;
+  /** Where a file's content is read from, when not `<dir>/<name>` (an assembled context: client/features). */
+  source?: string;
+  /** A file's content itself, when it is made rather than read (a generated Dockerfile). */
+  data?: Buffer;
 }
 
 /** A context folder read for a build: what goes in, its tar size, and the hash of it and the definition. */
@@ -75,7 +79,8 @@ async function ignoreRules(dir: string): Promise<{ ignores(p: string): boolean; 
   return { ignores: (p) => rules.ignores(p), negations: lines.some((line) => line.trim().startsWith('!')) };
 }
 
-async function digestOf(file: string): Promise<string> {
+/** SHA-256 (hex) of a file's content, read as a stream. */
+export async function digestOf(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -131,8 +136,13 @@ export async function scanContext(dir: string, definition: BuildDefinition): Pro
     }
   };
   await walk('');
-  const size = entries.reduce((sum, entry) => sum + tarBytes(entry), 1024);
+  const size = contextSize(entries);
   return { dir: root, entries, size, hash: contextHash(definition, entries) };
+}
+
+/** The tar's size of `entries` in bytes, as {@link packContext} writes them (end blocks included). */
+export function contextSize(entries: readonly ContextEntry[]): number {
+  return entries.reduce((sum, entry) => sum + tarBytes(entry), 1024);
 }
 
 /** The build's hash: definition, then every entry's path, type, mode and content digest or link target. */
@@ -157,19 +167,25 @@ export function packContext(context: ScannedContext): tar.Pack {
       const header = { name: entry.name, mode: entry.mode, mtime: entry.mtime, uid: 0, gid: 0 };
       if (entry.type === 'directory') pack.entry({ ...header, type: 'directory' });
       else if (entry.type === 'symlink') pack.entry({ ...header, type: 'symlink', linkname: entry.linkname ?? '' });
-      else {
+      else if (entry.data) {
+        const data = entry.data;
+        await new Promise<void>((resolve, reject) =>
+          pack.entry({ ...header, type: 'file', size: data.length }, data, (err) => (err ? reject(err) : resolve())),
+        );
+      } else {
+        const file = entry.source ?? path.join(context.dir, entry.name);
         await new Promise<void>((resolve, reject) => {
           const sink = pack.entry({ ...header, type: 'file', size: entry.size }, (err) =>
             err ? reject(err) : resolve(),
           );
           // Big reads: each chunk becomes one frame (and one acknowledgement) on the way to the agent.
-          const source = createReadStream(path.join(context.dir, entry.name), { highWaterMark: 512 * 1024 });
+          const source = createReadStream(file, { highWaterMark: 512 * 1024 });
           source.on('error', reject);
           source.pipe(sink);
         }).catch((err: unknown) => {
           throw new BerthError(
             'invalid_params',
-            `${path.join(context.dir, entry.name)} changed or went away while it was being sent (${(err as Error).message}); build again`,
+            `${file} changed or went away while it was being sent (${(err as Error).message}); build again`,
           );
         });
       }

@@ -1,131 +1,16 @@
-import * as path from 'node:path';
-import {
-  BUILD_WINDOW,
-  BerthError,
-  BuildDefinition,
-  BUILD_CHUNK_BYTES,
-  describeIssues,
-  type BuildRecord,
-  type EventData,
-} from '../protocol';
 import type { AgentClient } from './agent-client';
-import { packContext, scanContext, type ScannedContext } from './build-context';
+import { readBuild, sendBuild, type BuildHooks, type BuildInput, type BuiltImage } from './build-send';
+import { buildWithFeatures } from './features/build';
 
-/** What to build: a context folder, and the Dockerfile's path inside it (default `Dockerfile`). */
-export interface BuildInput {
-  contextDir: string;
-  dockerfile?: string | undefined;
-  args?: Record<string, string> | undefined;
-  target?: string | undefined;
-}
-
-/** Where a build reports, and what cancels it. */
-export interface BuildHooks {
-  /** Docker's build log, as it comes. */
-  onLog?: (text: string) => void;
-  /** Bytes of the context that reached Docker, of `total`; then `building`. */
-  onProgress?: (progress: Omit<EventData<'image.build.progress'>, 'requestId'>) => void;
-  /** Aborting stops the upload and the build on the agent; the call rejects with `cancelled`. */
-  signal?: AbortSignal | undefined;
-}
-
-/** A built image: its local reference, whether it was there already, and how it was made (for the spec). */
-export interface BuiltImage {
-  image: string;
-  cached: boolean;
-  build: BuildRecord;
-}
+export { readBuild } from './build-send';
+export type { BuildHooks, BuildInput, BuiltImage, FeatureRequest, FeaturesInput } from './build-send';
 
 /**
- * Builds `input` on the host of `client` (`image.build`) and resolves with the image. The context is
- * read and hashed first; the agent is asked whether it has that build (then nothing is sent or
- * built); otherwise the tar streams to it as it is read, at most BUILD_WINDOW bytes ahead of what
- * Docker has taken, and the build log streams back.
+ * Builds `input` on the host of `client` (`image.build`) and resolves with the image: the folder's
+ * build (read and hashed first: an unchanged one is a cache hit, nothing sent), then, when the input
+ * names devcontainer features, a second build of them on top of it (or on their base image).
  */
 export async function buildImage(client: AgentClient, input: BuildInput, hooks: BuildHooks = {}): Promise<BuiltImage> {
-  const { definition, context, build } = await readBuild(input);
-  const params = { ...definition, hash: context.hash, size: context.size };
-  const probe = await client.request(
-    'image.build',
-    { ...params, probe: true },
-    hooks.signal ? { signal: hooks.signal } : {},
-  );
-  if (probe.cached) return { image: probe.image, cached: true, build };
-
-  const stop = new AbortController();
-  const cancel = () => stop.abort();
-  hooks.signal?.addEventListener('abort', cancel, { once: true });
-  if (hooks.signal?.aborted) cancel();
-  const pack = packContext(context);
-  let packError: Error | null = null;
-  let id: number | null = null;
-  let sent = 0;
-  let acked = 0;
-  let flowing = false;
-  const onData = (data: unknown) => {
-    const chunk = data as Buffer;
-    if (id === null) return;
-    for (let at = 0; at < chunk.length; at += BUILD_CHUNK_BYTES) {
-      const part = chunk.subarray(at, at + BUILD_CHUNK_BYTES);
-      client.sendBytes(id, part);
-      sent += part.length;
-    }
-    if (sent - acked > BUILD_WINDOW - BUILD_CHUNK_BYTES) pack.pause();
-  };
-  pack.once('end', () => {
-    if (id !== null) client.sendInput(id, null, true);
-  });
-  pack.once('error', (err) => {
-    packError = err;
-    cancel();
-  });
-  const unsubscribe = client.onEvent((event) => {
-    if (event.event !== 'image.build.log' && event.event !== 'image.build.progress') return;
-    if (event.data.requestId !== id) return;
-    if (event.event === 'image.build.log') return hooks.onLog?.(event.data.text);
-    const { phase, bytes, total } = event.data;
-    hooks.onProgress?.({ phase, bytes, total });
-    if (phase !== 'uploading') return;
-    acked = Math.max(acked, bytes);
-    // The first acknowledgement (0 bytes) says "send": reading the context starts only then.
-    if (!flowing) {
-      flowing = true;
-      pack.on('data', onData);
-    } else if (sent - acked <= BUILD_WINDOW / 2) pack.resume();
-  });
-  try {
-    const result = await client.request('image.build', params, {
-      signal: stop.signal,
-      onSent: (requestId) => (id = requestId),
-    });
-    return { image: result.image, cached: result.cached, build };
-  } catch (err) {
-    if (packError) throw packError as Error;
-    if (hooks.signal?.aborted && !(err instanceof BerthError && err.code !== 'cancelled')) {
-      throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
-    }
-    throw err;
-  } finally {
-    unsubscribe();
-    hooks.signal?.removeEventListener('abort', cancel);
-    pack.destroy();
-  }
-}
-
-/**
- * What a build of `input` is made of, read from its folder without building: the definition, the
- * context as scanned, and the spec's record of it (with the hash that names the image).
- */
-export async function readBuild(
-  input: BuildInput,
-): Promise<{ definition: BuildDefinition; context: ScannedContext; build: BuildRecord }> {
-  const parsed = BuildDefinition.safeParse({
-    dockerfile: input.dockerfile ?? 'Dockerfile',
-    args: input.args ?? {},
-    ...(input.target ? { target: input.target } : {}),
-  });
-  if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
-  const definition = parsed.data;
-  const context = await scanContext(input.contextDir, definition);
-  return { definition, context, build: { context: path.resolve(input.contextDir), ...definition, hash: context.hash } };
+  if (input.features) return buildWithFeatures(client, { ...input, features: input.features }, hooks);
+  return sendBuild(client, await readBuild(input), hooks);
 }

@@ -23,3 +23,4 @@ export * from './settings';
 export * from './admit';
 export * from './archive';
 export * from './backup';
+export * from './features';

@@ -11,6 +11,7 @@ import { BACKUP_METHODS } from './backup';
 import { CLONE_METHODS } from './clone-methods';
 import { SETTINGS_METHODS } from './settings';
 import { ADMIT_METHODS } from './admit';
+import { FEATURE_METHODS } from './features';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -367,6 +368,7 @@ export const METHODS = {
   ...CLONE_METHODS,
   ...SETTINGS_METHODS,
   ...ADMIT_METHODS,
+  ...FEATURE_METHODS,
 } as const;
 
 export type MethodTable = typeof METHODS;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { BerthError, type BuildDefinition } from '../../protocol';
+import { BerthError, FEATURES_BASE_LABEL, type BuildDefinition } from '../../protocol';
 import { errorMessage, type Logger } from '../../util/log';
 import { runtimeError, statusCode } from '../runtime/docker-errors';
 import { BuildLog } from './build-log';
@@ -130,7 +130,16 @@ export class ImageBuilder {
     } catch (err) {
       // 409: a container made outside Berth still uses it; it stays until that one goes.
       if (statusCode(err) !== 404 && statusCode(err) !== 409) throw err;
+      return;
     }
+    // A features build names the build it went on (client/features): that one goes too, when it is
+    // the same owner's and no workspace names it.
+    const owner = labels[BUILD_LABEL]?.split(' ')[1] ?? '';
+    const base = labels[FEATURES_BASE_LABEL];
+    if (!base || !owner || !base.startsWith(buildPrefix(owner)) || !base.endsWith(`:${this.agentId}`)) return;
+    // Another features build on the same base (a rebuild's) still stands on it: it stays.
+    const others = await this.docker.listImages({ filters: { label: [`${FEATURES_BASE_LABEL}=${base}`] } });
+    if (!others.length) this.release(base);
   }
 
   private async labels(image: string): Promise<Record<string, string> | null> {

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   BerthError,
   PROTOCOL_VERSION,
@@ -38,6 +39,8 @@ import { backupHandlers } from './backup-handlers';
 import { cloneHandlers } from './clone-handlers';
 import { settingsHandlers } from './settings-handlers';
 import { admitHandlers } from './admit-handlers';
+import { featureHandlers } from './feature-handlers';
+import { FeatureStore } from '../features/store';
 import { Backups } from '../workspaces/backup';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
@@ -255,6 +258,7 @@ export function createHandlers({
     ...backupHandlers(new Backups(service)),
     ...cloneHandlers({ service }),
     ...settingsHandlers(service.deps.settings),
+    ...featureHandlers(new FeatureStore(path.join(config.stateDir, 'features'))),
   };
 }
 

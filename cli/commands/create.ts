@@ -163,6 +163,11 @@ export const create: Command = {
       if (definition) params = await devcontainerParams(client, definition, params);
       // --build, else the definition's build (unless --image names the image instead).
       const build = flagBuild ?? (params.image === undefined ? (definition?.build ?? null) : null);
+      if (definition?.build?.features && build !== definition.build) {
+        process.stderr.write(
+          `warning: features: ignored: ${flagBuild ? '--build' : '--image'} names the image instead\n`,
+        );
+      }
       const { workspace } = await withProgress(quiet, async (options) => {
         if (build) Object.assign(params, await buildForSpec(client, build, quiet, options.signal));
         return client.request('workspace.create', params, options);

@@ -1,6 +1,7 @@
 import { BerthError } from '../../protocol';
 import { CLIENT_OPTIONS, parse, positionals } from '../args';
 import { buildForSpec } from '../build-flags';
+import { rebuildInput } from '../../client/devcontainer/rebuild';
 import { printWorkspace, withClient, withProgress, type Command } from '../command';
 import { OWNER_OPTION, refOf } from './lifecycle';
 
@@ -27,12 +28,7 @@ export const rebuild: Command = {
         );
       }
       const { workspace } = await withProgress(quiet, async (progress) => {
-        const input = {
-          contextDir: build.context,
-          dockerfile: build.dockerfile,
-          args: build.args,
-          target: build.target,
-        };
+        const input = await rebuildInput(name, { ...current.spec, build });
         const built = await buildForSpec(client, input, quiet, progress.signal);
         return client.request('workspace.rebuild', { ...ref, ...built }, progress);
       });

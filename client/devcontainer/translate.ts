@@ -6,6 +6,8 @@ import type { Located } from './locate';
 import { IGNORED, REFUSED, TRANSLATED } from './properties';
 import { readRequirements, type Requirements } from './requirements';
 import { devcontainerId, substitute, VariableProblem, type VariableContext } from './variables';
+import type { FeaturesInput } from '../build-send';
+import { readFeatures } from './features';
 
 /** What `build` asks for, for the host's image builder: paths absolute, the Dockerfile relative to the context. */
 export interface BuildRequest {
@@ -13,6 +15,8 @@ export interface BuildRequest {
   dockerfile?: string;
   args?: Record<string, string>;
   target?: string;
+  /** Devcontainer features to install on top (the definition's `image` is then their base). */
+  features?: FeaturesInput;
 }
 
 /** A definition translated into a create request, with everything Berth refused or left aside. */
@@ -85,6 +89,7 @@ export function translate(doc: JsoncDocument, ctx: TranslateContext): Translatio
   const env = readEnv(doc, text, refuse);
   if (env) spec.env = env;
   readImage(doc, ctx, out, text, refuse, warn);
+  readFeatures(doc, out, user ?? DEFAULT_USER, text, refuse);
   out.requirements = readRequirements(doc, refuse, warn);
   const { cpus, memory, gpus } = out.requirements;
   if (cpus) spec.cpus = cpus.value;

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { rebuildInput } from '../../client/devcontainer/rebuild';
 import { withBuildProgress } from './build-progress';
 import { showError } from './errors';
 import { isOwn, resolveWorkspace, type Target } from './resolve';
@@ -56,7 +57,7 @@ export async function rebuildWorkspace(services: Services, arg?: unknown): Promi
   }
   try {
     await withBuildProgress(`Rebuilding ${name}`, connection, async (steps) => {
-      const input = { contextDir: build.context, dockerfile: build.dockerfile, args: build.args, target: build.target };
+      const input = await rebuildInput(name, { ...workspace.spec, build });
       const built = await steps.build(input);
       return connection.request('workspace.rebuild', { name, owner, ...built }, steps);
     });

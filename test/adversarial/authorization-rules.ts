@@ -50,6 +50,12 @@ export interface Rule {
   input?: true;
 }
 
+/** A published feature tarball (a .tgz of devcontainer-feature.json {"id":"authz"} and install.sh), base64. */
+const FEATURE_TGZ =
+  'H4sIAAAAAAACA+3TsQrCMBRA0cx+hcZVayqtAf+maqSRkkKSdlD8d6OLKLhpQb1neeEtb8ndmX7bulhZZ/x8b6rYeZMdQuvE+6hkVRS3mTxPpYr8/r7u86UuSjFWYgBdiJVP58V/Okm7k2tZdbE+ypnsjQ+2dWmTZypT8jwS+GXWpf/fNFmoP3fjGrUuy9f95/qxf6V1qeh/CNPJYmPdItSj6DtD7QAAAAAAAAAAAAAAAN/mAqjGQQEAKAAA';
+/** The one ref the matrix imports and then removes (the admin's import runs before its removal: METHODS order). */
+const FEATURE_REF = 'ghcr.io/berth-authz/features/authz:1';
+
 const FAKE_GPU = 'GPU-00000000-0000-0000-0000-000000000000';
 
 /** A rebuild onto the stock image, recording a build made nowhere (the matrix needs no real build). */
@@ -247,4 +253,19 @@ export const RULES: Partial<Record<string, Rule>> = {
   // Admission (berth move's check of the target): always about the caller's own workspace; the name
   // of another user's workspace is free for the caller.
   'workspace.admit': { own: (p) => ({ spec: { name: `${p.ws.main}-moved` } }) },
+  // The host's feature store (devcontainer features): filled and emptied by admins, read by everyone.
+  'feature.import': {
+    adminOnly: true,
+    own: () => ({ ref: FEATURE_REF, tarball: FEATURE_TGZ }),
+    // The store is the host's, shared by every user: only an admin changes it.
+    others: () => [{ params: { ref: FEATURE_REF, tarball: FEATURE_TGZ }, refused: 'forbidden', admin: 'allowed' }],
+  },
+  'feature.list': { own: () => ({}) },
+  'feature.remove': {
+    adminOnly: true,
+    own: () => ({ ref: FEATURE_REF }),
+    // The admin's own removal runs first: the second finds nothing.
+    others: () => [{ params: { ref: FEATURE_REF }, refused: 'forbidden', admin: 'not_found' }],
+  },
+  'feature.get': { own: () => ({ ref: FEATURE_REF }) },
 };

@@ -206,6 +206,23 @@ describe('adversarial: hostile inputs (every spec field, every other param)', fu
       ['secret.set', 'a numeric value', () => ({ name: 'HX', value: 42 }), ['invalid_params']],
       ['secret.delete', 'a name "constructor"', () => ({ name: 'constructor' }), ['invalid_params']],
       ['secret.delete', 'a name of 100,000 characters', () => ({ name: `A${x(100_000)}` }), ['invalid_params']],
+      // The feature store (admins): refs that would leave the store's folder, tarballs that are none.
+      ...(
+        [
+          ['a ref with ".."', { ref: 'ghcr.io/../../etc/x:1', tarball: '' }],
+          ['a ref without a version', { ref: 'ghcr.io/x/y', tarball: '' }],
+          ['a tarball that is not base64', { ref: 'ghcr.io/x/y:1', tarball: '!!!' }],
+          ['a tarball over 512 KiB', { ref: 'ghcr.io/x/y:1', tarball: 'A'.repeat(700_000) }],
+          ['a tarball that is no tar', { ref: 'ghcr.io/x/y:1', tarball: Buffer.from('hello').toString('base64') }],
+        ] as const
+      ).map(([what, params]): [string, string, () => unknown, ErrorCode[], boolean?] => [
+        'feature.import',
+        what,
+        () => params,
+        ['invalid_params'],
+        true,
+      ]),
+      ['feature.remove', 'a ref with ".."', () => ({ ref: 'ghcr.io/x/../../y:1' }), ['invalid_params'], true],
     ];
     for (const [method, what, params, codes, asAdmin] of paramCases) {
       it(`${method} with ${what}: ${codes.join(' or ')}`, async () => {

@@ -77,11 +77,6 @@ describe('client: devcontainer.json translated into a create request', () => {
     ['appPort', '[8080]', /publishes ports on the host's network/],
     ['securityOpt', '["seccomp=unconfined"]', /weaken the isolation/],
     ['mounts', '["source=x,target=/x,type=volume"]', /not supported yet: the workspace would start without them/],
-    [
-      'features',
-      '{"ghcr.io/devcontainers/features/node:1": {}}',
-      /not supported yet: the workspace would start without what they install/,
-    ],
     ['dockerComposeFile', '"compose.yml"', /Docker Compose definitions are not supported/],
   ];
   for (const [key, value, reason] of refused) {
@@ -92,6 +87,50 @@ describe('client: devcontainer.json translated into a create request', () => {
       assert.match(t.refusals[0] ?? '', reason);
     });
   }
+
+  it('installs features on the image (which becomes their base), Docker-in-Docker as docker: true', () => {
+    const t = of(`{
+      "image": "berth-workspace:latest",
+      "remoteUser": "alice",
+      "features": {
+        "./hello": { "greeting": "\${localEnv:HOME}", "loud": true },
+        "ghcr.io/devcontainers/features/node:1": "18",
+        "ghcr.io/devcontainers/features/docker-in-docker:2": {}
+      },
+      "overrideFeatureInstallOrder": ["ghcr.io/devcontainers/features/node"]
+    }`);
+    assert.deepEqual([t.refusals, t.warnings], [[], []]);
+    assert.equal(t.spec.image, undefined);
+    assert.equal(t.spec.docker, true);
+    assert.deepEqual(t.build, {
+      contextDir: '/src/proj/.devcontainer',
+      features: {
+        definitionDir: '/src/proj/.devcontainer',
+        features: [
+          { key: './hello', options: { greeting: '/home/alice', loud: true } },
+          { key: 'ghcr.io/devcontainers/features/node:1', options: { version: '18' } },
+        ],
+        installOrder: ['ghcr.io/devcontainers/features/node'],
+        user: 'alice',
+        baseImage: 'berth-workspace:latest',
+      },
+    });
+  });
+
+  it('installs features on top of the build, and refuses features without an image, or bad options', () => {
+    const built = of('{"build": {"dockerfile": "Dockerfile"}, "features": {"./x": {}}}');
+    assert.equal(built.build?.features?.baseImage, undefined);
+    assert.equal(built.build?.dockerfile, 'Dockerfile');
+    assert.match(of('{"features": {"./x": {}}}').refusals.join(), /features: refused: they install on an image/);
+    assert.match(
+      of('{"image": "x", "features": {"./x": 3}}').refusals.join(),
+      /features\."\.\/x": must be an object of options/,
+    );
+    assert.match(
+      of('{"image": "x", "features": {"./x": {}}, "overrideFeatureInstallOrder": "./x"}').refusals.join(),
+      /overrideFeatureInstallOrder must be a list/,
+    );
+  });
 
   it('lets empty features and mounts, and privileged false, through', () => {
     const t = of('{"image": "x", "features": {}, "mounts": [], "privileged": false}');
