@@ -141,6 +141,10 @@ const OPTIONS: Record<string, [string, string]> = {
     '',
     'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
   ],
+  'allow-bind': [
+    'PATH[:ro]',
+    'let workspaces bind host paths inside this folder (volumes: bind); :ro makes every such bind read-only; repeat for more (default: none)',
+  ],
   'trash-keep': [
     'DUR',
     'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',

@@ -22,3 +22,4 @@ export * from './clone-methods';
 export * from './settings';
 export * from './archive';
 export * from './backup';
+export * from './volumes';

@@ -26,7 +26,7 @@ import { KeyWriter } from './keys';
 import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } from './operation';
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
-import { requireDockerAllowed } from './docker-rule';
+import { requireHostAllows } from './volume-rules';
 import { resolveRecord } from './resolve';
 import { saveState } from './state-change';
 
@@ -124,7 +124,7 @@ export class WorkspaceService {
   ): Promise<Workspace> {
     const { store, runtime, bootstrap } = this.deps;
     const spec = completeSpec(this.deps.config.defaults, input);
-    requireDockerAllowed(this.deps.config, spec);
+    requireHostAllows(this.deps.config, spec);
     requireAdminToPin(user, input.gpuUuids);
     requireIdleWithinMax(input, this.deps.config.idle);
     await requireImage(this.deps.runtime, spec.image, user.name);
@@ -163,7 +163,7 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireDockerAllowed(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
       if (record.archivedAt) throw archivedRefusal(record);
@@ -180,7 +180,7 @@ export class WorkspaceService {
    */
   async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireDockerAllowed(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec);
     return this.exclusive(record, 'restarting', async () => {
       if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
@@ -247,7 +247,7 @@ export class WorkspaceService {
     const recreate = ctx.recreate === true;
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
-    requireDockerAllowed(this.deps.config, spec);
+    requireHostAllows(this.deps.config, spec);
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);

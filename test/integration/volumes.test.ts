@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { AgentClient } from '../../client/agent-client';
+import type { BerthError } from '../../protocol';
+import { berth } from '../support/agent-process';
+import { cliEnv } from '../support/cli';
+import { docker, dockerExists } from '../support/docker';
+import { useAgent } from '../support/use-agent';
+
+const REBUILT = { context: '/tmp/volumes-test', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64) };
+
+describe('agent: named volumes and host binds (issue 13)', function () {
+  this.timeout(300_000);
+  // A host folder the admin allows read-only, with a file in it and a link out of it.
+  const allowed = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'berth-allowed-')));
+  mkdirSync(path.join(allowed, 'sets'));
+  writeFileSync(path.join(allowed, 'sets', 'hello.txt'), 'from the host\n');
+  symlinkSync('/etc', path.join(allowed, 'escape'));
+  after(() => rmSync(allowed, { recursive: true, force: true }));
+  const agent = useAgent({ args: ['--allow-bind', `${allowed}:ro`] });
+  let alice: AgentClient;
+  let bob: AgentClient;
+  let aliceEnv: NodeJS.ProcessEnv;
+  let bobEnv: NodeJS.ProcessEnv;
+
+  before(async () => {
+    alice = await agent.connect(agent.token('alice'));
+    bob = await agent.connect(agent.token('bob'));
+    aliceEnv = cliEnv(agent.url, agent.token('alice'));
+    bobEnv = cliEnv(agent.url, agent.token('bob'));
+  });
+
+  /** `sh -c script` in workspace `name` as its user, through `berth exec`. */
+  const sh = (env: NodeJS.ProcessEnv, name: string, script: string) =>
+    berth(['exec', name, '--', 'sh', '-c', script], env);
+
+  const data = [{ name: 'data', target: '/data' }];
+
+  it('keeps a file in a named volume across a rebuild, and across rm and a create with the same volume', async () => {
+    const { workspace } = await alice.request('workspace.create', { name: 'vol-a', volumes: data });
+    assert.equal(sh(aliceEnv, 'vol-a', 'echo kept > /data/proof').code, 0);
+    const before = docker('inspect', '-f', '{{.Id}}', `berth-${workspace.id}`);
+
+    await alice.request('workspace.rebuild', { name: 'vol-a', image: workspace.spec.image, build: REBUILT });
+    assert.notEqual(docker('inspect', '-f', '{{.Id}}', `berth-${workspace.id}`), before, 'a new container');
+    assert.equal(sh(aliceEnv, 'vol-a', 'cat /data/proof').stdout, 'kept\n');
+
+    const rm = berth(['rm', 'vol-a', '--delete-data', '--now', '--yes'], aliceEnv);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.match(rm.stdout, /Kept your named volume data: they outlive workspaces/);
+    assert.equal(dockerExists('volume', `berth-${workspace.id}-home`), false, 'the home went with --delete-data');
+
+    await alice.request('workspace.create', { name: 'vol-b', volumes: data });
+    assert.equal(sh(aliceEnv, 'vol-b', 'cat /data/proof').stdout, 'kept\n');
+  });
+
+  it("never gives another user's workspace the volume of the same name", async () => {
+    await bob.request('workspace.create', { name: 'vol-bob', volumes: data });
+    const read = sh(bobEnv, 'vol-bob', 'ls -A /data');
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout, '', "bob's data is a volume of his own, empty");
+    const names = docker('volume', 'ls', '-q', '--filter', 'label=dev.berth.volume=data').split('\n');
+    assert.equal(names.filter((name) => /-(alice|bob)\.data$/.test(name)).length, 2, names.join(', '));
+  });
+
+  it('mounts an allow-listed host folder read-only when the admin allows it read-only', async () => {
+    const volumes = [{ bind: path.join(allowed, 'sets'), target: '/datasets' }];
+    await alice.request('workspace.create', { name: 'vol-bind', volumes });
+    assert.equal(sh(aliceEnv, 'vol-bind', 'cat /datasets/hello.txt').stdout, 'from the host\n');
+    const write = sh(aliceEnv, 'vol-bind', 'sudo -n touch /datasets/mine');
+    assert.notEqual(write.code, 0);
+    assert.match(write.stderr, /Read-only file system/);
+  });
+
+  it('refuses a bind outside the allow-list, and one that leaves it through a link, creating nothing', async () => {
+    for (const [bind, why] of [
+      ['/etc', /this host allows binds only from .* \(read-only\)/],
+      [path.join(allowed, 'escape'), /leads to \/etc \(through a link\)/],
+    ] as const) {
+      await assert.rejects(
+        alice.request('workspace.create', { name: 'vol-refused', volumes: [{ bind, target: '/host' }] }),
+        (err: BerthError) => {
+          assert.equal(err.code, 'forbidden');
+          assert.match(err.message, why);
+          return true;
+        },
+      );
+    }
+    const { workspaces } = await alice.request('workspace.list', {});
+    assert.equal(
+      workspaces.some((ws) => ws.name === 'vol-refused'),
+      false,
+    );
+  });
+});
