@@ -166,7 +166,7 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
       "capAdd": ["SYS_ADMIN"],
       "appPort": [3000],
       "features": { "ghcr.io/devcontainers/features/node:1": {} },
-      "mounts": ["source=x,target=/x,type=volume"],
+      "mounts": ["type=tmpfs,target=/x"],
       "remoteUser": "root"
     }`);
     const create = await berth(['create', 'dc-refused', '--devcontainer', dir], env);
@@ -179,7 +179,6 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
       [6, 'capAdd', 'extra capabilities weaken the isolation'],
       [7, 'appPort', "it publishes ports on the host's network"],
       [8, 'features', 'not supported yet'],
-      [9, 'mounts', 'not supported yet'],
       [10, 'remoteUser', '"root": workspaces log in as an unprivileged user'],
     ] as const) {
       assert.ok(
@@ -187,6 +186,7 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
         `${key}:\n${create.stderr}`,
       );
     }
+    assert.ok(create.stderr.includes(`refused: ${file}:9:18: mounts[0]: type=tmpfs: not supported`), create.stderr);
     assert.match(create.stderr, /8 properties refused \(above\); nothing was created/);
     const { workspaces } = await client.request('workspace.list', {});
     assert.deepEqual(

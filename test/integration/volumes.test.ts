@@ -74,6 +74,29 @@ describe('agent: named volumes and host binds (issue 13)', function () {
     assert.match(write.stderr, /Read-only file system/);
   });
 
+  it("mounts a devcontainer.json's volume and allow-listed bind mounts", async () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), 'berth-dc-mounts-'));
+    try {
+      mkdirSync(path.join(project, '.devcontainer'));
+      const definition = {
+        image: 'berth-workspace:latest',
+        mounts: [
+          'source=data,target=/data,type=volume',
+          { source: path.join(allowed, 'sets'), target: '/sets', type: 'bind' },
+        ],
+      };
+      writeFileSync(path.join(project, '.devcontainer', 'devcontainer.json'), JSON.stringify(definition));
+      const created = berth(['create', 'vol-dc', '--devcontainer', project, '--quiet'], aliceEnv);
+      assert.equal(created.code, 0, created.stderr);
+      const read = sh(aliceEnv, 'vol-dc', 'echo mine > /data/dc && cat /data/dc /sets/hello.txt');
+      assert.equal(read.stdout, 'mine\nfrom the host\n', read.stderr);
+      const shown = berth(['get', 'vol-dc'], aliceEnv).stdout;
+      assert.match(shown, /Volumes +data → \/data, host .*\/sets → \/sets/);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a bind outside the allow-list, and one that leaves it through a link, creating nothing', async () => {
     for (const [bind, why] of [
       ['/etc', /this host allows binds only from .* \(read-only\)/],
