@@ -97,6 +97,31 @@ describe('agent: named volumes and host binds (issue 13)', function () {
     }
   });
 
+  it('applies a workspace.yaml with ports and volumes, prints them back, and says a volume change recreates', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-yaml-volumes-'));
+    try {
+      const file = path.join(dir, 'workspace.yaml');
+      writeFileSync(file, 'name: vol-yaml\nports: [8888]\nvolumes:\n  - yaml-data:/data\n');
+      const created = berth(['apply', '-f', file, '--quiet'], aliceEnv);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(sh(aliceEnv, 'vol-yaml', 'touch /data/ok && echo yes').stdout, 'yes\n');
+      const printed = berth(['get', 'vol-yaml', '-o', 'yaml'], aliceEnv).stdout;
+      assert.match(printed, /\nports:\n {2}- 8888\nvolumes:\n {2}- yaml-data:\/data\n/);
+      writeFileSync(
+        file,
+        printed.replace('- yaml-data:/data', `- yaml-data:/data\n  - ${path.join(allowed, 'sets')}:/sets`),
+      );
+      const changed = berth(['apply', '-f', file, '--quiet'], aliceEnv);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /volumes +\[yaml-data:\/data\] → \[yaml-data:\/data, .*sets:\/sets\]/);
+      assert.match(changed.stdout, /volumes change: they need a new container/);
+      assert.match(changed.stdout, /the running container is recreated/);
+      assert.equal(sh(aliceEnv, 'vol-yaml', 'ls /data /sets').stdout, '/data:\nok\n\n/sets:\nhello.txt\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a bind outside the allow-list, and one that leaves it through a link, creating nothing', async () => {
     for (const [bind, why] of [
       ['/etc', /this host allows binds only from .* \(read-only\)/],
