@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
@@ -117,6 +117,35 @@ describe('agent: named volumes and host binds (issue 13)', function () {
       assert.match(changed.stdout, /volumes change: they need a new container/);
       assert.match(changed.stdout, /the running container is recreated/);
       assert.equal(sh(aliceEnv, 'vol-yaml', 'ls /data /sets').stdout, '/data:\nok\n\n/sets:\nhello.txt\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('derives a workspace.yaml from a devcontainer.json (berth init --from-devcontainer) that apply creates', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-init-dc-'));
+    try {
+      mkdirSync(path.join(dir, '.devcontainer'));
+      const json = path.join(dir, '.devcontainer', 'devcontainer.json');
+      writeFileSync(
+        json,
+        '{ "image": "berth-workspace:latest", // comments are fine\n "mounts": ["source=init-data,target=/data,type=volume"], "forwardPorts": [8888], "postStartCommand": "true" }',
+      );
+      const file = path.join(dir, 'workspace.yaml');
+      const init = berth(['init', 'vol-init', '-f', file, '--from-devcontainer', dir], aliceEnv);
+      assert.equal(init.code, 0, init.stderr);
+      assert.match(init.stderr, /warning: postStartCommand: not carried/);
+      const again = berth(['init', 'vol-init', '-f', file, '--from-devcontainer', dir], aliceEnv);
+      assert.notEqual(again.code, 0);
+      assert.match(again.stderr, /exists; edit it, or overwrite it with --force/);
+      const applied = berth(['apply', '-f', file, '--quiet'], aliceEnv);
+      assert.equal(applied.code, 0, applied.stderr);
+      assert.equal(sh(aliceEnv, 'vol-init', 'touch /data/x && echo ok').stdout, 'ok\n');
+      writeFileSync(json, '{ "image": "berth-workspace:latest", "mounts": ["type=tmpfs,target=/t"] }');
+      const refused = berth(['init', 'vol-init2', '-f', `${file}.2`, '--from-devcontainer', json], aliceEnv);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /refused: .*mounts\[0\]: type=tmpfs: not supported/);
+      assert.equal(existsSync(`${file}.2`), false, 'nothing written');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
