@@ -1,5 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
@@ -149,6 +158,37 @@ describe('agent: named volumes and host binds (issue 13)', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a Docker volume of the name made without its labels, and reports named volumes as no orphans', async () => {
+    const agentId = readFileSync(path.join(agent.stateDir, 'agent-id'), 'utf8').trim();
+    const handMade = `berth-vol-${agentId}-alice.hand-made`;
+    docker('volume', 'create', handMade);
+    try {
+      const volumes = [{ name: 'hand-made', target: '/hand' }];
+      await assert.rejects(alice.request('workspace.create', { name: 'vol-hand', volumes }), (err: BerthError) => {
+        assert.equal(err.code, 'conflict');
+        assert.match(err.message, /exists but was not made by Berth for alice; it is not mounted/);
+        return true;
+      });
+    } finally {
+      docker('volume', 'rm', '-f', handMade);
+    }
+    await alice.request('workspace.create', { name: 'vol-orphan', volumes: [{ name: 'kept', target: '/kept' }] });
+    await alice.request('workspace.delete', { name: 'vol-orphan', deleteData: true, now: true });
+    // The reconciler lists orphans as the agent starts: the kept named volume is none.
+    await agent.stop();
+    await agent.restart();
+    alice = await agent.connect(agent.token('alice'));
+    bob = await agent.connect(agent.token('bob'));
+    // Orphans are the admin's to see.
+    const admin = await agent.connect(agent.token('root', true));
+    const { orphans } = await admin.request('host.info', {});
+    assert.deepEqual(
+      orphans.filter((orphan) => orphan.includes('berth-vol-')),
+      [],
+    );
+    assert.ok(dockerExists('volume', `berth-vol-${agentId}-alice.kept`));
   });
 
   it('refuses a bind outside the allow-list, and one that leaves it through a link, creating nothing', async () => {
