@@ -17,6 +17,7 @@ import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { docker, dockerExists } from '../support/docker';
 import { useAgent } from '../support/use-agent';
+import { waitFor } from '../support/wait';
 
 const REBUILT = { context: '/tmp/volumes-test', dockerfile: 'Dockerfile', args: {}, hash: 'a'.repeat(64) };
 
@@ -210,5 +211,25 @@ describe('agent: named volumes and host binds (issue 13)', function () {
       workspaces.some((ws) => ws.name === 'vol-refused'),
       false,
     );
+  });
+});
+
+describe('agent: named volumes count against their owner’s disk quota (issue 13)', function () {
+  this.timeout(120_000);
+  const agent = useAgent({ args: ['--disk-interval', '1s'] });
+
+  it("adds what a named volume holds to its owner's disk use", async () => {
+    const carol = await agent.connect(agent.token('carol'));
+    const set = berth(['quota', 'carol', '--disk', '10m'], cliEnv(agent.url, agent.token('root-admin', true)));
+    assert.equal(set.code, 0, set.stderr);
+    const volumes = [{ name: 'big', target: '/big' }];
+    const { workspace } = await carol.request('workspace.create', { name: 'vol-quota', volumes });
+    docker('exec', `berth-${workspace.id}`, 'dd', 'if=/dev/zero', 'of=/big/zeros', 'bs=1M', 'count=24');
+    const measured = await waitFor('the named volume to count for carol', async () => {
+      const { workspace: ws } = await carol.request('workspace.get', { name: 'vol-quota' });
+      return (ws.disk?.overQuota?.used ?? 0) >= 24 * 1024 ** 2 ? ws : false;
+    });
+    // The home alone holds far less: the named volume's 24 MiB are what put carol over.
+    assert.ok((measured.disk?.home ?? 0) < 10 * 1024 ** 2, `home ${measured.disk?.home}`);
   });
 });
