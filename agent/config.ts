@@ -55,6 +55,17 @@ export interface AgentConfig {
   trashKeepMs: number;
   /** Archive: how long a workspace stays stopped before the agent archives it (0: never). */
   archiveAfterMs: number;
+  /**
+   * Volumes (issue 13): host folders whose contents workspaces may bind (`berth serve --allow-bind
+   * PATH[:ro]`), their links resolved; absent or empty: no binds at all.
+   */
+  allowBinds?: AllowedBind[];
+}
+
+/** A host folder the admin lets workspaces bind; `readOnly` makes every bind from it read-only. */
+export interface AllowedBind {
+  path: string;
+  readOnly: boolean;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */

@@ -1,7 +1,7 @@
 import type { AgentClient } from '../client/agent-client';
 import { loadDevcontainer, unmetRequirements, type Definition } from '../client/devcontainer';
-import { execInWorkspace } from '../client/exec';
-import { BerthError, type ParamsInput, type SingleCommand, type Workspace } from '../protocol';
+import { runPostAttach as runSharedPostAttach } from '../client/post-attach';
+import { BerthError, type ParamsInput, type Workspace } from '../protocol';
 
 /**
  * Reads the definition `--devcontainer PATH` names for workspace `name` and prints, before anything
@@ -40,31 +40,12 @@ export async function devcontainerParams(
   return params;
 }
 
-/** A command as `workspace.exec` takes it: a string through the image's shell, an array as it is. */
-const argv = (command: SingleCommand): string[] => (typeof command === 'string' ? ['/bin/sh', '-c', command] : command);
-
 /**
- * Runs the workspace's `postAttachCommand` (its named commands in parallel) as `berth ssh` attaches,
- * its output on stderr; a failure is said, and does not keep the user out.
+ * Runs the workspace's `postAttachCommand` as `berth ssh` attaches (client/post-attach.ts), its
+ * output on stderr; a failure is said, and does not keep the user out.
  */
 export async function runPostAttach(client: AgentClient, workspace: Workspace): Promise<void> {
-  const command = workspace.spec.lifecycle?.postAttachCommand;
-  if (command === undefined) return;
-  const named: [string, SingleCommand][] =
-    typeof command === 'string' || Array.isArray(command)
-      ? [['postAttachCommand', command]]
-      : Object.entries(command).map(([label, each]) => [`postAttachCommand ${label}`, each]);
-  const ref = { name: workspace.name, owner: workspace.owner };
-  await Promise.all(
-    named.map(async ([label, single]) => {
-      const code = await execInWorkspace(client, ref, argv(single), {
-        stdout: process.stderr,
-        stderr: process.stderr,
-        stdin: null,
-      }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
-      if (code !== 0) {
-        process.stderr.write(`berth ssh: ${label} failed (${typeof code === 'number' ? `exit code ${code}` : code})\n`);
-      }
-    }),
-  );
+  for (const { label, why } of await runSharedPostAttach(client, workspace, process.stderr)) {
+    process.stderr.write(`berth ssh: ${label} failed (${why})\n`);
+  }
 }

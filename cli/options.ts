@@ -77,6 +77,10 @@ const OPTIONS: Record<string, [string, string]> = {
   output: ['FORMAT', 'wide: every column, not only those that fit 100 columns (default: the narrow table)'],
   'apply.file': ['FILE', 'the workspace.yaml to apply (berth init writes one)'],
   'apply.dry-run': ['', 'print what would change, change nothing'],
+  'from-devcontainer': [
+    'PATH',
+    'derive it from this devcontainer.json, or a folder holding .devcontainer/devcontainer.json (default: this folder)',
+  ],
   'init.file': ['FILE', 'where to write it (default: workspace.yaml; an existing file is kept)'],
   force: ['', 'overwrite the file if it exists'],
   'get.output': [
@@ -140,6 +144,10 @@ const OPTIONS: Record<string, [string, string]> = {
   'allow-docker': [
     '',
     'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
+  ],
+  'allow-bind': [
+    'PATH[:ro]',
+    'let workspaces bind host paths inside this folder (volumes: bind); :ro makes every such bind read-only; repeat for more (default: none)',
   ],
   'trash-keep': [
     'DUR',

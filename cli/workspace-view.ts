@@ -1,5 +1,5 @@
 import { HISTORY_SHOWN, historyWords, lastStop, otherFields } from '../client/detail-fields';
-import { LIFECYCLE_STAGES, describePort, type Workspace } from '../protocol';
+import { LIFECYCLE_STAGES, describePort, describeVolume, type Workspace } from '../protocol';
 import { formatSeconds } from './duration';
 import { formatSize, formatTime, table } from './format';
 
@@ -202,6 +202,7 @@ function devcontainerLines(ws: Workspace): [string, string][] {
   if (spec.forwardPorts?.length) {
     lines.push(['Ports', `${spec.forwardPorts.map(describePort).join(', ')} (not forwarded yet)`]);
   }
+  if (spec.volumes?.length) lines.push(['Volumes', spec.volumes.map(describeVolume).join(', ')]);
   const lifecycle = spec.lifecycle;
   if (lifecycle) {
     const stages = LIFECYCLE_STAGES.filter((stage) => lifecycle[stage] !== undefined);

@@ -24,3 +24,4 @@ export * from './admit';
 export * from './archive';
 export * from './backup';
 export * from './features';
+export * from './volumes';

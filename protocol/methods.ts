@@ -229,6 +229,8 @@ export const METHODS = {
       name: z.string(),
       keptVolume: z.string().nullable(),
       trashedUntil: z.string().optional(),
+      /** Volumes (issue 13): the owner's named volumes it mounted, kept (they outlive every workspace). */
+      namedVolumes: z.array(z.string()).optional(),
     }),
   },
   'workspace.update': {

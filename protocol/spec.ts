@@ -4,6 +4,7 @@ import { BuildRecord } from './build-record';
 import { ForwardPort, Lifecycle } from './devcontainer';
 import { SecretRefs } from './secrets';
 import { Clone } from './clone';
+import { Volumes } from './volumes';
 
 /** Workspace names: what people type, so short and safe in host names, paths and SSH aliases. */
 export const WorkspaceName = z
@@ -179,6 +180,8 @@ export const WorkspaceSpec = z.object({
   secrets: SecretRefs.optional(),
   // Clone on create (issue 15): a repository cloned into the home once, at the first start.
   clone: Clone.optional(),
+  // Volumes (issue 13 §3, §4): the owner's named volumes and admin-allowed host binds, beside the home.
+  volumes: Volumes.optional(),
 });
 export type WorkspaceSpec = z.infer<typeof WorkspaceSpec>;
 
@@ -232,6 +235,8 @@ export const WorkspaceChanges = WorkspaceSpec.omit({ name: true, user: true })
     secrets: WorkspaceSpec.shape.secrets.nullable(),
     // Clone on create (issue 15): null clones nothing (what a home holds stays).
     clone: WorkspaceSpec.shape.clone.nullable(),
+    // Volumes (issue 13): null mounts none (the named volumes themselves stay).
+    volumes: WorkspaceSpec.shape.volumes.nullable(),
   })
   .strict();
 export type WorkspaceChanges = z.infer<typeof WorkspaceChanges>;

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { containerName, volumeName } from '../state/record';
 import { containerEnv } from './container-env';
 import { dockerInDockerSettings } from './docker-in-docker';
+import { volumeMounts } from './named-volumes';
 import { LABELS, type ContainerPlan } from './runtime';
 
 const PIDS_LIMIT = 4096;
@@ -80,6 +81,7 @@ export function containerConfig(
         { Type: 'volume', Source: volumeName(record.id), Target: `/home/${spec.user}` },
         { Type: 'bind', Source: bootstrapDir, Target: '/.berth', ReadOnly: true },
         ...(plan.secretsDir ? secretMounts(plan.secretsDir) : []),
+        ...volumeMounts(spec, record.owner, agentId, plan.binds),
       ],
       NanoCpus: Math.round(spec.cpus * 1e9),
       Memory: spec.memory,

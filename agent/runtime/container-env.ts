@@ -33,6 +33,9 @@ export function containerEnv(plan: ContainerPlan): string[] {
   if (spec.command) env.set('BERTH_STARTUP', spec.command);
   // Docker-in-Docker (issue 13): the init starts the image's dockerd.
   if (spec.docker) env.set('BERTH_DOCKER', '1');
+  // Named volumes (issue 13): the init gives a new, empty one to the user.
+  const writable = (spec.volumes ?? []).filter((volume) => volume.name !== undefined && !volume.readOnly);
+  if (writable.length) env.set('BERTH_VOLUMES', writable.map((volume) => volume.target).join('\n'));
   env.set('NVIDIA_VISIBLE_DEVICES', gpus.length ? gpus.join(',') : 'void');
   return [...env].map(([key, value]) => `${key}=${value}`);
 }

@@ -20,11 +20,14 @@ export async function diskUsage(docker: Docker, agentId: string): Promise<DiskUs
   try {
     const df = (await docker.df()) as DockerDiskUsage;
     const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.workspace];
+    // A named volume (issue 13) is its owner's whatever workspace mounts it: it counts for them.
+    const owned = (item: Labelled) =>
+      ours(item) || (item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.volume] !== undefined);
     const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
       id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
     const owners = new Map<string, number>();
     const count = (item: Labelled, size: number | undefined) => {
-      const owner = ours(item) && item.Labels?.[LABELS.owner];
+      const owner = owned(item) && item.Labels?.[LABELS.owner];
       if (owner && typeof size === 'number' && size >= 0) owners.set(owner, (owners.get(owner) ?? 0) + size);
     };
     for (const volume of df.Volumes ?? []) count(volume, volume.UsageData?.Size);

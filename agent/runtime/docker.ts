@@ -11,6 +11,7 @@ import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
 import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
+import { ensureNamedVolumes, isNamedVolume } from './named-volumes';
 import { SshdLayer } from './sshd-layer';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
@@ -149,6 +150,7 @@ export class DockerRuntime implements Runtime {
     // Made here, labelled, rather than by Docker at its first mount: it is then counted and listed as ours.
     const { record } = plan;
     if (record.spec.docker) await this.ensureVolume(record, dockerVolumeName(record.id), 'inner Docker data');
+    await ensureNamedVolumes(this.docker, this.agentId, record);
     const logConfig = await this.logConfig();
     let options: Docker.ContainerCreateOptions | null = containerConfig(plan, {
       agentId: this.agentId,
@@ -338,7 +340,12 @@ export class DockerRuntime implements Runtime {
       ]);
       return {
         containers: new Map(containers.map((c) => [c.Labels[LABELS.workspace] ?? '', c.Names[0]?.slice(1) ?? c.Id])),
-        volumes: new Map((volumes.Volumes ?? []).map((v) => [v.Name, v.Labels?.[LABELS.workspace] ?? ''])),
+        // Named volumes are their owner's, claimed by no workspace: never orphans.
+        volumes: new Map(
+          (volumes.Volumes ?? [])
+            .filter((v) => !isNamedVolume(v))
+            .map((v) => [v.Name, v.Labels?.[LABELS.workspace] ?? '']),
+        ),
       };
     } catch (err) {
       throw runtimeError('list Berth containers and volumes', err);

@@ -9,6 +9,8 @@ export const LABELS = {
   owner: 'dev.berth.owner',
   name: 'dev.berth.name',
   specHash: 'dev.berth.spec-hash',
+  /** On a named volume (issue 13): its name as its owner gives it; such a volume has no workspace label. */
+  volume: 'dev.berth.volume',
 } as const;
 
 /** What the runtime reports about a workspace's container. */
@@ -54,6 +56,15 @@ export interface ContainerPlan {
   secretsDir?: string | null;
   /** The image the container runs, when not the spec's own: one derived with sshd ({@link Runtime.sshdImage}). */
   image?: string;
+  /** The spec's host binds, resolved against the agent's allow-list (agent/workspaces/volume-rules.ts). */
+  binds?: ResolvedBind[];
+}
+
+/** A host bind as it is mounted: the source with its links resolved, read-only when the admin says so. */
+export interface ResolvedBind {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 /** A command to run in a workspace's container ({@link Runtime.exec}). */

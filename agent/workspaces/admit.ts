@@ -1,19 +1,19 @@
 import type { WorkspaceSpec, WorkspaceSpecInput } from '../../protocol';
 import type { User } from '../users';
 import { requireAdminToPin } from '../gpu/requests';
-import { requireDockerAllowed } from './docker-rule';
+import { requireHostAllows } from './volume-rules';
 import type { ServiceDeps } from './operation';
 import type { Reservations } from './reservations';
 import { completeSpec, requireIdleWithinMax, requireImage } from './spec-rules';
 
 /**
  * The spec a create of `input` for `user` makes, once every rule of the host that needs no
- * reservation passed: the spec fits the host, Docker-in-Docker is allowed, only an admin pins GPUs,
+ * reservation passed: the spec fits the host, Docker-in-Docker and its binds are allowed, only an admin pins GPUs,
  * the idle settings are within the cap, and the image is here and the user's to run.
  */
 export async function checkedSpec(deps: ServiceDeps, user: User, input: WorkspaceSpecInput): Promise<WorkspaceSpec> {
   const spec = completeSpec(deps.config.defaults, input);
-  requireDockerAllowed(deps.config, spec);
+  requireHostAllows(deps.config, spec);
   requireAdminToPin(user, input.gpuUuids);
   requireIdleWithinMax(input, deps.config.idle);
   await requireImage(deps.runtime, spec.image, user.name);

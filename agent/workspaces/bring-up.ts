@@ -7,6 +7,7 @@ import type { KeyWriter } from './keys';
 import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { containerSpecHash } from './spec-hash';
 import { runLifecycle, type LifecycleRun } from './lifecycle';
+import { resolveBinds } from './volume-rules';
 import { sshListening, waitForSsh } from './ssh-probe';
 
 /** A workspace brought up: what its message should say (optional GPUs not had, a lifecycle failure), and the lifecycle's rest. */
@@ -66,6 +67,8 @@ export async function bringUp(
     keys.write(record.owner, () => [record]),
   ]);
   if (!status || status.specHash !== hash) {
+    // Before the old container goes, as the image: a bind the admin no longer allows leaves it as it was.
+    const binds = resolveBinds(config, record.spec);
     // Before the old container goes: an image that cannot get an sshd leaves it as it was.
     let layered = false;
     const image = await runtime.sshdImage(
@@ -87,6 +90,7 @@ export async function bringUp(
       bootstrapDir: bootstrap.dir(record.id),
       gpuMode: config.gpu.mode,
       secretsDir,
+      binds,
       ...(image === record.spec.image ? {} : { image }),
     });
   }

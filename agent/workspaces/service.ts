@@ -27,7 +27,7 @@ import { Reservations } from './reservations';
 import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } from './operation';
 import { requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 import { checkedSpec } from './admit';
-import { requireDockerAllowed } from './docker-rule';
+import { requireHostAllows } from './volume-rules';
 import { resolveRecord } from './resolve';
 import { saveState } from './state-change';
 
@@ -160,7 +160,7 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireDockerAllowed(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
       if (record.archivedAt) throw archivedRefusal(record);
@@ -177,7 +177,7 @@ export class WorkspaceService {
    */
   async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireDockerAllowed(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec);
     return this.exclusive(record, 'restarting', async () => {
       if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
@@ -244,7 +244,7 @@ export class WorkspaceService {
     const recreate = ctx.recreate === true;
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
-    requireDockerAllowed(this.deps.config, spec);
+    requireHostAllows(this.deps.config, spec);
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);

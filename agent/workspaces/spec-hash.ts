@@ -24,6 +24,8 @@ export function specHash(spec: WorkspaceSpec): string {
     ...(spec.docker ? ['docker'] : []),
     // Secrets by name and target only (values reach the container at each start); absent keeps old hashes.
     ...(spec.secrets?.length ? [spec.secrets] : []),
+    // Volumes (issue 13): their mounts shape the container; absent keeps old hashes.
+    ...(spec.volumes?.length ? [['volumes', spec.volumes]] : []),
   ]);
   return sha256(canonical);
 }

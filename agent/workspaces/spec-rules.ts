@@ -5,6 +5,7 @@ import type { Runtime } from '../runtime/runtime';
 import { requireWithinIdleMax } from '../idle/settings';
 import { specHash } from './spec-hash';
 import { BUILD_LABEL } from '../build/builder';
+import { volumeHomeProblem } from './volume-rules';
 
 /** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
 export function validSpec(candidate: unknown): WorkspaceSpec {
@@ -36,6 +37,8 @@ export function validSpec(candidate: unknown): WorkspaceSpec {
       `clone.secret: "${clone.secret}" must be one of the workspace's secrets with a file target (--secret-file ${clone.secret}): the clone reads the token or key from ${SECRETS_DIR}/${clone.secret}`,
     );
   }
+  const homeProblem = volumeHomeProblem(parsed.data);
+  if (homeProblem) throw new BerthError('invalid_params', homeProblem);
   if ('NVIDIA_VISIBLE_DEVICES' in parsed.data.env) {
     throw new BerthError(
       'invalid_params',

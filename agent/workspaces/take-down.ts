@@ -11,7 +11,13 @@ function announceRemoved({ bus }: ServiceDeps, record: WorkspaceRecord): void {
 }
 
 /** What a delete answers: `keptVolume` when the home was kept, `trashedUntil` when it went to the trash. */
-export type Deleted = { id: string; name: string; keptVolume: string | null; trashedUntil?: string };
+export type Deleted = {
+  id: string;
+  name: string;
+  keptVolume: string | null;
+  trashedUntil?: string;
+  namedVolumes?: string[];
+};
 
 /**
  * Completes a delete whose record is in `deleting` (also after an agent restart): the container, the
@@ -40,7 +46,15 @@ export async function finishDelete(deps: ServiceDeps, record: WorkspaceRecord, c
   await deps.secrets?.remove(record.id);
   announceRemoved(deps, record);
   reportProgress(bus, record, ctx, 'done', 'Deleted');
-  return { id: record.id, name: record.name, keptVolume, ...(trashedUntil ? { trashedUntil } : {}) };
+  // The owner's named volumes are never deleted with a workspace: other workspaces of theirs may mount them.
+  const named = (record.spec.volumes ?? []).flatMap((volume) => (volume.name === undefined ? [] : [volume.name]));
+  return {
+    id: record.id,
+    name: record.name,
+    keptVolume,
+    ...(trashedUntil ? { trashedUntil } : {}),
+    ...(named.length ? { namedVolumes: named } : {}),
+  };
 }
 
 /**

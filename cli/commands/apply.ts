@@ -73,6 +73,11 @@ export const apply: Command = {
       const width = Math.max(...plan.lines.map((line) => line.key.length));
       say(`${doc.name}: ${plan.lines.length === 1 ? '1 change' : `${plan.lines.length} changes`}`);
       for (const line of plan.lines) say(`  ${line.key.padEnd(width)}  ${line.from} → ${line.to}`);
+      if (plan.changes.volumes !== undefined) {
+        say(
+          '  volumes change: they need a new container (made now when it runs, else at its next start); the named volumes keep their files',
+        );
+      }
       say(
         plan.recreate
           ? '  the running container is recreated: running processes end; the home and the host key stay'

@@ -4,8 +4,18 @@ import { WorkspaceName } from '../../protocol';
 import { CLIENT_OPTIONS, UsageError, parse } from '../args';
 import { withClient, type Command } from '../command';
 import { initTemplate } from '../definition/render';
+import { workspaceFileOf } from '../definition/from-devcontainer';
+import { readDevcontainer } from '../devcontainer';
 
-const usage = 'berth init [NAME] [-f FILE] [--force]';
+const usage = 'berth init [NAME] [-f FILE] [--from-devcontainer [PATH]] [--force]';
+
+/** `--from-devcontainer` with no PATH after it (last, or before another option) means the current folder. */
+function withDevcontainerPath(argv: string[]): string[] {
+  const at = argv.indexOf('--from-devcontainer');
+  if (at < 0) return argv;
+  const next = argv[at + 1];
+  return next === undefined || next.startsWith('-') ? [...argv.slice(0, at + 1), '.', ...argv.slice(at + 1)] : argv;
+}
 
 /** A workspace name made from a folder's name: `My_Project 2` → `my-project-2`; null when none can be. */
 export function nameFromFolder(folder: string): string | null {
@@ -26,8 +36,13 @@ export const init: Command = {
   summary: "write a commented workspace.yaml with the host's defaults",
   usage,
   async run(argv) {
-    const options = { ...CLIENT_OPTIONS, file: { type: 'string', short: 'f' }, force: { type: 'boolean' } } as const;
-    const { values, positionals: rest } = parse(argv, options, usage);
+    const options = {
+      ...CLIENT_OPTIONS,
+      file: { type: 'string', short: 'f' },
+      force: { type: 'boolean' },
+      'from-devcontainer': { type: 'string' },
+    } as const;
+    const { values, positionals: rest } = parse(withDevcontainerPath(argv), options, usage);
     if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`, usage);
     const name = rest[0] ?? nameFromFolder(process.cwd());
     if (!name) throw new UsageError("this folder's name makes no workspace name; give one: berth init NAME", usage);
@@ -36,17 +51,23 @@ export const init: Command = {
       throw new UsageError(`NAME "${name}" ${checked.error.issues[0]?.message ?? 'is not valid'}`, usage);
     }
     const file = values.file ?? 'workspace.yaml';
-    const text = await withClient(values, async (client) => {
-      const info = await client.request('host.info', {});
-      return initTemplate({
-        name,
-        image: info.defaultImage,
-        cpus: info.defaults?.cpus ?? 2,
-        memory: info.defaults?.memory ?? 4 * 1024 ** 3,
-        idleTimeout: info.defaults?.idleTimeout ?? 1800,
-        user: 'dev',
-      });
-    });
+    const from = values['from-devcontainer'];
+    // From a devcontainer.json: its translation (warnings and refusals printed; a refusal writes nothing).
+    const derived = from === undefined ? undefined : workspaceFileOf(name, await readDevcontainer(from, name), file);
+    for (const line of derived?.notCarried ?? []) process.stderr.write(`warning: ${line}\n`);
+    const text =
+      derived?.text ??
+      (await withClient(values, async (client) => {
+        const info = await client.request('host.info', {});
+        return initTemplate({
+          name,
+          image: info.defaultImage,
+          cpus: info.defaults?.cpus ?? 2,
+          memory: info.defaults?.memory ?? 4 * 1024 ** 3,
+          idleTimeout: info.defaults?.idleTimeout ?? 1800,
+          user: 'dev',
+        });
+      }));
     try {
       await writeFile(file, text, { flag: values.force ? 'w' : 'wx' });
     } catch (err) {

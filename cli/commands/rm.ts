@@ -56,6 +56,12 @@ export const rm: Command = {
             ? `Deleted ${name}; its home is in the trash until ${formatTime(result.trashedUntil)}, then deleted for good. Restore it with: berth trash restore ${name}\n`
             : `Deleted ${name} and its data${now ? ', at once (not kept in the trash)' : ''}.\n`,
       );
+      if (result.namedVolumes?.length) {
+        const names = result.namedVolumes.join(', ');
+        process.stdout.write(
+          `Kept your named ${result.namedVolumes.length === 1 ? 'volume' : 'volumes'} ${names}: they outlive workspaces; mount ${result.namedVolumes.length === 1 ? 'it' : 'them'} again with volumes: in a workspace.yaml or mounts: in a devcontainer.json\n`,
+        );
+      }
     });
     return 0;
   },

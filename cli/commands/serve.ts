@@ -5,12 +5,13 @@ import { ImageRef, MAX_DURATION_SECONDS, describeIssues } from '../../protocol';
 import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
+import { allowedBind } from '../../agent/workspaces/volume-rules';
 import { UsageError, numberOption, parse, positionals } from '../args';
 import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--trash-keep DURATION] [--archive-after DURATION] [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -29,6 +30,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'max-build-context': { type: 'string' },
     ...IDLE_OPTIONS,
     'allow-docker': { type: 'boolean' },
+    'allow-bind': { type: 'string', multiple: true },
     'trash-keep': { type: 'string' },
     'archive-after': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -91,6 +93,9 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     config.maxBuildContextBytes = size;
   }
   if (values['allow-docker']) config.allowDocker = true;
+  config.allowBinds = (values['allow-bind'] ?? []).map((text) =>
+    allowedBind(text, (why) => new UsageError(`--allow-bind ${text}: ${why}`, usage)),
+  );
   if (values['trash-keep'] !== undefined) {
     config.trashKeepMs = keepFlag('trash-keep', values['trash-keep'], usage) * 1000;
   }

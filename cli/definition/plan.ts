@@ -1,7 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { BerthError, type BuildRecord, type HostInfo, type Workspace, type WorkspaceChanges } from '../../protocol';
+import {
+  BerthError,
+  type BuildRecord,
+  type ForwardPort,
+  type HostInfo,
+  type Workspace,
+  type WorkspaceChanges,
+  type WorkspaceVolume,
+} from '../../protocol';
 import { DOCUMENT_PATH, specOf, type WorkspaceFile } from './schema';
-import { durationText, sizeText } from './render';
+import { durationText, portOf, sizeText, volumeOf } from './render';
 
 /** Fields whose change makes a new container (the rest are read by the agent alone, or at the next start). */
 const CONTAINER_FIELDS = new Set([
@@ -17,6 +25,7 @@ const CONTAINER_FIELDS = new Set([
   'gpuUuids',
   'docker',
   'secrets',
+  'volumes',
 ]);
 const SIZES = new Set(['memory', 'gpuMemory']);
 const DURATIONS = new Set(['idleTimeout', 'attachedGrace', 'maxLifetime']);
@@ -34,6 +43,8 @@ const CLEARABLE = [
   'secrets',
   'build',
   'clone',
+  'forwardPorts',
+  'volumes',
 ] as const;
 
 /** One line of what `berth apply` changes: `resources.memory: 8g → 16g`. */
@@ -59,6 +70,8 @@ const show = (field: string, value: unknown): string => {
     const build = value as BuildRecord;
     return `${build.context} (${build.hash.slice(0, 12)}…)`;
   }
+  if (field === 'volumes' && Array.isArray(value)) return `[${(value as WorkspaceVolume[]).map(volumeOf).join(', ')}]`;
+  if (field === 'forwardPorts' && Array.isArray(value)) return JSON.stringify((value as ForwardPort[]).map(portOf));
   return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
 };
 

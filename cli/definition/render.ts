@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { BuildRecord, SecretRef, Workspace, WorkspaceSpec } from '../../protocol';
+import type { BuildRecord, ForwardPort, SecretRef, Workspace, WorkspaceSpec, WorkspaceVolume } from '../../protocol';
 
 /** Bytes as the shortest exact size a definition takes: `8g`, `512m`, `64k`, or the number. */
 export function sizeText(bytes: number): string | number {
@@ -56,7 +56,21 @@ export function definitionOf(spec: WorkspaceSpec): Record<string, unknown> {
     ...(spec.docker ? { docker: true } : {}),
     ...(spec.secrets?.length ? { secrets: spec.secrets.map(secretOf) } : {}),
     ...(spec.clone ? { clone: Object.keys(spec.clone).length === 1 ? spec.clone.url : spec.clone } : {}),
+    ...(spec.forwardPorts?.length ? { ports: spec.forwardPorts.map(portOf) } : {}),
+    ...(spec.volumes?.length ? { volumes: spec.volumes.map(volumeOf) } : {}),
   };
+}
+
+/** A forwarded port, shortest: `8080`, `"db:5432"`, or the whole object when it has a label or more. */
+export function portOf(port: ForwardPort): ForwardPort | number | string {
+  const keys = Object.keys(port).filter((key) => key !== 'host' && key !== 'port');
+  if (keys.length) return port;
+  return port.host !== undefined ? `${port.host}:${port.port}` : port.port;
+}
+
+/** A volume as workspace.yaml writes it: `NAME:/target` or `/host/path:/target`, `:ro` when read-only. */
+export function volumeOf(volume: WorkspaceVolume): string {
+  return `${volume.name ?? volume.bind ?? ''}:${volume.target}${volume.readOnly ? ':ro' : ''}`;
 }
 
 /** A spec's build record as workspace.yaml writes it: the folder (as recorded, absolute), and what differs from the defaults. */
@@ -131,5 +145,11 @@ idle:                      # left out: the host's settings (berth idle)
 #   context: .
 #   dockerfile: Dockerfile
 # clone: https://github.com/you/project.git   # cloned into ~/project at the first start
+# ports:                   # ports the workspace serves (stored and shown; forwarding comes later)
+#   - 8888
+#   - { port: 6006, label: tensorboard }
+# volumes:                 # beside the home; a change recreates the container (the volumes' files stay)
+#   - data:/data           # your named volume "data": kept when workspaces go, shared by yours
+#   - /srv/datasets:/datasets:ro   # a host folder, only where the host's admin allows it
 `;
 }

@@ -51,10 +51,67 @@ const Resources = z
 const Idle = z.object({ timeout: Duration, attachedGrace: Duration, maxLifetime: Duration }).partial().strict();
 
 /** Keys of the format that this agent's protocol cannot carry yet: refused by name, never dropped. */
-export const NOT_YET: Record<string, string> = {
-  ports: 'ports are not supported in workspace.yaml yet; leave them out',
-  volumes: 'volumes are not supported in workspace.yaml yet; keep data in the home directory',
-};
+export const NOT_YET: Record<string, string> = {};
+
+/**
+ * An entry written short (a number or a string, read by `short`, which words its own errors) or
+ * as an object of `full`: a union would word every failure "Invalid input".
+ */
+const shortOrFull = <T>(short: (value: number | string) => T | string, full: z.ZodType<T>) =>
+  z.unknown().transform((value, ctx): T => {
+    if (typeof value === 'number' || typeof value === 'string') {
+      const read = short(value);
+      if (typeof read !== 'string') return read;
+      ctx.addIssue({ code: 'custom', message: read });
+      return z.NEVER;
+    }
+    const parsed = full.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue(issue as never);
+    return z.NEVER;
+  });
+
+/**
+ * A port the workspace forwards (stored and shown; forwarding comes later): `8080`, `"db:5432"`
+ * (another service's), or `{port, host, label, protocol, onAutoForward}`.
+ */
+const PortEntry = shortOrFull(
+  (value): { port: number; host?: string } | string => {
+    if (typeof value === 'number') return { port: value };
+    const match = /^(?:([^:]+):)?(\d{1,5})$/.exec(value);
+    if (!match) return `${JSON.stringify(value)} is not a port; write 8080 or "host:5432"`;
+    return { port: Number(match[2]), ...(match[1] !== undefined ? { host: match[1] } : {}) };
+  },
+  z
+    .object({ port: z.number(), host: z.string(), label: z.string(), protocol: z.string(), onAutoForward: z.string() })
+    .partial()
+    .required({ port: true })
+    .strict(),
+);
+
+/**
+ * A volume beside the home: `NAME:/target[:ro]` (a named volume of yours, kept when workspaces
+ * go), `/host/path:/target[:ro]` (a host folder the host's admin allows), or `{name | bind, target,
+ * readOnly}`.
+ */
+const VolumeEntry = shortOrFull(
+  (value): { name?: string; bind?: string; target: string; readOnly?: boolean } | string => {
+    const [source = '', target, mode, ...rest] = String(value).split(':');
+    if (!source || target === undefined || rest.length || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+      return `${JSON.stringify(value)} is not a volume; write NAME:/path, /host/path:/path, or either with :ro`;
+    }
+    return {
+      ...(source.startsWith('/') ? { bind: source } : { name: source }),
+      target,
+      ...(mode === 'ro' ? { readOnly: true } : {}),
+    };
+  },
+  z
+    .object({ name: z.string(), bind: z.string(), target: z.string(), readOnly: z.boolean() })
+    .partial()
+    .required({ target: true })
+    .strict(),
+);
 
 /**
  * A secret the workspace uses (values stay in the agent's secret store: berth secret set):
@@ -112,6 +169,8 @@ export const WorkspaceFile = z
     secrets: group(z.array(SecretEntry)),
     build: Build,
     clone: CloneEntry,
+    ports: group(z.array(PortEntry)),
+    volumes: group(z.array(VolumeEntry)),
     /** What `berth get -o yaml` prints of the workspace's state: read-only, ignored here. */
     status: z.unknown(),
     ...Object.fromEntries(Object.keys(NOT_YET).map((key) => [key, z.unknown()])),
@@ -155,6 +214,8 @@ export function specOf(doc: WorkspaceFile): WorkspaceSpecInput {
   if (doc.docker !== undefined) spec.docker = doc.docker;
   if (doc.secrets !== undefined) spec.secrets = doc.secrets;
   if (doc.clone !== undefined) spec.clone = doc.clone;
+  if (doc.ports !== undefined) spec.forwardPorts = doc.ports;
+  if (doc.volumes !== undefined) spec.volumes = doc.volumes;
   return spec;
 }
 
@@ -180,4 +241,6 @@ export const DOCUMENT_PATH: Record<string, (string | number)[]> = {
   secrets: ['secrets'],
   build: ['build'],
   clone: ['clone'],
+  forwardPorts: ['ports'],
+  volumes: ['volumes'],
 };

@@ -15,8 +15,6 @@ export const REFUSED: Record<string, string> = {
     'security options (seccomp, AppArmor unconfined) weaken the isolation between workspaces on a shared host; remove it',
   appPort:
     "it publishes ports on the host's network, where Berth publishes only each workspace's SSH port, on 127.0.0.1; use forwardPorts instead",
-  mounts:
-    'not supported yet: the workspace would start without them; remove them (the home directory is kept across stops and rebuilds)',
   dockerComposeFile: 'Docker Compose definitions are not supported; use image or build',
   service: 'Docker Compose definitions are not supported; use image or build',
   runServices: 'Docker Compose definitions are not supported; use image or build',
@@ -63,4 +61,5 @@ export const TRANSLATED = new Set([
   'waitFor',
   'features',
   'overrideFeatureInstallOrder',
+  'mounts',
 ]);

@@ -3,6 +3,7 @@ import { SshUser, type WorkspaceSpecInput } from '../../protocol';
 import { readLifecycle, readPorts } from './commands';
 import type { JsoncDocument } from './jsonc';
 import type { Located } from './locate';
+import { readMounts } from './mounts';
 import { IGNORED, REFUSED, TRANSLATED } from './properties';
 import { readRequirements, type Requirements } from './requirements';
 import { devcontainerId, substitute, VariableProblem, type VariableContext } from './variables';
@@ -57,7 +58,7 @@ export function translate(doc: JsoncDocument, ctx: TranslateContext): Translatio
     if (TRANSLATED.has(key) || (key === 'privileged' && raw === false)) continue;
     const empty = (Array.isArray(raw) && !raw.length) || (raw && typeof raw === 'object' && !Object.keys(raw).length);
     if (Object.hasOwn(REFUSED, key)) {
-      if (!(empty && (key === 'features' || key === 'mounts'))) {
+      if (!(empty && key === 'features')) {
         refuse(doc.at([key]), `${key}: refused: ${REFUSED[key]}`);
       }
     } else if (Object.hasOwn(IGNORED, key)) warn(doc.at([key]), `${key}: ignored: ${IGNORED[key]}`);
@@ -103,6 +104,8 @@ export function translate(doc: JsoncDocument, ctx: TranslateContext): Translatio
   if (ports?.length) spec.forwardPorts = ports;
   const lifecycle = readLifecycle(doc, vars, refuse);
   if (lifecycle) spec.lifecycle = lifecycle;
+  const volumes = readMounts(doc, text, refuse);
+  if (volumes?.length) spec.volumes = volumes;
   return out;
 }
 

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerKey, syncSshConfig, workspaceAlias } from '../ssh-config/sync';
 import { showError } from './errors';
 import { openTerminal } from './openTerminal';
+import { postAttach } from './post-attach';
 import { withAgentProgress } from './progress';
 import { resolveWorkspace, type Target } from './resolve';
 import type { Services } from '../services';
@@ -70,6 +71,7 @@ export async function connectWorkspace(services: Services, arg?: unknown): Promi
     );
     if (choice === install) await vscode.commands.executeCommand('workbench.extensions.installExtension', REMOTE_SSH);
     else if (choice === terminal) {
+      await postAttach(services, connection, workspace);
       await openTerminal(services, { kind: 'workspace', hostId: connection.host.id, workspace });
     }
     return;
@@ -84,6 +86,8 @@ export async function connectWorkspace(services: Services, arg?: unknown): Promi
   } catch (err) {
     services.log.warn(`could not preset remote.SSH.remotePlatform for ${alias}: ${String(err)}`);
   }
+  // devcontainer.json's postAttachCommand: before the window opens, as berth ssh runs it before the session.
+  await postAttach(services, connection, workspace);
   const uri = vscode.Uri.parse(`vscode-remote://ssh-remote+${alias}/home/${workspace.ssh.user}`);
   const windowOpen = Boolean(vscode.workspace.workspaceFolders?.length);
   services.log.info(`connecting to ${alias} (${uri.toString()})`);

@@ -45,6 +45,13 @@ export async function deleteWorkspace(services: Services, arg?: unknown): Promis
         `Deleted ${workspace.name}. Its home volume ${result.keptVolume} was kept on ${connection.host.label}.`,
       );
     }
+    // Named volumes (issue 13) are the owner's, never deleted with a workspace.
+    const named = result.namedVolumes ?? [];
+    if (named.length) {
+      void vscode.window.showInformationMessage(
+        `Kept your named ${named.length === 1 ? 'volume' : 'volumes'} ${named.join(', ')} on ${connection.host.label}: other workspaces of yours mount ${named.length === 1 ? 'it' : 'them'} by name.`,
+      );
+    }
   } catch (err) {
     showError(services, `delete ${workspace.name}`, err);
   }

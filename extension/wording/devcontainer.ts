@@ -1,4 +1,4 @@
-import { describePort, type Workspace } from '../../protocol';
+import { describePort, describeVolume, type Workspace } from '../../protocol';
 
 /**
  * The tooltip rows a devcontainer.json brought (`[label, Markdown]`): where the definition came
@@ -12,6 +12,7 @@ export function devcontainerRows(ws: Workspace, inert: (text: string) => string)
   if (ws.spec.forwardPorts?.length) {
     rows.push(['Ports', `${inert(ws.spec.forwardPorts.map(describePort).join(', '))} (not forwarded yet)`]);
   }
+  if (ws.spec.volumes?.length) rows.push(['Volumes', inert(ws.spec.volumes.map(describeVolume).join(', '))]);
   return rows;
 }
 

@@ -50,6 +50,7 @@ export const VALID: { [K in keyof WorkspaceSpec]-?: unknown } = {
   devcontainer: '/home/dev/proj/.devcontainer/devcontainer.json',
   secrets: [],
   clone: { url: 'file:///srv/repo.git', branch: 'main', into: 'src/app' },
+  volumes: [{ name: 'hx-data', target: '/data', readOnly: false }],
 };
 
 const DURATIONS: [string, unknown][] = [
@@ -230,6 +231,35 @@ export const HOSTILE: { [K in keyof WorkspaceSpec]-?: [string, unknown][] } = {
     ['into a/./b', { url: 'https://h/r.git', into: 'a/./b' }],
     ['a bad secret name', { url: 'https://h/r.git', secret: '../key' }],
     ['an unknown field', { url: 'https://h/r.git', depth: 1 }],
+  ],
+  volumes: [
+    ['a relative target', [{ name: 'd', target: 'data' }]],
+    ['the target /', [{ name: 'd', target: '/' }]],
+    ['a ".." target', [{ name: 'd', target: '/data/../etc' }]],
+    ['a "//" target', [{ name: 'd', target: '//data' }]],
+    ['a target over /etc', [{ name: 'd', target: '/etc' }]],
+    ['a target above /etc/ssh', [{ name: 'd', target: '/etc/ssh' }]],
+    ['a target over /run/berth', [{ name: 'd', target: '/run/berth' }]],
+    ['a target over /.berth', [{ name: 'd', target: '/.berth' }]],
+    ['the home as target', [{ name: 'd', target: '/home/dev' }]],
+    ['a target in the home', [{ name: 'd', target: '/home/dev/.cache' }]],
+    ['a target above the home', [{ name: 'd', target: '/home' }]],
+    ['a NUL in the target', [{ name: 'd', target: '/da\u0000ta' }]],
+    [
+      'one target twice',
+      [
+        { name: 'a', target: '/data' },
+        { name: 'b', target: '/data' },
+      ],
+    ],
+    ['neither name nor bind', [{ target: '/data' }]],
+    ['both name and bind', [{ name: 'd', bind: '/srv', target: '/data' }]],
+    ['a name with a slash', [{ name: '../x', target: '/data' }]],
+    ['a name with a dot', [{ name: 'a.b', target: '/data' }]],
+    ['a relative bind', [{ bind: 'srv/x', target: '/data' }]],
+    ['a bind with ":"', [{ bind: '/srv:/etc', target: '/data' }]],
+    ['33 volumes', Array.from({ length: 33 }, (_, i) => ({ name: `v${i}`, target: `/v${i}` }))],
+    ['an unknown field', [{ name: 'd', target: '/data', driver: 'local' }]],
   ],
 };
 

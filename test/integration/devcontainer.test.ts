@@ -165,7 +165,7 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
       "runArgs": ["--network=host"],
       "capAdd": ["SYS_ADMIN"],
       "appPort": [3000],
-      "mounts": ["source=x,target=/x,type=volume"],
+      "mounts": ["type=tmpfs,target=/x"],
       "remoteUser": "root"
     }`);
     const create = await berth(['create', 'dc-refused', '--devcontainer', dir], env);
@@ -177,7 +177,6 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
       [5, 'runArgs', 'raw docker run flags bypass the limits'],
       [6, 'capAdd', 'extra capabilities weaken the isolation'],
       [7, 'appPort', "it publishes ports on the host's network"],
-      [8, 'mounts', 'not supported yet'],
       [9, 'remoteUser', '"root": workspaces log in as an unprivileged user'],
     ] as const) {
       assert.ok(
@@ -185,6 +184,7 @@ describe('devcontainer.json: berth create --devcontainer against a real agent an
         `${key}:\n${create.stderr}`,
       );
     }
+    assert.ok(create.stderr.includes(`refused: ${file}:8:18: mounts[0]: type=tmpfs: not supported`), create.stderr);
     assert.match(create.stderr, /7 properties refused \(above\); nothing was created/);
     const { workspaces } = await client.request('workspace.list', {});
     assert.deepEqual(

@@ -165,6 +165,14 @@ export class AgentProcess {
       ...(state.keptVolumes ?? []).flatMap((home) => [home, home.replace(/-home$/, '-docker')]),
     ];
     if (volumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
+    // Named volumes (issue 13) are their owners', kept by the agent: its test removes them with it.
+    const agentId = (await fs.readFile(path.join(this.stateDir, 'agent-id'), 'utf8').catch(() => '')).trim();
+    if (/^[0-9a-f]{16}$/.test(agentId)) {
+      const filters = ['--filter', `label=dev.berth.agent=${agentId}`, '--filter', 'label=dev.berth.volume'];
+      const named = spawnSync('docker', ['volume', 'ls', '-q', ...filters], { encoding: 'utf8' }).stdout.split('\n');
+      const listed = named.filter(Boolean);
+      if (listed.length) spawnSync('docker', ['volume', 'rm', '-f', ...listed], { stdio: 'ignore' });
+    }
     await fs.rm(this.stateDir, { recursive: true, force: true });
   }
 

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { BerthError, WorkspaceSpec, type Workspace } from '../../../../protocol';
 import { planApply } from '../../../../cli/definition/plan';
 import { parseWorkspaceFile } from '../../../../cli/definition/yaml-file';
+import { workspaceYaml } from '../../../../cli/definition/render';
 
 const GiB = 1024 ** 3;
 const host = {
@@ -35,6 +36,42 @@ function workspace(state: Workspace['state'], spec: Partial<WorkspaceSpec> = {})
 const doc = (text: string) => parseWorkspaceFile(`name: web\n${text}`, 'workspace.yaml');
 
 describe('cli: berth apply plans', () => {
+  it('recreates a running container for a volume change, not for a port change', () => {
+    const volumes = planApply(workspace('running'), doc('volumes: [data:/data, "/srv/sets:/sets:ro"]\n'), host);
+    assert.deepEqual(volumes.changes, {
+      volumes: [
+        { name: 'data', target: '/data' },
+        { bind: '/srv/sets', target: '/sets', readOnly: true },
+      ],
+    });
+    assert.deepEqual(volumes.lines, [{ key: 'volumes', from: '(default)', to: '[data:/data, /srv/sets:/sets:ro]' }]);
+    assert.equal(volumes.recreate, true);
+    const ports = planApply(workspace('running'), doc('ports: [8888, { port: 6006, label: tb }]\n'), host);
+    assert.deepEqual(ports.lines, [{ key: 'ports', from: '(default)', to: '[8888,{"port":6006,"label":"tb"}]' }]);
+    assert.equal(ports.recreate, false);
+  });
+
+  it('clears volumes and ports the file leaves out', () => {
+    const current = workspace('stopped', {
+      volumes: [{ name: 'data', target: '/data' }],
+      forwardPorts: [{ port: 80 }],
+    });
+    assert.deepEqual(planApply(current, doc(''), host).changes, { forwardPorts: null, volumes: null });
+  });
+
+  it('round-trips ports and volumes through berth get -o yaml', () => {
+    const spec = {
+      volumes: [
+        { name: 'data', target: '/data' },
+        { bind: '/srv/s', target: '/s', readOnly: true },
+      ],
+      forwardPorts: [{ port: 8888 }, { port: 5432, host: 'db' }, { port: 6006, label: 'tb' }],
+    };
+    const current = workspace('running', spec);
+    const printed = parseWorkspaceFile(workspaceYaml(current), 'get.yaml');
+    assert.deepEqual(planApply(current, printed, host).lines, []);
+  });
+
   it('finds nothing to change when the file says what the workspace is', () => {
     const plan = planApply(workspace('running'), doc('resources: { cpus: 2, memory: 4g }\n'), host);
     assert.deepEqual(plan.lines, []);

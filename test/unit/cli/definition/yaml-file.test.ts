@@ -105,10 +105,54 @@ describe('cli: workspace.yaml', () => {
     assert.match(problems('name: web\nimage: "Bad Image"\n'), /^workspace\.yaml:2:8: image: /);
   });
 
-  it('refuses keys this version cannot carry yet, by name, instead of dropping them', () => {
-    const text = problems('name: web\nports: [8080]\nvolumes: []\n');
-    assert.match(text, /workspace\.yaml:2:8: ports: ports are not supported/);
-    assert.match(text, /workspace\.yaml:3:10: volumes: /);
+  it('reads ports: a number, "host:port", or the whole object', () => {
+    const doc = parseWorkspaceFile(
+      'name: web\nports:\n  - 8888\n  - "db:5432"\n  - { port: 6006, label: tensorboard, protocol: http }\n',
+      'workspace.yaml',
+    );
+    assert.deepEqual(specOf(doc).forwardPorts, [
+      { port: 8888 },
+      { port: 5432, host: 'db' },
+      { port: 6006, label: 'tensorboard', protocol: 'http' },
+    ]);
+  });
+
+  it('refuses a bad port at its line and column', () => {
+    assert.match(problems('name: web\nports:\n  - 8888\n  - 70000\n'), /^workspace\.yaml:4:5: ports\.1\.port: /);
+    assert.match(problems('name: web\nports: [web]\n'), /^workspace\.yaml:2:9: ports\.0: "web" is not a port/);
+    assert.match(
+      problems('name: web\nports:\n  - { port: 80, protocol: ftp }\n'),
+      /^workspace\.yaml:3:\d+: ports\.0\.protocol: /,
+    );
+  });
+
+  it('reads volumes: NAME:/path, /host:/path, :ro, or the object', () => {
+    const doc = parseWorkspaceFile(
+      'name: web\nvolumes:\n  - data:/data\n  - /srv/sets:/sets:ro\n  - { name: cache, target: /cache, readOnly: true }\n',
+      'workspace.yaml',
+    );
+    assert.deepEqual(specOf(doc).volumes, [
+      { name: 'data', target: '/data' },
+      { bind: '/srv/sets', target: '/sets', readOnly: true },
+      { name: 'cache', target: '/cache', readOnly: true },
+    ]);
+  });
+
+  it('refuses a bad volume at its line and column, saying why', () => {
+    assert.match(
+      problems('name: web\nvolumes:\n  - data:/data\n  - data:/etc\n'),
+      /^workspace\.yaml:4:5: volumes\.1\.target: must not cover, lie in or lie above \/etc/,
+    );
+    assert.match(problems('name: web\nvolumes: [data]\n'), /^workspace\.yaml:2:11: volumes\.0: "data" is not a volume/);
+    assert.match(
+      problems('name: web\nvolumes:\n  - data:/data\n  - other:/data\n'),
+      /^workspace\.yaml:4:5: volumes\.1\.target: \/data is mounted twice/,
+    );
+    assert.match(problems('name: web\nvolumes: ["a:/x:rx"]\n'), /volumes\.0: "a:\/x:rx" is not a volume/);
+    assert.match(
+      problems('name: web\nvolumes:\n  - { name: d, target: /d, driver: nfs }\n'),
+      /^workspace\.yaml:3:\d+: volumes\.0: unknown key "driver"/,
+    );
   });
 
   it('reads secrets, a name alone meaning the variable of that name, and checks them as the spec does', () => {

@@ -76,7 +76,6 @@ describe('client: devcontainer.json translated into a create request', () => {
     ['capAdd', '["SYS_PTRACE"]', /extra capabilities weaken the isolation/],
     ['appPort', '[8080]', /publishes ports on the host's network/],
     ['securityOpt', '["seccomp=unconfined"]', /weaken the isolation/],
-    ['mounts', '["source=x,target=/x,type=volume"]', /not supported yet: the workspace would start without them/],
     ['dockerComposeFile', '"compose.yml"', /Docker Compose definitions are not supported/],
   ];
   for (const [key, value, reason] of refused) {

@@ -1,0 +1,85 @@
+import type Docker from 'dockerode';
+import { BerthError, type WorkspaceSpec } from '../../protocol';
+import type { WorkspaceRecord } from '../state/record';
+import { runtimeError, statusCode } from './docker-errors';
+import { LABELS, type ResolvedBind } from './runtime';
+
+/**
+ * The Docker volume of `owner`'s named volume `name` on agent `agentId`: one per agent, owner and
+ * name, so two users' `data` never meet (a user name has no ".", which keeps the two parts apart)
+ * and two agents of one engine keep theirs apart. Not the workspace's: it outlives every workspace.
+ */
+export const namedVolumeName = (agentId: string, owner: string, name: string): string =>
+  `berth-vol-${agentId}-${owner}.${name}`;
+
+/** The labels a named volume is made with; one found with others is not this owner's. */
+function labelsOf(agentId: string, owner: string, name: string): Record<string, string> {
+  return { [LABELS.agent]: agentId, [LABELS.owner]: owner, [LABELS.volume]: name };
+}
+
+/**
+ * Makes the named volumes of `record`'s spec that do not exist yet, labelled (its owner's, this
+ * agent's). One of that name made otherwise (by hand, without these labels) is refused rather
+ * than mounted: its files are not known to be the owner's.
+ */
+export async function ensureNamedVolumes(docker: Docker, agentId: string, record: WorkspaceRecord): Promise<void> {
+  for (const volume of record.spec.volumes ?? []) {
+    if (volume.name === undefined) continue;
+    const name = namedVolumeName(agentId, record.owner, volume.name);
+    const wanted = labelsOf(agentId, record.owner, volume.name);
+    let labels: Record<string, string> | null = null;
+    try {
+      labels =
+        ((await docker.getVolume(encodeURIComponent(name)).inspect()) as { Labels?: Record<string, string> | null })
+          .Labels ?? {};
+    } catch (err) {
+      if (statusCode(err) !== 404) throw runtimeError(`inspect the volume ${name}`, err);
+    }
+    if (labels === null) {
+      try {
+        await docker.createVolume({ Name: name, Labels: wanted });
+      } catch (err) {
+        throw runtimeError(`create the volume ${volume.name}`, err);
+      }
+    } else if (Object.entries(wanted).some(([key, value]) => labels[key] !== value)) {
+      throw new BerthError(
+        'conflict',
+        `volumes: the Docker volume ${name} exists but was not made by Berth for ${record.owner}; it is not mounted: ask the host's admin to remove or relabel it, or use another name`,
+      );
+    }
+  }
+}
+
+/** The mounts of a spec's volumes: named ones by their Docker volume, binds as resolved. */
+export function volumeMounts(
+  spec: WorkspaceSpec,
+  owner: string,
+  agentId: string,
+  binds: ResolvedBind[] = [],
+): Docker.MountSettings[] {
+  const named = (spec.volumes ?? []).flatMap((volume): Docker.MountSettings[] =>
+    volume.name === undefined
+      ? []
+      : [
+          {
+            Type: 'volume',
+            Source: namedVolumeName(agentId, owner, volume.name),
+            Target: volume.target,
+            ReadOnly: volume.readOnly === true,
+          },
+        ],
+  );
+  return [
+    ...named,
+    ...binds.map((bind): Docker.MountSettings => ({
+      Type: 'bind',
+      Source: bind.source,
+      Target: bind.target,
+      ReadOnly: bind.readOnly,
+    })),
+  ];
+}
+
+/** Whether a volume Docker lists is a named volume (not a home, nor an inner Docker's data). */
+export const isNamedVolume = (volume: { Labels?: Record<string, string> | null }): boolean =>
+  volume.Labels?.[LABELS.volume] !== undefined;
