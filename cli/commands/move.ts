@@ -183,6 +183,7 @@ async function transfer(
       stdout: process.stderr,
       stderr: process.stderr,
       stdin: pipe,
+      binaryInput: true,
       signal: stopRestore.signal,
       onProgress: options.onProgress,
     },

@@ -38,7 +38,7 @@ export const restore: Command = {
             client,
             'workspace.restore',
             { ...(values.name ? { name: values.name } : {}), bytes: size },
-            { stdout: process.stderr, stderr: process.stderr, stdin: input, signal, onProgress },
+            { stdout: process.stderr, stderr: process.stderr, stdin: input, binaryInput: true, signal, onProgress },
           ),
         );
         progress.done();
