@@ -153,6 +153,12 @@ export class AgentClient {
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${token}` },
       maxPayload: 16 * MAX_FRAME_BYTES,
+      // An all-zero mask, which `ws` then neither applies here nor removes in the agent: XORing every
+      // byte (and copying it) cost both ends more CPU than an upload's other work (a build's context,
+      // a restore). Masking guards against a browser page's script steering bytes that a proxy in the
+      // way could mistake for HTTP; this client is no browser, and its bytes go to the agent on
+      // loopback or through an SSH channel.
+      generateMask: (mask: Buffer) => mask.fill(0),
       ...(createConnection ? { createConnection } : {}),
     });
     const welcome = await new Promise<Welcome>((resolve, reject) => {
