@@ -8,6 +8,7 @@ import {
   METHODS,
   PROTOCOL_VERSION,
   ServerFrame,
+  BYTES_FRAME_TAG,
   bytesFrameHeader,
   describeIssues,
   parseEvent,
@@ -38,6 +39,7 @@ interface Pending {
   onLog?: ((text: string) => void) | undefined;
   onProgress?: ((progress: EventData<'workspace.progress'>) => void) | undefined;
   onExec?: ((event: ExecEvent) => void) | undefined;
+  onBytes?: ((bytes: Buffer) => void) | undefined;
   resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
@@ -61,6 +63,8 @@ export interface RequestOptions {
   onProgress?: (progress: EventData<'workspace.progress'>) => void;
   /** Receives the output and stdin acknowledgements of this request (a `workspace.exec`). */
   onExec?: (event: ExecEvent) => void;
+  /** Receives the bytes the agent sends this request in binary frames (a `workspace.backup`'s file). */
+  onBytes?: (bytes: Buffer) => void;
   /** Called with the request's id as it is sent (for {@link AgentClient.sendInput}). */
   onSent?: (id: number) => void;
 }
@@ -86,7 +90,7 @@ export class AgentClient {
     readonly welcome: Welcome,
     keepAliveMs: number,
   ) {
-    ws.on('message', (data) => this.onFrame(rawText(data)));
+    ws.on('message', (data, isBinary) => (isBinary ? this.onBytes(data) : this.onFrame(rawText(data))));
     const keepAlive = keepAliveMs > 0 ? this.keepAlive(keepAliveMs) : null;
     ws.on('close', (code, reason) => {
       if (keepAlive) clearInterval(keepAlive);
@@ -149,6 +153,12 @@ export class AgentClient {
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${token}` },
       maxPayload: 16 * MAX_FRAME_BYTES,
+      // An all-zero mask, which `ws` then neither applies here nor removes in the agent: XORing every
+      // byte (and copying it) cost both ends more CPU than an upload's other work (a build's context,
+      // a restore). Masking guards against a browser page's script steering bytes that a proxy in the
+      // way could mistake for HTTP; this client is no browser, and its bytes go to the agent on
+      // loopback or through an SSH channel.
+      generateMask: (mask: Buffer) => mask.fill(0),
       ...(createConnection ? { createConnection } : {}),
     });
     const welcome = await new Promise<Welcome>((resolve, reject) => {
@@ -216,6 +226,7 @@ export class AgentClient {
         onLog: options.onLog,
         onProgress: options.onProgress,
         onExec: options.onExec,
+        onBytes: options.onBytes,
         resolve: resolve as (result: unknown) => void,
         reject,
       });
@@ -232,7 +243,7 @@ export class AgentClient {
     this.ws.send(JSON.stringify(frame));
   }
 
-  /** Sends bytes to the running request `id` (an `image.build`'s context) as one binary frame. */
+  /** Sends bytes to the running request `id` (an `image.build`'s context, a restore's file) as one binary frame. */
   sendBytes(id: number, data: Buffer): void {
     if (this.closedError) return;
     this.ws.send(Buffer.concat([bytesFrameHeader(id), data]), { binary: true });
@@ -281,6 +292,13 @@ export class AgentClient {
 
   close(): void {
     this.ws.close();
+  }
+
+  /** A binary frame of bytes (protocol/build.ts `bytesFrameHeader`) for one of this client's requests. */
+  private onBytes(data: WebSocket.RawData): void {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (buffer.length < 5 || buffer[0] !== BYTES_FRAME_TAG) return;
+    this.pending.get(buffer.readUInt32BE(1))?.onBytes?.(buffer.subarray(5));
   }
 
   private onFrame(text: string): void {

@@ -5,10 +5,13 @@ import { Workspace, WorkspaceRef } from './workspace';
 /**
  * `workspace.backup` and `workspace.restore` stream a backup file (its format: agent/backup/format.ts)
  * over the same frames and flow control as `workspace.exec` (protocol/exec.ts):
- * - backup: the file's bytes come as `workspace.exec.output` events (`stdout`) of the request, and
- *   the agent stops reading the home while more than its output window waits to be sent;
- * - restore: the client sends the file as `ExecInput` frames, at most `EXEC_STDIN_WINDOW` beyond
- *   what `workspace.exec.stdin` acknowledged, then one with `eof`.
+ * - backup: the file's bytes come as binary frames of the request (protocol/build.ts
+ *   `bytesFrameHeader`: the request's id, then the bytes; a request whose id is a string gets them
+ *   as `workspace.exec.output` events, `stdout`), and the agent stops reading the home while more
+ *   than its output window waits to be sent;
+ * - restore: the client sends the file as binary frames (or as `ExecInput` frames, base64), at most
+ *   `EXEC_STDIN_WINDOW` beyond what `workspace.exec.stdin` acknowledged, then `{input: id, eof: true}`.
+ * Binary frames keep gigabytes out of base64 and out of V8's heap, on both ends.
  * A cancel frame stops either; a backup then starts a workspace it stopped again, and a restore
  * removes everything it made.
  */

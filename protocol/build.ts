@@ -30,7 +30,8 @@ export const BYTES_FRAME_TAG = 0;
 /**
  * The header of a binary frame carrying bytes for the running request `id` (a number below 2^32):
  * {@link BYTES_FRAME_TAG}, then `id` as 4 bytes big-endian; the bytes follow. The only binary frames
- * of the protocol: base64 in JSON would cost the CPU more than the upload itself.
+ * of the protocol (a build's context; a backup's file, both ways: protocol/backup.ts): base64 in JSON
+ * would cost the CPU more than the upload itself.
  */
 export function bytesFrameHeader(id: number): Uint8Array {
   const header = new Uint8Array(5);

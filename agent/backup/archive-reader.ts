@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ArchiveError, BackupInfo, INFO_NAME, MANIFEST_BYTES, MANIFEST_NAME, MAX_INFO_BYTES, Manifest } from './format';
+import { HoldBack } from './hold-back';
 import { BLOCK, END_BYTES, padding, readFileHeader } from './tar';
 
 /** The manifest's header, its padded JSON and the end blocks: what closes every backup. */
@@ -10,12 +11,13 @@ const TRAILER_BYTES = BLOCK + MANIFEST_BYTES + END_BYTES;
  * against its schema, and at the end the manifest's sizes and sha256s. `onInfo` gets backup.json
  * (before it is verified: act on it only in ways that {@link end} failing can undo); `onHome` gets
  * the home's tar bytes in order. Every fault is an {@link ArchiveError} saying what is wrong.
- * Holds at most one chunk and the trailer's 2.5 KiB.
+ * Holds at most one chunk and the trailer's 2.5 KiB, and copies none.
  */
 export class ArchiveReader {
   private head: Buffer = Buffer.alloc(0);
   private info: { value: BackupInfo; bytes: number; sha256: string; end: number } | null = null;
-  private tail: Buffer = Buffer.alloc(0);
+  /** The trailer (manifest and end blocks), held back as the home's bytes pass. */
+  private readonly held = new HoldBack(TRAILER_BYTES);
   private readonly homeHash = createHash('sha256');
   private homeBytes = 0;
   /** Bytes seen in all. */
@@ -35,35 +37,32 @@ export class ArchiveReader {
       if (rest === null) return;
       chunk = rest;
     }
-    const all = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    const cut = Math.max(0, all.length - TRAILER_BYTES);
-    if (cut > 0) {
-      const home = all.subarray(0, cut);
-      this.homeHash.update(home);
-      this.homeBytes += home.length;
-      this.onHome(home);
-    }
-    this.tail = Buffer.from(all.subarray(cut));
+    for (const part of this.held.push(chunk)) this.home(part);
   }
 
-  /** Checks the end of the file against the manifest; returns backup.json, verified. */
+  /**
+   * Checks the end of the file against the manifest; returns backup.json, verified. The home's last
+   * bytes go to `onHome` first (what was held back in case it was the trailer).
+   */
   end(): BackupInfo {
     if (!this.info) {
       throw new ArchiveError(`the file ends after ${this.received} bytes, inside berth/backup.json: it is truncated`);
     }
-    if (this.tail.length < TRAILER_BYTES) {
+    const { rest, last: tail } = this.held.end();
+    if (rest.length) this.home(rest);
+    if (tail.length < TRAILER_BYTES) {
       throw new ArchiveError(`the file ends after ${this.received} bytes, before its manifest: it is truncated`);
     }
-    const header = readFileHeader(this.tail.subarray(0, BLOCK));
+    const header = readFileHeader(tail.subarray(0, BLOCK));
     if (typeof header === 'string' || header.name !== MANIFEST_NAME || header.size !== MANIFEST_BYTES) {
       throw new ArchiveError(`no ${MANIFEST_NAME} at the end of the file: it is truncated or not a Berth backup`);
     }
-    if (this.tail.subarray(BLOCK + MANIFEST_BYTES).some((byte) => byte !== 0)) {
+    if (tail.subarray(BLOCK + MANIFEST_BYTES).some((byte) => byte !== 0)) {
       throw new ArchiveError('the tar end blocks after the manifest are not zero: the file is corrupted');
     }
     let manifest: Manifest;
     try {
-      manifest = Manifest.parse(JSON.parse(this.tail.toString('utf8', BLOCK, BLOCK + MANIFEST_BYTES)));
+      manifest = Manifest.parse(JSON.parse(tail.toString('utf8', BLOCK, BLOCK + MANIFEST_BYTES)));
     } catch {
       throw new ArchiveError(`${MANIFEST_NAME} is not a valid manifest: the file is corrupted`);
     }
@@ -85,6 +84,12 @@ export class ArchiveReader {
       );
     }
     return info.value;
+  }
+
+  private home(bytes: Buffer): void {
+    this.homeHash.update(bytes);
+    this.homeBytes += bytes.length;
+    this.onHome(bytes);
   }
 
   /** Parses backup.json once all of it is here; returns the bytes after it, or null while more is needed. */

@@ -1,17 +1,20 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ArchiveError, INFO_NAME, MANIFEST_BYTES, MANIFEST_NAME, type BackupInfo, type Manifest } from './format';
+import { HoldBack } from './hold-back';
 import { BLOCK, END_BYTES, fileHeader, padding } from './tar';
 
 /**
  * Turns Docker's tar stream of a home into a Berth backup (see format.ts): backup.json first, the
  * home's bytes passed through as they come (only Docker's closing zero blocks held back and
- * dropped), then the manifest and the end blocks. Nothing is buffered beyond one chunk and 1 KiB.
+ * dropped), then the manifest and the end blocks. Nothing is buffered beyond one chunk and 1 KiB, and
+ * nothing is copied.
  */
 export class ArchiveWriter extends Transform {
   private readonly homeHash: Hash = createHash('sha256');
   private homeBytes = 0;
-  private held: Buffer = Buffer.alloc(0);
+  /** Docker's closing zero blocks, held back as the rest passes. */
+  private readonly home = new HoldBack(END_BYTES);
   private readonly infoBytes: number;
   private readonly infoSha: string;
 
@@ -34,17 +37,16 @@ export class ArchiveWriter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const all = this.held.length ? Buffer.concat([this.held, chunk]) : chunk;
-    const cut = Math.max(0, all.length - END_BYTES);
-    if (cut > 0) this.pass(all.subarray(0, cut));
-    this.held = Buffer.from(all.subarray(cut));
+    for (const part of this.home.push(chunk)) this.pass(part);
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.held.length !== END_BYTES || this.held.some((byte) => byte !== 0) || this.homeBytes % BLOCK !== 0) {
+    const { rest, last } = this.home.end();
+    if (last.length !== END_BYTES || last.some((byte) => byte !== 0) || (this.homeBytes + rest.length) % BLOCK !== 0) {
       return done(new ArchiveError("Docker's archive of the home did not end as a tar does; the backup is incomplete"));
     }
+    if (rest.length) this.pass(rest);
     const manifest: Manifest = {
       format: 'berth-backup-manifest',
       version: 1,

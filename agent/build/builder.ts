@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { BerthError, FEATURES_BASE_LABEL, type BuildDefinition } from '../../protocol';
 import { errorMessage, type Logger } from '../../util/log';
 import { runtimeError, statusCode } from '../runtime/docker-errors';
 import { BuildLog } from './build-log';
 import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from '../runtime/build-limits';
+import { dockerClient } from '../runtime/docker-client';
 
 /**
  * The one label of a built image: `<agent id> <owner> <hash>`. One, not three: the classic builder
@@ -61,7 +62,7 @@ export class ImageBuilder {
     /** What each build step may use: a workspace's default size (a RUN step is the user's code). */
     private readonly limits: BuildLimits = DEFAULT_BUILD_LIMITS,
   ) {
-    this.docker = new Docker({ socketPath });
+    this.docker = dockerClient(socketPath);
   }
 
   /** The local reference of `owner`'s build of `hash`. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
@@ -13,6 +13,7 @@ import { homeVolumes } from './home-volumes';
 import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import { ensureNamedVolumes, isNamedVolume } from './named-volumes';
 import { SshdLayer } from './sshd-layer';
+import { dockerClient } from './docker-client';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
@@ -30,22 +31,6 @@ import {
  * so that none adds segments, a query or a fragment of its own.
  */
 const segment = (name: string): string => encodeURIComponent(name);
-
-/**
- * Makes `modem` refuse redirects. docker-modem follows a 3xx by itself, to the Location's host
- * (taking a path's first segment for one), with no error listener on the new request: Docker
- * answers paths it cleans ("a/../b", "a//b") with a 301, so one crafted name made the agent GET an
- * address of the user's choice, or crash. With `maxRedirects` 0 a redirect is an error instead.
- */
-function refuseRedirects(modem: unknown): void {
-  type BuildRequest = (this: unknown, options: { maxRedirects?: number }, ...rest: unknown[]) => unknown;
-  const target = modem as { buildRequest: BuildRequest };
-  const buildRequest = target.buildRequest;
-  target.buildRequest = function (options, ...rest) {
-    options.maxRedirects = 0;
-    return buildRequest.call(this, options, ...rest);
-  };
-}
 
 /** {@link Runtime} on a Docker engine through dockerode. */
 export class DockerRuntime implements Runtime {
@@ -66,8 +51,7 @@ export class DockerRuntime implements Runtime {
     private readonly agentId: string,
     { network = NETWORK, buildLimits = DEFAULT_BUILD_LIMITS }: { network?: string; buildLimits?: BuildLimits } = {},
   ) {
-    this.docker = new Docker({ socketPath });
-    refuseRedirects(this.docker.modem);
+    this.docker = dockerClient(socketPath);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
     this.network = network;
     this.layer = new SshdLayer(this.docker, buildLimits);

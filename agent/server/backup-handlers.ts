@@ -7,6 +7,7 @@ import type { Backups, IncomingBackup } from '../workspaces/backup';
 import { pumpOutput, StdinRelay, type InputSink, type StreamContext } from './byte-stream';
 import type { OpContext } from '../workspaces/operation';
 import type { User } from '../users';
+import { YoungGc } from './young-gc';
 
 /** What of its request's context a backup or restore needs (agent/server/handlers.ts HandlerContext has it). */
 type HandlerContext = StreamContext & OpContext & { user: User };
@@ -42,6 +43,7 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
   if (requestId === null) throw new BerthError('internal', 'a backup needs a request to stream to');
   return new Promise<number>((resolve, reject) => {
     let bytes = 0;
+    const young = new YoungGc();
     const cancel = () => file.destroy(new BerthError('cancelled', 'the backup was cancelled; nothing was kept'));
     if (ctx.signal?.aborted) cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
@@ -51,6 +53,7 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
         onOutput: (listener) =>
           file.on('data', (chunk: Buffer) => {
             bytes += chunk.length;
+            young.add(chunk.length);
             listener('stdout', chunk);
           }),
         pause: () => file.pause(),
@@ -58,6 +61,7 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
       },
       ctx,
       requestId,
+      true,
     );
     file.once('end', () => {
       done();
@@ -116,8 +120,10 @@ function receive(ctx: HandlerContext, expected: number | undefined): IncomingBac
   const reader = new ArchiveReader(gotInfo, (bytes) => {
     if (!home.write(bytes)) waiting ??= [];
   });
+  const young = new YoungGc();
   const sink: InputSink = {
     write(data, written) {
+      young.add(data.length);
       try {
         reader.push(data);
       } catch (err) {

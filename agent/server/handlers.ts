@@ -57,9 +57,15 @@ export interface HandlerContext extends OpContext {
    * has been written out (not when it is dropped with a closing connection).
    */
   sendEvent<E extends EventName>(event: E, data: EventData<E>, onSent?: () => void): void;
+  /**
+   * Sends bytes of the request's output as one binary frame (protocol/build.ts `bytesFrameHeader`;
+   * `workspace.backup`'s file); `onSent` as for {@link sendEvent}. Absent for a request whose id is
+   * not a number below 2^32 (a frame's header holds no other).
+   */
+  sendBytes?(bytes: Buffer, onSent?: () => void): void;
   /** Receives the request's stdin and resize frames (only `workspace.exec` takes them). */
   onInput(listener: (frame: ExecInput | ExecResize) => void): void;
-  /** Receives the request's binary frames of bytes (only `image.build` takes them: its context). */
+  /** Receives the request's binary frames of bytes (an `image.build`'s context, a `workspace.restore`'s file). */
   onBytes(listener: (bytes: Buffer) => void): void;
 }
 

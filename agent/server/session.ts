@@ -4,6 +4,7 @@ import {
   ClientFrame,
   Hello,
   BYTES_FRAME_TAG,
+  bytesFrameHeader,
   MAX_FRAME_BYTES,
   METHODS,
   PROTOCOL_VERSION,
@@ -127,7 +128,8 @@ export class Session {
 
   /** Hands a binary frame of bytes (protocol/build.ts) to its request; false when it is none such. */
   private bytesFrame(data: RawData): boolean {
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // A Buffer as it is (Buffer.from would copy every chunk of an upload once more).
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (buffer.length < 5 || buffer.length > MAX_FRAME_BYTES || buffer[0] !== BYTES_FRAME_TAG) return false;
     const listener = this.byteInputs.get(buffer.readUInt32BE(1));
     listener?.(buffer.subarray(5));
@@ -221,6 +223,10 @@ export class Session {
       signal: abort.signal,
       sendLog: (text) => this.send({ event: 'workspace.log', data: { requestId: id, text } }),
       sendEvent: (event, data, onSent) => this.sendText(JSON.stringify({ event, data }), onSent),
+      // A binary frame names its request by a number (a string id gets base64 events instead).
+      ...(typeof id === 'number' && id >= 0 && id < 2 ** 32
+        ? { sendBytes: (bytes: Buffer, onSent?: () => void) => this.sendBytes(id, bytes, onSent) }
+        : {}),
       onInput: (listener) => this.inputs.set(id, listener),
       onBytes: (listener) => this.byteInputs.set(id, listener),
     };
@@ -287,6 +293,16 @@ export class Session {
     if (this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.overflow();
     this.ws.send(text, onSent && (() => onSent()));
+  }
+
+  /** Sends `bytes` to request `id` as one binary frame (protocol/build.ts), under the same bound as {@link sendText}. */
+  private sendBytes(id: number, bytes: Buffer, onSent?: () => void): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return this.overflow();
+    // The header and the bytes as two fragments of one message, sent back to back (nothing can come
+    // between them): the bytes go out as they are, where joining them to the header copied each chunk.
+    this.ws.send(bytesFrameHeader(id), { binary: true, fin: false });
+    this.ws.send(bytes, { binary: true, fin: true }, onSent && (() => onSent()));
   }
 
   private overflow(): void {

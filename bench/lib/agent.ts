@@ -7,8 +7,11 @@ import { freePort } from '../../test/support/agent-process';
 import { waitFor } from '../../test/support/wait';
 import type { Cleanup } from './cleanup';
 
-/** The bundle measured: the real `berth` binary, as users run it. */
-export const BERTH = path.resolve(__dirname, '..', '..', 'dist', 'berth.js');
+/**
+ * The bundle measured: the real `berth` binary, as users run it; `BERTH_BENCH_BUNDLE` names another
+ * (an older build, to compare with), which the benchmarks that honour it then do not rebuild.
+ */
+export const BERTH = process.env.BERTH_BENCH_BUNDLE ?? path.resolve(__dirname, '..', '..', 'dist', 'berth.js');
 
 /** Where and as whom a benchmark agent runs. */
 export interface BenchAgentOptions {
@@ -18,6 +21,8 @@ export interface BenchAgentOptions {
   user: string;
   /** Loads {@link V8_PROBE} into the agent (see there); it does nothing until asked. */
   v8Probe?: boolean;
+  /** More `berth serve` options (`--trash-keep 0`, say). */
+  serveArgs?: string[];
 }
 
 /** Resident memory of a process, in bytes, from /proc/PID/status. */
@@ -150,7 +155,8 @@ export class BenchAgent {
     const { first, last } = options.ports;
     const args = ['serve', '--quiet', '--state-dir', options.stateDir, '--listen', `127.0.0.1:${port}`];
     const started = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, BERTH, ...args, '--ports', `${first}-${last}`], {
+    const serve = [...args, '--ports', `${first}-${last}`, ...(options.serveArgs ?? [])];
+    const child = spawn(process.execPath, [...nodeArgs, BERTH, ...serve], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const label = path.basename(options.stateDir);

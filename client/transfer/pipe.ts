@@ -65,6 +65,7 @@ export async function pipeBackup(
       stdout: options.output,
       stderr: options.output,
       stdin: pipe,
+      binaryInput: true,
       signal: stopRestore.signal,
       onProgress: options.onProgress,
     },

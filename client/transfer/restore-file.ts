@@ -99,6 +99,7 @@ export async function restoreFromFile(
         stdout: options.output,
         stderr: options.output,
         stdin: input,
+        binaryInput: true,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },

@@ -163,6 +163,43 @@ describe('backup and restore: one archive file, checked before anything is made'
     );
   });
 
+  it('the file travels in binary frames both ways (no base64 in JSON), and restores byte for byte', async () => {
+    const events: string[] = [];
+    const off = alice.onEvent((event) => events.push(event.event));
+    const chunks: Buffer[] = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let result;
+    try {
+      result = await streamRequest(
+        alice,
+        'workspace.backup',
+        { name: 'web' },
+        { stdout: out, stderr: out, stdin: null },
+      );
+    } finally {
+      off();
+    }
+    const backup = Buffer.concat(chunks);
+    assert.equal(backup.length, result.bytes);
+    assert.ok(!events.includes('workspace.exec.output'), 'the backup came as base64 events');
+    const binaryFile = path.join(dir, 'binary.tar');
+    writeFileSync(binaryFile, backup);
+    const { workspace } = await streamRequest(
+      alice,
+      'workspace.restore',
+      { name: 'binary', bytes: backup.length },
+      {
+        stdout: new PassThrough(),
+        stderr: new PassThrough(),
+        stdin: createReadStream(binaryFile).pause(),
+        binaryInput: true,
+      },
+    );
+    assert.equal(inContainer(workspace, LIST_TREE), listing);
+    await alice.request('workspace.delete', { name: 'binary', deleteData: true });
+  });
+
   it('Ctrl-C mid-backup leaves no file, and the workspace running again', async () => {
     const target = path.join(dir, 'cancelled.tar');
     const run = startBerth(['backup', 'web', '-o', target], env);
