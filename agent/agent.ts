@@ -135,6 +135,9 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
+  // Once the records are settled: a kill -9 may have left values staged for workspaces not running.
+  const swept = await stager.sweep((id) => store.get(id)?.state === 'running');
+  if (swept.length) log.info(`removed the secrets staged for ${swept.length} workspace(s) not running`);
   void warnAboutNvidiaDefaultRuntime(runtime, log);
   const parentOf = (uuid: string) =>
     gpus.hostGpus({ name: '', admin: true }).find((gpu) => gpu.uuid === uuid)?.parent ?? null;

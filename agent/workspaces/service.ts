@@ -28,7 +28,7 @@ import { reportProgress, type OpContext, type RestoreFrom, type ServiceDeps } fr
 import { completeSpec, requireIdleWithinMax, requireImage, sameContainer, validSpec } from './spec-rules';
 import { requireDockerAllowed } from './docker-rule';
 import { resolveRecord } from './resolve';
-import { saveState } from './state-change';
+import { saveState, unstage } from './state-change';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -213,7 +213,6 @@ export class WorkspaceService {
       await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = reason));
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
-      await this.deps.secrets?.remove(record.id); // the values leave memory with the run
       await this.setState(record, 'stopped');
       this.progress(record, ctx, 'done', 'Stopped');
       return this.view(record);
@@ -324,6 +323,7 @@ export class WorkspaceService {
   /**
    * Records a new state (with what `edit` changes besides) and tells the clients. Nothing changes in
    * memory unless the store saved it: a failed save rejects, and the record stays as it was.
+   * Every way a run ends comes here with `stopped` or `failed`: its staged secrets leave memory here.
    */
   async setState(
     record: WorkspaceRecord,
@@ -333,6 +333,7 @@ export class WorkspaceService {
   ): Promise<void> {
     const released = await saveState(this.deps, record, state, message, edit);
     if (released) this.deps.gpus.released(record, released);
+    if (state === 'stopped' || state === 'failed') await unstage(this.deps, record);
     this.announce(record);
   }
 
