@@ -55,6 +55,8 @@ export interface AgentConfig {
   trashKeepMs: number;
   /** Archive: how long a workspace stays stopped before the agent archives it (0: never). */
   archiveAfterMs: number;
+  /** Backup and restore: how long no byte may move before the transfer is cancelled (absent: 10 minutes). */
+  transferStallMs?: number;
 }
 
 /** The default state directory: /var/lib/berth for root, ~/.local/state/berth otherwise. */

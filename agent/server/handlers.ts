@@ -250,7 +250,7 @@ export function createHandlers({
     ...buildHandlers({ config, service, builder }),
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),
-    ...backupHandlers(new Backups(service)),
+    ...backupHandlers(new Backups(service), config.transferStallMs),
     ...cloneHandlers({ service }),
     ...settingsHandlers(service.deps.settings),
   };
