@@ -105,12 +105,15 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   const builder = new ImageBuilder(
     config.dockerSocket,
     id,
-    (image) => store.all().some((record) => record.spec.image === image),
+    // A workspace's image, an archived one's too (a record), and a trashed definition's (trash restore).
+    (image) =>
+      store.all().some((record) => record.spec.image === image) ||
+      homes.trashed().some(([, home]) => home.trash.spec.image === image),
     log,
     config.defaults,
   );
   const homes: Homes = new Homes({ runtime, store, disk, ledger });
-  const trash = new Trash({ homes, disk, log }, config.trashKeepMs);
+  const trash = new Trash({ homes, disk, log, images: builder }, config.trashKeepMs);
   const vault = await SecretVault.open(
     config.secrets?.file ?? path.join(config.stateDir, 'secrets.json'),
     config.secrets?.keyFile ?? path.join(config.stateDir, 'secrets.key'),

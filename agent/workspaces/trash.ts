@@ -26,7 +26,13 @@ export class Trash {
   private stopped = false;
 
   constructor(
-    private readonly deps: { homes: Homes; disk?: DiskUsage | undefined; log: Logger },
+    private readonly deps: {
+      homes: Homes;
+      disk?: DiskUsage | undefined;
+      log: Logger;
+      /** Built images: a trashed definition keeps its image, which goes once no definition names it. */
+      images?: { release(image: string): void } | undefined;
+    },
     readonly keepMs: number,
   ) {}
 
@@ -88,7 +94,7 @@ export class Trash {
     if (all && !user.admin) throw new BerthError('forbidden', "only an admin may empty everyone's trash");
     const entries = this.list(user).filter((entry) => all || entry.owner === user.name);
     const removed: TrashEntry[] = [];
-    for (const entry of entries) if (await this.deps.homes.purge(entry.id)) removed.push(entry);
+    for (const entry of entries) if (await this.purge(entry.id, entry.image)) removed.push(entry);
     return removed;
   }
 
@@ -102,6 +108,13 @@ export class Trash {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.sweeping;
+  }
+
+  /** Deletes a trashed home for good, and then the built image its definition alone named. */
+  private async purge(id: string, image: string): Promise<boolean> {
+    if (!(await this.deps.homes.purge(id))) return false;
+    this.deps.images?.release(image);
+    return true;
   }
 
   /** The caller's own entry `ref` names, with the definition it was deleted with; others' are not found. */
@@ -142,7 +155,7 @@ export class Trash {
       for (const [id, home] of this.deps.homes.trashed()) {
         if (Date.parse(home.trash.until) > now) continue;
         try {
-          if (await this.deps.homes.purge(id)) {
+          if (await this.purge(id, home.trash.spec.image)) {
             this.deps.log.info(
               `trash: deleted home ${id} of ${home.owner} ("${home.name}"), kept since ${home.trash.at}`,
             );
