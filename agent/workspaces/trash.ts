@@ -89,10 +89,16 @@ export class Trash {
     return service.create(user, { ...deleted, name }, ctx, entry.id, true);
   }
 
-  /** Deletes for good the trashed homes of `user` (with `all`, an admin's: everyone's). */
-  async empty(user: User, all: boolean): Promise<TrashEntry[]> {
+  /**
+   * Deletes for good the trashed homes of `user` (with `all`, an admin's: everyone's); with `ids`,
+   * only those among them (what the user confirmed: nothing trashed since is lost).
+   */
+  async empty(user: User, all: boolean, ids?: string[]): Promise<TrashEntry[]> {
     if (all && !user.admin) throw new BerthError('forbidden', "only an admin may empty everyone's trash");
-    const entries = this.list(user).filter((entry) => all || entry.owner === user.name);
+    const confirmed = ids && new Set(ids);
+    const entries = this.list(user).filter(
+      (entry) => (all || entry.owner === user.name) && (!confirmed || confirmed.has(entry.id)),
+    );
     const removed: TrashEntry[] = [];
     for (const entry of entries) if (await this.purge(entry.id, entry.image)) removed.push(entry);
     return removed;
