@@ -10,7 +10,7 @@ import { readArchive, writeArchive } from './docker-archive';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
-import { SshdLayer } from './sshd-layer';
+import { PROBE_LABEL, SshdLayer } from './sshd-layer';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
@@ -65,7 +65,7 @@ export class DockerRuntime implements Runtime {
     this.docker = new Docker({ socketPath });
     refuseRedirects(this.docker.modem);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
-    this.layer = new SshdLayer(this.docker);
+    this.layer = new SshdLayer(this.docker, [LABELS.agent, agentId]);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -328,10 +328,11 @@ export class DockerRuntime implements Runtime {
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {
     try {
       const filters = { label: [this.ownLabel] };
-      const [containers, volumes] = await Promise.all([
+      const [all, volumes] = await Promise.all([
         this.docker.listContainers({ all: true, filters }),
         this.docker.listVolumes({ filters }),
       ]);
+      const containers = all.filter((c) => !c.Labels[PROBE_LABEL]); // no workspace's: removeLeftovers' business
       return {
         containers: new Map(containers.map((c) => [c.Labels[LABELS.workspace] ?? '', c.Names[0]?.slice(1) ?? c.Id])),
         volumes: new Map((volumes.Volumes ?? []).map((v) => [v.Name, v.Labels?.[LABELS.workspace] ?? ''])),
@@ -339,6 +340,12 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw runtimeError('list Berth containers and volumes', err);
     }
+  }
+
+  removeLeftovers(): Promise<string[]> {
+    return this.layer.removeLeftoverProbes().catch((err: unknown) => {
+      throw runtimeError('remove what an interrupted look into an image left', err);
+    });
   }
 
   async listHomes(): Promise<HomeVolume[]> {
