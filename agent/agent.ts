@@ -105,12 +105,15 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   const builder = new ImageBuilder(
     config.dockerSocket,
     id,
-    (image) => store.all().some((record) => record.spec.image === image),
+    // A workspace's image, an archived one's too (a record), and a trashed definition's (trash restore).
+    (image) =>
+      store.all().some((record) => record.spec.image === image) ||
+      homes.trashed().some(([, home]) => home.trash.spec.image === image),
     log,
     config.defaults,
   );
   const homes: Homes = new Homes({ runtime, store, disk, ledger });
-  const trash = new Trash({ homes, disk, log }, config.trashKeepMs);
+  const trash = new Trash({ homes, disk, log, images: builder }, config.trashKeepMs);
   const vault = await SecretVault.open(
     config.secrets?.file ?? path.join(config.stateDir, 'secrets.json'),
     config.secrets?.keyFile ?? path.join(config.stateDir, 'secrets.key'),
@@ -135,6 +138,9 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   });
   const reconciler = new Reconciler(service, runtime, store, log);
   await reconciler.run().ready;
+  // Once the records are settled: a kill -9 may have left values staged for workspaces not running.
+  const swept = await stager.sweep((id) => store.get(id)?.state === 'running');
+  if (swept.length) log.info(`removed the secrets staged for ${swept.length} workspace(s) not running`);
   void warnAboutNvidiaDefaultRuntime(runtime, log);
   const parentOf = (uuid: string) =>
     gpus.hostGpus({ name: '', admin: true }).find((gpu) => gpu.uuid === uuid)?.parent ?? null;

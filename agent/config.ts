@@ -60,6 +60,8 @@ export interface AgentConfig {
    * PATH[:ro]`), their links resolved; absent or empty: no binds at all.
    */
   allowBinds?: AllowedBind[];
+  /** Backup and restore: how long no byte may move before the transfer is cancelled (absent: 10 minutes). */
+  transferStallMs?: number;
 }
 
 /** A host folder the admin lets workspaces bind; `readOnly` makes every bind from it read-only. */

@@ -154,6 +154,10 @@ const OPTIONS: Record<string, [string, string]> = {
     'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',
   ],
   'archive-after': ['DUR', 'archive a workspace stopped this long (frees its SSH port); 0: never (default: 0)'],
+  'transfer-stall': [
+    'DUR',
+    'cancel a backup or restore in which no byte moved this long (a stalled client frees the workspace; default: 10m)',
+  ],
   now: ['', 'with --delete-data: delete the files at once instead of moving them to the trash'],
   archived: ['', 'list the archived workspaces only (default: the others)'],
   as: ['NEW', 'restore it under this name (default: the name it had)'],

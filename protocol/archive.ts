@@ -68,9 +68,13 @@ export const ARCHIVE_METHODS = {
       .refine((p) => (p.id === undefined) !== (p.name === undefined), 'give the name or the id of a trashed home'),
     result: z.object({ workspace: Workspace }),
   },
-  /** Deletes the caller's trashed homes for good; with `all`, everyone's (admins only). */
+  /**
+   * Deletes the caller's trashed homes for good; with `all`, everyone's (admins only). With `ids`
+   * only those (the entries the user was shown and confirmed): one trashed after the user looked,
+   * or restored meanwhile, stays. Clients send `ids`; without it, whatever is there when it arrives.
+   */
   'trash.empty': {
-    params: z.object({ all: z.literal(true).optional() }).strict(),
+    params: z.object({ all: z.literal(true).optional(), ids: z.array(HomeId).max(10_000).optional() }).strict(),
     result: z.object({ removed: z.array(TrashEntry) }),
   },
 } as const;

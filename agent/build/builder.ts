@@ -7,6 +7,7 @@ import { runtimeError, statusCode } from '../runtime/docker-errors';
 import { BuildLog } from './build-log';
 import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from '../runtime/build-limits';
 import { dockerClient } from '../runtime/docker-client';
+import { checkedContext } from './dockerfile-check';
 
 /**
  * The one label of a built image: `<agent id> <owner> <hash>`. One, not three: the classic builder
@@ -86,8 +87,15 @@ export class ImageBuilder {
     const onAbort = () => abort.abort();
     signal.addEventListener('abort', onAbort, { once: true });
     const log = new BuildLog(onLog);
+    // A Dockerfile refused as the context passes (dockerfile-check.ts) ends the build.
+    const refusal: { error?: Error } = {};
     try {
-      const response = await this.docker.buildImage(context, {
+      const checked = checkedContext(context, definition.dockerfile);
+      checked.once('error', (err) => {
+        refusal.error = err;
+        abort.abort();
+      });
+      const response = await this.docker.buildImage(checked, {
         t: tag,
         dockerfile: definition.dockerfile,
         buildargs: definition.args,
@@ -101,12 +109,14 @@ export class ImageBuilder {
       });
       await log.read(response as Readable, signal);
     } catch (err) {
+      if (refusal.error) throw refusal.error;
       if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
       if (err instanceof BerthError) throw err;
       throw runtimeError('build the image', err);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
+    if (refusal.error) throw refusal.error;
     if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
     if (!(await this.has(tag, owner, hash))) {
       throw new BerthError('runtime_error', `Docker ended the build without tagging ${tag}; see the build log above`);

@@ -12,7 +12,7 @@ import { followLogs, readLogs } from './docker-logs';
 import { homeVolumes } from './home-volumes';
 import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import { ensureNamedVolumes, isNamedVolume } from './named-volumes';
-import { SshdLayer } from './sshd-layer';
+import { PROBE_LABEL, SshdLayer } from './sshd-layer';
 import { dockerClient } from './docker-client';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
@@ -54,7 +54,7 @@ export class DockerRuntime implements Runtime {
     this.docker = dockerClient(socketPath);
     this.ownLabel = `${LABELS.agent}=${agentId}`;
     this.network = network;
-    this.layer = new SshdLayer(this.docker, buildLimits);
+    this.layer = new SshdLayer(this.docker, [LABELS.agent, agentId], buildLimits);
   }
 
   async info(): Promise<{ version: string; apiVersion: string }> {
@@ -318,10 +318,11 @@ export class DockerRuntime implements Runtime {
   async listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }> {
     try {
       const filters = { label: [this.ownLabel] };
-      const [containers, volumes] = await Promise.all([
+      const [all, volumes] = await Promise.all([
         this.docker.listContainers({ all: true, filters }),
         this.docker.listVolumes({ filters }),
       ]);
+      const containers = all.filter((c) => !c.Labels[PROBE_LABEL]); // no workspace's: removeLeftovers' business
       return {
         containers: new Map(containers.map((c) => [c.Labels[LABELS.workspace] ?? '', c.Names[0]?.slice(1) ?? c.Id])),
         // Named volumes are their owner's, claimed by no workspace: never orphans.
@@ -334,6 +335,12 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       throw runtimeError('list Berth containers and volumes', err);
     }
+  }
+
+  removeLeftovers(): Promise<string[]> {
+    return this.layer.removeLeftoverProbes().catch((err: unknown) => {
+      throw runtimeError('remove what an interrupted look into an image left', err);
+    });
   }
 
   async listHomes(): Promise<HomeVolume[]> {

@@ -142,6 +142,8 @@ export interface Runtime {
   exec(id: string, request: ExecRequest): Promise<ExecSession>;
   /** This agent's labelled containers (workspace id → container name) and volumes (name → workspace id). */
   listLabelled(): Promise<{ containers: Map<string, string>; volumes: Map<string, string> }>;
+  /** Removes this agent's helper containers (sshd probes) that nothing uses now; resolves to their names. */
+  removeLeftovers(): Promise<string[]>;
   /** This agent's home volumes: only those whose name and workspace label agree (`berth-<id>-home`). */
   listHomes(): Promise<HomeVolume[]>;
   /**

@@ -38,6 +38,9 @@ interface SharedBuild {
   abort: AbortController;
 }
 
+/** The label of the containers made to look into an image (see `probe`). */
+export const PROBE_LABEL = 'dev.berth.sshd-probe';
+
 /** A path segment of a Docker API request (see docker.ts). */
 const segment = (name: string): string => encodeURIComponent(name);
 
@@ -52,11 +55,29 @@ export class SshdLayer {
   private readonly plans = new Map<string, SshdPlan>();
   private readonly builds = new Map<string, SharedBuild>();
 
+  /** Probes under way in this process: a clean-up leaves them alone. */
+  private readonly probing = new Set<string>();
+
+  /** `agentLabel` (`[key, value]`) marks the probe containers as this agent's, for its clean-up. */
   constructor(
     private readonly docker: Docker,
+    private readonly agentLabel: [string, string],
     /** What each step of the layering may use (the image's package manager runs its scripts). */
     private readonly limits: BuildLimits = DEFAULT_BUILD_LIMITS,
   ) {}
+
+  /**
+   * Removes the probe containers of this agent that no probe of this process uses: what an agent
+   * killed in the middle of one left. Resolves to their names.
+   */
+  async removeLeftoverProbes(): Promise<string[]> {
+    const filters = { label: [`${this.agentLabel[0]}=${this.agentLabel[1]}`, PROBE_LABEL] };
+    const left = (await this.docker.listContainers({ all: true, filters })).filter((c) => !this.probing.has(c.Id));
+    for (const container of left) {
+      await this.docker.getContainer(container.Id).remove({ force: true, v: true });
+    }
+    return left.map((container) => container.Names[0]?.slice(1) ?? container.Id);
+  }
 
   /**
    * The image to create a workspace's container of `image` from. `onLayering` receives the
@@ -122,17 +143,19 @@ export class SshdLayer {
         Entrypoint: ['/bin/sh'],
         Cmd: [],
         NetworkDisabled: true,
-        Labels: { 'dev.berth.sshd-probe': imageId },
+        Labels: { [this.agentLabel[0]]: this.agentLabel[1], [PROBE_LABEL]: imageId },
       });
     } catch (err) {
       throw runtimeError('look into the image for sshd', err);
     }
+    this.probing.add(container.id);
     try {
       const found = await Promise.all(PROBE_PATHS.map(async (p) => ((await isFile(container, p)) ? [p] : [])));
       return new Set(found.flat());
     } finally {
       // v: the anonymous volumes of the image's VOLUMEs, made with the container, go with it.
       await container.remove({ force: true, v: true }).catch(() => undefined);
+      this.probing.delete(container.id);
     }
   }
 

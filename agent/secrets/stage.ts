@@ -82,6 +82,17 @@ export class SecretStager {
     await fs.rmdir(this.runDir).catch(() => undefined);
   }
 
+  /**
+   * Removes what is staged for every workspace `running` does not name: what a killed agent left
+   * (its stop, failed start or delete never got to remove it). Run at the agent's start.
+   */
+  async sweep(running: (id: string) => boolean): Promise<string[]> {
+    const entries = await fs.readdir(this.runDir).catch(() => [] as string[]);
+    const swept = entries.filter((id) => !running(id));
+    for (const id of swept) await this.remove(id);
+    return swept;
+  }
+
   /** Removes what was staged for `id` (the workspace stopped or is gone). */
   async remove(id: string): Promise<void> {
     await fs.rm(path.join(this.runDir, id), { recursive: true, force: true });

@@ -31,6 +31,6 @@ export function archiveHandlers({ service, trash }: { service: WorkspaceService;
     'trash.restore': async ({ id, name, as, waitForGpus }, ctx) => ({
       workspace: await required().restore(service, ctx.user, { id, name }, as, { ...ctx, waitForGpus }),
     }),
-    'trash.empty': async ({ all }, ctx) => ({ removed: await required().empty(ctx.user, all === true) }),
+    'trash.empty': async ({ all, ids }, ctx) => ({ removed: await required().empty(ctx.user, all === true, ids) }),
   };
 }

@@ -8,15 +8,20 @@ import { pumpOutput, StdinRelay, type InputSink, type StreamContext } from './by
 import type { OpContext } from '../workspaces/operation';
 import type { User } from '../users';
 import { YoungGc } from './young-gc';
+import { DEFAULT_TRANSFER_STALL_MS, describeStall, watchStall } from './stall';
 
 /** What of its request's context a backup or restore needs (agent/server/handlers.ts HandlerContext has it). */
 type HandlerContext = StreamContext & OpContext & { user: User };
 
 /**
  * `workspace.backup` and `workspace.restore`: the backup file streams over exec's frames and flow
- * control (agent/server/byte-stream.ts); the work is agent/workspaces/backup.ts's.
+ * control (agent/server/byte-stream.ts); the work is agent/workspaces/backup.ts's. A transfer in
+ * which no byte moves for `stallMs` is cancelled as if its client had cancelled it.
  */
-export function backupHandlers(backups: Backups): {
+export function backupHandlers(
+  backups: Backups,
+  stallMs = DEFAULT_TRANSFER_STALL_MS,
+): {
   'workspace.backup': (params: Params<'workspace.backup'>, ctx: HandlerContext) => Promise<Result<'workspace.backup'>>;
   'workspace.restore': (
     params: Params<'workspace.restore'>,
@@ -25,9 +30,9 @@ export function backupHandlers(backups: Backups): {
 } {
   return {
     'workspace.backup': async ({ live, ...ref }, ctx) =>
-      backups.backup(ctx.user, ref, live, ctx, (file) => send(file, ctx)),
+      backups.backup(ctx.user, ref, live, ctx, (file) => send(file, ctx, stallMs)),
     'workspace.restore': async ({ name, bytes }, ctx) => {
-      const incoming = receive(ctx, bytes);
+      const incoming = receive(ctx, bytes, stallMs);
       try {
         return { workspace: await backups.restore(ctx.user, name, incoming, ctx) };
       } finally {
@@ -38,7 +43,7 @@ export function backupHandlers(backups: Backups): {
 }
 
 /** Streams `file` to the requesting client; resolves with its size once all of it is handed over. */
-function send(file: Readable, ctx: HandlerContext): Promise<number> {
+function send(file: Readable, ctx: HandlerContext, stallMs: number): Promise<number> {
   const requestId = ctx.requestId;
   if (requestId === null) throw new BerthError('internal', 'a backup needs a request to stream to');
   return new Promise<number>((resolve, reject) => {
@@ -47,7 +52,38 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
     const cancel = () => file.destroy(new BerthError('cancelled', 'the backup was cancelled; nothing was kept'));
     if (ctx.signal?.aborted) cancel();
     ctx.signal?.addEventListener('abort', cancel, { once: true });
-    const done = () => ctx.signal?.removeEventListener('abort', cancel);
+    const stall = watchStall(stallMs, () =>
+      file.destroy(
+        new BerthError(
+          'cancelled',
+          `the backup was cancelled: the client took no bytes for ${describeStall(stallMs)}; nothing was kept`,
+        ),
+      ),
+    );
+    const done = () => {
+      stall.stop();
+      ctx.signal?.removeEventListener('abort', cancel);
+    };
+    // Progress is a chunk the connection took: a client that stopped reading stops those.
+    const watched: StreamContext = {
+      requestId: ctx.requestId,
+      onInput: (listener) => ctx.onInput(listener),
+      sendEvent: (event, data, onSent) =>
+        ctx.sendEvent(event, data, () => {
+          stall.progress();
+          onSent?.();
+        }),
+      // The file's bytes go in binary frames where the connection sends them.
+      ...(ctx.sendBytes
+        ? {
+            sendBytes: (bytes: Buffer, onSent?: () => void) =>
+              ctx.sendBytes?.(bytes, () => {
+                stall.progress();
+                onSent?.();
+              }),
+          }
+        : {}),
+    };
     pumpOutput(
       {
         onOutput: (listener) =>
@@ -59,7 +95,7 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
         pause: () => file.pause(),
         resume: () => file.resume(),
       },
-      ctx,
+      watched,
       requestId,
       true,
     );
@@ -80,7 +116,7 @@ function send(file: Readable, ctx: HandlerContext): Promise<number> {
  * waits here), and the verdict at the end: every checksum, and exactly `expected` bytes when given
  * (without it, the manifest found at the input's end checks the length).
  */
-function receive(ctx: HandlerContext, expected: number | undefined): IncomingBackup {
+function receive(ctx: HandlerContext, expected: number | undefined, stallMs: number): IncomingBackup {
   const home = new PassThrough();
   // A refused or cancelled restore destroys it with the reason, which the request answers.
   home.on('error', () => undefined);
@@ -121,8 +157,21 @@ function receive(ctx: HandlerContext, expected: number | undefined): IncomingBac
     if (!home.write(bytes)) waiting ??= [];
   });
   const young = new YoungGc();
+  const stall = watchStall(stallMs, () =>
+    fail(
+      new BerthError(
+        'cancelled',
+        `the restore was cancelled: no bytes came for ${describeStall(stallMs)}; nothing was made`,
+      ),
+    ),
+  );
+  verified.then(
+    () => stall.stop(),
+    () => stall.stop(),
+  );
   const sink: InputSink = {
     write(data, written) {
+      stall.progress();
       young.add(data.length);
       try {
         reader.push(data);

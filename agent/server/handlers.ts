@@ -261,7 +261,7 @@ export function createHandlers({
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),
     ...admitHandlers({ service, vault: secrets?.vault }),
-    ...backupHandlers(new Backups(service)),
+    ...backupHandlers(new Backups(service), config.transferStallMs),
     ...cloneHandlers({ service }),
     ...settingsHandlers(service.deps.settings),
     ...featureHandlers(new FeatureStore(path.join(config.stateDir, 'features'))),

@@ -85,7 +85,10 @@ export class Backups {
     });
   }
 
-  /** Starts again a workspace the backup stopped; a failure marks it failed, with the reason. */
+  /**
+   * Starts again a workspace the backup stopped, as any start does (its message, the lifecycle
+   * commands after `waitFor`); a failure marks it failed, with the reason.
+   */
   private async startAgain(id: string, ctx: OpContext): Promise<void> {
     const record = this.service.deps.store.get(id);
     if (!record) return;
@@ -95,7 +98,7 @@ export class Backups {
       ...(ctx.connectionId ? { connectionId: ctx.connectionId } : {}),
     };
     try {
-      await this.service.bringUp(record, again);
+      await this.service.bringUpOrFail(record, again);
     } catch (err) {
       await this.service
         .setState(record, 'failed', `did not start again after a backup: ${errorMessage(err)}`)

@@ -82,6 +82,9 @@ export class Reconciler {
     // Listed once the records are settled: what an interrupted delete just removed is no orphan.
     const known = new Set(this.store.all().map((record) => record.id));
     await this.removeHalfRestored(known);
+    for (const name of await this.runtime.removeLeftovers()) {
+      this.log.info(`removed ${name}: a look into an image for sshd that never finished (the agent stopped during it)`);
+    }
     const labelled = await this.runtime.listLabelled();
     const kept = this.store.keptVolumes();
     this.orphans = [

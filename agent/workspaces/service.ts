@@ -29,7 +29,7 @@ import { requireIdleWithinMax, requireImage, sameContainer, validSpec } from './
 import { checkedSpec } from './admit';
 import { requireHostAllows } from './volume-rules';
 import { resolveRecord } from './resolve';
-import { saveState } from './state-change';
+import { saveState, unstage } from './state-change';
 
 export type { OpContext, ServiceDeps } from './operation';
 
@@ -210,7 +210,6 @@ export class WorkspaceService {
       await this.setState(record, 'stopping', undefined, (draft) => (draft.stopReason = reason));
       this.progress(record, ctx, 'stopping', 'Stopping the container');
       await this.deps.runtime.stopContainer(record.id, this.deps.config.stopTimeoutSeconds);
-      await this.deps.secrets?.remove(record.id); // the values leave memory with the run
       await this.setState(record, 'stopped');
       this.progress(record, ctx, 'done', 'Stopped');
       return this.view(record);
@@ -321,6 +320,7 @@ export class WorkspaceService {
   /**
    * Records a new state (with what `edit` changes besides) and tells the clients. Nothing changes in
    * memory unless the store saved it: a failed save rejects, and the record stays as it was.
+   * Every way a run ends comes here with `stopped` or `failed`: its staged secrets leave memory here.
    */
   async setState(
     record: WorkspaceRecord,
@@ -330,6 +330,7 @@ export class WorkspaceService {
   ): Promise<void> {
     const released = await saveState(this.deps, record, state, message, edit);
     if (released) this.deps.gpus.released(record, released);
+    if (state === 'stopped' || state === 'failed') await unstage(this.deps, record);
     this.announce(record);
   }
 

@@ -3,6 +3,7 @@ import { trackRun } from '../idle/clocks';
 import { settingsFor } from '../idle/settings';
 import { noteTransition, specChanged } from '../state/history';
 import type { WorkspaceRecord } from '../state/record';
+import { errorMessage } from '../../util/log';
 import type { ServiceDeps } from './operation';
 
 /**
@@ -39,4 +40,13 @@ export async function saveState(
     }
   });
   return released;
+}
+
+/** Removes the secret values staged for the run of `record` (it ended); a failure is logged, never thrown. */
+export async function unstage(deps: ServiceDeps, record: WorkspaceRecord): Promise<void> {
+  await deps.secrets
+    ?.remove(record.id)
+    .catch((err: unknown) =>
+      deps.log.warn(`could not remove the secrets staged for ${record.owner}/${record.name}: ${errorMessage(err)}`),
+    );
 }

@@ -26,7 +26,13 @@ export class Trash {
   private stopped = false;
 
   constructor(
-    private readonly deps: { homes: Homes; disk?: DiskUsage | undefined; log: Logger },
+    private readonly deps: {
+      homes: Homes;
+      disk?: DiskUsage | undefined;
+      log: Logger;
+      /** Built images: a trashed definition keeps its image, which goes once no definition names it. */
+      images?: { release(image: string): void } | undefined;
+    },
     readonly keepMs: number,
   ) {}
 
@@ -83,12 +89,18 @@ export class Trash {
     return service.create(user, { ...deleted, name }, ctx, entry.id, true);
   }
 
-  /** Deletes for good the trashed homes of `user` (with `all`, an admin's: everyone's). */
-  async empty(user: User, all: boolean): Promise<TrashEntry[]> {
+  /**
+   * Deletes for good the trashed homes of `user` (with `all`, an admin's: everyone's); with `ids`,
+   * only those among them (what the user confirmed: nothing trashed since is lost).
+   */
+  async empty(user: User, all: boolean, ids?: string[]): Promise<TrashEntry[]> {
     if (all && !user.admin) throw new BerthError('forbidden', "only an admin may empty everyone's trash");
-    const entries = this.list(user).filter((entry) => all || entry.owner === user.name);
+    const confirmed = ids && new Set(ids);
+    const entries = this.list(user).filter(
+      (entry) => (all || entry.owner === user.name) && (!confirmed || confirmed.has(entry.id)),
+    );
     const removed: TrashEntry[] = [];
-    for (const entry of entries) if (await this.deps.homes.purge(entry.id)) removed.push(entry);
+    for (const entry of entries) if (await this.purge(entry.id, entry.image)) removed.push(entry);
     return removed;
   }
 
@@ -102,6 +114,13 @@ export class Trash {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.sweeping;
+  }
+
+  /** Deletes a trashed home for good, and then the built image its definition alone named. */
+  private async purge(id: string, image: string): Promise<boolean> {
+    if (!(await this.deps.homes.purge(id))) return false;
+    this.deps.images?.release(image);
+    return true;
   }
 
   /** The caller's own entry `ref` names, with the definition it was deleted with; others' are not found. */
@@ -142,7 +161,7 @@ export class Trash {
       for (const [id, home] of this.deps.homes.trashed()) {
         if (Date.parse(home.trash.until) > now) continue;
         try {
-          if (await this.deps.homes.purge(id)) {
+          if (await this.purge(id, home.trash.spec.image)) {
             this.deps.log.info(
               `trash: deleted home ${id} of ${home.owner} ("${home.name}"), kept since ${home.trash.at}`,
             );

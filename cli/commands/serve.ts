@@ -11,7 +11,7 @@ import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--transfer-stall DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -33,6 +33,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'allow-bind': { type: 'string', multiple: true },
     'trash-keep': { type: 'string' },
     'archive-after': { type: 'string' },
+    'transfer-stall': { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   } as const;
   const { values, positionals: rest } = parse(argv, options, usage);
@@ -101,6 +102,11 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   }
   if (values['archive-after'] !== undefined) {
     config.archiveAfterMs = keepFlag('archive-after', values['archive-after'], usage) * 1000;
+  }
+  if (values['transfer-stall'] !== undefined) {
+    const seconds = keepFlag('transfer-stall', values['transfer-stall'], usage);
+    if (seconds < 1) throw new UsageError(`--transfer-stall: expected at least 1s, such as 10m`, usage);
+    config.transferStallMs = seconds * 1000;
   }
   applyIdleFlags(config.idle, values, usage);
   capIdleDurations(config.idle, usage);

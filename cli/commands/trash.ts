@@ -53,12 +53,60 @@ interface RestoreFlags {
   json?: boolean | undefined;
 }
 
-async function empty(client: AgentClient, all: boolean, json: boolean): Promise<void> {
-  const { removed } = await client.request('trash.empty', all ? { all: true } : {});
-  if (json) return void process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
-  if (!removed.length) return void process.stdout.write('The trash was empty; nothing deleted.\n');
+/**
+ * Lists what `berth trash empty` would delete, asks (unless `--yes`), then deletes only the entries
+ * listed: a home trashed while the question was open is not the user's to lose unseen.
+ */
+async function empty(
+  client: AgentClient,
+  values: { all?: boolean | undefined; yes?: boolean | undefined },
+  json: boolean,
+): Promise<boolean> {
+  const all = values.all ?? false;
+  const whose = all ? "every user's trash" : 'your trash';
+  const { entries } = await client.request('trash.list', {});
+  const shown = entries.filter((entry) => all || entry.owner === client.welcome.user.name);
+  if (!shown.length) {
+    process.stdout.write(
+      json ? `${JSON.stringify({ removed: [] }, null, 2)}\n` : 'The trash was empty; nothing deleted.\n',
+    );
+    return true;
+  }
+  const listed = shown.map((entry) => `${entry.name} (${entry.id}${all ? `, ${entry.owner}'s` : ''})`).join(', ');
+  const homes = `${shown.length} home${shown.length === 1 ? '' : 's'}`;
+  if (!values.yes) {
+    if (!process.stdin.isTTY) {
+      throw new BerthError(
+        'invalid_params',
+        `emptying ${whose} deletes every file in it: ${homes} (${listed}); add --yes`,
+      );
+    }
+    if (
+      !(await confirm(
+        `This deletes for good ${homes} and ALL files in them: ${listed}. Type "empty" to confirm: `,
+        'empty',
+      ))
+    ) {
+      process.stderr.write('Nothing deleted.\n');
+      return false;
+    }
+  }
+  const ids = shown.map((entry) => entry.id);
+  const { removed } = await client.request('trash.empty', { ...(all ? { all: true as const } : {}), ids });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
+    return true;
+  }
   const names = removed.map((entry) => `${entry.name} (${entry.id})`).join(', ');
-  process.stdout.write(`Deleted for good ${removed.length} home${removed.length === 1 ? '' : 's'}: ${names}.\n`);
+  if (removed.length) {
+    process.stdout.write(`Deleted for good ${removed.length} home${removed.length === 1 ? '' : 's'}: ${names}.\n`);
+  }
+  const kept = shown.filter((entry) => !removed.some((gone) => gone.id === entry.id));
+  if (kept.length) {
+    const which = kept.map((entry) => `${entry.name} (${entry.id})`).join(', ');
+    process.stdout.write(`Not deleted, restored or being restored meanwhile: ${which}.\n`);
+  }
+  return true;
 }
 
 /** `berth trash`: homes of workspaces deleted with their data, restorable until the host's period ends. */
@@ -91,19 +139,7 @@ export const trash: Command = {
       await withClient(values, (client) => restore(client, text, values));
     } else if (action === 'empty') {
       positionals(args, [], usage);
-      const whose = values.all ? "every user's trash" : 'your trash';
-      if (!values.yes) {
-        if (!process.stdin.isTTY) {
-          throw new BerthError('invalid_params', `emptying ${whose} deletes every file in it; add --yes`);
-        }
-        if (
-          !(await confirm(`This deletes ${whose} and ALL files in it for good. Type "empty" to confirm: `, 'empty'))
-        ) {
-          process.stderr.write('Nothing deleted.\n');
-          return 1;
-        }
-      }
-      await withClient(values, (client) => empty(client, values.all ?? false, json));
+      if (!(await withClient(values, (client) => empty(client, values, json)))) return 1;
     } else {
       throw new UsageError(action ? `unknown action "${action}"` : 'missing ls, restore or empty', usage);
     }

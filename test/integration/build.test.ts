@@ -117,7 +117,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /built before from the same files; reused/);
     assert.doesNotMatch(run.stderr, /Step 1\/|sending the build context/);
-    const rm = as(['rm', 'again', '--delete-data', '--yes']);
+    const rm = as(['rm', 'again', '--delete-data', '--now', '--yes']);
     assert.equal(rm.code, 0, rm.stderr);
   });
 

@@ -131,7 +131,7 @@ describe('trash: a home deleted with its data stays restorable for the host-set 
     await bob.request('workspace.delete', { name: 'b', deleteData: true });
     const unasked = berth(['trash', 'empty'], env);
     assert.equal(unasked.code, 1);
-    assert.match(unasked.stderr, /deletes every file in it; add --yes/);
+    assert.match(unasked.stderr, /deletes every file in it: 1 home \(a \(.*\)\); add --yes/);
     const emptied = berth(['trash', 'empty', '--yes'], env);
     assert.equal(emptied.code, 0, emptied.stderr);
     assert.match(emptied.stdout, new RegExp(`Deleted for good 1 home: a \\(${mine.id}\\)`));
