@@ -44,11 +44,13 @@ export async function setDotfiles(services: Services): Promise<void> {
     return;
   }
   await config.update(DOTFILES_SETTING, url, vscode.ConfigurationTarget.Global);
+  // What is in effect: the user's own (global) value, the only one the hosts get.
+  const inEffect = dotfilesSetting().trim();
   try {
-    await Promise.all(connected.map((c) => pushDotfiles(c, url)));
+    await Promise.all(connected.map((c) => pushDotfiles(c, inEffect)));
   } catch (err) {
     return showError(services, 'set the dotfiles', err);
   }
   const where = connected.length ? connected.map((c) => c.host.label).join(', ') : 'each host once it connects';
-  void vscode.window.showInformationMessage(`Dotfiles set to ${url} on ${where}: new workspaces install them.`);
+  void vscode.window.showInformationMessage(`Dotfiles set to ${inEffect} on ${where}: new workspaces install them.`);
 }

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { DOTFILES_SETTING, DotfilesSync } from './sync';
+import { DOTFILES_SETTING, DotfilesSync, userDotfiles } from './sync';
 
-/** The setting's value as VS Code holds it (empty when unset). */
+/** The setting's value in the user's own settings (empty when unset); a folder's is never read. */
 export function dotfilesSetting(): string {
-  return vscode.workspace.getConfiguration().get<string>(DOTFILES_SETTING, '') ?? '';
+  return userDotfiles(vscode.workspace.getConfiguration().inspect<string>(DOTFILES_SETTING));
 }
 
 /**

@@ -6,6 +6,15 @@ import type { HostStatus } from '../hosts/host';
 /** The VS Code setting: the dotfiles repository for every host the user added. */
 export const DOTFILES_SETTING = 'berth.dotfiles.repository';
 
+/**
+ * The setting's value as the user set it (empty when unset): only their User settings' (global)
+ * value. A folder's or workspace's `.vscode/settings.json` is the repository's word, not the user's:
+ * it must not pick the repository every new workspace on every host runs the install script of.
+ */
+export function userDotfiles(inspected: { globalValue?: unknown } | undefined): string {
+  return typeof inspected?.globalValue === 'string' ? inspected.globalValue : '';
+}
+
 /** Why `value` cannot be the dotfiles repository, in the protocol's words; null when it can (or is empty). */
 export function dotfilesProblem(value: string): string | null {
   if (!value.trim()) return null;
