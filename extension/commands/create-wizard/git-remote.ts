@@ -1,5 +1,5 @@
 // The open folder's git remote, as the create wizard offers it for clone on create; free of `vscode`.
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CloneBranch, CloneUrl, cloneFolder } from '../../../protocol';
 
@@ -82,10 +82,31 @@ export function folderRemote(
   return { url, ...(known ? { branch } : {}), credentials: mayNeedCredentials(url) };
 }
 
+/** How long the wizard waits for the folder's remote before it offers none (a slow or odd disk). */
+export const FOLDER_REMOTE_WITHIN_MS = 2_000;
+
+/** `work`'s value, or null when it takes longer than `ms` (it is left to finish unheard). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A regular file's text, or null for anything else: opened non-blocking and checked with `fstat`
+ * before any read, so a FIFO (or device) put where git keeps `config` or `HEAD` never blocks.
+ */
 async function readSmall(file: string): Promise<string | null> {
   try {
-    const handle = await fs.open(file, 'r');
+    const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
+      if (!(await handle.stat()).isFile()) return null;
       const buffer = Buffer.alloc(MAX_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, MAX_BYTES, 0);
       return bytesRead === MAX_BYTES ? null : buffer.subarray(0, bytesRead).toString('utf8');
