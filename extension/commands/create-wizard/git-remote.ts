@@ -45,8 +45,8 @@ export function branchOf(head: string): string | undefined {
 
 /**
  * A remote URL as a workspace can clone it, or null when it cannot be one: a local path becomes
- * `file://` (relative ones from `folder`), an HTTP(S) URL loses its user and password (a password in
- * a remote URL must not land in the workspace's spec; the clone gets credentials from a secret),
+ * `file://` (relative ones from `folder`), a URL loses its password and an HTTP(S) one its user too (a
+ * password in a remote URL must not land in the workspace's spec; the clone gets credentials from a secret),
  * anything else must be a URL `workspace.create` takes (no `ext::`, no options).
  */
 export function cloneUrlOf(remote: string, folder: string): string | null {
@@ -54,9 +54,30 @@ export function cloneUrlOf(remote: string, folder: string): string | null {
   if (path.isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) {
     url = `file://${path.resolve(folder, url)}`;
   }
-  const web = /^(https?:\/\/)[^/@]*@(.*)$/i.exec(url);
-  if (web) url = `${web[1]}${web[2]}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    const stripped = withoutCredentials(url);
+    if (stripped === null) return null;
+    url = stripped;
+  }
   return CloneUrl.safeParse(url).success ? url : null;
+}
+
+/**
+ * A scheme URL without its password (any scheme) and, for HTTP(S), its user too: parsed as a URL,
+ * so a password holding `@` or `:` goes whole. Unchanged when it holds neither; null when unparsable.
+ */
+function withoutCredentials(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const web = /^https?:$/i.test(parsed.protocol);
+  if (!parsed.password && !(web && parsed.username)) return url;
+  parsed.password = '';
+  if (web) parsed.username = '';
+  return parsed.toString();
 }
 
 /** Whether a clone from `url` may ask for credentials: HTTPS and SSH may; `file://` and `git://` do not. */

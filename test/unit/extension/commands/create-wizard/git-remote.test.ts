@@ -50,6 +50,16 @@ describe('create wizard: the open folder’s git remote', () => {
     assert.equal(cloneUrlOf('--upload-pack=touch /tmp/x', '/x'), null);
   });
 
+  it('drops a password whole, whatever it holds, for every scheme, and an HTTP(S) user', () => {
+    assert.equal(cloneUrlOf('https://me:p@ss@git.example.com/x.git', '/x'), 'https://git.example.com/x.git');
+    assert.equal(cloneUrlOf('http://me:a:b@c@git.example.com/x.git', '/x'), 'http://git.example.com/x.git');
+    assert.equal(cloneUrlOf('https://token@git.example.com/x.git', '/x'), 'https://git.example.com/x.git');
+    assert.equal(cloneUrlOf('ssh://me:pw@git.example.com/r.git', '/x'), 'ssh://me@git.example.com/r.git');
+    assert.equal(cloneUrlOf('ssh://me:p@w@git.example.com:2222/r.git', '/x'), 'ssh://me@git.example.com:2222/r.git');
+    assert.equal(cloneUrlOf('git://u:pw@git.example.com/r.git', '/x'), 'git://u@git.example.com/r.git');
+    assert.equal(cloneUrlOf('ssh://git@git.example.com/r.git', '/x'), 'ssh://git@git.example.com/r.git');
+  });
+
   it('offers credentials for HTTPS and SSH remotes only, and leaves out a branch a spec refuses', () => {
     assert.equal(mayNeedCredentials('https://h/r.git'), true);
     assert.equal(mayNeedCredentials('git@h:r.git'), true);
