@@ -28,7 +28,7 @@ function fromGitExtension(folder: vscode.Uri): FolderRemote | null {
     if (!repository) return null;
     const remotes = new Map<string, string>();
     for (const remote of repository.state.remotes) if (remote.fetchUrl) remotes.set(remote.name, remote.fetchUrl);
-    return folderRemote(pickRemote(remotes), repository.state.HEAD?.name, repository.rootUri.fsPath);
+    return folderRemote(pickRemote(remotes), repository.state.HEAD?.name);
   } catch {
     return null;
   }

@@ -44,16 +44,15 @@ export function branchOf(head: string): string | undefined {
 }
 
 /**
- * A remote URL as a workspace can clone it, or null when it cannot be one: a local path becomes
- * `file://` (relative ones from `folder`), a URL loses its password and an HTTP(S) one its user too (a
- * password in a remote URL must not land in the workspace's spec; the clone gets credentials from a secret),
- * anything else must be a URL `workspace.create` takes (no `ext::`, no options).
+ * A remote URL as a workspace can clone it, or null when it cannot be one. The clone runs inside the
+ * workspace on the host, so a local path or `file://` URL (a path on this machine) is none. A URL
+ * loses its password and an HTTP(S) one its user too (a password in a remote URL must not land in the
+ * workspace's spec; the clone gets credentials from a secret); anything else must be a URL
+ * `workspace.create` takes (no `ext::`, no options).
  */
-export function cloneUrlOf(remote: string, folder: string): string | null {
+export function cloneUrlOf(remote: string): string | null {
   let url = remote.trim();
-  if (path.isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) {
-    url = `file://${path.resolve(folder, url)}`;
-  }
+  if (path.isAbsolute(url) || url.startsWith('.') || /^file:/i.test(url)) return null;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     const stripped = withoutCredentials(url);
     if (stripped === null) return null;
@@ -91,12 +90,8 @@ export function pickRemote(remotes: Map<string, string>): string | undefined {
 }
 
 /** A remote and branch (from wherever they were read) as the wizard offers them; null when not clonable. */
-export function folderRemote(
-  remote: string | undefined,
-  branch: string | undefined,
-  folder: string,
-): FolderRemote | null {
-  const url = remote === undefined ? null : cloneUrlOf(remote, folder);
+export function folderRemote(remote: string | undefined, branch: string | undefined): FolderRemote | null {
+  const url = remote === undefined ? null : cloneUrlOf(remote);
   if (!url) return null;
   // A branch name git allows but a clone's spec refuses is left out: the remote's default is cloned.
   const known = branch !== undefined && CloneBranch.safeParse(branch).success;
@@ -159,7 +154,7 @@ export async function readFolderRemote(folder: string): Promise<FolderRemote | n
   const config = await readSmall(path.join(configDir, 'config'));
   if (config === null) return null;
   const head = await readSmall(path.join(gitDir, 'HEAD'));
-  return folderRemote(pickRemote(remotesOf(config)), head === null ? undefined : branchOf(head), folder);
+  return folderRemote(pickRemote(remotesOf(config)), head === null ? undefined : branchOf(head));
 }
 
 /** `~/app` for a clone of `url`: where the workspace gets it. */

@@ -41,30 +41,34 @@ describe('create wizard: the open folder’s git remote', () => {
     assert.equal(branchOf('0123456789abcdef0123456789abcdef01234567\n'), undefined);
   });
 
-  it('turns local paths into file:// URLs, drops a password from an HTTPS URL, and refuses what git would run', () => {
-    assert.equal(cloneUrlOf('/srv/repo.git', '/home/me/app'), 'file:///srv/repo.git');
-    assert.equal(cloneUrlOf('../repo.git', '/home/me/app'), 'file:///home/me/repo.git');
-    assert.equal(cloneUrlOf('https://me:s3cret@git.example.com/app.git', '/x'), 'https://git.example.com/app.git');
-    assert.equal(cloneUrlOf('git@github.com:team/app.git', '/x'), 'git@github.com:team/app.git');
-    assert.equal(cloneUrlOf('ext::sh -c touch% /tmp/pwned', '/x'), null);
-    assert.equal(cloneUrlOf('--upload-pack=touch /tmp/x', '/x'), null);
+  it('offers no local path or file:// remote (the clone runs on the host), drops a password from an HTTPS URL, and refuses what git would run', () => {
+    assert.equal(cloneUrlOf('/srv/repo.git'), null);
+    assert.equal(cloneUrlOf('../repo.git'), null);
+    assert.equal(cloneUrlOf('./repo.git'), null);
+    assert.equal(cloneUrlOf('file:///srv/repo.git'), null);
+    assert.equal(cloneUrlOf('FILE:///srv/repo.git'), null);
+    assert.equal(folderRemote('/srv/repo.git', 'main'), null);
+    assert.equal(cloneUrlOf('https://me:s3cret@git.example.com/app.git'), 'https://git.example.com/app.git');
+    assert.equal(cloneUrlOf('git@github.com:team/app.git'), 'git@github.com:team/app.git');
+    assert.equal(cloneUrlOf('ext::sh -c touch% /tmp/pwned'), null);
+    assert.equal(cloneUrlOf('--upload-pack=touch /tmp/x'), null);
   });
 
   it('drops a password whole, whatever it holds, for every scheme, and an HTTP(S) user', () => {
-    assert.equal(cloneUrlOf('https://me:p@ss@git.example.com/x.git', '/x'), 'https://git.example.com/x.git');
-    assert.equal(cloneUrlOf('http://me:a:b@c@git.example.com/x.git', '/x'), 'http://git.example.com/x.git');
-    assert.equal(cloneUrlOf('https://token@git.example.com/x.git', '/x'), 'https://git.example.com/x.git');
-    assert.equal(cloneUrlOf('ssh://me:pw@git.example.com/r.git', '/x'), 'ssh://me@git.example.com/r.git');
-    assert.equal(cloneUrlOf('ssh://me:p@w@git.example.com:2222/r.git', '/x'), 'ssh://me@git.example.com:2222/r.git');
-    assert.equal(cloneUrlOf('git://u:pw@git.example.com/r.git', '/x'), 'git://u@git.example.com/r.git');
-    assert.equal(cloneUrlOf('ssh://git@git.example.com/r.git', '/x'), 'ssh://git@git.example.com/r.git');
+    assert.equal(cloneUrlOf('https://me:p@ss@git.example.com/x.git'), 'https://git.example.com/x.git');
+    assert.equal(cloneUrlOf('http://me:a:b@c@git.example.com/x.git'), 'http://git.example.com/x.git');
+    assert.equal(cloneUrlOf('https://token@git.example.com/x.git'), 'https://git.example.com/x.git');
+    assert.equal(cloneUrlOf('ssh://me:pw@git.example.com/r.git'), 'ssh://me@git.example.com/r.git');
+    assert.equal(cloneUrlOf('ssh://me:p@w@git.example.com:2222/r.git'), 'ssh://me@git.example.com:2222/r.git');
+    assert.equal(cloneUrlOf('git://u:pw@git.example.com/r.git'), 'git://u@git.example.com/r.git');
+    assert.equal(cloneUrlOf('ssh://git@git.example.com/r.git'), 'ssh://git@git.example.com/r.git');
   });
 
   it('offers credentials for HTTPS and SSH remotes only, and leaves out a branch a spec refuses', () => {
     assert.equal(mayNeedCredentials('https://h/r.git'), true);
     assert.equal(mayNeedCredentials('git@h:r.git'), true);
     assert.equal(mayNeedCredentials('file:///srv/r.git'), false);
-    assert.deepEqual(folderRemote('https://h/r.git', '-evil', '/x'), { url: 'https://h/r.git', credentials: true });
+    assert.deepEqual(folderRemote('https://h/r.git', '-evil'), { url: 'https://h/r.git', credentials: true });
   });
 
   it('reads a real repository’s origin and branch from its files', async () => {
