@@ -1,5 +1,5 @@
 import { BerthError, type Params, type Result } from '../../protocol';
-import { cloneRepository } from '../workspaces/clone';
+import { cloneRepository, messageAfterReclone } from '../workspaces/clone';
 import type { WorkspaceService } from '../workspaces/service';
 import type { OpContext } from '../workspaces/operation';
 import type { User } from '../users';
@@ -18,17 +18,20 @@ export function cloneHandlers({ service }: { service: WorkspaceService }): {
   return {
     'workspace.clone': async (ref, ctx) => {
       const record = service.resolve(ctx.user, ref);
-      if (!record.spec.clone) return { workspace: service.view(record), cloned: false };
+      const clone = record.spec.clone;
+      if (!clone) return { workspace: service.view(record), cloned: false };
       if (record.state !== 'running') {
         throw new BerthError('conflict', `"${record.name}" is ${record.state}; start it first (the clone runs in it)`);
       }
       return service.exclusive(record, 'cloning', async () => {
         const failure = await cloneRepository(service.deps, record, ctx, { force: true });
         if (failure) throw new BerthError('runtime_error', failure);
-        // The failure the start left in the message is over (nothing ran after a failed clone).
-        if (record.failedStage === 'clone') {
+        // The clone's failure the start left in the message is over; the message's other parts stay.
+        const after = messageAfterReclone(record, clone.url);
+        if (after) {
           await service.deps.store.change(record, (draft) => {
-            delete draft.message;
+            if (after.message === undefined) delete draft.message;
+            else draft.message = after.message;
             delete draft.failedStage;
           });
           service.announce(record);

@@ -60,3 +60,36 @@ export async function cloneRepository(
     couldNot: 'the clone could not run',
   });
 }
+
+/**
+ * A workspace's message once its repository was cloned again: without the clone failure's part,
+ * other parts (such as "started without GPUs…", joined before it at the start) kept. Undefined
+ * when nothing is left; null when the message holds no clone failure to drop. The clone's part is
+ * the last one: nothing runs after a failed clone.
+ */
+export function withoutCloneFailure(message: string, url: string): string | undefined | null {
+  const starts = [`the clone of ${url} failed`, 'the clone could not run: '];
+  let at = 0;
+  for (;;) {
+    if (starts.some((start) => message.startsWith(start, at))) return at === 0 ? undefined : message.slice(0, at - 2);
+    const next = message.indexOf('; ', at);
+    if (next < 0) return null;
+    at = next + 2;
+  }
+}
+
+/**
+ * What a successful re-clone leaves of `record`'s message: `{ message }` to save (undefined: none),
+ * or null to leave the record as it is. A record from before `failedStage` (a failed clone with no
+ * stage) is matched by its message instead.
+ */
+export function messageAfterReclone(
+  record: Pick<WorkspaceRecord, 'message' | 'failedStage'>,
+  url: string,
+): { message: string | undefined } | null {
+  if (record.failedStage !== undefined && record.failedStage !== 'clone') return null;
+  const rest = record.message === undefined ? null : withoutCloneFailure(record.message, url);
+  if (rest !== null) return { message: rest };
+  // A failed clone whose message is none of the clone's words: the message was its, all of it.
+  return record.failedStage === 'clone' ? { message: undefined } : null;
+}

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { dotfilesSetting } from '../dotfiles/register';
-import { DOTFILES_SETTING, dotfilesProblem, pushDotfiles } from '../dotfiles/sync';
+import { activeDotfilesSync, dotfilesSetting } from '../dotfiles/register';
+import { DOTFILES_SETTING, dotfilesProblem } from '../dotfiles/sync';
 import type { Services } from '../services';
 import { showError } from './errors';
 
@@ -33,22 +33,22 @@ export async function setDotfiles(services: Services): Promise<void> {
     if (!choice) return;
     await config.update(DOTFILES_SETTING, undefined, vscode.ConfigurationTarget.Global);
     if (choice === keep) return;
-    try {
-      await Promise.all(connected.map((c) => c.request('settings.set', { dotfiles: null })));
-    } catch (err) {
-      return showError(services, 'remove the dotfiles', err);
-    }
+    // Through the sync's queues, so no push still running for the old value lands after it.
+    const removed = (await activeDotfilesSync()?.removeFromConnected()) ?? [];
+    const failed = removed.find((push) => push.error !== undefined);
+    if (failed) return showError(services, `remove the dotfiles on ${failed.label}`, failed.error);
     void vscode.window.showInformationMessage(
-      `New workspaces get no dotfiles on ${connected.map((c) => c.host.label).join(', ') || 'your connected hosts'}.`,
+      `New workspaces get no dotfiles on ${removed.map((c) => c.label).join(', ') || 'your connected hosts'}.`,
     );
     return;
   }
   await config.update(DOTFILES_SETTING, url, vscode.ConfigurationTarget.Global);
-  try {
-    await Promise.all(connected.map((c) => pushDotfiles(c, url)));
-  } catch (err) {
-    return showError(services, 'set the dotfiles', err);
-  }
+  // What is in effect: the user's own (global) value, the only one the hosts get.
+  const inEffect = dotfilesSetting().trim();
+  // The sync pushes it (one queue per host, the current value), now rather than once it rests.
+  const pushed = (await activeDotfilesSync()?.pushNow()) ?? [];
+  const failed = pushed.find((push) => push.error !== undefined);
+  if (failed) return showError(services, `set the dotfiles on ${failed.label}`, failed.error);
   const where = connected.length ? connected.map((c) => c.host.label).join(', ') : 'each host once it connects';
-  void vscode.window.showInformationMessage(`Dotfiles set to ${url} on ${where}: new workspaces install them.`);
+  void vscode.window.showInformationMessage(`Dotfiles set to ${inEffect} on ${where}: new workspaces install them.`);
 }

@@ -1,10 +1,17 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
-import { DOTFILES_SETTING, DotfilesSync } from './sync';
+import { DOTFILES_SETTING, DotfilesSync, userDotfiles } from './sync';
 
-/** The setting's value as VS Code holds it (empty when unset). */
+/** The setting's value in the user's own settings (empty when unset); a folder's is never read. */
 export function dotfilesSetting(): string {
-  return vscode.workspace.getConfiguration().get<string>(DOTFILES_SETTING, '') ?? '';
+  return userDotfiles(vscode.workspace.getConfiguration().inspect<string>(DOTFILES_SETTING));
+}
+
+let active: DotfilesSync | undefined;
+
+/** The window's sync, once registered: Set Dotfiles Repository… pushes through it (one queue per host). */
+export function activeDotfilesSync(): DotfilesSync | undefined {
+  return active;
 }
 
 /**
@@ -22,8 +29,15 @@ export function registerDotfilesSync(services: Services): vscode.Disposable[] {
         if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', DOTFILES_SETTING);
       }),
   });
+  active = sync;
   void sync.hostsChanged();
   return [
+    {
+      dispose: () => {
+        sync.dispose();
+        if (active === sync) active = undefined;
+      },
+    },
     manager.onDidChange(() => void sync.hostsChanged()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(DOTFILES_SETTING)) void sync.settingChanged();

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
@@ -9,6 +11,8 @@ import type { Workbench } from './support/workbench';
 
 const FROM_SETTINGS = 'https://example.com/me/dotfiles.git';
 const FROM_COMMAND = 'https://example.com/me/other-dotfiles.git';
+/** What the opened folder's `.vscode/settings.json` says: a repository's word, never pushed. */
+const FROM_FOLDER = 'https://evil.example.com/pwn.git';
 
 /** Issue 15, dotfiles "also in the extension's settings": the setting reaches the host's agent. */
 describe('e2e: the dotfiles repository in VS Code', function () {
@@ -26,6 +30,13 @@ describe('e2e: the dotfiles repository in VS Code', function () {
     berthWindow = await openBerthWindow({
       host: { url: agent.url, name: 'Lab Host', token, user: 'alice' },
       settings: { 'berth.dotfiles.repository': FROM_SETTINGS },
+      prepareHome: async (home) => {
+        await fs.mkdir(path.join(home, 'project', '.vscode'), { recursive: true });
+        await fs.writeFile(
+          path.join(home, 'project', '.vscode', 'settings.json'),
+          JSON.stringify({ 'berth.dotfiles.repository': FROM_FOLDER }),
+        );
+      },
     });
     ({ server, workbench } = berthWindow);
   });
@@ -39,7 +50,12 @@ describe('e2e: the dotfiles repository in VS Code', function () {
   });
 
   it('pushes berth.dotfiles.repository to a host when it connects', async () => {
-    await waitFor('the setting on the agent', async () => (await held()) === FROM_SETTINGS);
+    // The folder's settings.json says otherwise: only the user's own setting reaches the host.
+    await waitFor('the setting on the agent', async () => {
+      const now = await held();
+      assert.notEqual(now, FROM_FOLDER, 'the folder’s settings.json reached the host');
+      return now === FROM_SETTINGS;
+    });
   });
 
   it('sets it from "Set Dotfiles Repository…", checked as typed, on the connected host', async () => {

@@ -133,10 +133,15 @@ describe('clone on create over HTTP with a token secret', function () {
     ]);
     const logs = ['tokened', 'mistaken'].map((name) => ok(['logs', name]).stdout).join('\n');
     const inspected = got.map(({ workspace }) => docker('inspect', `berth-${workspace.id}`));
+    // Every regular file at every depth; none is left out: the vault holds only ciphertext, and the
+    // values handed to a start are staged in memory (/dev/shm), not here.
+    const statePaths = await regularFiles(agent.stateDir);
+    assert.ok(
+      statePaths.some((file) => path.dirname(file) !== agent.stateDir),
+      'the walk reaches into the state directory’s folders',
+    );
     const stateFiles = await Promise.all(
-      (await fs.readdir(agent.stateDir)).map((file) =>
-        fs.readFile(path.join(agent.stateDir, file), 'utf8').catch(() => ''),
-      ),
+      statePaths.map(async (file) => `${file}\n${await fs.readFile(file, 'utf8').catch(() => '')}`),
     );
     const places = { replies, logs, inspected, printed, stateFiles, agentLog: agent.log };
     for (const [where, text] of Object.entries(places)) {
@@ -147,3 +152,14 @@ describe('clone on create over HTTP with a token secret', function () {
     assert.match(agent.log, /tokened: clone: /, 'the agent log has the clone’s output');
   });
 });
+
+/** The regular files under `dir`, at every depth (links and FIFOs are not followed or read). */
+async function regularFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await regularFiles(file)));
+    else if (entry.isFile()) found.push(file);
+  }
+  return found;
+}

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
@@ -80,6 +81,34 @@ describe('clone on create: berth create --clone, berth clone', function () {
     const again = berth(['clone', 'later'], env);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
+  });
+
+  it('berth clone drops only the clone’s part of the message, in a record from before failedStage too', async () => {
+    ok(['create', 'kept', ...SMALL, '--clone', 'file:///tmp/kept.git']);
+    ok(['create', 'older', ...SMALL, '--clone', 'file:///tmp/older.git']);
+    // As a start without its optional GPUs leaves it: that part joined before the clone's failure.
+    const gpus = 'started without GPUs (they are optional for it): none could be had';
+    await agent.stop();
+    const file = path.join(agent.stateDir, 'workspaces.json');
+    const state = JSON.parse(await fs.readFile(file, 'utf8')) as {
+      workspaces: { name: string; message?: string; failedStage?: string }[];
+    };
+    for (const record of state.workspaces) {
+      if (record.name !== 'kept' && record.name !== 'older') continue;
+      assert.equal(record.failedStage, 'clone');
+      record.message = `${gpus}; ${record.message}`;
+      // `older` is a record from before failedStage existed.
+      if (record.name === 'older') delete record.failedStage;
+    }
+    await fs.writeFile(file, JSON.stringify(state));
+    await agent.restart();
+    alice = await agent.connect(agent.token('alice'));
+    for (const name of ['kept', 'older']) {
+      inside(name, `git clone -q --bare /srv/repo.git /tmp/${name}.git`);
+      ok(['clone', name]);
+      const { workspace } = await alice.request('workspace.get', { name });
+      assert.equal(workspace.message, gpus, `${name}: the other part stays, the clone’s goes`);
+    }
   });
 
   it('clones over SSH with a key secret, which never lands in .git/config; without it the clone is refused', async () => {

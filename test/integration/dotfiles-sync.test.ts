@@ -22,6 +22,8 @@ describe('extension: the dotfiles setting pushed to real agents', function () {
   const logged: string[] = [];
   let hosts: WatchedConnection[];
   let sync: DotfilesSync;
+  let holding = false;
+  let heldFire: (() => void) | null = null;
   const held = async (client: AgentClient) => (await client.request('settings.get', {})).settings.dotfiles;
   const connected = () =>
     waitFor('both hosts connected', () => hosts.every((h) => h.connection.status.kind === 'connected'));
@@ -35,6 +37,17 @@ describe('extension: the dotfiles setting pushed to real agents', function () {
       setting: () => setting,
       log: { info: (m) => logged.push(m), warn: (m) => logged.push(m) },
       refused: (problem) => refusals.push(problem),
+      // The setting rests at once unless a test holds it (as a user mid-typing).
+      debounce: (fire) => {
+        if (holding) {
+          heldFire = fire;
+          return () => {
+            if (heldFire === fire) heldFire = null;
+          };
+        }
+        const timer = setImmediate(fire);
+        return () => clearImmediate(timer);
+      },
     });
     await connected();
   });
@@ -74,6 +87,52 @@ describe('extension: the dotfiles setting pushed to real agents', function () {
     assert.equal(await pushDotfiles(hosts[0]!.connection, setting), 'same');
     const bob = await lab.connect(lab.token('bob'));
     assert.equal(await held(bob), undefined, 'bob’s setting on the same host is his own');
+  });
+
+  it('pushes the value the setting rests at, not each keystroke (nothing refused mid-typing)', async () => {
+    const typed = 'https://example.com/me/typed.git';
+    holding = true;
+    const changes: Promise<void>[] = [];
+    for (let end = 1; end <= typed.length; end += 1) {
+      setting = typed.slice(0, end);
+      changes.push(sync.settingChanged());
+    }
+    assert.deepEqual(refusals, [], 'no warning while typing');
+    assert.ok(heldFire, 'one push waits for the setting to rest');
+    holding = false;
+    const before = logged.length;
+    heldFire();
+    await Promise.all(changes);
+    assert.equal(await held(alice.lab), typed);
+    assert.equal(await held(alice.gpu), typed);
+    assert.deepEqual(logged.slice(before).sort(), [
+      `dotfiles on Gpu set to ${typed}`,
+      `dotfiles on Lab set to ${typed}`,
+    ]);
+  });
+
+  it('pushes each host in turn and the current value: an older push never lands after a newer one', async () => {
+    const values = ['https://example.com/a.git', 'https://example.com/b.git', 'https://example.com/c.git'];
+    const changes: Promise<void>[] = [];
+    for (const value of values) {
+      setting = value;
+      changes.push(sync.settingChanged(), sync.hostsChanged());
+    }
+    await Promise.all(changes);
+    assert.equal(await held(alice.lab), values[2]);
+    assert.equal(await held(alice.gpu), values[2]);
+    // Each push sends the value in effect when it runs: an older one is never sent after a newer.
+    assert.ok(!logged.some((line) => /\/(a|b)\.git$/.test(line)), 'no older value pushed');
+    // The command's push, queued behind any still running, finds each host holding it.
+    const older = sync.settingChanged();
+    const now = await sync.pushNow();
+    await older;
+    assert.deepEqual(now.map((r) => [r.label, r.outcome]).sort(), [
+      ['Gpu', 'same'],
+      ['Lab', 'same'],
+    ]);
+    setting = 'https://example.com/me/dotfiles.git';
+    await sync.pushNow();
   });
 
   it('refuses a setting that is no git URL, once, and pushes nothing', async () => {

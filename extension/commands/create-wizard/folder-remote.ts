@@ -1,5 +1,12 @@
 import * as vscode from 'vscode';
-import { folderRemote, pickRemote, readFolderRemote, type FolderRemote } from './git-remote';
+import {
+  FOLDER_REMOTE_WITHIN_MS,
+  folderRemote,
+  pickRemote,
+  readFolderRemote,
+  within,
+  type FolderRemote,
+} from './git-remote';
 
 /** The little of VS Code's built-in git extension API (`vscode.git`, API 1) read here. */
 interface GitApi {
@@ -21,7 +28,7 @@ function fromGitExtension(folder: vscode.Uri): FolderRemote | null {
     if (!repository) return null;
     const remotes = new Map<string, string>();
     for (const remote of repository.state.remotes) if (remote.fetchUrl) remotes.set(remote.name, remote.fetchUrl);
-    return folderRemote(pickRemote(remotes), repository.state.HEAD?.name, repository.rootUri.fsPath);
+    return folderRemote(pickRemote(remotes), repository.state.HEAD?.name);
   } catch {
     return null;
   }
@@ -35,5 +42,12 @@ function fromGitExtension(folder: vscode.Uri): FolderRemote | null {
 export async function openFolderRemote(): Promise<FolderRemote | null> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (!folder || folder.scheme !== 'file') return null;
-  return fromGitExtension(folder) ?? (await readFolderRemote(folder.fsPath).catch(() => null));
+  // Bounded: the wizard waits on it, so a folder that will not answer offers no clone rather than no wizard.
+  return (
+    fromGitExtension(folder) ??
+    (await within(
+      readFolderRemote(folder.fsPath).catch(() => null),
+      FOLDER_REMOTE_WITHIN_MS,
+    ))
+  );
 }

@@ -1,5 +1,5 @@
 // The open folder's git remote, as the create wizard offers it for clone on create; free of `vscode`.
-import { promises as fs } from 'node:fs';
+import { constants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { CloneBranch, CloneUrl, cloneFolder } from '../../../protocol';
 
@@ -44,19 +44,39 @@ export function branchOf(head: string): string | undefined {
 }
 
 /**
- * A remote URL as a workspace can clone it, or null when it cannot be one: a local path becomes
- * `file://` (relative ones from `folder`), an HTTP(S) URL loses its user and password (a password in
- * a remote URL must not land in the workspace's spec; the clone gets credentials from a secret),
- * anything else must be a URL `workspace.create` takes (no `ext::`, no options).
+ * A remote URL as a workspace can clone it, or null when it cannot be one. The clone runs inside the
+ * workspace on the host, so a local path or `file://` URL (a path on this machine) is none. A URL
+ * loses its password and an HTTP(S) one its user too (a password in a remote URL must not land in the
+ * workspace's spec; the clone gets credentials from a secret); anything else must be a URL
+ * `workspace.create` takes (no `ext::`, no options).
  */
-export function cloneUrlOf(remote: string, folder: string): string | null {
+export function cloneUrlOf(remote: string): string | null {
   let url = remote.trim();
-  if (path.isAbsolute(url) || url.startsWith('./') || url.startsWith('../')) {
-    url = `file://${path.resolve(folder, url)}`;
+  if (path.isAbsolute(url) || url.startsWith('.') || /^file:/i.test(url)) return null;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    const stripped = withoutCredentials(url);
+    if (stripped === null) return null;
+    url = stripped;
   }
-  const web = /^(https?:\/\/)[^/@]*@(.*)$/i.exec(url);
-  if (web) url = `${web[1]}${web[2]}`;
   return CloneUrl.safeParse(url).success ? url : null;
+}
+
+/**
+ * A scheme URL without its password (any scheme) and, for HTTP(S), its user too: parsed as a URL,
+ * so a password holding `@` or `:` goes whole. Unchanged when it holds neither; null when unparsable.
+ */
+function withoutCredentials(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  const web = /^https?:$/i.test(parsed.protocol);
+  if (!parsed.password && !(web && parsed.username)) return url;
+  parsed.password = '';
+  if (web) parsed.username = '';
+  return parsed.toString();
 }
 
 /** Whether a clone from `url` may ask for credentials: HTTPS and SSH may; `file://` and `git://` do not. */
@@ -70,22 +90,39 @@ export function pickRemote(remotes: Map<string, string>): string | undefined {
 }
 
 /** A remote and branch (from wherever they were read) as the wizard offers them; null when not clonable. */
-export function folderRemote(
-  remote: string | undefined,
-  branch: string | undefined,
-  folder: string,
-): FolderRemote | null {
-  const url = remote === undefined ? null : cloneUrlOf(remote, folder);
+export function folderRemote(remote: string | undefined, branch: string | undefined): FolderRemote | null {
+  const url = remote === undefined ? null : cloneUrlOf(remote);
   if (!url) return null;
   // A branch name git allows but a clone's spec refuses is left out: the remote's default is cloned.
   const known = branch !== undefined && CloneBranch.safeParse(branch).success;
   return { url, ...(known ? { branch } : {}), credentials: mayNeedCredentials(url) };
 }
 
+/** How long the wizard waits for the folder's remote before it offers none (a slow or odd disk). */
+export const FOLDER_REMOTE_WITHIN_MS = 2_000;
+
+/** `work`'s value, or null when it takes longer than `ms` (it is left to finish unheard). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A regular file's text, or null for anything else: opened non-blocking and checked with `fstat`
+ * before any read, so a FIFO (or device) put where git keeps `config` or `HEAD` never blocks.
+ */
 async function readSmall(file: string): Promise<string | null> {
   try {
-    const handle = await fs.open(file, 'r');
+    const handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
+      if (!(await handle.stat()).isFile()) return null;
       const buffer = Buffer.alloc(MAX_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, MAX_BYTES, 0);
       return bytesRead === MAX_BYTES ? null : buffer.subarray(0, bytesRead).toString('utf8');
@@ -117,7 +154,7 @@ export async function readFolderRemote(folder: string): Promise<FolderRemote | n
   const config = await readSmall(path.join(configDir, 'config'));
   if (config === null) return null;
   const head = await readSmall(path.join(gitDir, 'HEAD'));
-  return folderRemote(pickRemote(remotesOf(config)), head === null ? undefined : branchOf(head), folder);
+  return folderRemote(pickRemote(remotesOf(config)), head === null ? undefined : branchOf(head));
 }
 
 /** `~/app` for a clone of `url`: where the workspace gets it. */
