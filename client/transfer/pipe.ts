@@ -86,10 +86,13 @@ export async function pipeBackup(
     await new Promise<void>((resolve) => counted.end(() => resolve()));
     pipe.end();
   } catch (err) {
+    // The target's refusal (a checksum, the disk) is the cause when it came first: the backup was
+    // cancelled for it. Otherwise the backup's failure is (its agent gone), not the cancel of the
+    // restore that follows here.
+    const cause = refused ?? err;
     stopRestore.abort();
     await restoring.catch(() => undefined);
-    // The target's refusal (a checksum, the disk) is the cause; the backup was cancelled for it.
-    throw refused ?? err;
+    throw cause;
   } finally {
     options.signal.removeEventListener('abort', abort);
   }

@@ -151,12 +151,12 @@ describe('devcontainer features: local folders and the host’s store, built on 
     );
     assert.match(await inside('feat-built', 'cat /opt/hello.txt'), /^hello greeting=two /);
 
-    // Once no workspace names it, the features build goes, and the build it stood on with it.
+    // Once no workspace names it (--now: nor a trash entry), the features build goes, and the build it stood on with it.
     const baseTag = /installing features on (berth-build\/\S+):/.exec(rebuild.stderr)?.[1] ?? '';
     const client = await agent.connect(agent.token('alice'));
     const { workspace } = await client.request('workspace.get', { name: 'feat-built' });
     assert.ok(dockerExists('image', baseTag) && dockerExists('image', workspace.spec.image));
-    assert.equal((await berth(['rm', 'feat-built', '--delete-data', '--yes'], env)).code, 0);
+    assert.equal((await berth(['rm', 'feat-built', '--delete-data', '--now', '--yes'], env)).code, 0);
     await waitFor(
       'both builds to be removed',
       () => !dockerExists('image', workspace.spec.image) && !dockerExists('image', baseTag),

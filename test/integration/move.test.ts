@@ -237,4 +237,30 @@ describe('berth move: a workspace to another host, deleted on the source only on
     assert.equal(workspace.state, 'running');
     assert.equal(inContainer(workspace, LIST_TREE), listing);
   });
+
+  it('the source agent killed mid-transfer: the target removes what it made; the restarted source has it whole', async () => {
+    const { listing } = await withTree(onA, 'big3', 256);
+    const before = made(b);
+    const namesBefore = await names(onB);
+    const run = startBerth(['move', 'big3', '--host', 'a', '--to', 'b'], env);
+    await waitFor('the move to be under way', () => {
+      if (run.child.exitCode !== null) throw new Error(`the move ended first: ${run.stderr()}`);
+      return /big3 → b: [1-9]/.test(run.stderr()) && made(b)[0]!.length > before[0]!.length;
+    });
+    await a.kill9();
+    const exit = await run.exited;
+    assert.equal(exit.code, 1, run.stderr());
+    // The source's agent went away: that is the reason given, not a cancel.
+    assert.doesNotMatch(run.stderr(), /Cancelled/);
+    await waitFor('the target to have removed what it made', async () =>
+      JSON.stringify([await names(onB), made(b)]) === JSON.stringify([namesBefore, before]) ? true : false,
+    );
+    await a.restart();
+    onA = await a.connect(a.token('alice'));
+    const { workspace } = await onA.request('workspace.get', { name: 'big3' });
+    assert.equal(workspace.state, 'stopped');
+    const { workspace: again } = await onA.request('workspace.start', { name: 'big3' });
+    assert.equal(again.state, 'running');
+    assert.equal(inContainer(again, LIST_TREE), listing);
+  });
 });
