@@ -121,21 +121,8 @@ describe('e2e: clone on create from the create wizard', function () {
     );
     // The tree says why the repository is not there.
     const row = await workbench.waitForTreeRow(workspaceRow('cloned', 'running'));
-    const hover = workbench.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /the clone of/ });
-    await workbench.until('the tooltip of cloned', async () => {
-      // Away and back each time (a row drawn again under a resting pointer shows no hover of its
-      // own), then a while for the hover's delay.
-      await workbench.page.mouse.move(700, 300);
-      await row.hover();
-      return hover
-        .first()
-        .waitFor({ state: 'visible', timeout: 5_000 })
-        .then(
-          () => true,
-          () => false,
-        );
-    });
-    assert.match(await hover.first().innerText(), /the clone of http:\/\/127\.0\.0\.1:9\/team\/app\.git failed/);
+    const tooltip = await workbench.tooltipOf(row, /the clone of/);
+    assert.match(tooltip, /the clone of http:\/\/127\.0\.0\.1:9\/team\/app\.git failed/);
     await workbench.screenshot('clone-wizard-3-clone-failed-tooltip');
     await workbench.page.mouse.move(700, 300);
   });

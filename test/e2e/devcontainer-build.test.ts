@@ -153,21 +153,7 @@ describe('e2e: workspaces built from a devcontainer.json in code-server', functi
     await workbench.screenshot('devcontainer-build-rebuilt');
     // The row's tooltip names the definition and the folder the image is built from.
     const row = await workbench.waitForTreeRow(workspaceRow('project', 'running'));
-    const hover = workbench.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Built\sfrom/ });
-    await workbench.until('the tooltip of project', async () => {
-      // Away and back each time (a row drawn again under a resting pointer shows no hover of its
-      // own), then a while for the hover's delay.
-      await workbench.page.mouse.move(700, 300);
-      await row.hover();
-      return hover
-        .first()
-        .waitFor({ state: 'visible', timeout: 5_000 })
-        .then(
-          () => true,
-          () => false,
-        );
-    });
-    const tooltip = await hover.first().innerText();
+    const tooltip = await workbench.tooltipOf(row, /Built\sfrom/);
     assert.match(tooltip, /Definition\s+\S*\/project\/\.devcontainer\/devcontainer\.json/, tooltip);
     assert.match(tooltip, /^Built\sfrom\s+\S*\/project\/\.devcontainer$/m, tooltip);
     await workbench.screenshot('devcontainer-build-tooltip');

@@ -255,6 +255,28 @@ export class Workbench {
     await action.click();
   }
 
+  /**
+   * The text of `row`'s tooltip once one containing `text` shows: the pointer goes away and back each
+   * time (a row drawn again under a resting pointer shows no hover of its own), then waits out the
+   * hover's delay.
+   */
+  async tooltipOf(row: Locator, text: RegExp, timeoutMs = DEFAULT_TIMEOUT): Promise<string> {
+    const hover = this.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: text }).first();
+    await this.until(
+      `a tooltip ${String(text)}`,
+      async () => {
+        await this.page.mouse.move(700, 300);
+        await row.hover();
+        return hover.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      timeoutMs,
+    );
+    return hover.innerText();
+  }
+
   /** Messages of the notification toasts on screen. */
   async notifications(): Promise<string[]> {
     return this.page
