@@ -10,6 +10,7 @@ import {
 } from '../protocol';
 import type { AgentClient } from './agent-client';
 import { packContext, scanContext, type ScannedContext } from './build-context';
+import { DigestCache } from './context-digests';
 
 /** What to build: a context folder, and the Dockerfile's path inside it (default `Dockerfile`). */
 export interface BuildInput {
@@ -17,6 +18,8 @@ export interface BuildInput {
   dockerfile?: string | undefined;
   args?: Record<string, string> | undefined;
   target?: string | undefined;
+  /** Where digests of unchanged files are kept between builds (client/context-digests.ts); null: nowhere. */
+  digests?: string | null | undefined;
   /** Devcontainer features installed on top (client/features): the build above, or their own base image. */
   features?: FeaturesInput | undefined;
 }
@@ -150,6 +153,6 @@ export async function readBuild(
   });
   if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
   const definition = parsed.data;
-  const context = await scanContext(input.contextDir, definition);
+  const context = await scanContext(input.contextDir, definition, await DigestCache.open(input.digests));
   return { definition, context, build: { context: path.resolve(input.contextDir), ...definition, hash: context.hash } };
 }

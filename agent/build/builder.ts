@@ -10,13 +10,15 @@ import { dockerClient } from '../runtime/docker-client';
 import { checkedContext } from './dockerfile-check';
 
 /**
- * The one label of a built image: `<agent id> <owner> <hash>`. One, not three: the classic builder
- * runs each label as a step of its own (a container each, about a third of a second apiece).
+ * The one label of a built image: `<agent id> <owner>`. One, not two: the classic builder runs each
+ * label as a step of its own (a container each, about a quarter of a second apiece). Its value is
+ * the same for all of an owner's builds, so that Docker's cache answers that step whenever the steps
+ * before it were cached (a changed file the Dockerfile never copies); the build's hash is in its tag.
  */
 export const BUILD_LABEL = 'dev.berth.build';
 
-/** The {@link BUILD_LABEL} value of a build. */
-const buildLabel = (agentId: string, owner: string, hash: string) => `${agentId} ${owner} ${hash}`;
+/** The {@link BUILD_LABEL} value of `owner`'s builds on agent `agentId`. */
+const buildLabel = (agentId: string, owner: string) => `${agentId} ${owner}`;
 
 /** The repository every built image is tagged in. */
 export const BUILD_REPOSITORY = 'berth-build';
@@ -45,8 +47,8 @@ export interface BuildRequest {
  * Builds images from client contexts with Docker's build API (the classic builder: the engine takes
  * the context as a tar in the request body) and removes this agent's builds nobody uses any more.
  *
- * A build is tagged `berth-build/<owner>-<hash16>:<agent id>` and labelled with the agent, the owner
- * and the full hash: owner-scoped, so one user's cache answer never says what another user built
+ * A build is tagged `berth-build/<owner>-<hash>:<agent id>` (the whole hash) and labelled with the
+ * agent and the owner: owner-scoped, so one user's cache answer never says what another user built
  * (a hit would tell bob that alice built exactly those files), and a client-chosen hash can poison
  * only its own user's cache; the agent id keeps agents that share an engine from removing each
  * other's builds. Docker's layer cache is shared anyway, so a second user's identical build is quick.
@@ -68,13 +70,14 @@ export class ImageBuilder {
 
   /** The local reference of `owner`'s build of `hash`. */
   tag(owner: string, hash: string): string {
-    return `${buildPrefix(owner)}${hash.slice(0, 16)}:${this.agentId}`;
+    return `${buildPrefix(owner)}${hash}:${this.agentId}`;
   }
 
-  /** Whether `tag` is this agent's build of `hash` for `owner` (its labels say so, not only its name). */
+  /** Whether `tag` is this agent's build of `hash` for `owner` (its label says so, not only its name). */
   async has(tag: string, owner: string, hash: string): Promise<boolean> {
+    if (tag !== this.tag(owner, hash)) return false;
     const labels = await this.labels(tag);
-    return labels?.[BUILD_LABEL] === buildLabel(this.agentId, owner, hash);
+    return labels?.[BUILD_LABEL] === buildLabel(this.agentId, owner);
   }
 
   /**
@@ -100,7 +103,7 @@ export class ImageBuilder {
         dockerfile: definition.dockerfile,
         buildargs: definition.args,
         ...(definition.target ? { target: definition.target } : {}),
-        labels: { [BUILD_LABEL]: buildLabel(this.agentId, owner, hash) },
+        labels: { [BUILD_LABEL]: buildLabel(this.agentId, owner) },
         rm: true,
         forcerm: true,
         // Each step's container gets the limits of a default workspace, swap included.

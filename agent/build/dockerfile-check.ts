@@ -60,6 +60,8 @@ export function checkedContext(context: Readable, dockerfile: string): Readable 
   const read = new Promise<void>((resolve, reject) => reader.once('finish', resolve).once('error', reject));
   read.catch(() => undefined);
   const checked = new Transform({
+    // Room for a few of the client's chunks (512 KiB), so that Docker never waits on this step.
+    highWaterMark: 4 * 1024 * 1024,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       if (reader.write(chunk)) return done(null, chunk);
       reader.once('drain', () => done(null, chunk));

@@ -268,8 +268,11 @@ export function createHandlers({
   };
 }
 
-/** Whether `tag` is one of `owner`'s builds: their prefix, then the hash (another's name may start with theirs). */
+/**
+ * Whether `tag` is one of `owner`'s builds: their prefix, then the hash (another's name may start
+ * with theirs); 16 digits of it in the builds of agents before 2026-12.
+ */
 function ownBuild(tag: string, owner: string): boolean {
   const prefix = buildPrefix(owner);
-  return tag.startsWith(prefix) && /^[0-9a-f]{16}:/.test(tag.slice(prefix.length));
+  return tag.startsWith(prefix) && /^(?:[0-9a-f]{64}|[0-9a-f]{16}):/.test(tag.slice(prefix.length));
 }

@@ -29,6 +29,9 @@ function folder(files: Record<string, string | Buffer>): string {
   return dir;
 }
 
+/** The id of a local image. */
+const imageId = (image: string) => docker('image', 'inspect', '-f', '{{.Id}}', image).trim();
+
 /** The error a promise rejects with. */
 async function failure(promise: Promise<unknown>): Promise<BerthError> {
   try {
@@ -92,7 +95,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.ok(run.stderr.indexOf('Waiting for sshd') > run.stderr.indexOf('Step 1/'), 'the log, then the progress');
     created = (await alice.request('workspace.get', { name: 'built' })).workspace;
     assert.equal(created.state, 'running');
-    assert.match(created.spec.image, /^berth-build\/alice-[0-9a-f]{16}:[0-9a-f]{16}$/);
+    assert.match(created.spec.image, /^berth-build\/alice-[0-9a-f]{64}:[0-9a-f]{16}$/);
     assert.equal(created.spec.build?.context, context);
     const inside = sshRun(created, key.privateKey, 'cat /opt/built /opt/ctx/hello.txt');
     assert.equal(inside.code, 0, inside.stderr);
@@ -119,6 +122,40 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.doesNotMatch(run.stderr, /Step 1\/|sending the build context/);
     const rm = as(['rm', 'again', '--delete-data', '--now', '--yes']);
     assert.equal(rm.code, 0, rm.stderr);
+  });
+
+  it('a changed file no step copies builds from Docker’s cache, Berth’s own label step too', async () => {
+    const dir = folder({
+      Dockerfile: `FROM berth-workspace:latest\nRUN echo ${marker} > /opt/m\n`,
+      'notes.txt': 'one',
+    });
+    // Removed at the end: later tests count this agent's builds.
+    const made: string[] = [];
+    try {
+      const first = await buildImage(alice, { contextDir: dir, digests: null });
+      made.push(first.image);
+      writeFileSync(path.join(dir, 'notes.txt'), 'two');
+      const log: string[] = [];
+      const second = await buildImage(alice, { contextDir: dir, digests: null }, { onLog: (text) => log.push(text) });
+      made.push(second.image);
+      assert.notEqual(second.image, first.image, 'other inputs, another build');
+      assert.equal(second.cached, false);
+      // Each step's lines: "Step N/M : INSTRUCTION", then " ---> Using cache" when Docker had it.
+      const steps = log
+        .join('')
+        .split(/^Step \d+\/\d+ : /m)
+        .slice(1);
+      const label = steps.find((step) => step.startsWith('LABEL dev.berth.build='));
+      assert.ok(label, `no label step in: ${log.join('')}`);
+      assert.match(label, /Using cache/);
+      assert.equal(imageId(second.image), imageId(first.image));
+      // Bob's label differs: the same files never come from alice's image.
+      const bobs = await buildImage(bob, { contextDir: dir, digests: null });
+      made.push(bobs.image);
+      assert.notEqual(imageId(bobs.image), imageId(first.image));
+    } finally {
+      if (made.length) docker('rmi', ...made);
+    }
   });
 
   it('refuses a context over the agent’s limit before sending it, naming the size and the limit', async () => {

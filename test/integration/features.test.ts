@@ -132,7 +132,7 @@ describe('devcontainer features: local folders and the host’s store, built on 
     assert.match(create.stderr, /RUN echo from-the-build/);
     assert.match(
       create.stderr,
-      /installing features on berth-build\/alice-[0-9a-f]{16}:[0-9a-f]+: \.\/features\/hello/,
+      /installing features on berth-build\/alice-[0-9a-f]{64}:[0-9a-f]+: \.\/features\/hello/,
     );
     assert.match(
       await inside('feat-built', 'cat /opt/base-marker /opt/hello.txt'),
