@@ -192,3 +192,35 @@ describe('backup: an agent killed during a backup leaves no staged secrets behin
     assert.deepEqual(left, [], 'the values staged for the run are still in /dev/shm');
   });
 });
+
+describe('backup: a stalled backup holds up nobody else', function () {
+  this.timeout(300_000);
+  const agent = useAgent();
+
+  it('while it stalls, others create, list, and a container killed behind the agent is seen', async () => {
+    const alice = await agent.connect(agent.token('alice'));
+    const bob = await agent.connect(agent.token('bob'));
+    const { workspace } = await alice.request('workspace.create', { name: 'box', ...SMALL });
+    await exec(alice, 'box', 'head -c 48M /dev/urandom > ~/big');
+    const { release, outcome } = await stalledBackup(alice, 'box', workspace.id);
+    try {
+      const made = await bob.request('workspace.create', { name: 'other', ...SMALL });
+      assert.equal(made.workspace.state, 'running');
+      // Another connection: the backup's own stopped reading, so its replies wait behind the bytes.
+      const again = await agent.connect(agent.token('alice'));
+      assert.deepEqual(
+        (await again.request('workspace.list', {})).workspaces.map((ws) => ws.name),
+        ['box'],
+      );
+      docker('kill', `berth-${made.workspace.id}`);
+      await waitFor('the agent to see bob’s container stopped', async () => {
+        const { workspace: seen } = await bob.request('workspace.get', { name: 'other' });
+        return seen.state === 'stopped';
+      });
+      await bob.request('workspace.start', { name: 'other' });
+    } finally {
+      release();
+    }
+    assert.equal(await outcome, null);
+  });
+});
