@@ -20,7 +20,8 @@ export interface StreamIo {
   stdin: Readable | null;
   /**
    * Send the input as binary frames (`workspace.restore`, whose agent takes them) instead of base64
-   * in JSON: no base64 on either end, and nothing of the bytes in V8's heap.
+   * in JSON: no base64 on either end, and nothing of the bytes in V8's heap. Only to an agent whose
+   * welcome names `binary-input` (protocol/version.ts); an older one gets base64.
    */
   binaryInput?: boolean;
   /** Aborting sends the request's cancel. */
@@ -49,7 +50,9 @@ export async function streamRequest<M extends MethodName>(
   let acked = 0;
   let blocked = 0;
   const stdin = io.stdin;
-  const chunkBytes = io.binaryInput ? BINARY_CHUNK_BYTES : EXEC_CHUNK_BYTES;
+  // An agent from before binary input answers such frames with an error: it gets base64.
+  const binary = io.binaryInput === true && (client.welcome.features ?? []).includes('binary-input');
+  const chunkBytes = binary ? BINARY_CHUNK_BYTES : EXEC_CHUNK_BYTES;
 
   // Parts read but not yet sent: a read may bring more than the window has room for.
   const queued: Buffer[] = [];
@@ -58,7 +61,7 @@ export async function streamRequest<M extends MethodName>(
     if (id === null) return;
     for (let part = queued[0]; part && sent - acked + part.length <= EXEC_STDIN_WINDOW; part = queued[0]) {
       queued.shift();
-      if (io.binaryInput) client.sendBytes(id, part);
+      if (binary) client.sendBytes(id, part);
       else client.sendInput(id, part);
       sent += part.length;
     }

@@ -19,6 +19,8 @@ export const Welcome = z.object({
     agentVersion: z.string(),
     host: z.string(),
     user: z.object({ name: UserName, admin: z.boolean() }),
+    /** What this agent can do beyond its protocol version (protocol/version.ts `AGENT_FEATURES`); absent from older agents. */
+    features: z.array(z.string().max(100)).max(100).optional(),
   }),
 });
 export type Welcome = z.infer<typeof Welcome>['welcome'];

@@ -8,6 +8,17 @@
  */
 export const PROTOCOL_VERSION = 2;
 
+/**
+ * What an agent can do that an agent of the same protocol version before it could not, named in its
+ * welcome (`features`), so that a client asks for it only where it is there and does without it
+ * elsewhere, instead of a version bump that would refuse every older agent:
+ * - `binary-input`: a streaming request's input (`workspace.restore`'s file) taken as binary frames
+ *   (protocol/build.ts `bytesFrameHeader`) as well as base64 in `stdin` frames. An older agent
+ *   answers a binary frame outside a build with an error, so a client sends it base64 there.
+ */
+export const AGENT_FEATURES = ['binary-input'] as const;
+export type AgentFeature = (typeof AGENT_FEATURES)[number];
+
 /** Largest frame (in bytes of UTF-8 JSON) either end accepts; bigger frames get `frame_too_large`. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 

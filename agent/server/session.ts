@@ -4,6 +4,7 @@ import {
   ClientFrame,
   Hello,
   BYTES_FRAME_TAG,
+  AGENT_FEATURES,
   bytesFrameHeader,
   MAX_FRAME_BYTES,
   METHODS,
@@ -187,7 +188,13 @@ export class Session {
     this.greeted = true;
     this.greetedListener?.();
     this.send({
-      welcome: { protocol: PROTOCOL_VERSION, agentVersion: AGENT_VERSION, host: this.deps.host, user: this.user },
+      welcome: {
+        protocol: PROTOCOL_VERSION,
+        agentVersion: AGENT_VERSION,
+        host: this.deps.host,
+        user: this.user,
+        features: [...AGENT_FEATURES],
+      },
     });
     this.unsubscribe = this.deps.bus.subscribe((event, owner, origin) => this.onEvent(event, owner, origin));
   }

@@ -46,6 +46,8 @@ export interface AgentOptions {
   stateDir?: string;
   /** Extra environment of the agent process (e.g. PATH with a fake nvidia-smi first). */
   env?: NodeJS.ProcessEnv;
+  /** The `berth.js` that serves (another build's: test/support/older-agent.ts); default this tree's. */
+  berth?: string;
 }
 
 /** A `berth serve` process with its own state directory, port and SSH port range. */
@@ -62,6 +64,7 @@ export class AgentProcess {
     readonly ports: { first: number; last: number },
     private extraArgs: string[],
     private readonly env: NodeJS.ProcessEnv = {},
+    private readonly berth: string = BERTH,
   ) {}
 
   /** Starts an agent and waits until it answers /healthz. */
@@ -73,6 +76,7 @@ export class AgentProcess {
       options.ports ?? sshPortRange(20),
       options.args ?? [],
       options.env,
+      options.berth,
     );
     await agent.restart();
     return agent;
@@ -90,7 +94,7 @@ export class AgentProcess {
   /** Starts (again) on the same state directory and port; `args` replace the extra flags given so far. */
   async restart(extraArgs?: string[]): Promise<void> {
     if (extraArgs) this.extraArgs = extraArgs;
-    const args = [BERTH, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
+    const args = [this.berth, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
     args.push('--ports', `${this.ports.first}-${this.ports.last}`, ...this.extraArgs);
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
