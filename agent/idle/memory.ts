@@ -2,6 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 /**
+ * The container's cgroup v2 path, given the one its main process is in: a Docker-in-Docker
+ * workspace on cgroup v2 moved its processes into `<its cgroup>/init` (berth-init's nest_cgroup2),
+ * and what it uses, its inner containers' included, is counted at the parent.
+ */
+export const containerCgroupV2 = (cgroup: string): string => cgroup.replace(/\/init$/, '') || '/';
+
+/**
  * The memory in use by the cgroup of process `pid`, in bytes, as `docker stats` counts it: the
  * cgroup's usage less its inactive page cache (files read once, which the kernel reclaims first).
  * cgroup v2 (`0::/path` → memory.current, memory.stat `inactive_file`) and v1 (the `memory`
@@ -20,7 +27,11 @@ export async function memoryInUse(
     const [, , controllers = '', cgroup = ''] = match;
     if (controllers === '') {
       for (const root of [cgroupRoot, path.join(cgroupRoot, 'unified')]) {
-        candidates.push({ dir: path.join(root, cgroup), usage: 'memory.current', inactive: 'inactive_file' });
+        candidates.push({
+          dir: path.join(root, containerCgroupV2(cgroup)),
+          usage: 'memory.current',
+          inactive: 'inactive_file',
+        });
       }
     } else if (controllers.split(',').includes('memory')) {
       candidates.push({

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PresenceSource } from '../../protocol';
+import { containerCgroupV2 } from './memory';
 import { TypingSignal } from './typing';
 
 /**
@@ -92,8 +93,9 @@ export async function cpuAccountingFile(
     if (!match) continue;
     const [, , controllers = '', cgroup = ''] = match;
     if (controllers === '') {
-      candidates.push({ file: path.join(cgroupRoot, cgroup, 'cpu.stat'), unit: 'usec' });
-      candidates.push({ file: path.join(cgroupRoot, 'unified', cgroup, 'cpu.stat'), unit: 'usec' });
+      const own = containerCgroupV2(cgroup);
+      candidates.push({ file: path.join(cgroupRoot, own, 'cpu.stat'), unit: 'usec' });
+      candidates.push({ file: path.join(cgroupRoot, 'unified', own, 'cpu.stat'), unit: 'usec' });
     } else if (controllers.split(',').includes('cpuacct')) {
       for (const mount of ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']) {
         candidates.push({ file: path.join(cgroupRoot, mount, cgroup, 'cpuacct.usage'), unit: 'nsec' });

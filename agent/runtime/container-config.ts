@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { containerName, volumeName } from '../state/record';
 import { containerEnv } from './container-env';
-import { dockerInDockerSettings } from './docker-in-docker';
+import { dockerInDockerSettings, type CgroupVersion } from './docker-in-docker';
 import { volumeMounts } from './named-volumes';
 import { LABELS, type ContainerPlan } from './runtime';
 
@@ -48,11 +48,17 @@ export function deviceRequest(uuids: string[], mode: 'nvidia' | 'cdi'): Docker.D
 /**
  * The create options of a workspace's container: unprivileged, limited, on `network` (the
  * {@link NETWORK}), its sshd published on 127.0.0.1 only. `logConfig` caps the log where the
- * engine's driver is json-file (undefined leaves the engine's choice).
+ * engine's driver is json-file (undefined leaves the engine's choice); `cgroupVersion` is the
+ * host's (Docker-in-Docker only: v1 when absent).
  */
 export function containerConfig(
   plan: ContainerPlan,
-  { agentId, network, logConfig }: { agentId: string; network: string; logConfig?: Docker.HostConfig['LogConfig'] },
+  {
+    agentId,
+    network,
+    logConfig,
+    cgroupVersion,
+  }: { agentId: string; network: string; logConfig?: Docker.HostConfig['LogConfig']; cgroupVersion?: CgroupVersion },
 ): Docker.ContainerCreateOptions {
   const { record, bootstrapDir, gpuMode } = plan;
   const { spec } = record;
@@ -95,15 +101,19 @@ export function containerConfig(
       ...(gpus.length ? { DeviceRequests: [deviceRequest(gpus, gpuMode)] } : {}),
     },
   };
-  return spec.docker ? withDockerInDocker(options, record.id) : options;
+  return spec.docker ? withDockerInDocker(options, record.id, cgroupVersion) : options;
 }
 
 /**
  * `options` with the settings an inner dockerd needs (see `dockerInDockerSettings`), for a workspace
  * whose spec asks for Docker inside. Every other container keeps the settings above unchanged.
  */
-function withDockerInDocker(options: Docker.ContainerCreateOptions, id: string): Docker.ContainerCreateOptions {
-  const { Mounts, ...settings } = dockerInDockerSettings(id);
+function withDockerInDocker(
+  options: Docker.ContainerCreateOptions,
+  id: string,
+  cgroupVersion?: CgroupVersion,
+): Docker.ContainerCreateOptions {
+  const { Mounts, ...settings } = dockerInDockerSettings(id, undefined, cgroupVersion);
   const host = options.HostConfig ?? {};
   return { ...options, HostConfig: { ...host, ...settings, Mounts: [...(host.Mounts ?? []), ...Mounts] } };
 }

@@ -11,12 +11,15 @@ export const INNER_DOCKER_DATA = '/var/lib/docker';
  */
 export const dockerVolumeName = (id: string): string => `berth-${id}-docker`;
 
+/** The host's cgroup version, as Docker's `info` says it (`CgroupVersion`, API 1.41; absent before: v1). */
+export type CgroupVersion = '1' | '2';
+
 /** The host settings of a Docker-in-Docker workspace (`CgroupnsMode`, API 1.41, is missing from dockerode's types). */
 export interface DockerInDockerSettings {
   CapAdd: string[];
   CapDrop: string[];
   SecurityOpt: string[];
-  CgroupnsMode: 'host';
+  CgroupnsMode: 'host' | 'private';
   Mounts: Docker.MountSettings[];
 }
 
@@ -25,27 +28,36 @@ const ALL_CAPABILITIES = (1n << BigInt(CAPABILITIES.length)) - 1n;
 
 /**
  * The host settings that let a workspace run its own dockerd, given the capability bounding set
- * the host can grant (the agent's own by default): every capability in it (not `Privileged`, which
- * asks for all and fails where one is missing), no seccomp or AppArmor profile, the host's cgroup
- * namespace with `/sys/fs/cgroup` writable (the inner runc makes cgroups for its containers), and
- * the inner data on {@link dockerVolumeName}. Such a container is root on the host in all but name.
+ * the host can grant (the agent's own by default) and the host's cgroup version: every capability
+ * in the set (not `Privileged`, which asks for all and fails where one is missing), no seccomp or
+ * AppArmor profile, and the inner data on {@link dockerVolumeName}. The inner runc makes cgroups for
+ * its containers, and they must stay under the workspace's, whose limits then hold them:
+ * - cgroup v1: the host's cgroup namespace with the host's `/sys/fs/cgroup` writable; berth-init
+ *   gives the inner dockerd the workspace's own cgroup as `--cgroup-parent`.
+ * - cgroup v2: a private cgroup namespace and no bind, so that the container's `/sys/fs/cgroup` has
+ *   the workspace's cgroup as its root (with the host's, the inner dockerd would make its cgroups at
+ *   the host's root, outside every limit); berth-init makes it writable and nests (moby's hack/dind).
+ * Such a container is root on the host in all but name.
  */
 export function dockerInDockerSettings(
   id: string,
   bounding: bigint | null = agentBoundingSet(),
+  cgroupVersion: CgroupVersion = '1',
 ): DockerInDockerSettings {
   const { add, drop } = grantableCapabilities(bounding ?? ALL_CAPABILITIES);
+  const data: Docker.MountSettings = { Type: 'volume', Source: dockerVolumeName(id), Target: INNER_DOCKER_DATA };
+  const common = { CapAdd: add, CapDrop: drop, SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'] };
+  if (cgroupVersion === '2') return { ...common, CgroupnsMode: 'private', Mounts: [data] };
   return {
-    CapAdd: add,
-    CapDrop: drop,
-    SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+    ...common,
     CgroupnsMode: 'host',
-    Mounts: [
-      { Type: 'volume', Source: dockerVolumeName(id), Target: INNER_DOCKER_DATA },
-      { Type: 'bind', Source: '/sys/fs/cgroup', Target: '/sys/fs/cgroup', ReadOnly: false },
-    ],
+    Mounts: [data, { Type: 'bind', Source: '/sys/fs/cgroup', Target: '/sys/fs/cgroup', ReadOnly: false }],
   };
 }
+
+/** The cgroup version in Docker's `info` (`CgroupVersion`): '2' only when it says so, else v1 as before. */
+export const cgroupVersionOf = (info: { CgroupVersion?: unknown }): CgroupVersion =>
+  info.CgroupVersion === '2' ? '2' : '1';
 
 /**
  * `options` without the capability an engine refused as unknown (`invalid CapAdd: unknown

@@ -5,7 +5,7 @@ import { volumeName } from '../state/record';
 import { ICC_OPTION, LOG_LIMITS, NETWORK, containerConfig } from './container-config';
 import { diskUsage, type DiskUsage } from './docker-disk';
 import { startExec } from './docker-exec';
-import { dockerVolumeName, withoutUnknownCapability } from './docker-in-docker';
+import { cgroupVersionOf, dockerVolumeName, withoutUnknownCapability, type CgroupVersion } from './docker-in-docker';
 import { readArchive, writeArchive } from './docker-archive';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
@@ -37,8 +37,8 @@ export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly ownLabel: string;
   private readonly network: string;
-  /** The engine's default log driver, read once. */
-  private loggingDriver: Promise<string> | null = null;
+  /** The engine's default log driver and the host's cgroup version, read once (at the first create). */
+  private engine: Promise<{ loggingDriver: string; cgroupVersion: CgroupVersion }> | null = null;
   private readonly layer: SshdLayer;
 
   /**
@@ -135,11 +135,13 @@ export class DockerRuntime implements Runtime {
     const { record } = plan;
     if (record.spec.docker) await this.ensureVolume(record, dockerVolumeName(record.id), 'inner Docker data');
     await ensureNamedVolumes(this.docker, this.agentId, record);
-    const logConfig = await this.logConfig();
+    const { loggingDriver, cgroupVersion } = await this.engineInfo();
     let options: Docker.ContainerCreateOptions | null = containerConfig(plan, {
       agentId: this.agentId,
       network: this.network,
-      logConfig,
+      // The log capped where the driver is json-file (Docker's default); any other as the engine has it.
+      logConfig: loggingDriver === 'json-file' ? { Type: 'json-file', Config: LOG_LIMITS } : undefined,
+      cgroupVersion,
     });
     try {
       for (;;) {
@@ -199,17 +201,19 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  /** The log settings of new containers: json-file (Docker's default) capped; any other driver as the engine has it. */
-  private async logConfig(): Promise<Docker.HostConfig['LogConfig'] | undefined> {
-    this.loggingDriver ??= this.docker.info().then(
-      (info: { LoggingDriver?: string }) => info.LoggingDriver ?? '',
+  /** What new containers depend on in the engine's `info`: its log driver, the host's cgroup version. */
+  private engineInfo(): Promise<{ loggingDriver: string; cgroupVersion: CgroupVersion }> {
+    this.engine ??= this.docker.info().then(
+      (info: { LoggingDriver?: string; CgroupVersion?: string }) => ({
+        loggingDriver: info.LoggingDriver ?? '',
+        cgroupVersion: cgroupVersionOf(info),
+      }),
       (err: unknown) => {
-        this.loggingDriver = null;
+        this.engine = null;
         throw runtimeError('read the engine information', err);
       },
     );
-    const driver = await this.loggingDriver;
-    return driver === 'json-file' ? { Type: 'json-file', Config: LOG_LIMITS } : undefined;
+    return this.engine;
   }
 
   /**

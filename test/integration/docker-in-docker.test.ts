@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BERTH, berth } from '../support/agent-process';
@@ -20,7 +20,10 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 /** A tiny image made on the host, FROM nothing, with one static binary: no registry involved. */
 const HELLO = 'berth-test-dind-hello:latest';
 
-/** Makes {@link HELLO} from Docker's own static init (tini), which every docker.io host has. */
+/**
+ * Makes {@link HELLO} from Docker's own static init (tini), which every docker.io host has, and the
+ * host's `sleep` with the libraries `ldd` names (a process that stays, for the cgroup test).
+ */
 function makeHello(): void {
   const tini = ['/usr/bin/tini-static', '/usr/bin/docker-init', '/usr/libexec/docker/docker-init']
     .map((candidate) => spawnSync('test', ['-x', candidate]).status === 0 && realpathSync(candidate))
@@ -29,7 +32,12 @@ function makeHello(): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'berth-hello-'));
   try {
     copyFileSync(tini, path.join(dir, 'tini'));
-    const tar = spawnSync('tar', ['-C', dir, '-c', 'tini']);
+    const libraries = [...spawnSync('ldd', ['/bin/sleep'], { encoding: 'utf8' }).stdout.matchAll(/(\/\S+) \(0x/g)];
+    for (const file of ['/bin/sleep', ...libraries.map((found) => found[1] ?? '')]) {
+      mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+      copyFileSync(file, path.join(dir, file));
+    }
+    const tar = spawnSync('tar', ['-C', dir, '-c', '.'], { maxBuffer: 64 << 20 });
     const imported = spawnSync('docker', ['import', '-', HELLO], { input: tar.stdout });
     if (imported.status !== 0) throw new Error(`docker import failed: ${imported.stderr.toString()}`);
   } finally {
@@ -75,7 +83,7 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
 
     /** `docker save` of {@link HELLO} on the host, `docker load` of it in `name`. */
     function loadHello(name: string): void {
-      const saved = spawnSync('docker', ['save', HELLO]);
+      const saved = spawnSync('docker', ['save', HELLO], { maxBuffer: 64 << 20 });
       assert.equal(saved.status, 0, saved.stderr.toString());
       const loaded = berthWithInput(['exec', name, '-i', '--', 'docker', 'load'], env, saved.stdout);
       assert.equal(loaded.code, 0, loaded.stderr);
@@ -103,6 +111,47 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
       // Privileged in all but name, and said so: berth get and ls -o wide.
       assert.match(berth(['get', 'ci'], env).stdout, /^Docker inside +yes: privileged/m);
       assert.match(berth(['ls', '-o', 'wide'], env).stdout, /^ci .*\bprivileged\b/m);
+    });
+
+    it("keeps an inner container within the workspace's limits: on the host, its cgroup lies below the workspace's", async () => {
+      // cgroup v1: the inner dockerd's --cgroup-parent; v2: a private cgroup namespace, nested by berth-init.
+      const version = docker('info', '--format', '{{.CgroupVersion}}').trim();
+      const id = await createWithDocker('held');
+      const [fullId = '', memory = ''] = docker('inspect', '-f', '{{.Id}} {{.HostConfig.Memory}}', `berth-${id}`)
+        .trim()
+        .split(' ');
+      assert.ok(Number(memory) > 0, `the workspace has no memory limit (${memory})`);
+      loadHello('held');
+      const token = String(86_400 + (process.pid % 10_000));
+      const ran = berth(['exec', 'held', '--', 'docker', 'run', '-d', HELLO, '/bin/sleep', token], env);
+      assert.equal(ran.code, 0, ran.stderr);
+      const cmdline = (pid: string) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return ''; // ended meanwhile
+        }
+      };
+      const pid = await waitFor('the inner container to run on the host', () =>
+        readdirSync('/proc').find((entry) => /^\d+$/.test(entry) && cmdline(entry) === `/bin/sleep\0${token}\0`),
+      );
+      const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+        .split('\n')
+        .find((entry) => (version === '2' ? entry.startsWith('0::') : /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(entry)));
+      const cgroup = line?.split(':').slice(2).join(':') ?? '';
+      const segments = cgroup.split('/');
+      const own = segments.findIndex((segment) => segment.includes(fullId));
+      assert.ok(
+        own > 0 && own < segments.length - 1,
+        `the inner container's cgroup ${cgroup} is not below the workspace's`,
+      );
+      // And the cgroup above it is the one that holds the workspace's memory limit.
+      const workspace = segments.slice(0, own + 1).join('/');
+      const limit =
+        version === '2'
+          ? `/sys/fs/cgroup${workspace}/memory.max`
+          : `/sys/fs/cgroup/memory${workspace}/memory.limit_in_bytes`;
+      assert.equal(readFileSync(limit, 'utf8').trim(), memory);
     });
 
     it('keeps the inner images across a stop and start (its data volume survives)', async () => {

@@ -27,6 +27,16 @@ describe('idle signals: memory in use', () => {
     assert.equal(await memoryInUse(100, proc, cgroup), 100_000_000);
   });
 
+  it('counts a nested Docker-in-Docker workspace (its processes in init) at its own cgroup, inner containers included', async () => {
+    const { proc, cgroup } = fakeHost('0::/system.slice/docker-abc.scope/init\n', {
+      'system.slice/docker-abc.scope/memory.current': '9000\n',
+      'system.slice/docker-abc.scope/memory.stat': 'inactive_file 1000\n',
+      'system.slice/docker-abc.scope/init/memory.current': '10\n',
+      'system.slice/docker-abc.scope/init/memory.stat': 'inactive_file 0\n',
+    });
+    assert.equal(await memoryInUse(100, proc, cgroup), 8000);
+  });
+
   it('reads the cgroup v1 memory hierarchy when the host has one', async () => {
     const { proc, cgroup } = fakeHost('4:memory:/docker/abc\n3:cpuacct:/docker/abc\n0::/\n', {
       'memory/docker/abc/memory.usage_in_bytes': '2000\n',

@@ -85,6 +85,20 @@ describe('idle signals: CPU accounting', () => {
     });
   });
 
+  it('reads a nested Docker-in-Docker workspace (main process in init) at its own cgroup, inner containers included', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'berth-cg-'));
+    mkdirSync(path.join(root, 'proc', '7'), { recursive: true });
+    writeFileSync(path.join(root, 'proc', '7', 'cgroup'), '0::/system.slice/docker-abc.scope/init\n');
+    for (const dir of ['docker-abc.scope', 'docker-abc.scope/init']) {
+      mkdirSync(path.join(root, 'cg', 'system.slice', dir), { recursive: true });
+      writeFileSync(path.join(root, 'cg', 'system.slice', dir, 'cpu.stat'), 'usage_usec 1\n');
+    }
+    assert.deepEqual(await cpuAccountingFile(7, path.join(root, 'proc'), path.join(root, 'cg')), {
+      file: path.join(root, 'cg', 'system.slice', 'docker-abc.scope', 'cpu.stat'),
+      unit: 'usec',
+    });
+  });
+
   it('accepts an accounting file that reads 0 (a fresh cgroup), and finds none when no file is readable', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'berth-cg-'));
     mkdirSync(path.join(root, 'proc', '7'), { recursive: true });

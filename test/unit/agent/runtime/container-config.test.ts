@@ -44,4 +44,15 @@ describe('runtime: container settings of a Docker-in-Docker workspace', () => {
     assert.equal(host.Memory, record('web').spec.memory);
     assert.deepEqual(host.PortBindings, { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: '2200' }] });
   });
+
+  it('on a cgroup v2 host: a private cgroup namespace and no host /sys/fs/cgroup, ordinary workspaces untouched', () => {
+    const host = containerConfig(plan(true), { ...options, cgroupVersion: '2' }).HostConfig ?? {};
+    assert.equal((host as { CgroupnsMode?: string }).CgroupnsMode, 'private');
+    assert.deepEqual(host.Mounts?.slice(2), [
+      { Type: 'volume', Source: dockerVolumeName(record('web').id), Target: '/var/lib/docker' },
+    ]);
+    const plain = containerConfig(plan(false), { ...options, cgroupVersion: '2' }).HostConfig ?? {};
+    assert.equal((plain as { CgroupnsMode?: string }).CgroupnsMode, undefined);
+    assert.deepEqual(plain, containerConfig(plan(false), options).HostConfig);
+  });
 });
