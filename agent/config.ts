@@ -45,6 +45,11 @@ export interface AgentConfig {
    */
   allowDocker: boolean;
   /**
+   * The users who may ask for `docker: true` when {@link allowDocker} is off
+   * (`berth serve --allow-docker-for USER`, repeatable): the admin names each one who may be root.
+   */
+  allowDockerFor: string[];
+  /**
    * Secrets (issue 15): where their encrypted values and their key live (two 0600 files; the key
    * may be kept outside the state directory), and the in-memory directory values are handed to
    * starting workspaces from. Absent: `secrets.json`, `secrets.key` in the state directory, and
@@ -97,6 +102,7 @@ export function defaultConfig(): AgentConfig {
     diskIntervalMs: 5 * 60_000,
     maxBuildContextBytes: DEFAULT_MAX_BUILD_CONTEXT,
     allowDocker: false,
+    allowDockerFor: [],
     trashKeepMs: 7 * 86_400_000,
     archiveAfterMs: 0,
   };

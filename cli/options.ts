@@ -145,6 +145,10 @@ const OPTIONS: Record<string, [string, string]> = {
     '',
     'let workspaces run Docker inside (--docker); each such workspace is privileged: root on the host (default: refused)',
   ],
+  'allow-docker-for': [
+    'USER',
+    'let this user’s workspaces run Docker inside (--docker), where --allow-docker is not given; repeat for more; each such workspace is privileged: root on the host (default: nobody)',
+  ],
   'allow-bind': [
     'PATH[:ro]',
     'let workspaces bind host paths inside this folder (volumes: bind); :ro makes every such bind read-only; repeat for more (default: none)',

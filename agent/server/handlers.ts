@@ -42,6 +42,7 @@ import { admitHandlers } from './admit-handlers';
 import { featureHandlers } from './feature-handlers';
 import { FeatureStore } from '../features/store';
 import { Backups } from '../workspaces/backup';
+import { dockerAllowedFor } from '../workspaces/docker-rule';
 
 /** What a handler knows about its request: the caller, the request id, cancellation, and a private channel. */
 export interface HandlerContext extends OpContext {
@@ -184,7 +185,7 @@ export function createHandlers({
               },
             }
           : {}),
-        dockerInDocker: config.allowDocker,
+        dockerInDocker: dockerAllowedFor(config, ctx.user.name),
       };
     },
     // Another user's builds are theirs: not listed (a name would tell what they built), not usable.

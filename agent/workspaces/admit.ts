@@ -13,7 +13,7 @@ import { completeSpec, requireIdleWithinMax, requireImage } from './spec-rules';
  */
 export async function checkedSpec(deps: ServiceDeps, user: User, input: WorkspaceSpecInput): Promise<WorkspaceSpec> {
   const spec = completeSpec(deps.config.defaults, input);
-  requireHostAllows(deps.config, spec);
+  requireHostAllows(deps.config, spec, user.name);
   requireAdminToPin(user, input.gpuUuids);
   requireIdleWithinMax(input, deps.config.idle);
   await requireImage(deps.runtime, spec.image, user.name);

@@ -160,7 +160,7 @@ export class WorkspaceService {
   /** Starts a stopped or failed workspace; a running one is returned as it is. */
   async start(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireHostAllows(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec, record.owner);
     return this.exclusive(record, 'starting', async () => {
       if (record.state === 'running') return this.view(record);
       if (record.archivedAt) throw archivedRefusal(record);
@@ -177,7 +177,7 @@ export class WorkspaceService {
    */
   async restart(user: User, ref: WorkspaceRef, ctx: OpContext): Promise<Workspace> {
     const record = this.resolve(user, ref);
-    requireHostAllows(this.deps.config, record.spec);
+    requireHostAllows(this.deps.config, record.spec, record.owner);
     return this.exclusive(record, 'restarting', async () => {
       if (record.archivedAt) throw archivedRefusal(record);
       await requireHome(this.deps, record, ctx);
@@ -243,7 +243,7 @@ export class WorkspaceService {
     const recreate = ctx.recreate === true;
     const record = this.resolve(user, ref);
     const spec = validSpec(applyChanges(record.spec, changes));
-    requireHostAllows(this.deps.config, spec);
+    requireHostAllows(this.deps.config, spec, record.owner);
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);

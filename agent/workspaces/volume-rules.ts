@@ -63,12 +63,16 @@ export function resolveBinds(
 }
 
 /**
- * What the host's admin must allow for `spec`: Docker inside (`--allow-docker`) and each host bind
+ * What the host's admin must allow for `owner`'s `spec`: Docker inside (`--allow-docker`, `--allow-docker-for`) and each host bind
  * (`--allow-bind`). Checked at create, update, start and restart, so that a withdrawn allowance
  * stops new runs too.
  */
-export function requireHostAllows(config: Pick<AgentConfig, 'allowDocker' | 'allowBinds'>, spec: WorkspaceSpec): void {
-  requireDockerAllowed(config, spec);
+export function requireHostAllows(
+  config: Pick<AgentConfig, 'allowDocker' | 'allowDockerFor' | 'allowBinds'>,
+  spec: WorkspaceSpec,
+  owner: string,
+): void {
+  requireDockerAllowed(config, spec, owner);
   resolveBinds(config, spec);
 }
 

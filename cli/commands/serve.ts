@@ -1,7 +1,7 @@
 import { startAgent } from '../../agent/agent';
 import { defaultConfig, type AgentConfig } from '../../agent/config';
 import { IDLE_OPTIONS, IDLE_USAGE, MAX_INTERVAL_SECONDS, applyIdleFlags } from '../idle-flags';
-import { ImageRef, MAX_DURATION_SECONDS, describeIssues } from '../../protocol';
+import { ImageRef, MAX_DURATION_SECONDS, UserName, describeIssues } from '../../protocol';
 import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
@@ -11,7 +11,7 @@ import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--transfer-stall DURATION] [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-docker-for USER]... [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--transfer-stall DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -30,6 +30,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'max-build-context': { type: 'string' },
     ...IDLE_OPTIONS,
     'allow-docker': { type: 'boolean' },
+    'allow-docker-for': { type: 'string', multiple: true },
     'allow-bind': { type: 'string', multiple: true },
     'trash-keep': { type: 'string' },
     'archive-after': { type: 'string' },
@@ -94,6 +95,13 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     config.maxBuildContextBytes = size;
   }
   if (values['allow-docker']) config.allowDocker = true;
+  config.allowDockerFor = (values['allow-docker-for'] ?? []).map((user) => {
+    const parsed = UserName.safeParse(user);
+    if (!parsed.success) {
+      throw new UsageError(`--allow-docker-for ${user}: ${describeIssues(parsed.error)}; give a user name`, usage);
+    }
+    return parsed.data;
+  });
   config.allowBinds = (values['allow-bind'] ?? []).map((text) =>
     allowedBind(text, (why) => new UsageError(`--allow-bind ${text}: ${why}`, usage)),
   );

@@ -247,4 +247,44 @@ describe('Docker-in-Docker: a workspace that runs Docker inside', function () {
       assert.doesNotMatch(berth(['info'], env).stdout, /Docker inside/);
     });
   });
+
+  describe('on an agent whose admin allows it to some users by name (--allow-docker-for)', () => {
+    const agent = useAgent({ args: ['--allow-docker-for', 'alice'] });
+
+    it('lets the named user through, and refuses everyone else, on create and on update, saying how to ask', async () => {
+      const alice = cliEnv(agent.url, agent.token('alice'));
+      const bob = cliEnv(agent.url, agent.token('bob'));
+      // Alice passes the allowance: what stops her is the image, which has no dockerd.
+      const hers = berth(['create', 'ci', '--docker', '--quiet'], alice);
+      assert.notEqual(hers.code, 0);
+      assert.match(hers.stderr, /its image has no dockerd/);
+      const his = berth(['create', 'ci', '--docker', '--quiet'], bob);
+      assert.equal(his.code, 1, his.stderr);
+      assert.match(his.stderr, /only to the users its admin named, and bob is not one/);
+      assert.match(his.stderr, /--allow-docker-for bob/);
+      assert.deepEqual(labelledWithName('ci'), { containers: [], volumes: [] });
+      // Nor can he turn it on afterwards.
+      assert.equal(berth(['create', 'plain', '--quiet', ...['--memory', '256m', '--cpus', '0.5']], bob).code, 0);
+      const update = berth(['update', 'plain', '--docker', '--quiet'], bob);
+      assert.equal(update.code, 1, update.stderr);
+      assert.match(update.stderr, /bob is not one/);
+      // What host.info tells each: whether they may.
+      const asAlice = await agent.connect(agent.token('alice'));
+      const asBob = await agent.connect(agent.token('bob'));
+      assert.equal((await asAlice.request('host.info', {})).dockerInDocker, true);
+      assert.equal((await asBob.request('host.info', {})).dockerInDocker, false);
+    });
+
+    it('refuses a name that is no user name when the agent starts', () => {
+      const run = berth([
+        'serve',
+        '--allow-docker-for',
+        'not a user!',
+        '--state-dir',
+        mkdtempSync(path.join(os.tmpdir(), 'berth-')),
+      ]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /--allow-docker-for not a user!: .*give a user name/);
+    });
+  });
 });

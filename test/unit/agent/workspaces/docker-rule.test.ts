@@ -7,7 +7,7 @@ import { workspaceSpec } from '../../../support/builders';
 describe('workspaces: Docker inside only where the admin allows it', () => {
   it('refuses docker: true without the allowance, saying who must enable it and what it gives', () => {
     assert.throws(
-      () => requireDockerAllowed({ allowDocker: false }, { docker: true }),
+      () => requireDockerAllowed({ allowDocker: false, allowDockerFor: [] }, { docker: true }, 'alice'),
       (err: unknown) =>
         err instanceof BerthError &&
         err.code === 'forbidden' &&
@@ -17,9 +17,23 @@ describe('workspaces: Docker inside only where the admin allows it', () => {
   });
 
   it('lets it through with the allowance, and every spec without it anywhere', () => {
-    requireDockerAllowed({ allowDocker: true }, { docker: true });
-    requireDockerAllowed({ allowDocker: false }, { docker: false });
-    requireDockerAllowed({ allowDocker: false }, {});
+    requireDockerAllowed({ allowDocker: true, allowDockerFor: [] }, { docker: true }, 'alice');
+    requireDockerAllowed({ allowDocker: false, allowDockerFor: [] }, { docker: false }, 'alice');
+    requireDockerAllowed({ allowDocker: false, allowDockerFor: [] }, {}, 'alice');
+  });
+
+  it('allows it only to the users the admin named with --allow-docker-for, telling the others how to ask', () => {
+    const config = { allowDocker: false, allowDockerFor: ['alice'] };
+    requireDockerAllowed(config, { docker: true }, 'alice');
+    requireDockerAllowed(config, { docker: false }, 'bob');
+    assert.throws(
+      () => requireDockerAllowed(config, { docker: true }, 'bob'),
+      (err: unknown) =>
+        err instanceof BerthError &&
+        err.code === 'forbidden' &&
+        /only to the users its admin named, and bob is not one/.test(err.message) &&
+        /--allow-docker-for bob/.test(err.message),
+    );
   });
 
   it('recreates the container when Docker is turned on, and keeps the hash of every spec without it', () => {
