@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, type BigIntStats } from 'node:fs';
 import * as path from 'node:path';
 import ignore from '@balena/dockerignore';
 import * as tar from 'tar-stream';
@@ -31,7 +31,14 @@ export interface ScannedContext {
   entries: ContextEntry[];
   /** The tar's size in bytes (headers, contents padded to 512, the end blocks), as sent. */
   size: number;
-  hash: string;
+  /** The build's hash; null when some file was not read yet (a scan with `unread`): {@link hashUnread}. */
+  hash: string | null;
+  /** The definition the hash covers. */
+  definition: BuildDefinition;
+  /** Files left unread by the scan, with what they were when scanned (for the digest cache). */
+  unread?: Map<ContextEntry, { abs: string; stat: BigIntStats }>;
+  /** Where digests of the files read as they are sent are remembered. */
+  digests?: DigestCache | undefined;
 }
 
 const pad512 = (n: number) => Math.ceil(n / 512) * 512;
@@ -88,15 +95,29 @@ export async function digestOf(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The digest of the file `abs`: the cache's, when the file is unchanged since it was hashed, else read. */
-async function fileDigest(abs: string, digests: DigestCache | undefined): Promise<string> {
-  if (!digests) return digestOf(abs);
+/** The wall clock in nanoseconds, as the digest cache compares it with files' times. */
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+
+/**
+ * The digest of the file `abs`: the cache's, when the file is unchanged since it was hashed; else
+ * read, or with `unread` left for {@link packContext} (null, its stat noted there).
+ */
+async function fileDigest(
+  abs: string,
+  digests: DigestCache | undefined,
+  unread: ((stat: BigIntStats) => void) | undefined,
+): Promise<string | null> {
+  if (!digests && !unread) return digestOf(abs);
   const stat = await fs.lstat(abs, { bigint: true });
-  const known = digests.lookup(abs, stat);
+  const known = digests?.lookup(abs, stat);
   if (known) return known;
-  const readAt = BigInt(Date.now()) * 1_000_000n;
+  if (unread) {
+    unread(stat);
+    return null;
+  }
+  const readAt = nowNs();
   const digest = await digestOf(abs);
-  digests.remember(abs, stat, digest, readAt);
+  digests?.remember(abs, stat, digest, readAt);
   return digest;
 }
 
@@ -107,11 +128,14 @@ async function fileDigest(abs: string, digests: DigestCache | undefined): Promis
  * (a socket, a device, a pipe) is refused with its name. The hash covers the definition and each
  * entry's path, type, mode and content (or link target), never times: the same inputs hash alike.
  * With `digests`, a file unchanged since an earlier build is not read again (client/context-digests.ts).
+ * With `unread`, a file whose digest is not known is not read either: the hash is then null until
+ * {@link hashUnread} (which client/build-send.ts may run while the context is already being sent).
  */
 export async function scanContext(
   dir: string,
   definition: BuildDefinition,
   digests?: DigestCache,
+  { unread = false }: { unread?: boolean } = {},
 ): Promise<ScannedContext> {
   const root = path.resolve(dir);
   const stat = await fs.stat(root).catch(() => null);
@@ -128,6 +152,7 @@ export async function scanContext(
   const rules = await ignoreRules(root);
   const always = new Set([definition.dockerfile, '.dockerignore']);
   const entries: ContextEntry[] = [];
+  const left = new Map<ContextEntry, { abs: string; stat: BigIntStats }>();
   const walk = async (rel: string): Promise<void> => {
     const names = (await fs.readdir(path.join(root, rel))).sort();
     for (const name of names) {
@@ -143,7 +168,11 @@ export async function scanContext(
       } else if (ignored) {
         continue;
       } else if (info.isFile()) {
-        entries.push({ ...base, type: 'file', size: info.size, digest: await fileDigest(abs, digests) });
+        const entry: ContextEntry = { ...base, type: 'file', size: info.size };
+        const note = unread ? (stat: BigIntStats) => left.set(entry, { abs, stat }) : undefined;
+        const digest = await fileDigest(abs, digests, note);
+        if (digest) entry.digest = digest;
+        entries.push(entry);
       } else if (info.isSymbolicLink()) {
         entries.push({ ...base, type: 'symlink', linkname: await fs.readlink(abs) });
       } else {
@@ -155,9 +184,42 @@ export async function scanContext(
     }
   };
   await walk('');
-  await digests?.save();
   const size = contextSize(entries);
-  return { dir: root, entries, size, hash: contextHash(definition, entries) };
+  if (left.size) return { dir: root, entries, size, hash: null, definition, unread: left, digests };
+  await digests?.save();
+  return { dir: root, entries, size, hash: contextHash(definition, entries), definition };
+}
+
+/** Bytes of the files a scan with `unread` left unread. */
+export function unreadBytes(context: ScannedContext): number {
+  let sum = 0;
+  for (const entry of context.unread?.keys() ?? []) sum += entry.size;
+  return sum;
+}
+
+const hashing = new WeakMap<ScannedContext, Promise<string>>();
+
+/**
+ * The context's hash: the files a scan with `unread` left are read and hashed first (their digests
+ * remembered and the cache saved), once however many times it is asked.
+ */
+export function hashUnread(context: ScannedContext): Promise<string> {
+  if (context.hash) return Promise.resolve(context.hash);
+  const running = hashing.get(context) ?? readUnread(context);
+  hashing.set(context, running);
+  return running;
+}
+
+async function readUnread(context: ScannedContext): Promise<string> {
+  for (const [entry, { abs, stat }] of context.unread ?? []) {
+    const readAt = nowNs();
+    entry.digest = await digestOf(abs);
+    context.digests?.remember(abs, stat, entry.digest, readAt);
+  }
+  context.unread = new Map();
+  context.hash = contextHash(context.definition, context.entries);
+  await context.digests?.save();
+  return context.hash;
 }
 
 /** The tar's size of `entries` in bytes, as {@link packContext} writes them (end blocks included). */
@@ -178,7 +240,8 @@ export function contextHash(definition: BuildDefinition, entries: readonly Conte
 
 /**
  * The context as a tar stream, read from disk as it is consumed (never whole in memory): owner 0:0,
- * the files' own modes and times. A file that changed since {@link scanContext} fails the stream.
+ * the files' own modes and times. A file that changed size since {@link scanContext} fails the
+ * stream.
  */
 export function packContext(context: ScannedContext): tar.Pack {
   const pack = tar.pack();

@@ -5,11 +5,12 @@ import {
   BuildDefinition,
   BUILD_CHUNK_BYTES,
   describeIssues,
+  EXEC_CHUNK_BYTES,
   type BuildRecord,
   type EventData,
 } from '../protocol';
 import type { AgentClient } from './agent-client';
-import { packContext, scanContext, type ScannedContext } from './build-context';
+import { hashUnread, packContext, scanContext, unreadBytes, type ScannedContext } from './build-context';
 import { DigestCache } from './context-digests';
 
 /** What to build: a context folder, and the Dockerfile's path inside it (default `Dockerfile`). */
@@ -60,24 +61,51 @@ export interface BuiltImage {
   build: BuildRecord;
 }
 
+/** A build's record without its hash (known once the context is hashed, perhaps only as it is sent). */
+export type BuildBase = Omit<BuildRecord, 'hash'>;
+
 /**
- * Sends the build of `context` with `definition` to the host of `client` (`image.build`) and
- * resolves with the image, `build` being the spec's record of it. The agent is asked first whether
- * it has that build (then nothing is sent or built); otherwise the tar streams to it as it is read,
- * at most BUILD_WINDOW bytes ahead of what Docker has taken, and the build log streams back.
+ * Unread bytes above which a build is sent while it is hashed: hashing less first costs a few
+ * milliseconds, and a build the host has then costs no upload at all.
+ */
+export const HASH_ALONGSIDE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Sends the build of `context` to the host of `client` (`image.build`) and resolves with the image,
+ * `build` being the spec's record of it (`record` and the hash).
+ *
+ * When the digest cache knows every file (or the rest is small), the context is hashed first and the
+ * agent asked whether it has that build: then nothing is sent or built. Otherwise (a first build of
+ * a big folder), to an agent that takes `hashLast` (protocol/build.ts), the tar is sent at once while
+ * the files are hashed alongside: the agent is asked as soon as the hash is known, and a build it
+ * has cuts the upload short; the hash follows the tar, so Docker never builds what exists. An older
+ * agent gets the files hashed first. The tar streams at most BUILD_WINDOW bytes ahead of what Docker
+ * has taken, and the build log streams back.
  */
 export async function sendBuild(
   client: AgentClient,
-  { definition, context, build }: { definition: BuildDefinition; context: ScannedContext; build: BuildRecord },
+  { context, record }: { context: ScannedContext; record: BuildBase },
   hooks: BuildHooks = {},
 ): Promise<BuiltImage> {
-  const params = { ...definition, hash: context.hash, size: context.size };
-  const probe = await client.request(
-    'image.build',
-    { ...params, probe: true },
-    hooks.signal ? { signal: hooks.signal } : {},
-  );
-  if (probe.cached) return { image: probe.image, cached: true, build };
+  const features = client.welcome.features ?? [];
+  const { definition, size } = context;
+  const options = hooks.signal ? { signal: hooks.signal } : {};
+  const alongside =
+    context.hash === null && unreadBytes(context) > HASH_ALONGSIDE_BYTES && features.includes('build-hash-last');
+  const first = alongside ? null : await hashUnread(context);
+  if (first !== null) {
+    const probe = await client.request('image.build', { ...definition, hash: first, size, probe: true }, options);
+    if (probe.cached) return { image: probe.image, cached: true, build: { ...record, hash: first } };
+  }
+  const params = first === null ? { ...definition, size, hashLast: true } : { ...definition, hash: first, size };
+  // Binary frames to an agent that names them; base64 to an older one (protocol/version.ts).
+  const binary = features.includes('binary-input');
+  const send = (requestId: number, part: Buffer) => {
+    if (binary) return client.sendBytes(requestId, part);
+    for (let at = 0; at < part.length; at += EXEC_CHUNK_BYTES) {
+      client.sendInput(requestId, part.subarray(at, at + EXEC_CHUNK_BYTES));
+    }
+  };
 
   const stop = new AbortController();
   const cancel = () => stop.abort();
@@ -94,18 +122,40 @@ export async function sendBuild(
     if (id === null) return;
     for (let at = 0; at < chunk.length; at += BUILD_CHUNK_BYTES) {
       const part = chunk.subarray(at, at + BUILD_CHUNK_BYTES);
-      client.sendBytes(id, part);
+      send(id, part);
       sent += part.length;
     }
     if (sent - acked > BUILD_WINDOW - BUILD_CHUNK_BYTES) pack.pause();
   };
-  pack.once('end', () => {
-    if (id !== null) client.sendInput(id, null, true);
-  });
-  pack.once('error', (err) => {
+  const fail = (err: Error) => {
     packError = err;
     cancel();
+  };
+  // Sent alongside: the agent is asked as soon as the hash is known; a build it has ends the upload.
+  let existing: string | null = null;
+  const hashed = hashUnread(context);
+  if (alongside) {
+    hashed
+      .then(async (hash) => {
+        const probe = await client.request('image.build', { ...definition, hash, size, probe: true }, options);
+        if (probe.cached && !stop.signal.aborted) {
+          existing = probe.image;
+          cancel();
+        }
+      })
+      .catch((err: unknown) => fail(err as Error));
+  }
+  pack.once('end', () => {
+    const requestId = id;
+    if (requestId === null) return;
+    if (!alongside) return client.sendInput(requestId, null, true);
+    // The hash right after the tar (BUILD_HASH_TRAILER_BYTES hex digits), then the end.
+    hashed.then((hash) => {
+      send(requestId, Buffer.from(hash, 'latin1'));
+      client.sendInput(requestId, null, true);
+    }, fail);
   });
+  pack.once('error', fail);
   const unsubscribe = client.onEvent((event) => {
     if (event.event !== 'image.build.log' && event.event !== 'image.build.progress') return;
     if (event.data.requestId !== id) return;
@@ -125,8 +175,9 @@ export async function sendBuild(
       signal: stop.signal,
       onSent: (requestId) => (id = requestId),
     });
-    return { image: result.image, cached: result.cached, build };
+    return { image: result.image, cached: result.cached, build: { ...record, hash: await hashed } };
   } catch (err) {
+    if (existing !== null) return { image: existing, cached: true, build: { ...record, hash: await hashed } };
     if (packError) throw packError as Error;
     if (hooks.signal?.aborted && !(err instanceof BerthError && err.code !== 'cancelled')) {
       throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
@@ -139,20 +190,37 @@ export async function sendBuild(
   }
 }
 
-/**
- * What a build of `input` is made of, read from its folder without building: the definition, the
- * context as scanned, and the spec's record of it (with the hash that names the image).
- */
-export async function readBuild(
-  input: BuildInput,
-): Promise<{ definition: BuildDefinition; context: ScannedContext; build: BuildRecord }> {
+/** The definition of `input`'s build, checked. */
+function definitionOf(input: BuildInput): BuildDefinition {
   const parsed = BuildDefinition.safeParse({
     dockerfile: input.dockerfile ?? 'Dockerfile',
     args: input.args ?? {},
     ...(input.target ? { target: input.target } : {}),
   });
   if (!parsed.success) throw new BerthError('invalid_params', describeIssues(parsed.error));
-  const definition = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * `input`'s build as it will be sent: its context scanned, files whose digests the cache does not
+ * know left unread (sendBuild hashes them as it sends them), and its record without the hash.
+ */
+export async function scanBuild(input: BuildInput): Promise<{ context: ScannedContext; record: BuildBase }> {
+  const definition = definitionOf(input);
+  const digests = await DigestCache.open(input.digests);
+  const context = await scanContext(input.contextDir, definition, digests, { unread: true });
+  return { context, record: { context: path.resolve(input.contextDir), ...definition } };
+}
+
+/**
+ * What a build of `input` is made of, read from its folder without building: the definition, the
+ * context as scanned (every file hashed), and the spec's record of it (with the hash that names the image).
+ */
+export async function readBuild(
+  input: BuildInput,
+): Promise<{ definition: BuildDefinition; context: ScannedContext; build: BuildRecord }> {
+  const definition = definitionOf(input);
   const context = await scanContext(input.contextDir, definition, await DigestCache.open(input.digests));
-  return { definition, context, build: { context: path.resolve(input.contextDir), ...definition, hash: context.hash } };
+  const hash = await hashUnread(context);
+  return { definition, context, build: { context: path.resolve(input.contextDir), ...definition, hash } };
 }

@@ -1,5 +1,5 @@
 import type { AgentClient } from './agent-client';
-import { readBuild, sendBuild, type BuildHooks, type BuildInput, type BuiltImage } from './build-send';
+import { scanBuild, sendBuild, type BuildHooks, type BuildInput, type BuiltImage } from './build-send';
 import { buildWithFeatures } from './features/build';
 
 export { readBuild } from './build-send';
@@ -7,10 +7,11 @@ export type { BuildHooks, BuildInput, BuiltImage, FeatureRequest, FeaturesInput 
 
 /**
  * Builds `input` on the host of `client` (`image.build`) and resolves with the image: the folder's
- * build (read and hashed first: an unchanged one is a cache hit, nothing sent), then, when the input
+ * build (hashed first where the digest cache knows every file: an unchanged one is a cache hit,
+ * nothing sent; else hashed as it is sent), then, when the input
  * names devcontainer features, a second build of them on top of it (or on their base image).
  */
 export async function buildImage(client: AgentClient, input: BuildInput, hooks: BuildHooks = {}): Promise<BuiltImage> {
   if (input.features) return buildWithFeatures(client, { ...input, features: input.features }, hooks);
-  return sendBuild(client, await readBuild(input), hooks);
+  return sendBuild(client, await scanBuild(input), hooks);
 }

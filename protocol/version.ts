@@ -15,8 +15,10 @@ export const PROTOCOL_VERSION = 2;
  * - `binary-input`: a streaming request's input (`workspace.restore`'s file) taken as binary frames
  *   (protocol/build.ts `bytesFrameHeader`) as well as base64 in `stdin` frames. An older agent
  *   answers a binary frame outside a build with an error, so a client sends it base64 there.
+ * - `build-hash-last`: `image.build` takes `hashLast` (protocol/build.ts), so that a first build of a
+ *   folder is sent as it is read and hashed, instead of read twice.
  */
-export const AGENT_FEATURES = ['binary-input'] as const;
+export const AGENT_FEATURES = ['binary-input', 'build-hash-last'] as const;
 export type AgentFeature = (typeof AGENT_FEATURES)[number];
 
 /** Largest frame (in bytes of UTF-8 JSON) either end accepts; bigger frames get `frame_too_large`. */

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../protocol';
 
+/** An image id as Docker's build log gives it. */
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
 /** Lines of a failing step's output kept for the error (the whole log streams to the client anyway). */
 const KEPT_LINES = 40;
 
@@ -14,6 +17,11 @@ export class BuildLog {
   private step = '';
   private output: string[] = [];
   private failure: BerthError | null = null;
+  /**
+   * The image the build made, from Docker's own `aux` message (never from the text: a RUN step can
+   * print "Successfully built" followed by another image's id).
+   */
+  imageId: string | null = null;
 
   constructor(private readonly onLog: (text: string) => void) {}
 
@@ -32,13 +40,14 @@ export class BuildLog {
 
   private line(line: string): void {
     if (!line.trim()) return;
-    let message: { stream?: unknown; error?: unknown; errorDetail?: { message?: unknown } };
+    let message: { stream?: unknown; error?: unknown; errorDetail?: { message?: unknown }; aux?: { ID?: unknown } };
     try {
       message = JSON.parse(line) as typeof message;
     } catch {
       return this.text(`${line}\n`);
     }
     if (typeof message.stream === 'string') this.text(message.stream);
+    if (typeof message.aux?.ID === 'string' && IMAGE_ID.test(message.aux.ID)) this.imageId = message.aux.ID;
     const error = message.errorDetail?.message ?? message.error;
     if (typeof error === 'string' && !this.failure) {
       this.onLog(`${error}\n`);

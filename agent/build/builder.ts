@@ -35,7 +35,11 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*$/;
 /** What one build is made of. */
 export interface BuildRequest {
   owner: string;
-  hash: string;
+  /**
+   * The build's hash; a promise when it follows the context (`hashLast`, protocol/build.ts): the
+   * image is then built untagged and tagged once both the build and the hash are in.
+   */
+  hash: string | Promise<string>;
   definition: BuildDefinition;
   /** The context as a tar stream. */
   context: Readable;
@@ -85,7 +89,7 @@ export class ImageBuilder {
    * which makes Docker stop the build and remove its intermediate containers: nothing is tagged.
    */
   async build({ owner, hash, definition, context, signal, onLog }: BuildRequest): Promise<string> {
-    const tag = this.tag(owner, hash);
+    const known = typeof hash === 'string' ? this.tag(owner, hash) : null;
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -99,7 +103,7 @@ export class ImageBuilder {
         abort.abort();
       });
       const response = await this.docker.buildImage(checked, {
-        t: tag,
+        ...(known ? { t: known } : {}),
         dockerfile: definition.dockerfile,
         buildargs: definition.args,
         ...(definition.target ? { target: definition.target } : {}),
@@ -121,10 +125,29 @@ export class ImageBuilder {
     }
     if (refusal.error) throw refusal.error;
     if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
-    if (!(await this.has(tag, owner, hash))) {
+    const final = await hash;
+    const tag = this.tag(owner, final);
+    if (!known) await this.tagBuilt(log.imageId, tag);
+    if (!(await this.has(tag, owner, final))) {
       throw new BerthError('runtime_error', `Docker ended the build without tagging ${tag}; see the build log above`);
     }
     return tag;
+  }
+
+  /** Tags the image Docker built (`id`, from its build log) as `tag`. */
+  private async tagBuilt(id: string | null, tag: string): Promise<void> {
+    if (!id) {
+      throw new BerthError(
+        'runtime_error',
+        `Docker ended the build without naming the image it made; see the build log above`,
+      );
+    }
+    const colon = tag.lastIndexOf(':');
+    try {
+      await this.docker.getImage(id).tag({ repo: tag.slice(0, colon), tag: tag.slice(colon + 1) });
+    } catch (err) {
+      throw runtimeError(`tag the built image ${id} as ${tag}`, err);
+    }
   }
 
   /** Removes `image` when it is one of this agent's builds and no workspace names it (in the background). */

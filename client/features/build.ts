@@ -2,7 +2,7 @@ import { BerthError, BuildDefinition, type StoredFeature } from '../../protocol'
 import type { AgentClient } from '../agent-client';
 import { contextHash, contextSize, type ScannedContext } from '../build-context';
 import {
-  readBuild,
+  scanBuild,
   sendBuild,
   type BuildHooks,
   type BuildInput,
@@ -96,6 +96,7 @@ export async function planFeatures(
       entries,
       size: contextSize(entries),
       hash: contextHash(definition, entries),
+      definition,
     },
   };
 }
@@ -119,16 +120,14 @@ export async function buildWithFeatures(
     args: {} as Record<string, string>,
   };
   if (base === undefined) {
-    const baseBuild = await readBuild(rest);
-    const built = await sendBuild(client, baseBuild, hooks);
+    const built = await sendBuild(client, await scanBuild(rest), hooks);
     hooks.onLog?.(
       built.cached ? `${built.image}: built before from the same files; reused\n` : `built ${built.image}\n`,
     );
     base = built.image;
-    record = baseBuild.build;
+    record = built.build;
   }
-  const { planned, definition, context } = await planFeatures(client, features, base);
+  const { planned, context } = await planFeatures(client, features, base);
   hooks.onLog?.(`installing features on ${base}: ${planned.map((feature) => feature.key).join(', ')}\n`);
-  const built = await sendBuild(client, { definition, context, build: { ...record, hash: context.hash } }, hooks);
-  return built;
+  return sendBuild(client, { context, record }, hooks);
 }

@@ -1,10 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
+import { HASH_ALONGSIDE_BYTES } from '../../client/build-send';
 import { execInWorkspace } from '../../client/exec';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
@@ -62,5 +63,23 @@ describe('compatibility: this client against the agent of an earlier stop', func
     assert.equal(restore.code, 0, restore.stderr);
     assert.equal((await run(alice, 'copy', 'cat ~/kept.txt')).trim(), marker);
     assert.match(await run(alice, 'copy', 'cd / && sha256sum -c ~/blob.sum'), /OK/);
+  });
+
+  it('builds there: a big first build is hashed first and sent as base64 to an agent without build-hash-last', async () => {
+    const context = mkdtempSync(path.join(dir, 'ctx-'));
+    // Over what is otherwise sent while hashed (client/build-send.ts HASH_ALONGSIDE_BYTES).
+    writeFileSync(path.join(context, 'blob'), randomBytes(HASH_ALONGSIDE_BYTES + 1024 * 1024));
+    writeFileSync(path.join(context, 'Dockerfile'), 'FROM berth-workspace:latest\nCOPY blob /blob\n');
+    const env = cliEnv(agent.url, agent.token('alice'));
+    const create = berth(['create', 'built', '--build', context, '--memory', '256m', '--cpus', '0.5'], env);
+    assert.equal(create.code, 0, create.stderr);
+    const alice = await agent.connect(agent.token('alice'));
+    const sum = createHash('sha256')
+      .update(readFileSync(path.join(context, 'blob')))
+      .digest('hex');
+    assert.equal((await run(alice, 'built', 'sha256sum /blob')).split(' ')[0], sum);
+    const again = berth(['create', 'again', '--build', context, '--memory', '256m', '--cpus', '0.5'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /built before from the same files; reused/);
   });
 });
