@@ -2,9 +2,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 /**
- * The container's cgroup v2 path, given the one its main process is in: a Docker-in-Docker
- * workspace on cgroup v2 moved its processes into `<its cgroup>/init` (berth-init's nest_cgroup2),
- * and what it uses, its inner containers' included, is counted at the parent.
+ * The cgroup v2 path to read a container's usage at, given `cgroup`, the path its main process is
+ * in (as the host's `/proc/PID/cgroup` names it, after `0::`): that path without a final `/init`
+ * segment, the parent (`/` when nothing is left); any other path unchanged. Why the parent: a
+ * Docker-in-Docker workspace on cgroup v2 has berth-init's `nest_cgroup2` move every process of the
+ * container's own cgroup into a child `init` (a cgroup that holds processes cannot hand its
+ * controllers to children), and the inner containers' cgroups are made beside it; the container's
+ * cgroup, their parent, is the one that counts them all and holds the workspace's limits.
+ * `…/docker-<id>.scope/init` gives `…/docker-<id>.scope`.
  */
 export const containerCgroupV2 = (cgroup: string): string => cgroup.replace(/\/init$/, '') || '/';
 

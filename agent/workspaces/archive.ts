@@ -1,9 +1,10 @@
 import { BerthError, type Workspace, type WorkspaceRef } from '../../protocol';
-import { isArchived } from '../state/record';
+import { isArchived, type WorkspaceRecord } from '../state/record';
 import type { User } from '../users';
 import { requireHome } from './bring-up';
 import { reportProgress, type OpContext } from './operation';
 import type { WorkspaceService } from './service';
+import { requireHostAllows } from './volume-rules';
 
 /**
  * Archives a workspace: stopped when it runs (its GPUs given back), its container removed, and only
@@ -43,7 +44,21 @@ export function archive(service: WorkspaceService, user: User, ref: WorkspaceRef
 }
 
 /**
- * Brings an archived workspace back: its home must still exist; it takes its old SSH port when no
+ * Refuses to bring `record` back when the host no longer allows its spec to its owner (Docker inside,
+ * a host bind: an allowance withdrawn while it was archived), saying that it stays archived.
+ */
+function requireStillAllowed(service: WorkspaceService, record: WorkspaceRecord): void {
+  try {
+    requireHostAllows(service.deps.config, record.spec, record.owner);
+  } catch (err) {
+    if (!(err instanceof BerthError)) throw err;
+    throw new BerthError(err.code, `workspace "${record.name}" stays archived: ${err.message}`, err.data);
+  }
+}
+
+/**
+ * Brings an archived workspace back: what it needs must still be allowed by the host (checked before
+ * anything changes) and its home must still exist; it takes its old SSH port when no
  * one took it meanwhile (else the lowest free one), then starts as `berth start` does, with the host
  * key it always had. Killed on the way, it is left archived, or stopped or starting (failed by the
  * reconciler) on its port: whole either way.
@@ -60,6 +75,7 @@ export function unarchive(
     if (!isArchived(record)) {
       throw new BerthError('conflict', `workspace "${record.name}" is not archived (it is ${record.state})`);
     }
+    requireStillAllowed(service, record);
     await requireHome(service.deps, record, ctx);
     const port = await service.reservations.reclaimPort(record, (port) =>
       service.deps.store.change(record, (draft) => {

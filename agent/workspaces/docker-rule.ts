@@ -8,8 +8,8 @@ export const dockerAllowedFor = (config: Pick<AgentConfig, 'allowDocker' | 'allo
 /**
  * Refuses a spec of `owner` with `docker: true` (Docker-in-Docker) where the admin has not allowed
  * it to them: such a workspace is privileged, root on the host in all but name, so only the admin may
- * offer it, to everyone or to users by name. Checked at create, update, start, restart, restore and
- * a move's admission, so that withdrawing the allowance stops new runs too.
+ * offer it, to everyone or to users by name. Checked at create, update, start, restart, unarchive,
+ * restore and a move's admission, so that withdrawing the allowance stops new runs too.
  */
 export function requireDockerAllowed(
   config: Pick<AgentConfig, 'allowDocker' | 'allowDockerFor'>,

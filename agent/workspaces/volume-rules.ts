@@ -64,8 +64,8 @@ export function resolveBinds(
 
 /**
  * What the host's admin must allow for `owner`'s `spec`: Docker inside (`--allow-docker`, `--allow-docker-for`) and each host bind
- * (`--allow-bind`). Checked at create, update, start and restart, so that a withdrawn allowance
- * stops new runs too.
+ * (`--allow-bind`). Checked at create, update, start, restart and unarchive, so that a withdrawn
+ * allowance stops new runs too.
  */
 export function requireHostAllows(
   config: Pick<AgentConfig, 'allowDocker' | 'allowDockerFor' | 'allowBinds'>,

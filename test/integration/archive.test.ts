@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import type { BerthError, Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
@@ -149,6 +152,44 @@ describe('archive: the container, port and GPUs go; home, definition and host ke
       assert.equal((await refusal(alice.request('workspace.unarchive', { name }))).code, 'invalid_params', name);
     }
     assert.equal((await refusal(alice.request('workspace.unarchive', { name: 'web' }))).code, 'conflict');
+  });
+});
+
+describe('archive: unarchive asks what the host allows now', function () {
+  this.timeout(240_000);
+  // A host folder the admin allows to be bound, then no longer (the agent restarted without it).
+  const allowed = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'berth-allowed-')));
+  after(() => rmSync(allowed, { recursive: true, force: true }));
+  const agent = useAgent({ args: ['--allow-bind', allowed] });
+
+  it('refuses a workspace whose bind the admin no longer allows, saying why and what to do; it stays archived', async () => {
+    let alice = await agent.connect(agent.token('alice'));
+    const volumes = [{ bind: allowed, target: '/data' }];
+    await alice.request('workspace.create', { name: 'bound', ...SMALL, volumes });
+    await alice.request('workspace.archive', { name: 'bound' });
+    await agent.stop();
+    await agent.restart([]);
+    try {
+      alice = await agent.connect(agent.token('alice'));
+      const err = await refusal(alice.request('workspace.unarchive', { name: 'bound' }));
+      assert.equal(err.code, 'forbidden');
+      assert.match(
+        err.message,
+        /^workspace "bound" stays archived: volumes\.0\.bind: .*this host allows no host folders to be bound; its admin may allow some \(berth serve --allow-bind PATH\[:ro\]\)$/,
+      );
+      const { workspace } = await alice.request('workspace.get', { name: 'bound' });
+      assert.ok(workspace.archivedAt, 'the refused unarchive left it unarchived');
+      assert.equal(workspace.state, 'stopped');
+      assert.equal((await alice.request('host.info', {})).sshPorts.used, 0, 'the refused unarchive took a port');
+    } finally {
+      await agent.stop();
+      await agent.restart(['--allow-bind', allowed]);
+    }
+    // Allowed again, it comes back from the state the refusal left.
+    alice = await agent.connect(agent.token('alice'));
+    const { workspace } = await alice.request('workspace.unarchive', { name: 'bound' });
+    assert.equal(workspace.state, 'running');
+    assert.equal(workspace.archivedAt, undefined);
   });
 });
 

@@ -203,11 +203,12 @@ describe('backup: a stalled backup holds up nobody else', function () {
     const { workspace } = await alice.request('workspace.create', { name: 'box', ...SMALL });
     await exec(alice, 'box', 'head -c 48M /dev/urandom > ~/big');
     const { release, outcome } = await stalledBackup(alice, 'box', workspace.id);
+    let again: AgentClient | undefined;
     try {
       const made = await bob.request('workspace.create', { name: 'other', ...SMALL });
       assert.equal(made.workspace.state, 'running');
       // Another connection: the backup's own stopped reading, so its replies wait behind the bytes.
-      const again = await agent.connect(agent.token('alice'));
+      again = await agent.connect(agent.token('alice'));
       assert.deepEqual(
         (await again.request('workspace.list', {})).workspaces.map((ws) => ws.name),
         ['box'],
@@ -217,8 +218,10 @@ describe('backup: a stalled backup holds up nobody else', function () {
         const { workspace: seen } = await bob.request('workspace.get', { name: 'other' });
         return seen.state === 'stopped';
       });
-      await bob.request('workspace.start', { name: 'other' });
+      const started = await bob.request('workspace.start', { name: 'other' });
+      assert.equal(started.workspace.state, 'running');
     } finally {
+      again?.close();
       release();
     }
     assert.equal(await outcome, null);

@@ -9,7 +9,7 @@ import { HASH_ALONGSIDE_BYTES } from '../../client/build-send';
 import { execInWorkspace } from '../../client/exec';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
-import { olderBerth } from '../support/older-agent';
+import { olderBerth, olderCommitMissing } from '../support/older-agent';
 import { useAgent } from '../support/use-agent';
 
 /**
@@ -35,7 +35,12 @@ async function run(client: AgentClient, name: string, command: string): Promise<
 describe('compatibility: this client against the agent of an earlier stop', function () {
   this.timeout(300_000);
   let older: ReturnType<typeof olderBerth> | null = null;
-  before(() => {
+  before(function () {
+    const missing = olderCommitMissing(BEFORE_BINARY_INPUT);
+    if (missing) {
+      console.warn(`      skipped: ${missing}`);
+      this.skip();
+    }
     older = olderBerth(BEFORE_BINARY_INPUT);
   });
   const agent = useAgent(() => ({ berth: older!.berth }));

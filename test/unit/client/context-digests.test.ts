@@ -43,6 +43,30 @@ describe('client: the digest cache of build contexts', () => {
     assert.equal((await DigestCache.open(cacheFile)).lookup(file, stat(file)), null);
   });
 
+  it('save writes nothing when nothing changed (every file known), and writes again once one did', async () => {
+    const file = path.join(dir, 'a.bin');
+    writeFileSync(file, 'one');
+    const first = await DigestCache.open(cacheFile);
+    first.remember(file, stat(file), sha('one'), later(file));
+    await first.save();
+    const written = stat(cacheFile);
+
+    const known = await DigestCache.open(cacheFile);
+    assert.equal(known.lookup(file, stat(file)), sha('one'));
+    known.remember(file, stat(file), sha('one'), later(file)); // the same digest again: nothing new
+    await known.save();
+    const after = stat(cacheFile);
+    assert.deepEqual([after.ino, after.mtimeNs, after.ctimeNs], [written.ino, written.mtimeNs, written.ctimeNs]);
+
+    // The check above can see a write: a changed file is forgotten, and the cache file replaced.
+    writeFileSync(file, 'two');
+    const changed = await DigestCache.open(cacheFile);
+    assert.equal(changed.lookup(file, stat(file)), null);
+    await changed.save();
+    assert.notEqual(stat(cacheFile).ino, written.ino, 'the cache file was not written again');
+    assert.equal((await DigestCache.open(cacheFile)).lookup(file, stat(file)), null);
+  });
+
   it('is an empty cache when its file is not JSON, or not its shape, and writes a good one back', async () => {
     const file = path.join(dir, 'a.bin');
     writeFileSync(file, 'one');
