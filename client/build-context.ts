@@ -5,6 +5,7 @@ import ignore from '@balena/dockerignore';
 import * as tar from 'tar-stream';
 import { BerthError, type BuildDefinition } from '../protocol';
 import type { DigestCache } from './context-digests';
+import { digestsOnWorker } from './digest-worker';
 
 /** One thing of the context as it goes into the tar. */
 export interface ContextEntry {
@@ -210,11 +211,24 @@ export function hashUnread(context: ScannedContext): Promise<string> {
   return running;
 }
 
+/** Unread bytes from which they are hashed on a thread of their own (client/digest-worker.ts). */
+const WORKER_BYTES = 8 * 1024 * 1024;
+
 async function readUnread(context: ScannedContext): Promise<string> {
-  for (const [entry, { abs, stat }] of context.unread ?? []) {
-    const readAt = nowNs();
-    entry.digest = await digestOf(abs);
-    context.digests?.remember(abs, stat, entry.digest, readAt);
+  const unread = [...(context.unread ?? [])];
+  if (unreadBytes(context) >= WORKER_BYTES) {
+    const digests = await digestsOnWorker(unread.map(([, { abs }]) => abs));
+    unread.forEach(([entry, { abs, stat }], at) => {
+      const { digest, readAtMs } = digests[at]!;
+      entry.digest = digest;
+      context.digests?.remember(abs, stat, digest, BigInt(readAtMs) * 1_000_000n);
+    });
+  } else {
+    for (const [entry, { abs, stat }] of unread) {
+      const readAt = nowNs();
+      entry.digest = await digestOf(abs);
+      context.digests?.remember(abs, stat, entry.digest, readAt);
+    }
   }
   context.unread = new Map();
   context.hash = contextHash(context.definition, context.entries);
