@@ -97,7 +97,10 @@ export class ImageBuilder {
     // A Dockerfile refused as the context passes (dockerfile-check.ts) ends the build.
     const refusal: { error?: Error } = {};
     try {
-      const checked = checkedContext(context, definition.dockerfile);
+      const checked = checkedContext(context, definition.dockerfile, {
+        args: definition.args,
+        present: (ref) => this.present(ref),
+      });
       checked.once('error', (err) => {
         refusal.error = err;
         abort.abort();
@@ -177,6 +180,17 @@ export class ImageBuilder {
     // Another features build on the same base (a rebuild's) still stands on it: it stays.
     const others = await this.docker.listImages({ filters: { label: [`${FEATURES_BASE_LABEL}=${base}`] } });
     if (!others.length) this.release(base);
+  }
+
+  /** Whether the host has the image `ref` (a build would not pull it). */
+  private async present(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (err) {
+      if (statusCode(err) === 404) return false;
+      throw runtimeError(`look for the image ${ref}`, err);
+    }
   }
 
   private async labels(image: string): Promise<Record<string, string> | null> {

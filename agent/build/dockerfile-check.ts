@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { extract } from 'tar-stream';
 import { BerthError } from '../../protocol';
+import { baseImages, type BaseImage } from './dockerfile-from';
 
 /** A source Docker's daemon itself would fetch: a URL (`https://…`, `git://…`) or a git SSH address. */
 const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
@@ -35,15 +36,31 @@ export function remoteAddProblem(text: string, file: string): string | null {
   return null;
 }
 
+/** What the check needs to know of the build beyond its Dockerfile. */
+export interface CheckOptions {
+  /** The build's arguments (for `FROM ${ARG}`). */
+  args: Readonly<Record<string, string>>;
+  /** Whether the host has the image `ref` (so that Docker will not pull it). */
+  present: (ref: string) => Promise<boolean>;
+}
+
+/** The refusal of a base image the host lacks: Docker would pull it from the registry it names. */
+function missingImage({ ref, line, instruction }: BaseImage, file: string): string {
+  return `${file} line ${line}: ${instruction} ${ref} is not on this host, and the host's Docker would pull it from the registry its name gives, over the host's network; build on an image the host already has, or ask the host's operator to pull it (docker pull ${ref})`;
+}
+
 /**
  * Passes a build context (a tar) through, reading `dockerfile` from it as it goes; the end of the
  * context is held until the whole tar was read, so Docker, which builds only once it has all of
- * the context, never starts on a Dockerfile that `remoteAddProblem` refuses: the stream fails instead.
+ * the context, never starts on a Dockerfile that is refused: the stream fails instead. Refused: an
+ * `ADD` of a URL (`remoteAddProblem`), and an image it builds on that the host does not have
+ * (dockerfile-from.ts): either would make the host's dockerd fetch from an address of its choosing.
  */
-export function checkedContext(context: Readable, dockerfile: string): Readable {
+export function checkedContext(context: Readable, dockerfile: string, options: CheckOptions): Readable {
   const wanted = path.posix.normalize(dockerfile).replace(/^\.\//, '');
   const reader = extract();
   let problem: string | null = null;
+  let bases: BaseImage[] = [];
   reader.on('entry', (header, body, next) => {
     const name = path.posix.normalize(header.name).replace(/^\.\//, '');
     if (name !== wanted || header.type !== 'file') {
@@ -53,7 +70,11 @@ export function checkedContext(context: Readable, dockerfile: string): Readable 
     const chunks: Buffer[] = [];
     body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
     body.on('end', () => {
-      problem = remoteAddProblem(Buffer.concat(chunks).toString('utf8'), dockerfile);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const found = baseImages(text, dockerfile, options.args);
+      // A later entry of the same name is the one Docker reads: its findings replace these.
+      problem = remoteAddProblem(text, dockerfile) ?? found.problem;
+      bases = found.images ?? [];
       next();
     });
   });
@@ -71,9 +92,26 @@ export function checkedContext(context: Readable, dockerfile: string): Readable 
     },
     flush(done: TransformCallback) {
       reader.end(Buffer.alloc(0));
+      const refusal = async (): Promise<Error | null> => {
+        if (problem) return new BerthError('invalid_params', problem);
+        for (const base of bases) {
+          if (!(await options.present(base.ref))) {
+            return new BerthError('invalid_params', missingImage(base, dockerfile));
+          }
+        }
+        return null;
+      };
       read.then(
-        () => done(problem ? new BerthError('invalid_params', problem) : null),
-        () => done(), // Not a tar we can read: Docker says what is wrong with it.
+        // A look at the host's images that fails fails the build: it never goes on unchecked.
+        () => refusal().then(done, (err: unknown) => done(err as Error)),
+        // Not a tar the check can read: Docker might read it otherwise, so it goes no further.
+        (err: unknown) =>
+          done(
+            new BerthError(
+              'invalid_params',
+              `the build context is not a tar the agent can read (${(err as Error).message}); send it as the berth client does (a plain ustar/pax tar)`,
+            ),
+          ),
       );
     },
   });

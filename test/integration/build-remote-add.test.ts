@@ -7,10 +7,11 @@ import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { useAgent } from '../support/use-agent';
 
-// `ADD <url>` makes the host's dockerd fetch an address of the user's choosing from the host's own
-// network: refused before Docker builds anything, saying to download in a RUN step.
+// `ADD <url>`, and a base image the host lacks (`FROM`, `COPY --from`: the classic builder pulls it
+// from the registry its name gives), make the host's dockerd reach an address of the user's choosing
+// from the host's own network: refused before Docker builds anything, saying what to do instead.
 
-describe('builds: a Dockerfile whose ADD fetches a URL is refused', function () {
+describe('builds: a Dockerfile that would make the host fetch from an address of its choosing is refused', function () {
   this.timeout(180_000);
   const agent = useAgent();
   let dir = '';
@@ -46,6 +47,28 @@ describe('builds: a Dockerfile whose ADD fetches a URL is refused', function () 
       assert.notEqual(run.code, 0);
       assert.match(run.stderr, /Dockerfile line 3: ADD \S+ is refused: .*download it in a RUN step instead/);
       assert.equal(hits, 0, "the host's Docker fetched the URL");
+      assert.doesNotMatch(run.stderr, /Step 1\//, 'Docker started the build');
+    });
+  }
+
+  for (const line of [
+    (p: number) => `FROM 127.0.0.1:${p}/team/base:1`,
+    (p: number) => `COPY --from=127.0.0.1:${p}/tools:2 /bin/tool /usr/local/bin/tool`,
+    (p: number) => `ARG BASE=127.0.0.1:${p}/x\nFROM \${BASE}`,
+  ]) {
+    it(`refuses an image the host lacks, which Docker would pull: ${line(0).split('\n').at(-1)}`, () => {
+      const context = mkdtempSync(path.join(dir, 'ctx-'));
+      const text = line(port);
+      const dockerfile = text.startsWith('COPY') ? `FROM berth-workspace:latest\n${text}\n` : `${text}\nRUN true\n`;
+      writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
+      const env = cliEnv(agent.url, agent.token('alice'));
+      const run = berth(['create', 'puller', '--build', context, '--memory', '256m', '--cpus', '0.5'], env);
+      assert.notEqual(run.code, 0);
+      assert.match(
+        run.stderr,
+        /Dockerfile line \d: (FROM|COPY --from) 127\.0\.0\.1:\d+\/\S+ is not on this host, and the host's Docker would pull it/,
+      );
+      assert.equal(hits, 0, "the host's Docker asked the registry");
       assert.doesNotMatch(run.stderr, /Step 1\//, 'Docker started the build');
     });
   }

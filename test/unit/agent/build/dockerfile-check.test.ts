@@ -14,12 +14,15 @@ async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A host that has every image. */
+const HAS_ALL = { args: {}, present: () => Promise.resolve(true) };
+
 /** What `checkedContext` passes on of `tar`, sent in 512 KiB chunks as the client sends them. */
 async function through(tar: Buffer): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for (let at = 0; at < tar.length; at += 512 * 1024) chunks.push(tar.subarray(at, at + 512 * 1024));
   const out: Buffer[] = [];
-  for await (const chunk of checkedContext(Readable.from(chunks), 'Dockerfile')) out.push(chunk as Buffer);
+  for await (const chunk of checkedContext(Readable.from(chunks), 'Dockerfile', HAS_ALL)) out.push(chunk as Buffer);
   return Buffer.concat(out);
 }
 
@@ -35,8 +38,44 @@ describe('agent: the build context check (remote ADD)', () => {
   });
 
   it('buffers 4 MiB on the way in and little on the way out (one buffer that counts, not two)', () => {
-    const checked = checkedContext(Readable.from([]), 'Dockerfile') as Duplex;
+    const checked = checkedContext(Readable.from([]), 'Dockerfile', HAS_ALL) as Duplex;
     assert.equal(checked.writableHighWaterMark, 4 * 1024 * 1024);
     assert.ok(checked.readableHighWaterMark <= 64 * 1024, `readable side ${checked.readableHighWaterMark}`);
+  });
+});
+
+describe('agent: the build context check (images the host lacks, unreadable tars)', () => {
+  /** `tar` through the check on a host with only `images`; the images it was asked about. */
+  async function on(images: string[], tar: Buffer, args: Record<string, string> = {}) {
+    const asked: string[] = [];
+    const present = (ref: string) => (asked.push(ref), Promise.resolve(images.includes(ref)));
+    const out: Buffer[] = [];
+    for await (const chunk of checkedContext(Readable.from([tar]), 'Dockerfile', { args, present })) {
+      out.push(chunk as Buffer);
+    }
+    return asked;
+  }
+
+  it('fails the stream when an image the Dockerfile builds on is not on the host, naming it and its line', async () => {
+    const tar = await tarOf({ Dockerfile: 'FROM base:1 AS b\nFROM b\nCOPY --from=10.0.0.5:5000/x /x /x\n' });
+    await assert.rejects(
+      on(['base:1'], tar),
+      /Dockerfile line 3: COPY --from 10.0.0.5:5000\/x is not on this host, and the host's Docker would pull it .*docker pull 10.0.0.5:5000\/x/,
+    );
+    assert.deepEqual(await on(['base:1', '10.0.0.5:5000/x'], tar), ['base:1', '10.0.0.5:5000/x']);
+  });
+
+  it('fails the stream when the look at the host fails: never unchecked', async () => {
+    const tar = await tarOf({ Dockerfile: 'FROM base:1\n' });
+    const present = () => Promise.reject(new Error('dockerd is down'));
+    const run = async () => {
+      for await (const _ of checkedContext(Readable.from([tar]), 'Dockerfile', { args: {}, present })) void _;
+    };
+    await assert.rejects(run(), /dockerd is down/);
+  });
+
+  it('fails the stream when the context is not a tar it can read', async () => {
+    const garbage = Buffer.alloc(1536, 0x41);
+    await assert.rejects(on([], garbage), /the build context is not a tar the agent can read/);
   });
 });
