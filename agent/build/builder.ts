@@ -99,7 +99,7 @@ export class ImageBuilder {
     try {
       const checked = checkedContext(context, definition.dockerfile, {
         args: definition.args,
-        present: (ref) => this.present(ref),
+        look: (ref) => this.look(ref),
       });
       checked.once('error', (err) => {
         refusal.error = err;
@@ -182,13 +182,14 @@ export class ImageBuilder {
     if (!others.length) this.release(base);
   }
 
-  /** Whether the host has the image `ref` (a build would not pull it). */
-  private async present(ref: string): Promise<boolean> {
+  /** The image `ref` on the host, with its ONBUILD triggers; null when the host lacks it (a build would pull it). */
+  private async look(ref: string): Promise<{ onBuild: string[] } | null> {
     try {
-      await this.docker.getImage(ref).inspect();
-      return true;
+      const info = await this.docker.getImage(ref).inspect();
+      const triggers: unknown = info.Config?.OnBuild;
+      return { onBuild: Array.isArray(triggers) ? triggers.map(String) : [] };
     } catch (err) {
-      if (statusCode(err) === 404) return false;
+      if (statusCode(err) === 404) return null;
       throw runtimeError(`look for the image ${ref}`, err);
     }
   }

@@ -40,9 +40,15 @@ export function remoteAddProblem(text: string, file: string): string | null {
 export interface CheckOptions {
   /** The build's arguments (for `FROM ${ARG}`). */
   args: Readonly<Record<string, string>>;
-  /** Whether the host has the image `ref` (so that Docker will not pull it). */
-  present: (ref: string) => Promise<boolean>;
+  /**
+   * The image `ref` as the host has it: its `ONBUILD` triggers (which run in a build FROM it), or
+   * null when the host does not have it (Docker would pull it).
+   */
+  look: (ref: string) => Promise<{ onBuild: string[] } | null>;
 }
+
+/** The largest Dockerfile the check reads (it is held whole in memory to be read). */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 /** The refusal of a base image the host lacks: Docker would pull it from the registry it names. */
 function missingImage({ ref, line, instruction }: BaseImage, file: string): string {
@@ -64,6 +70,12 @@ export function checkedContext(context: Readable, dockerfile: string, options: C
   reader.on('entry', (header, body, next) => {
     const name = path.posix.normalize(header.name).replace(/^\.\//, '');
     if (name !== wanted || header.type !== 'file') {
+      body.on('end', next).resume();
+      return;
+    }
+    if (header.size === undefined || header.size > MAX_DOCKERFILE_BYTES) {
+      problem = `${dockerfile} is ${header.size ?? 'of unknown'} bytes, over the ${MAX_DOCKERFILE_BYTES} this agent reads; a Dockerfile is text: keep data in other files of the context`;
+      bases = [];
       body.on('end', next).resume();
       return;
     }
@@ -95,8 +107,17 @@ export function checkedContext(context: Readable, dockerfile: string, options: C
       const refusal = async (): Promise<Error | null> => {
         if (problem) return new BerthError('invalid_params', problem);
         for (const base of bases) {
-          if (!(await options.present(base.ref))) {
-            return new BerthError('invalid_params', missingImage(base, dockerfile));
+          const image = await options.look(base.ref);
+          if (!image) return new BerthError('invalid_params', missingImage(base, dockerfile));
+          if (base.instruction !== 'FROM' || !image.onBuild.length) continue;
+          // A base image's ONBUILD triggers run in this build: they are checked as its own lines.
+          const where = `the ONBUILD triggers of ${base.ref} (FROM at ${dockerfile} line ${base.line})`;
+          const triggers = image.onBuild.join('\n');
+          const found = baseImages(`FROM scratch\n${triggers}`, where, options.args);
+          const trouble = remoteAddProblem(triggers, where) ?? found.problem;
+          if (trouble) return new BerthError('invalid_params', trouble);
+          for (const from of found.images ?? []) {
+            if (!(await options.look(from.ref))) return new BerthError('invalid_params', missingImage(from, where));
           }
         }
         return null;

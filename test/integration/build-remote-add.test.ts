@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
+import { docker } from '../support/docker';
 import { useAgent } from '../support/use-agent';
 
 // `ADD <url>`, and a base image the host lacks (`FROM`, `COPY --from`: the classic builder pulls it
@@ -72,4 +73,28 @@ describe('builds: a Dockerfile that would make the host fetch from an address of
       assert.doesNotMatch(run.stderr, /Step 1\//, 'Docker started the build');
     });
   }
+
+  it('refuses a base image on the host whose ONBUILD trigger would fetch a URL (the trigger runs in this build)', () => {
+    const image = `berth-test-onbuild:${process.pid}`;
+    const made = mkdtempSync(path.join(dir, 'onbuild-'));
+    writeFileSync(
+      path.join(made, 'Dockerfile'),
+      `FROM berth-workspace:latest\nONBUILD ADD http://127.0.0.1:${port}/trigger /opt/trigger\n`,
+    );
+    docker('build', '-q', '-t', image, made);
+    try {
+      const context = mkdtempSync(path.join(dir, 'ctx-'));
+      writeFileSync(path.join(context, 'Dockerfile'), `FROM ${image}\nRUN true\n`);
+      const env = cliEnv(agent.url, agent.token('alice'));
+      const run = berth(['create', 'triggered', '--build', context, '--memory', '256m', '--cpus', '0.5'], env);
+      assert.notEqual(run.code, 0);
+      assert.match(
+        run.stderr,
+        /the ONBUILD triggers of berth-test-onbuild:\d+ \(FROM at Dockerfile line 1\) line 1: ADD http:\/\/127\.0\.0\.1:\d+\/trigger is refused/,
+      );
+      assert.equal(hits, 0, "the host's Docker fetched the trigger's URL");
+    } finally {
+      docker('rmi', '-f', image);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable, type Duplex } from 'node:stream';
 import { pack } from 'tar-stream';
-import { checkedContext } from '../../../../agent/build/dockerfile-check';
+import { checkedContext, MAX_DOCKERFILE_BYTES } from '../../../../agent/build/dockerfile-check';
 
 /** A build context: a tar of `files` (name → content). */
 async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
@@ -15,7 +15,7 @@ async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
 }
 
 /** A host that has every image. */
-const HAS_ALL = { args: {}, present: () => Promise.resolve(true) };
+const HAS_ALL = { args: {}, look: () => Promise.resolve({ onBuild: [] }) };
 
 /** What `checkedContext` passes on of `tar`, sent in 512 KiB chunks as the client sends them. */
 async function through(tar: Buffer): Promise<Buffer> {
@@ -46,11 +46,19 @@ describe('agent: the build context check (remote ADD)', () => {
 
 describe('agent: the build context check (images the host lacks, unreadable tars)', () => {
   /** `tar` through the check on a host with only `images`; the images it was asked about. */
-  async function on(images: string[], tar: Buffer, args: Record<string, string> = {}) {
+  async function on(
+    images: string[],
+    tar: Buffer,
+    args: Record<string, string> = {},
+    onBuild: Record<string, string[]> = {},
+  ) {
     const asked: string[] = [];
-    const present = (ref: string) => (asked.push(ref), Promise.resolve(images.includes(ref)));
+    const look = (ref: string) => {
+      asked.push(ref);
+      return Promise.resolve(images.includes(ref) ? { onBuild: onBuild[ref] ?? [] } : null);
+    };
     const out: Buffer[] = [];
-    for await (const chunk of checkedContext(Readable.from([tar]), 'Dockerfile', { args, present })) {
+    for await (const chunk of checkedContext(Readable.from([tar]), 'Dockerfile', { args, look })) {
       out.push(chunk as Buffer);
     }
     return asked;
@@ -67,9 +75,9 @@ describe('agent: the build context check (images the host lacks, unreadable tars
 
   it('fails the stream when the look at the host fails: never unchecked', async () => {
     const tar = await tarOf({ Dockerfile: 'FROM base:1\n' });
-    const present = () => Promise.reject(new Error('dockerd is down'));
+    const look = () => Promise.reject(new Error('dockerd is down'));
     const run = async () => {
-      for await (const _ of checkedContext(Readable.from([tar]), 'Dockerfile', { args: {}, present })) void _;
+      for await (const _ of checkedContext(Readable.from([tar]), 'Dockerfile', { args: {}, look })) void _;
     };
     await assert.rejects(run(), /dockerd is down/);
   });
@@ -77,5 +85,26 @@ describe('agent: the build context check (images the host lacks, unreadable tars
   it('fails the stream when the context is not a tar it can read', async () => {
     const garbage = Buffer.alloc(1536, 0x41);
     await assert.rejects(on([], garbage), /the build context is not a tar the agent can read/);
+  });
+
+  it("checks a base image's ONBUILD triggers as the build's own lines: a remote ADD, an image the host lacks", async () => {
+    const tar = await tarOf({ Dockerfile: 'FROM mine:1\nRUN true\n' });
+    await assert.rejects(
+      on(['mine:1'], tar, {}, { 'mine:1': ['RUN true', 'ADD http://10.0.0.9/x /x'] }),
+      /the ONBUILD triggers of mine:1 \(FROM at Dockerfile line 1\) line 2: ADD http:\/\/10.0.0.9\/x is refused/,
+    );
+    await assert.rejects(
+      on(['mine:1'], tar, {}, { 'mine:1': ['COPY --from=10.0.0.9:5000/t /t /t'] }),
+      /ONBUILD triggers of mine:1 .* COPY --from 10.0.0.9:5000\/t is not on this host/,
+    );
+    assert.deepEqual(await on(['mine:1', 'tools:1'], tar, {}, { 'mine:1': ['COPY --from=tools:1 /t /t'] }), [
+      'mine:1',
+      'tools:1',
+    ]);
+  });
+
+  it('refuses a Dockerfile over 1 MiB without holding it', async () => {
+    const tar = await tarOf({ Dockerfile: Buffer.alloc(MAX_DOCKERFILE_BYTES + 1, 0x20) });
+    await assert.rejects(on([], tar), /Dockerfile is 1048577 bytes, over the 1048576 this agent reads/);
   });
 });
