@@ -2,35 +2,37 @@ import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { extract } from 'tar-stream';
 import { BerthError } from '../../protocol';
-import { baseImages, type BaseImage } from './dockerfile-from';
+import { baseImages, instructions, type BaseImage } from './dockerfile-from';
 
 /** A source Docker's daemon itself would fetch: a URL (`https://…`, `git://…`) or a git SSH address. */
 const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
 /**
- * The first `ADD` of a remote source in `text` (a Dockerfile), as a one-line refusal; null when none.
- * Such a download is made by the host's dockerd from the host's network, at an address of the
- * user's choosing; a RUN step downloads in the build container's network instead.
+ * The first `ADD` of a remote source in `text` (a Dockerfile, or a base image's ONBUILD triggers, a
+ * line each), as a one-line refusal; null when none. Such a download is made by the host's dockerd
+ * from the host's network, at an address of the user's choosing; a RUN step downloads in the build
+ * container's network instead. A source with a variable is refused too: Docker expands it (an
+ * `ARG` can hold a URL), and the agent cannot tell what it becomes.
  */
 export function remoteAddProblem(text: string, file: string): string | null {
-  const lines = text.split('\n');
-  for (let at = 0; at < lines.length; at++) {
-    const first = at;
-    let line = lines[at] ?? '';
-    while (/\\\s*$/.test(line) && at + 1 < lines.length) line = line.replace(/\\\s*$/, ' ') + (lines[++at] ?? '');
-    const match = /^\s*add\s+(.*)$/i.exec(line);
+  for (const { line, text: instruction } of instructions(text)) {
+    const match = /^add\s+(.*)$/i.exec(instruction);
     if (!match?.[1]) continue;
     const rest = match[1].trim().replace(/^(--\S+\s+)*/, ''); // flags (--chown, --checksum) first
     let args: string[];
     try {
-      args = rest.startsWith('[') ? (JSON.parse(rest) as string[]) : rest.split(/\s+/);
+      args = rest.startsWith('[') ? (JSON.parse(rest) as unknown[]).map(String) : rest.split(/\s+/);
     } catch {
       args = rest.split(/\s+/);
     }
     const sources = args.filter((arg) => !arg.startsWith('--')).slice(0, -1);
-    const remote = sources.find((source) => REMOTE.test(String(source)));
+    const remote = sources.find((source) => REMOTE.test(source));
     if (remote) {
-      return `${file} line ${first + 1}: ADD ${remote} is refused: the host's Docker would fetch it from the host's network; download it in a RUN step instead (RUN curl -fLo … or RUN git clone …), which runs in the build container's network`;
+      return `${file} line ${line}: ADD ${remote} is refused: the host's Docker would fetch it from the host's network; download it in a RUN step instead (RUN curl -fLo … or RUN git clone …), which runs in the build container's network`;
+    }
+    const variable = sources.find((source) => source.includes('$'));
+    if (variable) {
+      return `${file} line ${line}: ADD ${variable} is refused: a variable could make it a URL, which the host's Docker would fetch from the host's network; use COPY for files of the context, or download in a RUN step`;
     }
   }
   return null;

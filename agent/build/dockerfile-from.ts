@@ -35,20 +35,34 @@ function substitute(text: string, vars: ReadonlyMap<string, string>): string | n
   return unresolved ? null : out;
 }
 
-/** The Dockerfile's instructions: continuation lines joined, comments and blank lines left out. */
-function instructions(text: string): { line: number; text: string }[] {
+/**
+ * The Dockerfile's instructions as Docker's parser reads them: its `escape` parser directive honoured
+ * (`# escape=`` ` ``: a backtick, not a backslash, continues a line), continued lines joined, comment
+ * and blank lines left out (within a continued instruction too). Each with its first line (1-based).
+ */
+export function instructions(text: string): { line: number; text: string }[] {
   const lines = text.split(/\r?\n/);
+  let escape = '\\';
+  // Parser directives: `# name=value` lines at the very top, before any other line.
+  for (const line of lines) {
+    const directive = /^#\s*([A-Za-z]+)\s*=\s*(\S*)\s*$/.exec(line);
+    if (!directive) break;
+    if (directive[1]?.toLowerCase() === 'escape' && (directive[2] === '`' || directive[2] === '\\')) {
+      escape = directive[2];
+    }
+  }
+  const continued = new RegExp(`${escape === '`' ? '`' : '\\\\'}\\s*$`);
   const out: { line: number; text: string }[] = [];
   for (let at = 0; at < lines.length; at++) {
     const first = at;
     let line = lines[at] ?? '';
     if (/^\s*#/.test(line) || !line.trim()) continue;
-    while (/\\\s*$/.test(line) && at + 1 < lines.length) {
+    while (continued.test(line) && at + 1 < lines.length) {
       const next = lines[++at] ?? '';
-      if (/^\s*#/.test(next)) continue; // a comment inside a continued instruction is dropped
-      line = line.replace(/\\\s*$/, ' ') + next;
+      if (/^\s*#/.test(next) || !next.trim()) continue; // dropped inside a continued instruction
+      line = line.replace(continued, ' ') + next;
     }
-    out.push({ line: first + 1, text: line.trim() });
+    out.push({ line: first + 1, text: line.replace(continued, '').trim() });
   }
   return out;
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable, type Duplex } from 'node:stream';
 import { pack } from 'tar-stream';
-import { checkedContext, MAX_DOCKERFILE_BYTES } from '../../../../agent/build/dockerfile-check';
+import { checkedContext, MAX_DOCKERFILE_BYTES, remoteAddProblem } from '../../../../agent/build/dockerfile-check';
 
 /** A build context: a tar of `files` (name → content). */
 async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
@@ -106,5 +106,28 @@ describe('agent: the build context check (images the host lacks, unreadable tars
   it('refuses a Dockerfile over 1 MiB without holding it', async () => {
     const tar = await tarOf({ Dockerfile: Buffer.alloc(MAX_DOCKERFILE_BYTES + 1, 0x20) });
     await assert.rejects(on([], tar), /Dockerfile is 1048577 bytes, over the 1048576 this agent reads/);
+  });
+});
+
+describe('agent: a remote ADD, however it is written', () => {
+  const refused = (text: string) => remoteAddProblem(text, 'Dockerfile');
+
+  it("is found across an escape directive's backtick continuation", () => {
+    assert.match(
+      refused('# escape=`\nFROM a\nADD `\n  http://10.0.0.1/x /x\n') ?? '',
+      /line 3: ADD http:\/\/10.0.0.1\/x is refused/,
+    );
+  });
+
+  it('is refused when its source is a variable, which Docker expands (an ARG can hold a URL)', () => {
+    assert.match(
+      refused('FROM a\nARG U=http://10.0.0.1/x\nADD ${U} /x\n') ?? '',
+      /line 3: ADD \$\{U\} is refused: a variable could make it a URL/,
+    );
+    assert.match(refused('FROM a\nADD ["$U", "/x"]\n') ?? '', /ADD \$U is refused/);
+  });
+
+  it('lets local ADDs and COPYs through', () => {
+    assert.equal(refused('FROM a\nADD app.tar.gz /opt/\nCOPY $HOME/x /y\nadd --chown=1:1 ["a b", "/c"]\n'), null);
   });
 });

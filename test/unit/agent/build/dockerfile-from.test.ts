@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { baseImages } from '../../../../agent/build/dockerfile-from';
+import { baseImages, instructions } from '../../../../agent/build/dockerfile-from';
 
 /** The refs `text` builds on (asserting it could tell). */
 function refs(text: string, args: Record<string, string> = {}): string[] {
@@ -52,5 +52,24 @@ describe('agent: the images a Dockerfile builds on (the ones Docker would pull)'
   it('an ARG after the first FROM does not count for FROM (Docker leaves it unset there)', () => {
     const found = baseImages('FROM a\nARG B=c\nFROM ${B}\n', 'Dockerfile', {});
     assert.match(found.problem ?? '', /line 3: FROM \$\{B\} uses a build argument with no value/);
+  });
+});
+
+describe('agent: a Dockerfile read as Docker reads it (parser directives, continuations)', () => {
+  it('honours the escape directive: a backtick continues the line, a backslash then does not', () => {
+    const text = '# escape=`\nFROM `\n  10.0.0.5:5000/x\nRUN dir C:\\\n';
+    assert.deepEqual(
+      instructions(text).map((i) => `${i.line} ${i.text}`),
+      ['2 FROM    10.0.0.5:5000/x', '4 RUN dir C:\\'],
+    );
+    assert.deepEqual(refs(text), ['2 FROM 10.0.0.5:5000/x']);
+  });
+
+  it('takes a directive only at the very top: after a comment or instruction it is a comment', () => {
+    const text = '# a comment\n# escape=`\nFROM a `\nRUN b\n';
+    assert.deepEqual(
+      instructions(text).map((i) => i.text),
+      ['FROM a `', 'RUN b'],
+    );
   });
 });
