@@ -202,22 +202,27 @@ const hashing = new WeakMap<ScannedContext, Promise<string>>();
 
 /**
  * The context's hash: the files a scan with `unread` left are read and hashed first (their digests
- * remembered and the cache saved), once however many times it is asked.
+ * remembered and the cache saved), once however many times it is asked. `signal` stops the reading
+ * (a cancelled or failed build); a hashing that failed is not kept, so a later call reads again.
  */
-export function hashUnread(context: ScannedContext): Promise<string> {
+export function hashUnread(context: ScannedContext, signal?: AbortSignal): Promise<string> {
   if (context.hash) return Promise.resolve(context.hash);
-  const running = hashing.get(context) ?? readUnread(context);
+  const running = hashing.get(context) ?? readUnread(context, signal);
   hashing.set(context, running);
+  running.catch(() => hashing.get(context) === running && hashing.delete(context));
   return running;
 }
 
 /** Unread bytes from which they are hashed on a thread of their own (client/digest-worker.ts). */
 const WORKER_BYTES = 8 * 1024 * 1024;
 
-async function readUnread(context: ScannedContext): Promise<string> {
+async function readUnread(context: ScannedContext, signal?: AbortSignal): Promise<string> {
   const unread = [...(context.unread ?? [])];
   if (unreadBytes(context) >= WORKER_BYTES) {
-    const digests = await digestsOnWorker(unread.map(([, { abs }]) => abs));
+    const digests = await digestsOnWorker(
+      unread.map(([, { abs }]) => abs),
+      signal,
+    );
     unread.forEach(([entry, { abs, stat }], at) => {
       const { digest, readAtMs } = digests[at]!;
       entry.digest = digest;
@@ -225,6 +230,7 @@ async function readUnread(context: ScannedContext): Promise<string> {
     });
   } else {
     for (const [entry, { abs, stat }] of unread) {
+      if (signal?.aborted) throw new Error('the hashing was stopped');
       const readAt = nowNs();
       entry.digest = await digestOf(abs);
       context.digests?.remember(abs, stat, entry.digest, readAt);

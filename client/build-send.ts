@@ -133,17 +133,22 @@ export async function sendBuild(
   };
   // Sent alongside: the agent is asked as soon as the hash is known; a build it has ends the upload.
   let existing: string | null = null;
-  const hashed = hashUnread(context);
+  const hashed = hashUnread(context, stop.signal);
   if (alongside) {
-    hashed
-      .then(async (hash) => {
-        const probe = await client.request('image.build', { ...definition, hash, size, probe: true }, options);
-        if (probe.cached && !stop.signal.aborted) {
+    hashed.then(
+      async (hash) => {
+        // Only a shortcut: the agent looks for the build itself once the hash follows the tar, so a
+        // question that fails (the connection aside, which fails the build anyway) changes nothing.
+        const probe = await client
+          .request('image.build', { ...definition, hash, size, probe: true }, options)
+          .catch(() => null);
+        if (probe?.cached && !stop.signal.aborted) {
           existing = probe.image;
           cancel();
         }
-      })
-      .catch((err: unknown) => fail(err as Error));
+      },
+      (err: unknown) => fail(err as Error),
+    );
   }
   pack.once('end', () => {
     const requestId = id;

@@ -30,25 +30,38 @@ export interface WorkerDigest {
  * a big context runs beside the upload that streams it (client/build-send.ts) instead of taking
  * turns with it on the client's one thread. Rejects with the first file that cannot be read.
  */
-export function digestsOnWorker(files: readonly string[]): Promise<WorkerDigest[]> {
+export function digestsOnWorker(files: readonly string[], signal?: AbortSignal): Promise<WorkerDigest[]> {
   return new Promise((resolve, reject) => {
     const digests: WorkerDigest[] = [];
     if (!files.length) return resolve(digests);
+    if (signal?.aborted) return reject(new Error('the hashing was stopped'));
     const worker = new Worker(WORKER, { eval: true, workerData: files });
+    const stop = () => {
+      reject(new Error('the hashing was stopped'));
+      void worker.terminate();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    const settle = () => signal?.removeEventListener('abort', stop);
     worker.on('message', (message: WorkerDigest | { error: string }) => {
       if ('error' in message) {
+        settle();
         reject(new Error(`could not read ${files[digests.length] ?? 'a file'} to hash it: ${message.error}`));
         void worker.terminate();
         return;
       }
       digests.push(message);
       if (digests.length === files.length) {
+        settle();
         resolve(digests);
         void worker.terminate();
       }
     });
-    worker.once('error', reject);
+    worker.once('error', (err) => {
+      settle();
+      reject(err);
+    });
     worker.once('exit', (code) => {
+      settle();
       if (digests.length < files.length) reject(new Error(`the hashing thread ended early (exit code ${code})`));
     });
   });

@@ -129,21 +129,26 @@ export class ImageBuilder {
     if (refusal.error) throw refusal.error;
     if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
     const final = await hash;
+    // Cancelled while the hash was checked (the host has that build already): nothing is tagged.
+    if (signal.aborted) throw new BerthError('cancelled', 'the build was cancelled; nothing was tagged');
     const tag = this.tag(owner, final);
-    if (!known) await this.tagBuilt(log.imageId, tag);
+    if (!known) await this.tagBuilt(log.imageId, tag, buildLabel(this.agentId, owner));
     if (!(await this.has(tag, owner, final))) {
       throw new BerthError('runtime_error', `Docker ended the build without tagging ${tag}; see the build log above`);
     }
     return tag;
   }
 
-  /** Tags the image Docker built (`id`, from its build log) as `tag`. */
-  private async tagBuilt(id: string | null, tag: string): Promise<void> {
+  /** Tags the image Docker built (`id`, from its build log) as `tag`, once its label says it is this build's. */
+  private async tagBuilt(id: string | null, tag: string, label: string): Promise<void> {
     if (!id) {
       throw new BerthError(
         'runtime_error',
         `Docker ended the build without naming the image it made; see the build log above`,
       );
+    }
+    if ((await this.labels(id))?.[BUILD_LABEL] !== label) {
+      throw new BerthError('runtime_error', `the image Docker named (${id}) is not this build's; nothing was tagged`);
     }
     const colon = tag.lastIndexOf(':');
     try {
@@ -182,12 +187,15 @@ export class ImageBuilder {
     if (!others.length) this.release(base);
   }
 
-  /** The image `ref` on the host, with its ONBUILD triggers; null when the host lacks it (a build would pull it). */
-  private async look(ref: string): Promise<{ onBuild: string[] } | null> {
+  /** The image `ref` on the host, with its ONBUILD triggers and `os/arch`; null when the host lacks it (a build would pull it). */
+  private async look(ref: string): Promise<{ onBuild: string[]; platform: string } | null> {
     try {
       const info = await this.docker.getImage(ref).inspect();
       const triggers: unknown = info.Config?.OnBuild;
-      return { onBuild: Array.isArray(triggers) ? triggers.map(String) : [] };
+      return {
+        onBuild: Array.isArray(triggers) ? triggers.map(String) : [],
+        platform: `${info.Os}/${info.Architecture}`.toLowerCase(),
+      };
     } catch (err) {
       if (statusCode(err) === 404) return null;
       throw runtimeError(`look for the image ${ref}`, err);

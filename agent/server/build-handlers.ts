@@ -99,8 +99,18 @@ export function buildHandlers({
           } else relay.release();
           return trailer;
         });
-      // Awaited by the builder only after Docker's answer; a failure before then is the relay's.
-      if (typeof built !== 'string') built.catch(() => undefined);
+      // Awaited by the builder only after Docker's answer. A failed look for the build fails it now
+      // (the relay would otherwise hold the tar's end forever); a relay's failure is its own.
+      if (typeof built !== 'string') {
+        built.catch((err: unknown) => {
+          if (relay.failure) return;
+          relay.fail(
+            err instanceof BerthError
+              ? err
+              : new BerthError('runtime_error', `could not look for the build: ${String(err)}`),
+          );
+        });
+      }
       try {
         ctx.sendEvent('image.build.progress', { requestId, phase: 'uploading', bytes: 0, total: size });
         const image = await builder
@@ -157,6 +167,7 @@ class ContextRelay {
   private settleTrailer: { resolve(hash: string): void; reject(err: BerthError): void } | null = null;
   private readonly requestId: RequestId;
   private readonly total: number;
+  private readonly onFailure: () => void;
 
   constructor(
     private readonly ctx: BuildContext,
@@ -168,12 +179,8 @@ class ContextRelay {
     this.trailer = new Promise<string>((resolve, reject) => (this.settleTrailer = { resolve, reject }));
     if (!hashLast) this.settleTrailer = null;
     const holdFrom = hashLast ? total - 1024 : Infinity;
-    const fail = (failure: BerthError) => {
-      if (this.failure) return;
-      this.failure = failure;
-      this.settleTrailer?.reject(failure);
-      onFailure();
-    };
+    this.onFailure = onFailure;
+    const fail = (failure: BerthError) => this.fail(failure);
     const take = (data: Buffer) => {
       if (this.failure) return;
       // With hashLast, what comes after the tar is the hash, never context.
@@ -226,6 +233,14 @@ class ContextRelay {
       }
       this.settleTrailer?.resolve(hash);
     });
+  }
+
+  /** Fails the build with `failure` (the first one counts): the upload stops, Docker is cancelled. */
+  fail(failure: BerthError): void {
+    if (this.failure) return;
+    this.failure = failure;
+    this.settleTrailer?.reject(failure);
+    this.onFailure();
   }
 
   /** Lets the held end of the tar through (`hashLast`): Docker builds. */

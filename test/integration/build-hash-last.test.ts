@@ -83,10 +83,18 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
     assert.ok(!phases.includes('building'), `phases: ${phases.join(' ')}`);
     assert.deepEqual(log, []);
     assert.deepEqual(builds(agentId), before);
+    assert.deepEqual(labelled(agentId, 'dana'), [imageIdOf(first.image)], 'an untagged image was built');
+    firstBuild = first;
   });
+  let firstBuild: Awaited<ReturnType<typeof buildImage>> | null = null;
 
   /** Sends `tar`, then `after` (what should be the hash), then the end, as a hashLast build of `size`. */
   async function hashLast(size: number, tar: Buffer, after: Buffer): Promise<BerthError> {
+    return failure(sendHashLast(size, tar, after));
+  }
+
+  /** The same, answered: the reply of the build. */
+  async function sendHashLast(size: number, tar: Buffer, after: Buffer) {
     let id = -1;
     const unsubscribe = client.onEvent((event) => {
       if (event.event !== 'image.build.progress' || event.data.requestId !== id || event.data.bytes !== 0) return;
@@ -95,15 +103,13 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
       client.sendInput(id, null, true);
     });
     try {
-      return await failure(
-        client.request('image.build', { size, hashLast: true }, { onSent: (requestId) => (id = requestId) }),
-      );
+      return await client.request('image.build', { size, hashLast: true }, { onSent: (requestId) => (id = requestId) });
     } finally {
       unsubscribe();
     }
   }
 
-  // A real tar (one file), so that Docker waits for its held end blocks rather than ending early.
+  // A real tar (one file), which Docker would build from were the trailer not refused first.
   let tar = Buffer.alloc(0);
   before(async () => {
     const pack = tarStream.pack();
@@ -112,6 +118,20 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
     const parts: Buffer[] = [];
     for await (const part of pack) parts.push(part as Buffer);
     tar = Buffer.concat(parts);
+  });
+
+  it("answers from the trailer alone: a hash it has built is cached, Docker never starts; a new one is built and tagged by Docker's own image id", async () => {
+    assert.ok(firstBuild, 'the first test built');
+    const before = labelled(agentId, 'dana');
+    const known = await sendHashLast(tar.length, tar, Buffer.from(firstBuild.build.hash));
+    assert.deepEqual(known, { image: firstBuild.image, cached: true });
+    assert.deepEqual(labelled(agentId, 'dana'), before);
+
+    const fresh = randomBytes(32).toString('hex');
+    const built = await sendHashLast(tar.length, tar, Buffer.from(fresh));
+    assert.deepEqual(built, { image: `berth-build/dana-${fresh}:${agentId}`, cached: false });
+    assert.equal(labelled(agentId, 'dana').length, before.length + 1);
+    assert.ok(labelled(agentId, 'dana').includes(imageIdOf(built.image)));
   });
 
   it('refuses a hash that is not 64 lowercase hex digits, building nothing', async () => {

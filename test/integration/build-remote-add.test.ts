@@ -90,7 +90,7 @@ describe('builds: a Dockerfile that would make the host fetch from an address of
       assert.notEqual(run.code, 0);
       assert.match(
         run.stderr,
-        /the ONBUILD triggers of berth-test-onbuild:\d+ \(FROM at Dockerfile line 1\) line 1: ADD http:\/\/127\.0\.0\.1:\d+\/trigger is refused/,
+        /ONBUILD trigger 1 of berth-test-onbuild:\d+ \(FROM at Dockerfile line 1\) line 1: ADD http:\/\/127\.0\.0\.1:\d+\/trigger is refused/,
       );
       assert.equal(hits, 0, "the host's Docker fetched the trigger's URL");
     } finally {
