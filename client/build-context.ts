@@ -38,7 +38,7 @@ export interface ScannedContext {
   definition: BuildDefinition;
   /** Files left unread by the scan, with what they were when scanned (for the digest cache). */
   unread?: Map<ContextEntry, { abs: string; stat: BigIntStats }>;
-  /** Where digests of the files read as they are sent are remembered. */
+  /** Where the digests of the files left unread are remembered once {@link hashUnread} reads them. */
   digests?: DigestCache | undefined;
 }
 
@@ -101,7 +101,7 @@ const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 /**
  * The digest of the file `abs`: the cache's, when the file is unchanged since it was hashed; else
- * read, or with `unread` left for {@link packContext} (null, its stat noted there).
+ * read, or with `unread` left for {@link hashUnread} (null, its stat noted there).
  */
 async function fileDigest(
   abs: string,
