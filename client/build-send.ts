@@ -128,7 +128,8 @@ export async function sendBuild(
     if (sent - acked > BUILD_WINDOW - BUILD_CHUNK_BYTES) pack.pause();
   };
   const fail = (err: Error) => {
-    packError = err;
+    // What fails after a cancel (the hashing stopped, the pack destroyed) is the cancel's doing.
+    if (!stop.signal.aborted) packError = err;
     cancel();
   };
   // Sent alongside: the agent is asked as soon as the hash is known; a build it has ends the upload.
