@@ -120,6 +120,21 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
     tar = Buffer.concat(parts);
   });
 
+  it('cancelling while it is sent and hashed says cancelled, and leaves no image', async () => {
+    writeFileSync(path.join(dir, 'nonce'), randomBytes(16).toString('hex'));
+    const before = labelled(agentId, 'dana');
+    const stop = new AbortController();
+    const err = await failure(
+      buildImage(
+        client,
+        { contextDir: dir, digests: null },
+        { signal: stop.signal, onProgress: (p) => p.phase === 'uploading' && p.bytes > 0 && stop.abort() },
+      ),
+    );
+    assert.equal(err.code, 'cancelled', err.message);
+    assert.deepEqual(labelled(agentId, 'dana'), before);
+  });
+
   it("answers from the trailer alone: a hash it has built is cached, Docker never starts; a new one is built and tagged by Docker's own image id", async () => {
     assert.ok(firstBuild, 'the first test built');
     const before = labelled(agentId, 'dana');
