@@ -26,6 +26,7 @@ import { lockStateDir } from './state/lock';
 import { secureStateDir } from './state/state-dir';
 import { Store } from './state/store';
 import { ImageBuilder } from './build/builder';
+import { growHeapBetweenCollections } from './server/heap-growth';
 
 /**
  * Warns when Docker's default runtime is nvidia: containers that do not go through Berth (and images
@@ -52,6 +53,7 @@ export interface Agent {
  * directory is the agent's alone (0700, locked) until it stops.
  */
 export async function startAgent(config: AgentConfig, log: Logger): Promise<Agent> {
+  growHeapBetweenCollections();
   await secureStateDir(config.stateDir, log);
   const lock = await lockStateDir(config.stateDir);
   try {
