@@ -17,6 +17,7 @@ import { PortAllocator } from './workspaces/ports';
 import { DiskUsage } from './workspaces/disk-usage';
 import { Homes } from './workspaces/homes';
 import { HomeLedger } from './workspaces/homes-ledger';
+import { NamedVolumes } from './workspaces/named-volumes';
 import { Reconciler } from './workspaces/reconciler';
 import { Trash } from './workspaces/trash';
 import { AutoArchive } from './workspaces/auto-archive';
@@ -165,6 +166,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   try {
     const handlers = createHandlers({
       ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes, trash, builder },
+      volumes: new NamedVolumes({ runtime, store, disk }),
       secrets: { vault, stager },
     });
     server = await startServer(config.listen, { users, handlers, bus, log });

@@ -10,6 +10,7 @@ import { exec } from './commands/exec';
 import { get } from './commands/get';
 import { gpus } from './commands/gpus';
 import { homes } from './commands/homes';
+import { volumes } from './commands/volumes';
 import { host } from './commands/host';
 import { idle, keepalive } from './commands/idle';
 import { info } from './commands/info';
@@ -51,6 +52,7 @@ export const COMMANDS: Command[] = [
   apply,
   rm,
   homes,
+  volumes,
   secret,
   archive,
   unarchive,

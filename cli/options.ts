@@ -53,6 +53,12 @@ const OPTIONS: Record<string, [string, string]> = {
     'create it from this devcontainer.json, or a folder holding .devcontainer/devcontainer.json or .devcontainer.json (the other flags override its values)',
   ],
   confirm: ['HOME', 'the home id again, to confirm the delete where no terminal can ask (default: asked)'],
+  'volumes.confirm': [
+    'NAME',
+    'the volume name again, to confirm the delete where no terminal can ask (default: asked)',
+  ],
+  'volumes.yes': ['', 'delete every file in it: needed, then the name again (asked, or --confirm)'],
+  'volumes.owner': ['USER', "the volume's owner (admins, to delete another user's; default: you)"],
   secret: [
     'NAME[=VAR]',
     'give the workspace this secret of yours as variable VAR (default VAR: NAME); repeat for more',

@@ -25,3 +25,4 @@ export * from './archive';
 export * from './backup';
 export * from './features';
 export * from './volumes';
+export * from './volume-methods';

@@ -12,6 +12,7 @@ import { CLONE_METHODS } from './clone-methods';
 import { SETTINGS_METHODS } from './settings';
 import { ADMIT_METHODS } from './admit';
 import { FEATURE_METHODS } from './features';
+import { VOLUME_METHODS } from './volume-methods';
 
 /**
  * A workspace holding a GPU. The caller's own (or, for an admin, anyone's) are named; other users'
@@ -363,6 +364,7 @@ export const METHODS = {
     }),
   },
   ...HOME_METHODS,
+  ...VOLUME_METHODS,
   ...BUILD_METHODS,
   ...SECRET_METHODS,
   ...ARCHIVE_METHODS,

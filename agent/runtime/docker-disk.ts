@@ -3,11 +3,15 @@ import { volumeName } from '../state/record';
 import { runtimeError } from './docker-errors';
 import { LABELS } from './runtime';
 
-/** Bytes used by Berth's homes and container layers, by workspace id, and all together by owner. */
+/**
+ * Bytes used by Berth's homes and container layers, by workspace id, by its named volumes, by Docker
+ * volume name, and all together by owner.
+ */
 export interface DiskUsage {
   homes: Map<string, number>;
   layers: Map<string, number>;
   owners: Map<string, number>;
+  volumes: Map<string, number>;
 }
 
 /** What `agentId`'s workspaces use of the disk, from one `docker system df`. */
@@ -21,8 +25,9 @@ export async function diskUsage(docker: Docker, agentId: string): Promise<DiskUs
     const df = (await docker.df()) as DockerDiskUsage;
     const ours = (item: Labelled) => item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.workspace];
     // A named volume (issue 13) is its owner's whatever workspace mounts it: it counts for them.
-    const owned = (item: Labelled) =>
-      ours(item) || (item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.volume] !== undefined);
+    const named = (item: Labelled) =>
+      item.Labels?.[LABELS.agent] === agentId && item.Labels[LABELS.volume] !== undefined;
+    const owned = (item: Labelled) => ours(item) || named(item);
     const sized = (id: string | false | undefined, size: number | undefined): [string, number][] =>
       id && typeof size === 'number' && size >= 0 ? [[id, size]] : [];
     const owners = new Map<string, number>();
@@ -42,6 +47,7 @@ export async function diskUsage(docker: Docker, agentId: string): Promise<DiskUs
       ),
       layers: new Map((df.Containers ?? []).flatMap((c) => sized(ours(c), c.SizeRw))),
       owners,
+      volumes: new Map((df.Volumes ?? []).flatMap((v) => (named(v) ? sized(v.Name, v.UsageData?.Size) : []))),
     };
   } catch (err) {
     throw runtimeError('read the disk usage of Berth containers and volumes', err);

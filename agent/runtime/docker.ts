@@ -9,9 +9,9 @@ import { cgroupVersionOf, dockerVolumeName, withoutUnknownCapability, type Cgrou
 import { readArchive, writeArchive } from './docker-archive';
 import { runtimeError, statusCode } from './docker-errors';
 import { followLogs, readLogs } from './docker-logs';
-import { homeVolumes } from './home-volumes';
+import { homeVolumes, removeHomeVolumes } from './home-volumes';
 import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
-import { ensureNamedVolumes, isNamedVolume } from './named-volumes';
+import { ensureNamedVolumes, isNamedVolume, listNamedVolumes, removeNamedVolume } from './named-volumes';
 import { PROBE_LABEL, SshdLayer } from './sshd-layer';
 import { dockerClient } from './docker-client';
 import { LAYER_REPOSITORY } from './sshd-recipe';
@@ -22,6 +22,7 @@ import {
   type ExecRequest,
   type ExecSession,
   type HomeVolume,
+  type NamedVolumeInfo,
   type Runtime,
   type RuntimeEvent,
 } from './runtime';
@@ -114,19 +115,8 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async removeVolume(id: string): Promise<void> {
-    // The inner Docker's data (Docker-in-Docker) goes with the home, and only with it.
-    const volumes: [string, string][] = [
-      [volumeName(id), 'home'],
-      [dockerVolumeName(id), 'inner Docker data'],
-    ];
-    for (const [name, what] of volumes) {
-      try {
-        await this.docker.getVolume(segment(name)).remove();
-      } catch (err) {
-        if (statusCode(err) !== 404) throw runtimeError(`remove the ${what} volume`, err);
-      }
-    }
+  removeVolume(id: string): Promise<void> {
+    return removeHomeVolumes(this.docker, id);
   }
 
   async createContainer(plan: ContainerPlan): Promise<void> {
@@ -352,6 +342,14 @@ export class DockerRuntime implements Runtime {
       throw runtimeError('list the home volumes', err);
     });
     return homeVolumes(listed.Volumes ?? []);
+  }
+
+  listNamedVolumes(): Promise<NamedVolumeInfo[]> {
+    return listNamedVolumes(this.docker, this.agentId);
+  }
+
+  removeNamedVolume(owner: string, name: string): Promise<string> {
+    return removeNamedVolume(this.docker, this.agentId, owner, name);
   }
 
   async watch(

@@ -1,5 +1,7 @@
 import type Docker from 'dockerode';
 import { volumeName } from '../state/record';
+import { dockerVolumeName } from './docker-in-docker';
+import { runtimeError, statusCode } from './docker-errors';
 import { LABELS, type HomeVolume } from './runtime';
 
 /**
@@ -16,4 +18,20 @@ export function homeVolumes(volumes: Docker.VolumeInspectInfo[]): HomeVolume[] {
       { name: volume.Name, id, owner: volume.Labels?.[LABELS.owner], madeFor: volume.Labels?.[LABELS.name], createdAt },
     ];
   });
+}
+
+/** Removes workspace `id`'s home volume, and its inner Docker's data volume with it; a missing one is no error. */
+export async function removeHomeVolumes(docker: Docker, id: string): Promise<void> {
+  // The inner Docker's data (Docker-in-Docker) goes with the home, and only with it.
+  const volumes: [string, string][] = [
+    [volumeName(id), 'home'],
+    [dockerVolumeName(id), 'inner Docker data'],
+  ];
+  for (const [name, what] of volumes) {
+    try {
+      await docker.getVolume(encodeURIComponent(name)).remove();
+    } catch (err) {
+      if (statusCode(err) !== 404) throw runtimeError(`remove the ${what} volume`, err);
+    }
+  }
 }

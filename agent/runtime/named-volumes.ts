@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
-import { BerthError, type WorkspaceSpec } from '../../protocol';
+import { BerthError, UserName, VolumeName, type WorkspaceSpec } from '../../protocol';
 import type { WorkspaceRecord } from '../state/record';
 import { runtimeError, statusCode } from './docker-errors';
-import { LABELS, type ResolvedBind } from './runtime';
+import { LABELS, type NamedVolumeInfo, type ResolvedBind } from './runtime';
 
 /**
  * The Docker volume of `owner`'s named volume `name` on agent `agentId`: one per agent, owner and
@@ -83,3 +83,71 @@ export function volumeMounts(
 /** Whether a volume Docker lists is a named volume (not a home, nor an inner Docker's data). */
 export const isNamedVolume = (volume: { Labels?: Record<string, string> | null }): boolean =>
   volume.Labels?.[LABELS.volume] !== undefined;
+
+/**
+ * The named volumes of agent `agentId` among `volumes` (Docker's listing): only those whose owner and
+ * name labels are a user name and a volume name and whose Docker name is the one those make, since
+ * labels are anyone's text.
+ */
+export function namedVolumesOf(volumes: Docker.VolumeInspectInfo[], agentId: string): NamedVolumeInfo[] {
+  return volumes.flatMap((volume): NamedVolumeInfo[] => {
+    const labels = volume.Labels ?? {};
+    const owner = labels[LABELS.owner] ?? '';
+    const name = labels[LABELS.volume] ?? '';
+    if (labels[LABELS.agent] !== agentId || !UserName.safeParse(owner).success) return [];
+    if (!VolumeName.safeParse(name).success || volume.Name !== namedVolumeName(agentId, owner, name)) return [];
+    const created = (volume as { CreatedAt?: string }).CreatedAt;
+    const createdAt = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;
+    return [{ volume: volume.Name, name, owner, createdAt }];
+  });
+}
+
+/** The named volumes of agent `agentId` on the engine. */
+export async function listNamedVolumes(docker: Docker, agentId: string): Promise<NamedVolumeInfo[]> {
+  const listed = await docker
+    .listVolumes({ filters: { label: [`${LABELS.agent}=${agentId}`, LABELS.volume] } })
+    .catch((err: unknown) => {
+      throw runtimeError('list the named volumes', err);
+    });
+  return namedVolumesOf(listed.Volumes ?? [], agentId);
+}
+
+/**
+ * Removes `owner`'s named volume `name` of agent `agentId`, files and all, when it carries Berth's
+ * labels for them (one of that Docker name made otherwise is not known to be theirs and stays);
+ * resolves to the Docker volume's name.
+ */
+export async function removeNamedVolume(docker: Docker, agentId: string, owner: string, name: string): Promise<string> {
+  const dockerName = namedVolumeName(agentId, owner, name);
+  const volume = docker.getVolume(encodeURIComponent(dockerName));
+  let labels: Record<string, string>;
+  try {
+    labels = ((await volume.inspect()) as { Labels?: Record<string, string> | null }).Labels ?? {};
+  } catch (err) {
+    if (statusCode(err) === 404) throw noVolume(owner, name);
+    throw runtimeError(`inspect the volume ${name}`, err);
+  }
+  if (Object.entries(labelsOf(agentId, owner, name)).some(([key, value]) => labels[key] !== value)) {
+    throw new BerthError(
+      'conflict',
+      `the Docker volume ${dockerName} was not made by Berth for ${owner}; it is left alone (an admin can remove it with docker volume rm)`,
+    );
+  }
+  try {
+    await volume.remove();
+  } catch (err) {
+    if (statusCode(err) === 404) throw noVolume(owner, name);
+    if (statusCode(err) === 409) {
+      throw new BerthError(
+        'conflict',
+        `volume ${name} is still mounted by a container (${runtimeError('remove it', err).message}); nothing deleted`,
+      );
+    }
+    throw runtimeError(`remove the volume ${name}`, err);
+  }
+  return dockerName;
+}
+
+/** The refusal of a named volume that does not exist. */
+const noVolume = (owner: string, name: string): BerthError =>
+  new BerthError('not_found', `${owner} has no named volume "${name}" on this host; list them with: berth volumes ls`);

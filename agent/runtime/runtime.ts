@@ -38,6 +38,17 @@ export interface HomeVolume {
   createdAt: string | undefined;
 }
 
+/** A named volume this agent made for an owner, as Docker lists it (its name and labels agree). */
+export interface NamedVolumeInfo {
+  /** The Docker volume, `berth-vol-<agent>-<owner>.<name>`. */
+  volume: string;
+  /** Its name as its owner gives it. */
+  name: string;
+  owner: string;
+  /** When Docker made it (ISO); undefined when the engine does not say. */
+  createdAt: string | undefined;
+}
+
 /** A change Docker reports about a labelled container. */
 export interface RuntimeEvent {
   workspaceId: string;
@@ -129,11 +140,17 @@ export interface Runtime {
   /** Follows output until the container stops or `signal` aborts. */
   followLogs(id: string, tail: number, onText: (text: string) => void, signal: AbortSignal): Promise<void>;
   /**
-   * Bytes on disk of this agent's home volumes and containers' writable layers, by workspace id, and
-   * in all by owner (homes kept after their workspace was deleted included), from Docker's
+   * Bytes on disk of this agent's home volumes and containers' writable layers, by workspace id, of
+   * its named volumes by Docker volume, and in all by owner (homes kept after their workspace was deleted included), from Docker's
    * disk-usage API (which walks the volumes: call it every few minutes, not per request).
    */
-  diskUsage(): Promise<{ homes: Map<string, number>; layers: Map<string, number>; owners: Map<string, number> }>;
+  diskUsage(): Promise<{
+    homes: Map<string, number>;
+    layers: Map<string, number>;
+    owners: Map<string, number>;
+    /** Named volumes, by Docker volume name. */
+    volumes: Map<string, number>;
+  }>;
   /** Docker's tar stream of `path` in workspace `id`'s container, running or not (owners, modes, links, times kept). */
   readArchive(id: string, path: string): Promise<Readable>;
   /** Unpacks a tar stream at `path` in workspace `id`'s container (one made, not yet started, will do). */
@@ -146,6 +163,14 @@ export interface Runtime {
   removeLeftovers(): Promise<string[]>;
   /** This agent's home volumes: only those whose name and workspace label agree (`berth-<id>-home`). */
   listHomes(): Promise<HomeVolume[]>;
+  /** This agent's named volumes: only those whose name agrees with their agent, owner and name labels. */
+  listNamedVolumes(): Promise<NamedVolumeInfo[]>;
+  /**
+   * Removes `owner`'s named volume `name` and its files, resolving to its Docker volume; `not_found`
+   * when there is none, `conflict` when one of that name lacks Berth's labels for that owner (it is
+   * left alone) or a container uses it.
+   */
+  removeNamedVolume(owner: string, name: string): Promise<string>;
   /**
    * Streams container events until the connection to the engine drops; resolves then (or when
    * `signal` aborts), so the caller can reconnect and reconcile. `onSubscribed` runs once the stream

@@ -26,7 +26,9 @@ import { AGENT_VERSION } from '../version';
 import { userHandlers } from './user-handlers';
 import { usageHandler } from './usage-handler';
 import { homeHandlers } from './home-handlers';
+import { volumeHandlers } from './volume-handlers';
 import type { Homes } from '../workspaces/homes';
+import type { NamedVolumes } from '../workspaces/named-volumes';
 import type { DiskUsage } from '../workspaces/disk-usage';
 import { BUILD_REPOSITORY, buildPrefix, type ImageBuilder } from '../build/builder';
 import { buildHandlers } from './build-handlers';
@@ -83,6 +85,8 @@ export interface HandlerDeps {
   monitor: IdleMonitor;
   disk?: DiskUsage;
   homes?: Homes;
+  /** Named volumes (issue 13): listed and deleted as objects of their own. */
+  volumes?: NamedVolumes;
   builder?: ImageBuilder;
   /** Secrets (issue 15): the encrypted store, and what hands values to starting workspaces. */
   secrets?: { vault: SecretVault; stager: SecretStager };
@@ -140,6 +144,7 @@ export function createHandlers({
   monitor,
   disk,
   homes,
+  volumes,
   builder,
   secrets,
   trash,
@@ -258,6 +263,7 @@ export function createHandlers({
     },
     ...userHandlers({ users, service }),
     ...homeHandlers({ homes, disk }),
+    ...volumeHandlers({ volumes, disk }),
     ...buildHandlers({ config, service, builder }),
     ...secretHandlers({ vault: secrets?.vault, service }),
     ...archiveHandlers({ service, trash }),

@@ -20,6 +20,7 @@ export class DiskUsage {
   private homes = new Map<string, number>();
   private layers = new Map<string, number>();
   private owners = new Map<string, number>();
+  private volumes = new Map<string, number>();
   private quotas = new Map<string, number>();
   /** Quota changes made through {@link setQuota}, counted: a measurement started before one keeps it. */
   private quotaChanges = 0;
@@ -81,6 +82,11 @@ export class DiskUsage {
   /** Bytes of the home volume of workspace (or kept home) `id` as last measured; null when not measured. */
   home(id: string): number | null {
     return this.measuredAt ? (this.homes.get(id) ?? null) : null;
+  }
+
+  /** Bytes of the named volume whose Docker volume is `volume` as last measured; null when not measured. */
+  volume(volume: string): number | null {
+    return this.measuredAt ? (this.volumes.get(volume) ?? null) : null;
   }
 
   /**
@@ -149,6 +155,7 @@ export class DiskUsage {
       this.homes = usage.homes;
       this.layers = usage.layers;
       this.owners = usage.owners;
+      this.volumes = usage.volumes;
       for (const { id, owner } of this.deps.exempt?.() ?? []) {
         const bytes = usage.homes.get(id) ?? 0;
         this.owners.set(owner, Math.max(0, (this.owners.get(owner) ?? 0) - bytes));

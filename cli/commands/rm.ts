@@ -59,7 +59,7 @@ export const rm: Command = {
       if (result.namedVolumes?.length) {
         const names = result.namedVolumes.join(', ');
         process.stdout.write(
-          `Kept your named ${result.namedVolumes.length === 1 ? 'volume' : 'volumes'} ${names}: they outlive workspaces; mount ${result.namedVolumes.length === 1 ? 'it' : 'them'} again with volumes: in a workspace.yaml or mounts: in a devcontainer.json\n`,
+          `Kept your named ${result.namedVolumes.length === 1 ? 'volume' : 'volumes'} ${names}: they outlive workspaces; mount ${result.namedVolumes.length === 1 ? 'it' : 'them'} again with volumes: in a workspace.yaml or mounts: in a devcontainer.json; delete one with: berth volumes rm NAME --yes\n`,
         );
       }
     });

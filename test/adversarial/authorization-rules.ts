@@ -17,6 +17,8 @@ export interface Party {
   ws: { main: string; stop: string; del: string };
   /** The id of a home of theirs kept after its workspace was deleted. */
   home: string;
+  /** The name of a named volume of theirs that no workspace names (kept by that delete). */
+  volume: string;
 }
 
 /** A request aimed at another user's things: what a non-admin gets, and what an admin gets. */
@@ -186,6 +188,15 @@ export const RULES: Partial<Record<string, Rule>> = {
   'home.delete': {
     own: (p) => ({ id: p.home }),
     others: (victim) => [{ params: { id: victim.home }, refused: 'forbidden', admin: 'allowed' }],
+  },
+  // Named volumes: each party's own is named after them, so that without an owner another's is not found.
+  'volume.list': { own: () => ({}), check: ownedOnly('volumes') },
+  'volume.delete': {
+    own: (p) => ({ name: p.volume }),
+    others: (victim) => [
+      { params: { name: victim.volume }, refused: 'not_found', admin: 'not_found' },
+      { params: { name: victim.volume, owner: victim.name }, refused: 'forbidden', admin: 'allowed' },
+    ],
   },
   // Builds are the caller's own (tagged and looked up by the caller's name): no other user to name.
   'image.build': { own: () => ({ hash: 'b'.repeat(64), size: 1024, probe: true }) },

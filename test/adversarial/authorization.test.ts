@@ -79,7 +79,9 @@ describe('adversarial: authorization matrix (every method × every credential fo
       const spareKey = await client.request('user.addKey', { key: freshPublicKey() });
       const ws = { main: `${name}-main`, stop: `${name}-stop`, del: `${name}-del` };
       await Promise.all(Object.values(ws).map((ws) => client.request('workspace.create', { name: ws, ...SMALL })));
-      const { workspace: kept } = await client.request('workspace.create', { name: `${name}-home`, ...SMALL });
+      // Its named volume is kept by the delete, named by no workspace after it.
+      const volumes = [{ name: `${name}-vol`, target: '/data' }];
+      const { workspace: kept } = await client.request('workspace.create', { name: `${name}-home`, ...SMALL, volumes });
       await client.request('workspace.delete', { name: kept.name });
       return {
         name,
@@ -91,6 +93,7 @@ describe('adversarial: authorization matrix (every method × every credential fo
         spareKeyFingerprint: spareKey.fingerprint,
         ws,
         home: kept.id,
+        volume: `${name}-vol`,
       };
     } finally {
       client.close();

@@ -222,6 +222,21 @@ describe('adversarial: hostile inputs (every spec field, every other param)', fu
         ['invalid_params'],
         true,
       ]),
+      // Named volumes: names and owners refused before anything reaches Docker.
+      ['volume.delete', 'a name with ".."', () => ({ name: '../data' }), ['invalid_params']],
+      ['volume.delete', 'a name "__proto__"', () => ({ name: '__proto__' }), ['invalid_params']],
+      ['volume.delete', 'a name of 101 characters', () => ({ name: `a${x(100)}` }), ['invalid_params']],
+      ['volume.delete', 'a name with a "/"', () => ({ name: 'a/b' }), ['invalid_params']],
+      ['volume.delete', 'an owner "__proto__"', () => ({ name: 'data', owner: '__proto__' }), ['invalid_params'], true],
+      [
+        'volume.delete',
+        'an owner "constructor"',
+        () => ({ name: 'data', owner: 'constructor' }),
+        ['invalid_params'],
+        true,
+      ],
+      ['volume.delete', 'an owner with a "."', () => ({ name: 'data', owner: 'a.b' }), ['invalid_params'], true],
+      ['volume.list', 'a user to list', () => ({ user: 'bob' }), ['invalid_params']],
       ['feature.remove', 'a ref with ".."', () => ({ ref: 'ghcr.io/x/../../y:1' }), ['invalid_params'], true],
     ];
     for (const [method, what, params, codes, asAdmin] of paramCases) {
