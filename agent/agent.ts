@@ -111,6 +111,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       homes.trashed().some(([, home]) => home.trash.spec.image === image),
     log,
     config.defaults,
+    config.allowPull,
   );
   const homes: Homes = new Homes({ runtime, store, disk, ledger });
   const trash = new Trash({ homes, disk, log, images: builder }, config.trashKeepMs);
