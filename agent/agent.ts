@@ -178,6 +178,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   log.info(
     `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
   );
+  if (config.allowPull?.length) log.info(`pulls images the host lacks from: ${config.allowPull.join(', ')}`);
   return {
     server,
     stop: async () => {
