@@ -68,5 +68,17 @@ for (const allowed of [true, false]) {
         assert.deepEqual(registry?.requests, [], "the host's Docker asked the registry");
       }
     });
+
+    if (!allowed) {
+      it('refuses create --image of it, naming the flag, and never asks the registry', async () => {
+        const port = registry?.port ?? 0;
+        const env = cliEnv(agent.url, agent.token('alice'));
+        const run = startBerth(['create', 'named', '--image', `127.0.0.1:${port}/tiny:1`], env);
+        const { code } = await run.exited;
+        assert.notEqual(code, 0);
+        assert.match(run.stderr(), /is not on this host; .*berth serve --allow-pull 127\.0\.0\.1:\d+\)?/);
+        assert.deepEqual(registry?.requests, [], "the host's Docker asked the registry");
+      });
+    }
   });
 }
