@@ -114,6 +114,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
       homes.trashed().some(([, home]) => home.trash.spec.image === image),
     log,
     config.defaults,
+    config.allowPull,
   );
   const homes: Homes = new Homes({ runtime, store, disk, ledger });
   const trash = new Trash({ homes, disk, log, images: builder }, config.trashKeepMs);
@@ -181,6 +182,7 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   log.info(
     `berth agent listening on ws://${server.address.host}:${server.address.port} (state in ${config.stateDir}, SSH ports ${config.ports.first}-${config.ports.last})`,
   );
+  if (config.allowPull?.length) log.info(`pulls images the host lacks from: ${config.allowPull.join(', ')}`);
   return {
     server,
     stop: async () => {

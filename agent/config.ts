@@ -65,6 +65,12 @@ export interface AgentConfig {
    * PATH[:ro]`), their links resolved; absent or empty: no binds at all.
    */
   allowBinds?: AllowedBind[];
+  /**
+   * Registries (`host[:port]`, Docker Hub as `docker.io`) the agent may pull an image the host lacks
+   * from, when a create, update or build names it (`berth serve --allow-pull REGISTRY`, repeatable);
+   * absent or empty: it never pulls. Pulls are anonymous: images needing credentials stay the operator's.
+   */
+  allowPull?: string[];
   /** Backup and restore: how long no byte may move before the transfer is cancelled (absent: 10 minutes). */
   transferStallMs?: number;
 }

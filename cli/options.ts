@@ -159,6 +159,10 @@ const OPTIONS: Record<string, [string, string]> = {
     'PATH[:ro]',
     'let workspaces bind host paths inside this folder (volumes: bind); :ro makes every such bind read-only; repeat for more (default: none)',
   ],
+  'allow-pull': [
+    'REGISTRY',
+    'pull an image the host lacks, named by a workspace or as a build’s base, from this registry (HOST[:PORT]; Docker Hub is docker.io); anonymous pulls only; repeat for more (default: the agent never pulls)',
+  ],
   'trash-keep': [
     'DUR',
     'keep the home of a workspace deleted with its data restorable this long; 0: no trash (default: 7d)',

@@ -9,6 +9,7 @@ export const PROGRESS_PHASES = [
   'allocating',
   'waiting-for-gpus',
   'creating-volume',
+  'pulling-image', // an image the host lacks, from a registry the admin allowed (Docker's steps as messages)
   'installing-sshd', // an image without sshd gets it, on its first use (the build log as messages)
   'creating-container',
   'starting-container',

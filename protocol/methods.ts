@@ -148,6 +148,8 @@ export const HostInfo = z.object({
    * privileged: root on the host). Absent from older agents, which do not.
    */
   dockerInDocker: z.boolean().optional(),
+  /** Registries the agent pulls an image the host lacks from (`--allow-pull`); absent: none, or an older agent. */
+  pullRegistries: z.array(z.string()).optional(),
 });
 export type HostInfo = z.infer<typeof HostInfo>;
 

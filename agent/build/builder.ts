@@ -8,6 +8,7 @@ import { BuildLog } from './build-log';
 import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from '../runtime/build-limits';
 import { dockerClient } from '../runtime/docker-client';
 import { checkedContext } from './dockerfile-check';
+import { pullIfAllowed } from '../runtime/image-pull';
 
 /**
  * The one label of a built image: `<agent id> <owner>`. One, not two: the classic builder runs each
@@ -68,6 +69,8 @@ export class ImageBuilder {
     private readonly log: Logger,
     /** What each build step may use: a workspace's default size (a RUN step is the user's code). */
     private readonly limits: BuildLimits = DEFAULT_BUILD_LIMITS,
+    /** The registries a base image the host lacks may be pulled from (`berth serve --allow-pull`). */
+    private readonly allowPull: readonly string[] = [],
   ) {
     this.docker = dockerClient(socketPath);
   }
@@ -99,7 +102,7 @@ export class ImageBuilder {
     try {
       const checked = checkedContext(context, definition.dockerfile, {
         args: definition.args,
-        look: (ref) => this.look(ref),
+        look: (ref) => this.lookOrPull(ref, onLog, signal),
       });
       checked.once('error', (err) => {
         refusal.error = err;
@@ -185,6 +188,21 @@ export class ImageBuilder {
     // Another features build on the same base (a rebuild's) still stands on it: it stays.
     const others = await this.docker.listImages({ filters: { label: [`${FEATURES_BASE_LABEL}=${base}`] } });
     if (!others.length) this.release(base);
+  }
+
+  /**
+   * {@link look}, and when the host lacks `ref` but its registry is allowed (`--allow-pull`), the
+   * same after pulling it, the pull's steps in the build log. Null: the host lacks it and may not pull it.
+   */
+  private async lookOrPull(
+    ref: string,
+    onLog: (text: string) => void,
+    signal: AbortSignal,
+  ): Promise<{ onBuild: string[]; platform: string } | null> {
+    const found = await this.look(ref);
+    if (found) return found;
+    const pulled = await pullIfAllowed(this.docker, ref, this.allowPull, (line) => onLog(`${line}\n`), signal);
+    return pulled ? this.look(ref) : null;
   }
 
   /** The image `ref` on the host, with its ONBUILD triggers and `os/arch`; null when the host lacks it (a build would pull it). */

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { extract } from 'tar-stream';
 import { BerthError } from '../../protocol';
+import { allowPullHint } from '../../protocol/image-registry';
 import { baseImages, readings, type BaseImage } from './dockerfile-from';
 
 /** A source Docker's daemon itself would fetch: a URL (`https://…`, `git://…`) or a git SSH address. */
@@ -67,7 +68,7 @@ export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
 
 /** The refusal of a base image the host lacks: Docker would pull it from the registry it names. */
 function missingImage({ ref, line, instruction }: BaseImage, file: string): string {
-  return `${file} line ${line}: ${instruction} ${ref} is not on this host, and the host's Docker would pull it from the registry its name gives, over the host's network; build on an image the host already has, or ask the host's operator to pull it (docker pull ${ref})`;
+  return `${file} line ${line}: ${instruction} ${ref} is not on this host, and the host's Docker would pull it from the registry its name gives, over the host's network; build on an image the host already has, or ask the host's operator to pull it (docker pull ${ref}); ${allowPullHint(ref)}`;
 }
 
 /**

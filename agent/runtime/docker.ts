@@ -14,6 +14,7 @@ import { DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import { ensureNamedVolumes, isNamedVolume, listNamedVolumes, removeNamedVolume } from './named-volumes';
 import { PROBE_LABEL, SshdLayer } from './sshd-layer';
 import { dockerClient } from './docker-client';
+import { pullImage } from './image-pull';
 import { LAYER_REPOSITORY } from './sshd-recipe';
 import {
   LABELS,
@@ -100,6 +101,8 @@ export class DockerRuntime implements Runtime {
     return this.layer.imageFor(image, onLayering, signal);
   }
 
+  readonly pullImage: Runtime['pullImage'] = (image, onProgress, signal) =>
+    pullImage(this.docker, image, onProgress, signal);
   async ensureVolume(record: ContainerPlan['record'], name = volumeName(record.id), what = 'home'): Promise<void> {
     const labels = {
       [LABELS.agent]: this.agentId,

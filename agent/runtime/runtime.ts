@@ -126,6 +126,11 @@ export interface Runtime {
    * no known package manager (or no /bin/sh); `cancelled` when `signal` aborts the wait.
    */
   sshdImage(image: string, onLayering: (message: string) => void, signal?: AbortSignal): Promise<string>;
+  /**
+   * Pulls `image` from its registry, anonymously, its steps as lines to `onProgress`: only for an
+   * image the host lacks whose registry the admin allowed (`--allow-pull`; the caller checks).
+   */
+  pullImage(image: string, onProgress: (line: string) => void, signal?: AbortSignal): Promise<void>;
   ensureVolume(record: WorkspaceRecord): Promise<void>;
   /** Removes workspace `id`'s home volume, and its inner Docker's data volume (Docker-in-Docker) with it. */
   removeVolume(id: string): Promise<void>;

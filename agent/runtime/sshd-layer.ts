@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { BerthError } from '../../protocol';
+import { allowPullHint } from '../../protocol/image-registry';
 import { runtimeError, statusCode } from './docker-errors';
 import { buildLimitOptions, DEFAULT_BUILD_LIMITS, type BuildLimits } from './build-limits';
 import {
@@ -88,7 +89,7 @@ export class SshdLayer {
     if (!base) {
       throw new BerthError(
         'image_not_found',
-        `image "${image}" is not on this host; build or pull it first, or choose another image`,
+        `image "${image}" is not on this host; build or pull it first, or choose another image (${allowPullHint(image)})`,
       );
     }
     const labels = base.Config?.Labels ?? {};

@@ -191,6 +191,7 @@ export function createHandlers({
             }
           : {}),
         dockerInDocker: dockerAllowedFor(config, ctx.user.name),
+        ...(config.allowPull?.length ? { pullRegistries: config.allowPull } : {}),
       };
     },
     // Another user's builds are theirs: not listed (a name would tell what they built), not usable.

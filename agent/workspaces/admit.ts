@@ -16,7 +16,7 @@ export async function checkedSpec(deps: ServiceDeps, user: User, input: Workspac
   requireHostAllows(deps.config, spec, user.name);
   requireAdminToPin(user, input.gpuUuids);
   requireIdleWithinMax(input, deps.config.idle);
-  await requireImage(deps.runtime, spec.image, user.name);
+  await requireImage(deps.runtime, spec.image, user.name, deps.config.allowPull);
   return spec;
 }
 

@@ -8,6 +8,7 @@ import { reportProgress, type OpContext, type ServiceDeps } from './operation';
 import { containerSpecHash } from './spec-hash';
 import { runLifecycle, type LifecycleRun } from './lifecycle';
 import { resolveBinds } from './volume-rules';
+import { pullAllowed } from '../../protocol/image-registry';
 import { sshListening, waitForSsh } from './ssh-probe';
 
 /** A workspace brought up: what its message should say (optional GPUs not had, a lifecycle failure), and the lifecycle's rest. */
@@ -70,6 +71,11 @@ export async function bringUp(
     // Before the old container goes, as the image: a bind the admin no longer allows leaves it as it was.
     const binds = resolveBinds(config, record.spec);
     // Before the old container goes: an image that cannot get an sshd leaves it as it was.
+    const wanted = record.spec.image;
+    if (pullAllowed(wanted, config.allowPull ?? []) && !(await runtime.imageExists(wanted))) {
+      await runtime.pullImage(wanted, (line) => progress('pulling-image', line), ctx.signal);
+      deps.log.info(`${record.owner}/${record.name}: pulled ${wanted}`);
+    }
     let layered = false;
     const image = await runtime.sshdImage(
       record.spec.image,

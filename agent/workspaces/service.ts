@@ -247,7 +247,9 @@ export class WorkspaceService {
     requireIdleWithinMax(changes, this.deps.config.idle);
     // Removing a pin is the admin's too.
     requireAdminToPin(user, changes.gpuUuids === null ? record.spec.gpuUuids : changes.gpuUuids);
-    if (changes.image !== undefined) await requireImage(this.deps.runtime, spec.image, record.owner);
+    if (changes.image !== undefined) {
+      await requireImage(this.deps.runtime, spec.image, record.owner, this.deps.config.allowPull);
+    }
     const oldImage = record.spec.image;
     const workspace = await this.exclusive(record, 'updating', async () => {
       const wasRunning = record.state === 'running';

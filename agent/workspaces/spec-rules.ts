@@ -6,6 +6,7 @@ import { requireWithinIdleMax } from '../idle/settings';
 import { specHash } from './spec-hash';
 import { BUILD_LABEL } from '../build/builder';
 import { volumeHomeProblem } from './volume-rules';
+import { allowPullHint, pullAllowed } from '../../protocol/image-registry';
 
 /** A spec that the schema accepts and this host can run; `invalid_params` saying why not. */
 export function validSpec(candidate: unknown): WorkspaceSpec {
@@ -74,16 +75,23 @@ export function sameContainer(a: WorkspaceSpec, b: WorkspaceSpec): boolean {
 }
 
 /**
- * `image_not_found` saying how to get it, when `image` is not on the host; `forbidden` when it is
- * another user's build on the host (`dev.berth.build` names its owner): a build holds its owner's
- * files, so only they may run it, by tag or by id.
+ * `image_not_found` saying how to get it, when `image` is not on the host and its registry is not
+ * one the agent may pull from (`allowPull`; one it may is pulled as the workspace comes up,
+ * bring-up.ts); `forbidden` when it is another user's build on the host (`dev.berth.build` names
+ * its owner): a build holds its owner's files, so only they may run it, by tag or by id.
  */
-export async function requireImage(runtime: Runtime, image: string, owner: string): Promise<void> {
+export async function requireImage(
+  runtime: Runtime,
+  image: string,
+  owner: string,
+  allowPull: readonly string[] = [],
+): Promise<void> {
   const labels = await runtime.imageLabels(image);
+  if (labels === null && pullAllowed(image, allowPull)) return;
   if (labels === null) {
     throw new BerthError(
       'image_not_found',
-      `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image`,
+      `image "${image}" is not on this host; build or pull it there first (docker pull ${image}), or choose another image; ${allowPullHint(image)}`,
       { image },
     );
   }

@@ -16,6 +16,7 @@ const WHAT: Record<string, string> = {
   'request→allocating': 'image inspect; port allocation (bind test)',
   allocating: 'host key generation; bootstrap dir (2 fsynced writes); store save (fsync)',
   'creating-volume': 'docker volume create; container inspect; users.json read; bootstrap refresh (3 fsynced writes)',
+  'pulling-image': 'docker pull of an image the host lacks (a registry on --allow-pull)',
   'installing-sshd': 'docker build of the sshd layer (first use of an image without sshd)',
   'creating-container': 'docker create',
   'starting-container': 'docker start',

@@ -44,6 +44,7 @@ export const info: Command = {
         ['SSH ports', `${host.sshPorts.first}-${host.sshPorts.last} (${host.sshPorts.used} used)`],
         ['Default image', host.defaultImage],
         ...(host.dockerInDocker ? [['Docker inside', DOCKER_IN_DOCKER_ALLOWED]] : []),
+        ...(host.pullRegistries?.length ? [['Pulls from', host.pullRegistries.join(', ')]] : []),
         ...(host.orphans.length ? [['Orphans', host.orphans.join(', ')]] : []),
         ...diskLines(host, homes),
       ];

@@ -6,12 +6,13 @@ import type { IdleConfig } from '../../agent/idle/settings';
 import { createLogger, type Logger } from '../../util/log';
 import { parsePortRange } from '../../agent/workspaces/ports';
 import { allowedBind } from '../../agent/workspaces/volume-rules';
+import { allowedRegistry } from '../../protocol/image-registry';
 import { UsageError, numberOption, parse, positionals } from '../args';
 import { durationProblem, parseDuration } from '../duration';
 import type { Command } from '../command';
 import { parseSize } from '../format';
 
-const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-docker-for USER]... [--allow-bind PATH[:ro]]... [--trash-keep DURATION] [--archive-after DURATION] [--transfer-stall DURATION] [--quiet]`;
+const usage = `berth serve [--listen HOST:PORT] [--state-dir DIR] [--ports FIRST-LAST] [--image IMG] [--docker-socket PATH] [--ssh-timeout DURATION] [--nvidia-smi PATH] [--gpu-mode nvidia|cdi] [--gpu-sharing N] [--gpu-quota N] [--disk-interval DURATION] [--max-build-context SIZE] ${IDLE_USAGE} [--allow-docker] [--allow-docker-for USER]... [--allow-bind PATH[:ro]]... [--allow-pull REGISTRY]... [--trash-keep DURATION] [--archive-after DURATION] [--transfer-stall DURATION] [--quiet]`;
 
 /** Builds the agent's configuration from `berth serve` flags on top of the defaults. */
 export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boolean } {
@@ -32,6 +33,7 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
     'allow-docker': { type: 'boolean' },
     'allow-docker-for': { type: 'string', multiple: true },
     'allow-bind': { type: 'string', multiple: true },
+    'allow-pull': { type: 'string', multiple: true },
     'trash-keep': { type: 'string' },
     'archive-after': { type: 'string' },
     'transfer-stall': { type: 'string' },
@@ -105,6 +107,15 @@ export function serveConfig(argv: string[]): { config: AgentConfig; quiet: boole
   config.allowBinds = (values['allow-bind'] ?? []).map((text) =>
     allowedBind(text, (why) => new UsageError(`--allow-bind ${text}: ${why}`, usage)),
   );
+  config.allowPull = [
+    ...new Set(
+      (values['allow-pull'] ?? []).map((text) => {
+        const read = allowedRegistry(text);
+        if ('problem' in read) throw new UsageError(`--allow-pull ${text}: ${read.problem}`, usage);
+        return read.registry;
+      }),
+    ),
+  ];
   if (values['trash-keep'] !== undefined) {
     config.trashKeepMs = keepFlag('trash-keep', values['trash-keep'], usage) * 1000;
   }
