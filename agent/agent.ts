@@ -167,7 +167,11 @@ async function build(config: AgentConfig, log: Logger): Promise<Agent> {
   try {
     const handlers = createHandlers({
       ...{ config, service, users, runtime, reconciler, gpus, monitor, disk, homes, trash, builder },
-      volumes: new NamedVolumes({ runtime, store, disk }),
+      volumes: new NamedVolumes({
+        ...{ runtime, store, disk },
+        trashed: () =>
+          homes.trashed().map(([, home]) => ({ owner: home.owner, name: home.name, spec: home.trash.spec })),
+      }),
       secrets: { vault, stager },
     });
     server = await startServer(config.listen, { users, handlers, bus, log });

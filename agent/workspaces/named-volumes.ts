@@ -10,10 +10,16 @@ export interface NamedVolumesDeps {
   runtime: Runtime;
   store: Store;
   disk?: DiskUsage;
+  /** The definitions in the trash (`berth trash`): a restore brings back the volumes they name. */
+  trashed?: () => readonly Pick<WorkspaceRecord, 'owner' | 'name' | 'spec'>[];
 }
 
 /** The names of `owner`'s workspaces whose spec names their volume `name` (archived ones included), sorted. */
-export function volumeUsers(records: readonly WorkspaceRecord[], owner: string, name: string): string[] {
+export function volumeUsers(
+  records: readonly Pick<WorkspaceRecord, 'owner' | 'name' | 'spec'>[],
+  owner: string,
+  name: string,
+): string[] {
   return records
     .filter((record) => record.owner === owner && (record.spec.volumes ?? []).some((volume) => volume.name === name))
     .map((record) => record.name)
@@ -78,6 +84,15 @@ export class NamedVolumes {
       throw new BerthError(
         'conflict',
         `${whose} volume ${name} is named by workspace${users.length === 1 ? '' : 's'} ${listed}; nothing deleted. Delete ${users.length === 1 ? 'it' : 'them'} first (berth rm NAME keeps the volume), or take the volume out of ${users.length === 1 ? 'its' : 'their'} spec`,
+      );
+    }
+    // A trashed workspace comes back with its volumes: its volume goes only once it is gone for good.
+    const trashed = volumeUsers(this.deps.trashed?.() ?? [], owner, name);
+    if (trashed.length) {
+      const listed = trashed.map((ws) => `"${ws}"`).join(', ');
+      throw new BerthError(
+        'conflict',
+        `${whose} volume ${name} is named by deleted workspace${trashed.length === 1 ? '' : 's'} ${listed} in the trash, which a restore brings back with it; nothing deleted. Empty ${trashed.length === 1 ? 'it' : 'them'} from the trash first (berth trash ls, berth trash empty)`,
       );
     }
     const key = `${owner}.${name}`;

@@ -141,6 +141,28 @@ describe('volumes: named volumes are listed and deleted through Berth', function
     assert.ok(dockerExists('volume', stray), "a volume without Berth's labels was deleted");
   });
 
+  it('refuses to delete a volume a workspace in the trash names (a restore brings it back), and deletes it once the trash is emptied', async () => {
+    await alice.request('workspace.create', {
+      name: 'vl-kept',
+      ...SMALL,
+      volumes: [{ name: 'kept', target: '/kept' }],
+    });
+    await alice.request('workspace.delete', { name: 'vl-kept', deleteData: true });
+    const { entries } = await alice.request('trash.list', {});
+    const entry = entries.find((trashed) => trashed.name === 'vl-kept');
+    assert.ok(entry, 'the workspace did not go to the trash');
+    const volume = listed(aliceEnv).find((named) => named.name === 'kept');
+    assert.ok(volume, 'the volume is not listed');
+    const refused = berth(['volumes', 'rm', 'kept', '--yes', '--confirm', 'kept'], aliceEnv);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /volume kept is named by deleted workspace "vl-kept" in the trash.*nothing deleted/);
+    assert.ok(dockerExists('volume', volume.volume), 'the volume was deleted');
+    await alice.request('trash.empty', { ids: [entry.id] });
+    const rm = berth(['volumes', 'rm', 'kept', '--yes', '--confirm', 'kept'], aliceEnv);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(dockerExists('volume', volume.volume), false, 'the Docker volume is still there');
+  });
+
   it('deletes it with --yes and --confirm: the Docker volume is gone and it is listed no more', () => {
     const rm = berth(['volumes', 'rm', 'notes', '--yes', '--confirm', 'notes'], aliceEnv);
     assert.equal(rm.code, 0, rm.stderr);
