@@ -20,12 +20,16 @@
  *            with the client's digest cache (client/context-digests.ts: only the nonce is hashed,
  *            before the upload, as in a rebuild after an edit). Baseline: `tar c . | docker build -`
  *            (classic builder) of the same folder. Throughput = the tar's bytes / wall time.
+ *   heap     the agent's heap growth (agent/server/heap-growth.ts): the no-digest-cache upload, tries
+ *            alternating between this agent and a second one started with node's
+ *            `--heap-growing-percent=0` (V8's own choice, which the agent otherwise overrides);
+ *            wall time and each agent's CPU time (/proc/PID/stat) per try.
  *
  * Medians (min–max). Everything made (agent, containers, volumes, images, folders) is removed at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promises as fs, mkdtempSync, writeFileSync } from 'node:fs';
+import { promises as fs, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,6 +57,13 @@ function sh(script: string, cwd: string): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} failed: ${stderr}`))));
   });
+}
+
+/** User and system CPU time of process `pid` so far, in ms (fields 14 and 15 of /proc/PID/stat, in ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) throw new Error('the agent is not running');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**
@@ -83,6 +94,10 @@ async function main(): Promise<void> {
   if (built.status !== 0) throw new Error('esbuild failed');
   const root = mkdtempSync(path.join(os.tmpdir(), 'berth-bench-builds-'));
   const agent = await AgentProcess.start({ ports: { first: 43000, last: 43019 } });
+  const defaultHeap = await AgentProcess.start({
+    ports: { first: 43020, last: 43039 },
+    nodeArgs: ['--heap-growing-percent=0'],
+  });
   const images: string[] = [];
   const raw: RawWorkspace = {
     name: `berth-bench-build-raw-${tag}`,
@@ -149,12 +164,12 @@ async function main(): Promise<void> {
     images.push(rawUpload);
     let size = 0;
     /** One Berth try: `buildImage` of the folder with a new nonce; its time, and that from the agent's "send". */
-    const berthUpload = async (digests: string | null, sendTimes: number[]) => {
+    const berthUpload = async (digests: string | null, sendTimes: number[], through = client) => {
       writeFileSync(path.join(big, 'nonce'), randomBytes(16).toString('hex'));
       const t0 = performance.now();
       let sending = 0;
       const result = await buildImage(
-        client,
+        through,
         { contextDir: big, digests },
         { onProgress: (p) => (sending ||= p.phase === 'uploading' ? performance.now() : 0) },
       );
@@ -177,6 +192,23 @@ async function main(): Promise<void> {
     console.log('  digest cache: unchanged files not read again');
     const digests = path.join(root, 'context-digests.json');
     const warm = await paired('upload, digest cache', () => berthUpload(digests, []), rawTry);
+
+    // 3. The agent's heap growth against V8's own.
+    console.log("  the agent's heap growth: this agent (berth) against one with V8's default (raw)");
+    const other = await defaultHeap.connect(defaultHeap.token('bench'));
+    const cpu: { ours: number[]; v8: number[] } = { ours: [], v8: [] };
+    /** One no-digest-cache upload through `through`, its agent's CPU time pushed to `into`. */
+    const withCpu = async (serving: AgentProcess, through: typeof client, into: number[]) => {
+      const before = cpuMs(serving.pid);
+      const ms = await berthUpload(null, [], through);
+      into.push(cpuMs(serving.pid) - before);
+      return ms;
+    };
+    const heap = await paired(
+      "upload, the agent's heap growth against V8's",
+      () => withCpu(agent, client, cpu.ours),
+      () => withCpu(defaultHeap, other, cpu.v8),
+    );
     const mbps = (ms: number) => size / 1024 ** 2 / (ms / 1000);
     console.log('');
     console.log(
@@ -190,12 +222,17 @@ async function main(): Promise<void> {
         `context upload (${(size / 1024 ** 2).toFixed(0)} MiB, ${label}, median): Berth ${mbps(upload.berth).toFixed(0)} MiB/s, tar | docker build - ${mbps(upload.raw).toFixed(0)} MiB/s, ratio ${(upload.raw / upload.berth).toFixed(2)}, pair by pair ${(1 / upload.pairRatio).toFixed(2)} (target ≥ 0.80)`,
       );
     }
+    const cpuOf = (tries: number[]) => fmtSummary(summarize(tries.slice(1)));
+    console.log(
+      `the agent's heap growth (no digest cache, median): ${mbps(heap.berth).toFixed(0)} MiB/s against ${mbps(heap.raw).toFixed(0)} MiB/s with V8's default, time pair by pair ${heap.pairRatio.toFixed(2)}×; agent CPU a try ${cpuOf(cpu.ours)} against ${cpuOf(cpu.v8)}`,
+    );
     const sendMs = summarize(uploadOnly.slice(1)).median;
     console.log(
       `  of which from the agent's "send" to the reply (the scan before it left out): ${fmtMs(sendMs)}, ${mbps(sendMs).toFixed(0)} MiB/s, ratio ${(cold.raw / sendMs).toFixed(2)}`,
     );
   } finally {
     await agent.destroy();
+    await defaultHeap.destroy();
     await docker('rm', '-f', raw.name).catch(() => undefined);
     await docker('volume', 'rm', '-f', raw.volume).catch(() => undefined);
     for (const image of new Set(images)) await docker('rmi', '-f', image).catch(() => undefined);

@@ -48,6 +48,8 @@ export interface AgentOptions {
   env?: NodeJS.ProcessEnv;
   /** The `berth.js` that serves (another build's: test/support/older-agent.ts); default this tree's. */
   berth?: string;
+  /** Flags to node itself, before the script (bench/builds.ts: `--heap-growing-percent=0`). */
+  nodeArgs?: string[];
 }
 
 /** A `berth serve` process with its own state directory, port and SSH port range. */
@@ -65,6 +67,7 @@ export class AgentProcess {
     private extraArgs: string[],
     private readonly env: NodeJS.ProcessEnv = {},
     private readonly berth: string = BERTH,
+    private readonly nodeArgs: string[] = [],
   ) {}
 
   /** Starts an agent and waits until it answers /healthz. */
@@ -77,6 +80,7 @@ export class AgentProcess {
       options.args ?? [],
       options.env,
       options.berth,
+      options.nodeArgs,
     );
     await agent.restart();
     return agent;
@@ -84,6 +88,11 @@ export class AgentProcess {
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}`;
+  }
+
+  /** The agent's process id, while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Whether the agent process is still running. */
@@ -96,7 +105,7 @@ export class AgentProcess {
     if (extraArgs) this.extraArgs = extraArgs;
     const args = [this.berth, 'serve', '--state-dir', this.stateDir, '--listen', `127.0.0.1:${this.port}`];
     args.push('--ports', `${this.ports.first}-${this.ports.last}`, ...this.extraArgs);
-    const child = spawn(process.execPath, args, {
+    const child = spawn(process.execPath, [...this.nodeArgs, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, ...this.env },
     });
