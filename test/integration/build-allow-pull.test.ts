@@ -69,6 +69,25 @@ for (const allowed of [true, false]) {
       }
     });
 
+    if (allowed) {
+      it('pulls it for create --image, as progress, then checks it as any image (this one has no shell: refused, saying so)', async () => {
+        const port = registry?.port ?? 0;
+        const ref = `127.0.0.1:${port}/tiny:1`;
+        docker('rmi', '-f', ref);
+        const before = registry?.requests.length ?? 0;
+        const env = cliEnv(agent.url, agent.token('alice'));
+        const run = startBerth(['create', 'named', '--image', ref, '--memory', '256m', '--cpus', '0.5'], env);
+        const { code } = await run.exited;
+        const output = `${run.stdout()}${run.stderr()}`;
+        assert.notEqual(code, 0, output);
+        assert.match(output, new RegExp(`Pulling ${ref.replace(/\./g, '\\.')} from 127\\.0\\.0\\.1:${port}`));
+        const requests = registry?.requests.slice(before).join(', ') ?? '';
+        assert.match(requests, /(HEAD|GET) \/v2\/tiny\/manifests\/1\b/, requests);
+        assert.equal(docker('image', 'inspect', '--format', '{{.Id}}', ref).startsWith('sha256:'), true);
+        assert.match(run.stderr(), /image "127\.0\.0\.1:\d+\/tiny:1" has no \/bin\/sh/);
+      });
+    }
+
     if (!allowed) {
       it('refuses create --image of it, naming the flag, and never asks the registry', async () => {
         const port = registry?.port ?? 0;
