@@ -2,10 +2,10 @@ import * as assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import type { AgentClient } from '../../client/agent-client';
 import { streamRequest } from '../../client/stream';
-import { BerthError } from '../../protocol';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
 import { useAgent } from '../support/use-agent';
+import { refusal } from '../support/refusal';
 
 // `workspace.admit`: whether a host would take a workspace now, by the rules a create checks, and
 // with GPUs free now (not merely on the host) — what `berth move` asks the target before any byte
@@ -14,16 +14,6 @@ import { useAgent } from '../support/use-agent';
 
 const SMALL = { memory: 256 * 1024 ** 2, cpus: 0.5 };
 const GiB = 1024 ** 3;
-
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected the agent to refuse');
-}
 
 describe('agent: workspace.admit answers as a create would, with GPUs free now, and holds nothing', function () {
   this.timeout(240_000);

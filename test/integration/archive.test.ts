@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
-import type { BerthError, Workspace } from '../../protocol';
+import type { Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { dockerExists } from '../support/docker';
@@ -12,6 +12,7 @@ import { RecordingDockerProxy } from '../support/recording-proxy';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 // Issue 14, "Archive / unarchive": the container goes, its SSH port and GPUs are freed; the home, the
 // definition and the host key stay, and unarchive brings it back on its old port when free.
@@ -38,13 +39,6 @@ const LIST_TREE = [
   "cd ~/t && sudo find . -printf '%p %y %m %u:%g %s %T@ %l\\n' | sort",
   'sudo find . -type f -exec sha256sum {} + | sort',
 ].join(' && ');
-
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  return promise.then(
-    () => assert.fail('expected a refusal'),
-    (err: BerthError) => err,
-  );
-}
 
 describe('archive: the container, port and GPUs go; home, definition and host key stay', function () {
   this.timeout(240_000);

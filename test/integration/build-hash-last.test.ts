@@ -7,20 +7,10 @@ import type { AgentClient } from '../../client/agent-client';
 import * as tarStream from 'tar-stream';
 import { buildImage } from '../../client/build';
 import { HASH_ALONGSIDE_BYTES } from '../../client/build-send';
-import { BerthError } from '../../protocol';
+import type { BerthError } from '../../protocol';
 import { docker } from '../support/docker';
 import { useAgent } from '../support/use-agent';
-
-/** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof BerthError, `not a BerthError: ${String(err)}`);
-    return err;
-  }
-  throw new Error('it did not fail');
-}
+import { refusal } from '../support/refusal';
 
 /** Every image, tagged or not, labelled as `owner`'s build on agent `agentId` (builder.ts BUILD_LABEL). */
 const labelled = (agentId: string, owner: string) =>
@@ -90,7 +80,7 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
 
   /** Sends `tar`, then `after` (what should be the hash), then the end, as a hashLast build of `size`. */
   async function hashLast(size: number, tar: Buffer, after: Buffer): Promise<BerthError> {
-    return failure(sendHashLast(size, tar, after));
+    return refusal(sendHashLast(size, tar, after));
   }
 
   /** The same, answered: the reply of the build. */
@@ -124,7 +114,7 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
     writeFileSync(path.join(dir, 'nonce'), randomBytes(16).toString('hex'));
     const before = labelled(agentId, 'dana');
     const stop = new AbortController();
-    const err = await failure(
+    const err = await refusal(
       buildImage(
         client,
         { contextDir: dir, digests: null },
@@ -173,10 +163,10 @@ describe('builds on the host: a first build sent while it is hashed (build-hash-
   });
 
   it('refuses both a hash and hashLast, and a probe without a hash', async () => {
-    const both = await failure(client.request('image.build', { size: 1024, hash: 'a'.repeat(64), hashLast: true }));
+    const both = await refusal(client.request('image.build', { size: 1024, hash: 'a'.repeat(64), hashLast: true }));
     assert.equal(both.code, 'invalid_params');
     assert.match(both.message, /either hash .* or hashLast/);
-    const probe = await failure(client.request('image.build', { size: 1024, hashLast: true, probe: true }));
+    const probe = await refusal(client.request('image.build', { size: 1024, hashLast: true, probe: true }));
     assert.match(probe.message, /a probe needs the hash/);
   });
 });

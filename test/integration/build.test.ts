@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentClient } from '../../client/agent-client';
 import { buildImage } from '../../client/build';
-import { BUILD_WINDOW, BerthError, type Workspace } from '../../protocol';
+import { BUILD_WINDOW, type Workspace } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { docker, dockerExists } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 const SMALL = ['--memory', '256m', '--cpus', '0.5'];
 
@@ -31,17 +32,6 @@ function folder(files: Record<string, string | Buffer>): string {
 
 /** The id of a local image. */
 const imageId = (image: string) => docker('image', 'inspect', '-f', '{{.Id}}', image).trim();
-
-/** The error a promise rejects with. */
-async function failure(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof BerthError, `not a BerthError: ${String(err)}`);
-    return err;
-  }
-  throw new Error('it did not fail');
-}
 
 describe('builds on the host: berth create --build, berth rebuild', function () {
   this.timeout(300_000);
@@ -161,7 +151,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
   it('refuses a context over the agent’s limit before sending it, naming the size and the limit', async () => {
     const big = folder({ Dockerfile: 'FROM berth-workspace:latest\n', 'blob.bin': randomBytes(3 * 1024 * 1024) });
     const events: string[] = [];
-    const err = await failure(buildImage(alice, { contextDir: big }, { onProgress: (p) => events.push(p.phase) }));
+    const err = await refusal(buildImage(alice, { contextDir: big }, { onProgress: (p) => events.push(p.phase) }));
     assert.equal(err.code, 'invalid_params');
     assert.match(
       err.message,
@@ -173,7 +163,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
   it('says which step failed and what it printed', async () => {
     const bad = folder({ Dockerfile: `FROM berth-workspace:latest\nRUN echo broken-${marker} >&2; exit 3\n` });
     const log: string[] = [];
-    const err = await failure(buildImage(alice, { contextDir: bad }, { onLog: (text) => log.push(text) }));
+    const err = await refusal(buildImage(alice, { contextDir: bad }, { onLog: (text) => log.push(text) }));
     assert.equal(err.code, 'runtime_error');
     assert.match(err.message, /^the build failed at step 2\/\d+ \(RUN echo broken-/);
     assert.match(err.message, /returned a non-zero code: 3/);
@@ -228,7 +218,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
         },
       },
     );
-    const err = await failure(building);
+    const err = await refusal(building);
     assert.equal(err.code, 'cancelled');
     const running = () => docker('ps', '-a', '--no-trunc', '--format', '{{.Command}}').includes(`cancel-${marker}`);
     await waitFor('the build container to go', () => !running(), 60_000);
@@ -242,7 +232,7 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
   });
 
   it('another user cannot rebuild your workspace', async () => {
-    const err = await failure(
+    const err = await refusal(
       bob.request('workspace.rebuild', {
         name: 'built',
         owner: 'alice',
@@ -264,11 +254,11 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.ok((await alice.request('host.images', {})).images.includes(created.spec.image));
     const id = docker('image', 'inspect', '--format', '{{.Id}}', created.spec.image).trim();
     for (const image of [created.spec.image, id]) {
-      const err = await failure(bob.request('workspace.create', { name: 'stolen', image }));
+      const err = await refusal(bob.request('workspace.create', { name: 'stolen', image }));
       assert.equal(err.code, 'forbidden');
       assert.match(err.message, /another user's build/);
     }
-    const err = await failure(
+    const err = await refusal(
       bob
         .request('workspace.create', { name: 'stolen2' })
         .then(() => bob.request('workspace.update', { name: 'stolen2', changes: { image: created.spec.image } })),

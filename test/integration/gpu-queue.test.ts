@@ -1,24 +1,14 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient, ClientEvent } from '../../client/agent-client';
-import { BerthError, type Workspace } from '../../protocol';
+import type { Workspace } from '../../protocol';
 import { cliEnv, startBerth } from '../support/cli';
 import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 const SMALL = { memory: 256 * 1024 ** 2, cpus: 0.5 };
-
-/** Rejects with the agent's error; fails when the request succeeds. */
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected the agent to refuse');
-}
 
 describe('agent: a workspace waiting for GPUs, seen and cancelled from anywhere (fake nvidia-smi)', function () {
   this.timeout(180_000);

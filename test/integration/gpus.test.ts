@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient, ClientEvent } from '../../client/agent-client';
-import { BerthError, type EventData } from '../../protocol';
+import type { BerthError, EventData } from '../../protocol';
 import { sshPortRange } from '../support/agent-process';
 import { cliEnv, startBerth } from '../support/cli';
 import { docker } from '../support/docker';
@@ -8,6 +8,7 @@ import { fakeGpuEnv } from '../support/fake-gpus';
 import { RecordingDockerProxy } from '../support/recording-proxy';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 // The inventories of test/support/gpu-fixtures/{plain,mig}.json.
 const H100_0 = 'GPU-0b1f2a3c-4d5e-6f70-8192-a3b4c5d6e7f8';
@@ -41,17 +42,6 @@ async function berth(
   const run = startBerth(args, env);
   const { code } = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
-}
-
-/** Rejects with the agent's error; fails when the request succeeds. */
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected the agent to refuse');
 }
 
 describe('agent: GPU inventory, exclusive allocation by UUID, quota and queue (fake nvidia-smi, recording proxy)', function () {

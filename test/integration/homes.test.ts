@@ -11,6 +11,7 @@ import { docker, dockerBuild, dockerExists } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 // Issue 14, "Kept homes are first-class": berth rm kept the home volume and pointed at docker volume
 // rm; nothing in Berth listed, reattached or deleted it. Homes are listed (owner, size, last use,
@@ -19,14 +20,6 @@ import { waitFor } from '../support/wait';
 const MiB = 1024 ** 2;
 const SMALL = { cpus: 0.5, memory: 256 * MiB };
 const NO_SSHD = 'berth-test-homes-no-sshd:latest';
-
-/** The code and message of a refused request. */
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  return promise.then(
-    () => assert.fail('expected a refusal'),
-    (err: BerthError) => err,
-  );
-}
 
 describe('homes: kept homes are listed, reattached and deleted through Berth', function () {
   this.timeout(180_000);

@@ -7,6 +7,7 @@ import { cliEnv } from '../support/cli';
 import { sshKeyPair, sshRun, strictSshArgs } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 /** Seconds-long idle settings: 6 s idle timeout, warning 3 s ahead, 12 s attached grace, 1 s samples. */
 const IDLE = 6;
@@ -60,17 +61,6 @@ class Timeline {
 function warnedAt(log: string, name: string): number | undefined {
   const line = log.split('\n').find((text) => text.includes(` idle: warning alice/${name}: `));
   return line ? Date.parse(line.slice(0, line.indexOf(' '))) : undefined;
-}
-
-/** The error the agent refused a request with (fails when it was granted). */
-async function refusal(request: Promise<unknown>): Promise<BerthError> {
-  try {
-    await request;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected the agent to refuse');
 }
 
 /** An interactive `ssh -tt` session left open (a terminal nobody types in). */

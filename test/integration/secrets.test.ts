@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { BerthError, type Workspace } from '../../protocol';
+import type { Workspace } from '../../protocol';
 import type { AgentClient } from '../../client/agent-client';
 import { execInWorkspace } from '../../client/exec';
 import { defaultSecretsRunDir } from '../../agent/secrets/stage';
@@ -12,6 +12,7 @@ import { docker } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 /** What `command` prints through `workspace.exec` (exit code 0 asserted). */
 async function exec(client: AgentClient, name: string, command: string[]): Promise<string> {
@@ -37,15 +38,6 @@ async function filesUnder(dir: string): Promise<{ file: string; text: string }[]
     out.push({ file, text: await fs.readFile(file, 'latin1') });
   }
   return out;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof BerthError, `expected a refusal, got ${String(err)}`);
-  return err;
 }
 
 describe('secrets: a value reaches its env and file targets, and nothing else shows it', function () {

@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { AgentClient } from '../../client/agent-client';
-import type { BerthError, TrashEntry } from '../../protocol';
+import type { TrashEntry } from '../../protocol';
 import { berth } from '../support/agent-process';
 import { cliEnv } from '../support/cli';
 import { docker, dockerBuild, dockerExists } from '../support/docker';
 import { sshKeyPair, sshRun } from '../support/ssh';
 import { useAgent } from '../support/use-agent';
 import { waitFor } from '../support/wait';
+import { refusal } from '../support/refusal';
 
 // Issue 14, "Trash": rm --delete-data moves the home into a trash kept for a host-set period instead
 // of deleting it; --now deletes at once. The trash is listed, restored (under another name too),
@@ -14,13 +15,6 @@ import { waitFor } from '../support/wait';
 
 const MiB = 1024 ** 2;
 const SMALL = { cpus: 0.5, memory: 256 * MiB };
-
-async function refusal(promise: Promise<unknown>): Promise<BerthError> {
-  return promise.then(
-    () => assert.fail('expected a refusal'),
-    (err: BerthError) => err,
-  );
-}
 
 describe('trash: a home deleted with its data stays restorable for the host-set period', function () {
   this.timeout(240_000);
