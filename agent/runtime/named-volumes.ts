@@ -12,6 +12,14 @@ import { LABELS, type NamedVolumeInfo, type ResolvedBind } from './runtime';
 export const namedVolumeName = (agentId: string, owner: string, name: string): string =>
   `berth-vol-${agentId}-${owner}.${name}`;
 
+/**
+ * The Docker volumes being removed, by engine: a bring-up that would mount one is refused until
+ * the remove ends, since Docker would make an unlabelled volume of that name for its container.
+ * (`volume.delete` refuses a volume a saved workspace names, and a create saves its workspace
+ * before its bring-up: so a delete and a bring-up of one volume overlap only here.)
+ */
+const removing = new WeakMap<Docker, Set<string>>();
+
 /** The labels a named volume is made with; one found with others is not this owner's. */
 function labelsOf(agentId: string, owner: string, name: string): Record<string, string> {
   return { [LABELS.agent]: agentId, [LABELS.owner]: owner, [LABELS.volume]: name };
@@ -27,6 +35,12 @@ export async function ensureNamedVolumes(docker: Docker, agentId: string, record
     if (volume.name === undefined) continue;
     const name = namedVolumeName(agentId, record.owner, volume.name);
     const wanted = labelsOf(agentId, record.owner, volume.name);
+    if (removing.get(docker)?.has(name)) {
+      throw new BerthError(
+        'conflict',
+        `volumes: ${record.owner}'s volume ${volume.name} is being deleted (berth volumes rm); try again once that finishes`,
+      );
+    }
     let labels: Record<string, string> | null = null;
     try {
       labels =
@@ -120,6 +134,24 @@ export async function listNamedVolumes(docker: Docker, agentId: string): Promise
 export async function removeNamedVolume(docker: Docker, agentId: string, owner: string, name: string): Promise<string> {
   const dockerName = namedVolumeName(agentId, owner, name);
   const volume = docker.getVolume(encodeURIComponent(dockerName));
+  const claims = removing.get(docker) ?? new Set<string>();
+  removing.set(docker, claims);
+  claims.add(dockerName);
+  try {
+    return await removeLabelled(volume, dockerName, agentId, owner, name);
+  } finally {
+    claims.delete(dockerName);
+  }
+}
+
+/** {@link removeNamedVolume} once claimed. */
+async function removeLabelled(
+  volume: Docker.Volume,
+  dockerName: string,
+  agentId: string,
+  owner: string,
+  name: string,
+): Promise<string> {
   let labels: Record<string, string>;
   try {
     labels = ((await volume.inspect()) as { Labels?: Record<string, string> | null }).Labels ?? {};
