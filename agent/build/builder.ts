@@ -80,6 +80,20 @@ export class ImageBuilder {
     return `${buildPrefix(owner)}${hash}:${this.agentId}`;
   }
 
+  /**
+   * Whether `tag` names one of `owner`'s builds on this agent: their prefix, a hash (another's name
+   * may start with theirs; 16 digits in the builds of agents before 2026-12), then this agent's id.
+   * Another agent's builds on a shared engine are that agent's to use and remove.
+   */
+  isOwnTag(tag: string, owner: string): boolean {
+    const prefix = buildPrefix(owner);
+    return (
+      tag.startsWith(prefix) &&
+      /^(?:[0-9a-f]{64}|[0-9a-f]{16})$/.test(tag.slice(prefix.length, tag.lastIndexOf(':'))) &&
+      tag.endsWith(`:${this.agentId}`)
+    );
+  }
+
   /** Whether `tag` is this agent's build of `hash` for `owner` (its label says so, not only its name). */
   async has(tag: string, owner: string, hash: string): Promise<boolean> {
     if (tag !== this.tag(owner, hash)) return false;

@@ -30,7 +30,7 @@ import { volumeHandlers } from './volume-handlers';
 import type { Homes } from '../workspaces/homes';
 import type { NamedVolumes } from '../workspaces/named-volumes';
 import type { DiskUsage } from '../workspaces/disk-usage';
-import { BUILD_REPOSITORY, buildPrefix, type ImageBuilder } from '../build/builder';
+import { BUILD_REPOSITORY, type ImageBuilder } from '../build/builder';
 import { buildHandlers } from './build-handlers';
 import type { SecretVault } from '../secrets/vault';
 import type { SecretStager } from '../secrets/stage';
@@ -194,10 +194,11 @@ export function createHandlers({
         ...(config.allowPull?.length ? { pullRegistries: config.allowPull } : {}),
       };
     },
-    // Another user's builds are theirs: not listed (a name would tell what they built), not usable.
+    // Another user's builds are theirs: not listed (a name would tell what they built), not usable;
+    // another agent's on a shared engine are that agent's.
     'host.images': async (_params, ctx) => ({
       images: (await runtime.listImages()).filter(
-        (tag) => !tag.startsWith(`${BUILD_REPOSITORY}/`) || ownBuild(tag, ctx.user.name),
+        (tag) => !tag.startsWith(`${BUILD_REPOSITORY}/`) || builder?.isOwnTag(tag, ctx.user.name) === true,
       ),
     }),
     'workspace.list': async (_params, ctx) => ({ workspaces: service.list(ctx.user) }),
@@ -274,13 +275,4 @@ export function createHandlers({
     ...settingsHandlers(service.deps.settings),
     ...featureHandlers(new FeatureStore(path.join(config.stateDir, 'features'))),
   };
-}
-
-/**
- * Whether `tag` is one of `owner`'s builds: their prefix, then the hash (another's name may start
- * with theirs); 16 digits of it in the builds of agents before 2026-12.
- */
-function ownBuild(tag: string, owner: string): boolean {
-  const prefix = buildPrefix(owner);
-  return tag.startsWith(prefix) && /^(?:[0-9a-f]{64}|[0-9a-f]{16}):/.test(tag.slice(prefix.length));
 }

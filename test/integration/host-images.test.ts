@@ -37,6 +37,23 @@ describe('agent: host.images and the defaults in host.info', function () {
     assert.ok(!(await client.request('host.images', {})).images.includes(extra));
   });
 
+  it("lists a user's own builds of this agent, not another user's, nor another agent's on the engine", async () => {
+    const hash = randomBytes(32).toString('hex');
+    const mine = `berth-build/alice-${hash}:${await agent.agentId()}`;
+    const otherAgent = `berth-build/alice-${hash}:${randomBytes(8).toString('hex')}`;
+    const tags = [mine, otherAgent];
+    for (const tag of tags) docker('tag', 'berth-workspace:latest', tag);
+    try {
+      const alice = (await (await agent.connect(agent.token('alice'))).request('host.images', {})).images;
+      const bob = (await (await agent.connect(agent.token('bob'))).request('host.images', {})).images;
+      assert.ok(alice.includes(mine), `alice's build of this agent is not listed to her: ${alice.join(', ')}`);
+      assert.ok(!alice.includes(otherAgent), "another agent's build is listed");
+      assert.ok(!bob.includes(mine), "alice's build is listed to bob");
+    } finally {
+      docker('rmi', ...tags);
+    }
+  });
+
   it('reports the defaults a spec that names none gets, and the idle cap', async () => {
     const client = await agent.connect(agent.token('alice'));
     const info = await client.request('host.info', {});

@@ -178,15 +178,28 @@ export class AgentProcess {
       ...(state.keptVolumes ?? []).flatMap((home) => [home, home.replace(/-home$/, '-docker')]),
     ];
     if (volumes.length) spawnSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
-    // Named volumes (issue 13) are their owners', kept by the agent: its test removes them with it.
-    const agentId = (await fs.readFile(path.join(this.stateDir, 'agent-id'), 'utf8').catch(() => '')).trim();
-    if (/^[0-9a-f]{16}$/.test(agentId)) {
+    const agentId = await this.agentId();
+    if (agentId) {
+      // Named volumes (issue 13) are their owners', kept by the agent: its test removes them with it.
       const filters = ['--filter', `label=dev.berth.agent=${agentId}`, '--filter', 'label=dev.berth.volume'];
       const named = spawnSync('docker', ['volume', 'ls', '-q', ...filters], { encoding: 'utf8' }).stdout.split('\n');
       const listed = named.filter(Boolean);
       if (listed.length) spawnSync('docker', ['volume', 'rm', '-f', ...listed], { stdio: 'ignore' });
+      // So are builds no workspace uses yet: tagged `berth-build/<owner>-<hash>:<agent id>`. Left, they
+      // would pile up in every later suite's image list on this engine.
+      const images = spawnSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'berth-build/*'], {
+        encoding: 'utf8',
+      });
+      const builds = images.stdout.split('\n').filter((tag) => tag.endsWith(`:${agentId}`));
+      if (builds.length) spawnSync('docker', ['rmi', ...builds], { stdio: 'ignore' });
     }
     await fs.rm(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** The agent's id (16 hex digits, written at its first start); null before it has started. */
+  async agentId(): Promise<string | null> {
+    const id = (await fs.readFile(path.join(this.stateDir, 'agent-id'), 'utf8').catch(() => '')).trim();
+    return /^[0-9a-f]{16}$/.test(id) ? id : null;
   }
 
   private async signal(signal: NodeJS.Signals): Promise<void> {

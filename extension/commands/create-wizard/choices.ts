@@ -1,5 +1,6 @@
 // What each step of the create wizard offers and refuses, free of `vscode` (unit-tested).
 import { ImageRef, WorkspaceSpec, type HostInfo } from '../../../protocol';
+import { imageRegistry, pullAllowed } from '../../../protocol/image-registry';
 import { memoryLabel } from '../../wording/sizes';
 import { gpusOfModel } from './answers';
 import { cloneTarget, type FolderRemote } from './git-remote';
@@ -27,10 +28,15 @@ export function listedForm(ref: string): string {
 
 /**
  * Why `ref` cannot be the image, or null: the protocol's own message for a malformed reference; one
- * that is not among the host's `images` (null: the host did not say) is refused too, since the agent
- * never pulls. A reference by digest is left to the agent, which knows the digests.
+ * that is not among the host's `images` (null: the host did not say) is refused too, unless its
+ * registry is one the agent pulls from (`pullRegistries`, `berth serve --allow-pull`). A reference by
+ * digest is left to the agent, which knows the digests.
  */
-export function imageProblem(ref: string, images: readonly string[] | null): string | null {
+export function imageProblem(
+  ref: string,
+  images: readonly string[] | null,
+  pullRegistries: readonly string[] = [],
+): string | null {
   if (!ref.trim()) return 'Give an image, such as berth-workspace:latest';
   const parsed = ImageRef.safeParse(ref);
   if (!parsed.success) {
@@ -40,12 +46,25 @@ export function imageProblem(ref: string, images: readonly string[] | null): str
       ? `"${ref}" ${message}`
       : `${message.charAt(0).toUpperCase()}${message.slice(1)}`;
   }
-  if (!images || ref.includes('@') || images.includes(listedForm(ref))) return null;
-  return `${ref} is not on this host, and Berth does not pull images; pick one of the host's images`;
+  if (!images || ref.includes('@') || images.includes(listedForm(ref)) || pullAllowed(ref, pullRegistries)) {
+    return null;
+  }
+  const pulls = pullRegistries.length
+    ? `this host pulls only from ${pullRegistries.join(', ')}`
+    : 'Berth does not pull images';
+  return `${ref} is not on this host, and ${pulls}; pick one of the host's images`;
 }
 
-/** The image step's list: what was typed (with its problem, if any), then the host's images. */
-export function imageChoices(typed: string, images: readonly string[] | null, defaultImage: string): Choice<string>[] {
+/**
+ * The image step's list: what was typed (with its problem, if any, or the registry it will be pulled
+ * from), then the host's images.
+ */
+export function imageChoices(
+  typed: string,
+  images: readonly string[] | null,
+  defaultImage: string,
+  pullRegistries: readonly string[] = [],
+): Choice<string>[] {
   // The default first, then the rest as the host lists them.
   const names = images
     ? [...images.filter((i) => i === defaultImage), ...images.filter((i) => i !== defaultImage)]
@@ -57,10 +76,16 @@ export function imageChoices(typed: string, images: readonly string[] | null, de
   }));
   const value = typed.trim();
   if (!value || listed.some((item) => item.value === value)) return listed;
-  const problem = imageProblem(value, images) ?? undefined;
+  const problem = imageProblem(value, images, pullRegistries) ?? undefined;
+  const pulled = images && !images.includes(listedForm(value)) && pullAllowed(value, pullRegistries);
   const typedItem: Choice<string> = problem
     ? { label: `$(error) ${value}`, detail: problem, value, problem, alwaysShow: true }
-    : { label: value, description: 'as typed', value, alwaysShow: true };
+    : {
+        label: value,
+        description: pulled ? `as typed: pulled from ${imageRegistry(value)} on create` : 'as typed',
+        value,
+        alwaysShow: true,
+      };
   return [typedItem, ...listed];
 }
 

@@ -64,7 +64,7 @@ async function ask(
           title,
           back,
           placeholder: "Type an image reference, or pick one of the host's images",
-          choices: (typed) => imageChoices(typed, host.images, info.defaultImage),
+          choices: (typed) => imageChoices(typed, host.images, info.defaultImage, info.pullRegistries),
           typed: listed ? '' : image,
           previous: image,
         }),

@@ -33,6 +33,26 @@ describe('create wizard: the image step', () => {
     assert.match(imageProblem('ubuntu:24.04', IMAGES) ?? '', /^ubuntu:24\.04 is not on this host.*pick one/);
   });
 
+  it('takes an absent image from a registry the agent pulls from, saying it will be pulled', () => {
+    const registries = ['ghcr.io', 'docker.io'];
+    assert.equal(imageProblem('ghcr.io/org/cuda:13.0', IMAGES, registries), null);
+    assert.equal(imageProblem('ubuntu:24.04', IMAGES, registries), null, 'a bare name is Docker Hub');
+    assert.match(
+      imageProblem('quay.io/org/x:1', IMAGES, ['ghcr.io']) ?? '',
+      /^quay\.io\/org\/x:1 is not on this host, and this host pulls only from ghcr\.io; pick one/,
+    );
+    assert.deepEqual(rows(imageChoices('ghcr.io/org/cuda:13.0', IMAGES, 'berth-workspace:latest', registries))[0], [
+      'ghcr.io/org/cuda:13.0',
+      'as typed: pulled from ghcr.io on create',
+      '',
+    ]);
+    assert.deepEqual(
+      rows(imageChoices('ghcr.io/org/cuda:12.4', IMAGES, 'berth-workspace:latest', registries))[0],
+      ['berth-workspace:latest', 'host default', ''],
+      'an image the host has is picked from the list, not pulled',
+    );
+  });
+
   it('takes a listed image in the forms Docker accepts for it', () => {
     assert.equal(imageProblem('debian:bookworm', IMAGES), null);
     assert.equal(imageProblem('berth-workspace', IMAGES), null, 'no tag means :latest');
