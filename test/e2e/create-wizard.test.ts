@@ -77,6 +77,20 @@ describe('e2e: the create wizard in code-server', function () {
     await workbench.until(`a row ${String(row)}`, async () => (await rows()).some((r) => row.test(r)));
   };
 
+  /**
+   * Empties the image step's text and waits for the list drawn for it (the host's images, no typed
+   * row): a pick before then could click a row that is about to be replaced.
+   */
+  const showAll = async () => {
+    await quickInput().input.fill('');
+    await workbench.until('the whole list again, without the refusal', async () => {
+      const shown = await rows();
+      return (
+        shown.some((row) => row.startsWith('berth-workspace:latest')) && !shown.some((row) => /not on this/.test(row))
+      );
+    });
+  };
+
   before(async () => {
     cli = cliEnv(agent.url, agent.token('alice'));
     docker('tag', 'berth-workspace:latest', doomed);
@@ -119,13 +133,7 @@ describe('e2e: the create wizard in code-server', function () {
     await quickInput().input.press('Enter');
     assert.match((await quickInput().state())?.title ?? '', /\(2\/7\): image/, 'Enter on a refused image stays');
     await typeInto('ubuntu:nope', /ubuntu:nope is not on this host/);
-    await quickInput().input.fill('');
-    await workbench.until('the whole list again, without the refusal', async () => {
-      const shown = await rows();
-      return (
-        shown.some((row) => row.startsWith('berth-workspace:latest')) && !shown.some((row) => /not on this/.test(row))
-      );
-    });
+    await showAll();
     // The list is redrawn for each text: pick from the one drawn for the filter (its typed row says
     // the repository alone is not here), not a row about to be replaced.
     await quickInput().input.fill(doomedRepository);
@@ -198,7 +206,7 @@ describe('e2e: the create wizard in code-server', function () {
     const image = await step('(2/7): image');
     assert.equal(image.value, doomed, 'the image given before is kept, typed, since the host no longer has it');
     assert.ok((await rows()).some((r) => r.includes(`${doomed} is not on this host`)));
-    await quickInput().input.fill('');
+    await showAll();
     await quickInput().pick('berth-workspace:latest');
     assert.equal((await step('(3/7): CPUs')).value, '1.5');
     await enter('(4/7): memory');
