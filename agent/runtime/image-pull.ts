@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError } from '../../protocol';
 import { imageRefParts, pullAllowed } from '../../protocol/image-registry';
+import { formatSize } from '../../util/sizes';
 import { runtimeError, statusCode } from './docker-errors';
 
 /** How long a pull may take, and how much it may download, before it is stopped. */
@@ -24,8 +25,6 @@ interface PullEvent {
   error?: string;
   errorDetail?: { message?: string };
 }
-
-const megabytes = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
 
 /**
  * Pulls `ref` (which must be an image reference: imageRefParts) with the host's Docker, without
@@ -70,7 +69,7 @@ export async function pullImage(
       tag: parts.digest ?? parts.tag ?? 'latest',
       abortSignal: abort.signal,
     })) as Readable;
-    await follow(stream, ref, onProgress, limits, stop);
+    await followPull(stream, ref, onProgress, limits, stop);
   } catch (err) {
     if (stopped.why) throw stopped.why;
     if (err instanceof BerthError) throw err;
@@ -84,8 +83,11 @@ export async function pullImage(
   if (stopped.why) throw stopped.why;
 }
 
-/** Reads the pull stream to its end, reporting its steps; fails on the first error event Docker sends. */
-function follow(
+/**
+ * Reads the pull stream (`POST /images/create`: a JSON event a line) to its end, reporting its
+ * steps; fails with the first error event Docker sent. Past `limits.maxBytes` of layers, calls `stop`.
+ */
+export function followPull(
   stream: Readable,
   ref: string,
   onProgress: (line: string) => void,
@@ -111,14 +113,14 @@ function follow(
         stop(
           new BerthError(
             'runtime_error',
-            `${ref} is more than ${megabytes(limits.maxBytes)} to download and its pull was stopped; use a smaller image, or ask the host's operator to pull it (docker pull ${ref})`,
+            `${ref} is more than ${formatSize(limits.maxBytes)} to download and its pull was stopped; use a smaller image, or ask the host's operator to pull it (docker pull ${ref})`,
           ),
         );
       }
       if (Date.now() - reported < PROGRESS_EVERY_MS) return;
       reported = Date.now();
       const done = [...current.values()].reduce((a, b) => a + b, 0);
-      onProgress(`Downloading ${megabytes(done)} of ${megabytes(total)}`);
+      onProgress(`Downloading ${formatSize(done)} of ${formatSize(total)}`);
       return;
     }
     if (status === 'Extracting' || status === 'Waiting') return;

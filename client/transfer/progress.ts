@@ -3,17 +3,10 @@
  * total, the time left (`412 MiB of 1 GiB · 96.3 MiB/s · 6s left`). Pure: the clock is passed in.
  */
 
-/** Bytes as people read them, in powers of 1024: `512 MiB`, `1.5 GiB`, `0 B`. */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
+import { formatSize } from '../../util/sizes';
+
+/** Bytes as people read them (`512 MiB`): util/'s, so the agent, the CLI and the extension agree. */
+export { formatSize };
 
 /** Where a transfer stands at one moment. */
 export interface TransferSnapshot {
