@@ -79,20 +79,40 @@ export function allowedRegistry(text: string): { registry: string } | { problem:
 }
 
 /**
+ * The repositories Berth names its own images in on a host: builds (`berth-build/<owner>-<hash>`)
+ * and sshd layers (`berth-sshd`). They are made there, never pulled: on Docker Hub anyone may own
+ * the `berth-build` namespace, and a pulled image of such a name would pass for a user's build.
+ */
+export const BERTH_REPOSITORIES = { build: 'berth-build', sshdLayer: 'berth-sshd' } as const;
+
+/** Whether `ref` is an image id (`sha256:…`, or 12 to 64 of its hex digits), which names an image on the host. */
+const isImageId = (ref: string) => /^(?:sha256:)?[0-9a-f]{12,64}$/.test(ref);
+
+/** Whether `parts` name one of {@link BERTH_REPOSITORIES} (on Docker Hub, as a local name resolves). */
+function isBerthRepository(parts: ImageRefParts): boolean {
+  if (parts.registry !== DOCKER_HUB) return false;
+  const path = parts.name.replace(/^(?:docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
+  return Object.values(BERTH_REPOSITORIES).some((repo) => path === repo || path.startsWith(`${repo}/`));
+}
+
+/**
  * Whether the agent may pull `ref` when the host lacks it: its registry (imageRegistry) is one of
  * `allowed` exactly (`registry.lab` allows neither `registry.lab:5000` nor `x.registry.lab`). An
- * image id is never pulled.
+ * image id is never pulled, nor a name of Berth's own images ({@link BERTH_REPOSITORIES}).
  */
 export function pullAllowed(ref: string, allowed: readonly string[]): boolean {
-  // An image id (`sha256:…`, or its hex alone) names an image on the host: nothing to pull.
-  if (/^(?:sha256:)?[0-9a-f]{12,64}$/.test(ref)) return false;
-  const registry = imageRegistry(ref);
-  return registry !== null && allowed.includes(registry);
+  if (isImageId(ref)) return false;
+  const parts = imageRefParts(ref);
+  return parts !== null && allowed.includes(parts.registry) && !isBerthRepository(parts);
 }
 
 /** What a refusal of an image the host lacks adds: how the admin lets the agent pull it. */
 export function allowPullHint(ref: string): string {
-  const registry = imageRegistry(ref);
+  if (isImageId(ref)) return 'an image id names an image on this host, and none here has it; give its name instead';
+  const parts = imageRefParts(ref);
+  if (parts && isBerthRepository(parts))
+    return 'Berth makes its builds and sshd layers on the host and never pulls them';
+  const registry = parts?.registry;
   return registry
     ? `the host's admin may let the agent pull from its registry (berth serve --allow-pull ${registry})`
     : `the host's admin may let the agent pull from a registry (berth serve --allow-pull REGISTRY)`;

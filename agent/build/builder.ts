@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { BerthError, FEATURES_BASE_LABEL, type BuildDefinition } from '../../protocol';
+import { BERTH_REPOSITORIES } from '../../protocol/image-registry';
 import { errorMessage, type Logger } from '../../util/log';
 import { runtimeError, statusCode } from '../runtime/docker-errors';
 import { BuildLog } from './build-log';
@@ -22,7 +23,7 @@ export const BUILD_LABEL = 'dev.berth.build';
 const buildLabel = (agentId: string, owner: string) => `${agentId} ${owner}`;
 
 /** The repository every built image is tagged in. */
-export const BUILD_REPOSITORY = 'berth-build';
+export const BUILD_REPOSITORY = BERTH_REPOSITORIES.build;
 
 /** How every tag of `owner`'s builds starts: `berth-build/<owner>-` (a hash for a name Docker would refuse). */
 export function buildPrefix(owner: string): string {

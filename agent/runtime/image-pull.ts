@@ -73,8 +73,14 @@ export async function pullImage(
   } catch (err) {
     if (stopped.why) throw stopped.why;
     if (err instanceof BerthError) throw err;
-    // 404: Docker's "manifest unknown" or "repository does not exist"; its message says which.
     const code = statusCode(err);
+    // 404: Docker's "manifest unknown" or "repository does not exist"; its message says which.
+    if (code === 404) {
+      const said = runtimeError(`pull ${ref}`, err).message;
+      throw new BerthError('image_not_found', `${said}; check the image's name and tag on ${parts.registry}`, {
+        image: ref,
+      });
+    }
     throw runtimeError(`pull ${ref}${code ? ` (HTTP ${code})` : ''}`, err);
   } finally {
     clearTimeout(timer);
@@ -106,8 +112,11 @@ export function followPull(
     }
     const status = event.status ?? '';
     if (status === 'Downloading' && event.id) {
-      if (event.progressDetail?.total) totals.set(event.id, event.progressDetail.total);
-      current.set(event.id, event.progressDetail?.current ?? 0);
+      // A layer counts as the most of its total and of what came of it: a registry may state no
+      // total, or a smaller one than it sends.
+      const came = event.progressDetail?.current ?? 0;
+      totals.set(event.id, Math.max(totals.get(event.id) ?? 0, event.progressDetail?.total ?? 0, came));
+      current.set(event.id, came);
       const total = [...totals.values()].reduce((a, b) => a + b, 0);
       if (total > limits.maxBytes) {
         stop(

@@ -3,6 +3,8 @@
  * package manager to use, the Dockerfile of the derived image. No I/O: `sshd-layer.ts` does that.
  */
 
+import { BERTH_REPOSITORIES } from '../../protocol/image-registry';
+
 /** Where `berth-init` looks for sshd (its fixed PATH and its list): an image with one of these needs no layer. */
 export const SSHD_PATHS = [
   '/usr/sbin/sshd',
@@ -111,7 +113,7 @@ export const SAFE_USER = /^[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.
 export const LAYER_BASE_LABEL = 'dev.berth.sshd-layer.base';
 
 /** The repository of derived images: `berth-sshd:<first 12 hex digits of the base id>`. */
-export const LAYER_REPOSITORY = 'berth-sshd';
+export const LAYER_REPOSITORY = BERTH_REPOSITORIES.sshdLayer;
 
 /** The tag of the image derived from the image with id `baseId` (`sha256:<hex>`). */
 export function layerTag(baseId: string): string {

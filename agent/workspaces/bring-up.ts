@@ -10,6 +10,7 @@ import { runLifecycle, type LifecycleRun } from './lifecycle';
 import { resolveBinds } from './volume-rules';
 import { pullAllowed } from '../../protocol/image-registry';
 import { sshListening, waitForSsh } from './ssh-probe';
+import { requireImage } from './spec-rules';
 
 /** A workspace brought up: what its message should say (optional GPUs not had, a lifecycle failure), and the lifecycle's rest. */
 export interface BroughtUp {
@@ -40,6 +41,12 @@ export async function bringUp(
   const { runtime, bootstrap, config, gpus, bus } = deps;
   const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
     reportProgress(bus, record, ctx, phase, message, position);
+  // Before the GPUs are taken: a download holds none of them. A pulled image is checked as any.
+  const wanted = record.spec.image;
+  if (pullAllowed(wanted, config.allowPull ?? []) && !(await runtime.imageExists(wanted))) {
+    await runtime.pullImage(wanted, (line) => progress('pulling-image', line), ctx.signal);
+    deps.log.info(`${record.owner}/${record.name}: pulled ${wanted}`);
+  }
   let queued = false;
   let withoutGpus: string | undefined;
   const optional = record.spec.gpusOptional === true;
@@ -71,11 +78,8 @@ export async function bringUp(
     // Before the old container goes, as the image: a bind the admin no longer allows leaves it as it was.
     const binds = resolveBinds(config, record.spec);
     // Before the old container goes: an image that cannot get an sshd leaves it as it was.
-    const wanted = record.spec.image;
-    if (pullAllowed(wanted, config.allowPull ?? []) && !(await runtime.imageExists(wanted))) {
-      await runtime.pullImage(wanted, (line) => progress('pulling-image', line), ctx.signal);
-      deps.log.info(`${record.owner}/${record.name}: pulled ${wanted}`);
-    }
+    // The image as it is now (pulled, or tagged since the create): only its owner runs a build.
+    await requireImage(runtime, record.spec.image, record.owner);
     let layered = false;
     const image = await runtime.sshdImage(
       record.spec.image,

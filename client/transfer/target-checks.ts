@@ -1,4 +1,5 @@
 import type { HostInfo, Workspace } from '../../protocol';
+import { pullAllowed } from '../../protocol/image-registry';
 import { formatSize } from './progress';
 import type { AgentClient } from '../agent-client';
 
@@ -41,7 +42,8 @@ export function targetRefusal(ws: Workspace, owner: string, target: TargetView):
   if (spec.docker && !info.dockerInDocker) {
     return `"${ws.name}" runs Docker inside; host "${host}" does not allow it (berth serve --allow-docker there)`;
   }
-  if (!spec.image.includes('@')) {
+  // One the target's agent pulls (berth serve --allow-pull there) is pulled as it comes up.
+  if (!spec.image.includes('@') && !pullAllowed(spec.image, info.pullRegistries ?? [])) {
     const tagged = /:[^/]+$/.test(spec.image) ? spec.image : `${spec.image}:latest`;
     if (!images.includes(tagged)) {
       return `the image ${spec.image} is not on host "${host}"; pull or build it there first`;

@@ -266,6 +266,24 @@ describe('builds on the host: berth create --build, berth rebuild', function () 
     assert.equal(err.code, 'forbidden');
   });
 
+  it("checks the image again when a start makes the container anew: a name retagged to another user's build is refused", async () => {
+    const name = `berth-recheck-${marker}:x`;
+    docker('tag', 'berth-workspace:latest', name);
+    try {
+      await bob.request('workspace.create', { name: 'retagged', image: name, memory: 256 * 1024 ** 2, cpus: 0.5 });
+      await bob.request('workspace.stop', { name: 'retagged' });
+      // Changed limits: the next start makes a new container from the image by its name.
+      await bob.request('workspace.update', { name: 'retagged', changes: { cpus: 0.25 } });
+      docker('tag', created.spec.image, name);
+      const err = await refusal(bob.request('workspace.start', { name: 'retagged' }));
+      assert.equal(err.code, 'forbidden', err.message);
+      assert.match(err.message, /another user's build/);
+    } finally {
+      await bob.request('workspace.delete', { name: 'retagged', deleteData: true }).catch(() => undefined);
+      docker('rmi', name);
+    }
+  });
+
   it("runs each step within a default workspace's memory and CPUs, not the host's", async () => {
     const dir = folder({
       Dockerfile:

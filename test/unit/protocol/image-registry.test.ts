@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { allowedRegistry, imageRefParts, imageRegistry, pullAllowed } from '../../../protocol/image-registry';
+import {
+  allowPullHint,
+  allowedRegistry,
+  imageRefParts,
+  imageRegistry,
+  pullAllowed,
+} from '../../../protocol/image-registry';
 
 const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -96,6 +102,28 @@ describe('protocol: the allow-list of registries to pull from', () => {
   it('never pulls an image id', () => {
     assert.equal(pullAllowed(digest, ['docker.io']), false);
     assert.equal(pullAllowed('0123456789ab', ['docker.io']), false);
+  });
+
+  it("never pulls a name of Berth's own images, which anyone may own on Docker Hub", () => {
+    const hash = 'ab'.repeat(32);
+    for (const ref of [
+      `berth-build/alice-${hash}:0123456789abcdef`,
+      `docker.io/berth-build/alice-${hash}:0123456789abcdef`,
+      `index.docker.io/berth-build/bob-x:1`,
+      'berth-sshd:0123456789ab',
+      'docker.io/library/berth-sshd:0123456789ab',
+    ]) {
+      assert.equal(pullAllowed(ref, ['docker.io']), false, ref);
+      assert.match(allowPullHint(ref), /never pulls them/, ref);
+    }
+    assert.equal(pullAllowed('registry.lab/berth-build/x:1', ['registry.lab']), true, 'another registry names its own');
+    assert.equal(pullAllowed('berth-builders/x:1', ['docker.io']), true, 'a name that only starts alike');
+  });
+
+  it('hints at --allow-pull with the registry, and not for an image id, which no pull gets', () => {
+    assert.match(allowPullHint('ghcr.io/org/x:1'), /berth serve --allow-pull ghcr\.io\)$/);
+    assert.match(allowPullHint(digest), /^an image id names an image on this host/);
+    assert.match(allowPullHint('0123456789ab'), /^an image id names an image on this host/);
   });
 
   it('reads --allow-pull REGISTRY, Docker Hub under one name', () => {

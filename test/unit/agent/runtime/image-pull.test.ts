@@ -67,4 +67,14 @@ describe('agent: reading a pull stream', () => {
       /^registry\.lab\/x:1 is more than 1 GiB to download and its pull was stopped/,
     );
   });
+  it('counts what a layer sent beyond its stated total, or without one', async () => {
+    const { stops } = await pull(
+      [
+        event({ status: 'Downloading', id: 'a', progressDetail: { current: 600 * 1024 ** 2, total: 1 } }),
+        event({ status: 'Downloading', id: 'b', progressDetail: { current: 600 * 1024 ** 2 } }),
+      ],
+      1024 ** 3,
+    );
+    assert.equal(stops.length, 1, 'two layers of 600 MiB each are more than 1 GiB');
+  });
 });

@@ -63,4 +63,11 @@ describe('client/transfer: what the target of a move is asked before any byte mo
     const digest = { ...ws, spec: { ...ws.spec, image: 'img@sha256:' + 'a'.repeat(64) } };
     assert.equal(targetRefusal(digest, 'alice', view({ images: [] })), null);
   });
+
+  it("leaves an image the target lacks to the target's agent when it pulls from the image's registry", () => {
+    const pulled = { ...ws, spec: { ...ws.spec, image: 'ghcr.io/org/cuda:13.0' } };
+    const pulls = { ...info, pullRegistries: ['ghcr.io'] };
+    assert.equal(targetRefusal(pulled, 'alice', view({ info: pulls, images: [] })), null);
+    assert.match(targetRefusal(pulled, 'alice', view({ images: [] })) ?? '', /is not on host "lab2"; pull or build/);
+  });
 });
