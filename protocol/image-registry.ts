@@ -110,8 +110,9 @@ export function pullAllowed(ref: string, allowed: readonly string[]): boolean {
 export function allowPullHint(ref: string): string {
   if (isImageId(ref)) return 'an image id names an image on this host, and none here has it; give its name instead';
   const parts = imageRefParts(ref);
-  if (parts && isBerthRepository(parts))
+  if (parts && isBerthRepository(parts)) {
     return 'Berth makes its builds and sshd layers on the host and never pulls them';
+  }
   const registry = parts?.registry;
   return registry
     ? `the host's admin may let the agent pull from its registry (berth serve --allow-pull ${registry})`

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { cliEnv, startBerth } from '../support/cli';
 import { docker } from '../support/docker';
 import { startTinyRegistry } from '../support/tiny-registry';
+import { refusal } from '../support/refusal';
 import { useAgent } from '../support/use-agent';
 
 // `berth serve --allow-pull REGISTRY`: a base image the host lacks is pulled when its registry is
@@ -85,6 +86,23 @@ for (const allowed of [true, false]) {
         assert.match(requests, /(HEAD|GET) \/v2\/tiny\/manifests\/1\b/, requests);
         assert.equal(docker('image', 'inspect', '--format', '{{.Id}}', ref).startsWith('sha256:'), true);
         assert.match(run.stderr(), /image "127\.0\.0\.1:\d+\/tiny:1" has no \/bin\/sh/);
+      });
+    }
+
+    if (allowed) {
+      it('says the registry has no such tag, as image_not_found, and keeps no workspace', async () => {
+        const ref = `127.0.0.1:${registry?.port ?? 0}/tiny:nope`;
+        const client = await agent.connect(agent.token('alice'));
+        const err = await refusal(
+          client.request('workspace.create', { name: 'nope', image: ref, memory: 256 * 1024 ** 2 }),
+        );
+        assert.equal(err.code, 'image_not_found', err.message);
+        assert.match(
+          err.message,
+          /^Docker could not pull 127\.0\.0\.1:\d+\/tiny:nope: .*; check the image's name and tag on 127\.0\.0\.1:\d+$/,
+        );
+        const { workspaces } = await client.request('workspace.list', {});
+        assert.ok(!workspaces.some((ws) => ws.name === 'nope'), 'the failed create is rolled back');
       });
     }
 
