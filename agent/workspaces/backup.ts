@@ -8,6 +8,7 @@ import type { User } from '../users';
 import { AGENT_VERSION } from '../version';
 import { errorMessage } from '../../util/log';
 import { publicKeyOfPrivate } from '../../util/ed25519';
+import { pullIfMissing } from './bring-up';
 import { reportProgress, type OpContext } from './operation';
 import type { WorkspaceService } from './service';
 
@@ -139,6 +140,8 @@ export class Backups {
     return this.service.restore(user, { ...spec, name: target }, ctx, {
       hostKey: { privateKey: info.hostKey.privateKey, publicKey },
       fill: async (record) => {
+        // Before any byte of the home is read: the unpack container below needs the image.
+        await pullIfMissing(this.service.deps, record, ctx);
         reportProgress(bus, record, ctx, 'creating-volume', 'Restoring the home into a new volume');
         await runtime.ensureVolume(record);
         // A container made only to unpack into (never started): the bring-up replaces it, since its hash differs.

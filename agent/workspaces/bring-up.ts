@@ -41,12 +41,10 @@ export async function bringUp(
   const { runtime, bootstrap, config, gpus, bus } = deps;
   const progress = (phase: Parameters<typeof reportProgress>[3], message: string, position?: number) =>
     reportProgress(bus, record, ctx, phase, message, position);
-  // Before the GPUs are taken: a download holds none of them. A pulled image is checked as any.
-  const wanted = record.spec.image;
-  if (pullAllowed(wanted, config.allowPull ?? []) && !(await runtime.imageExists(wanted))) {
-    await runtime.pullImage(wanted, (line) => progress('pulling-image', line), ctx.signal);
-    deps.log.info(`${record.owner}/${record.name}: pulled ${wanted}`);
-  }
+  // A first container's image is pulled before the GPUs are taken, so a download holds none of them;
+  // a workspace with a container pulls only if it needs a new one (below), so a restart never waits
+  // on the registry.
+  if (!(await runtime.inspect(record.id))) await pullIfMissing(deps, record, ctx);
   let queued = false;
   let withoutGpus: string | undefined;
   const optional = record.spec.gpusOptional === true;
@@ -77,9 +75,10 @@ export async function bringUp(
   if (!status || status.specHash !== hash) {
     // Before the old container goes, as the image: a bind the admin no longer allows leaves it as it was.
     const binds = resolveBinds(config, record.spec);
-    // Before the old container goes: an image that cannot get an sshd leaves it as it was.
-    // The image as it is now (pulled, or tagged since the create): only its owner runs a build.
-    await requireImage(runtime, record.spec.image, record.owner);
+    // Before the old container goes: an image that cannot get an sshd leaves it as it was. The image
+    // as it is now (pulled, or tagged since the create) is checked: only its owner runs a build.
+    await pullIfMissing(deps, record, ctx);
+    await requireImage(runtime, record.spec.image, record.owner, config.allowPull);
     let layered = false;
     const image = await runtime.sshdImage(
       record.spec.image,
@@ -182,4 +181,19 @@ export async function listeningIn(runtime: Runtime, record: WorkspaceRecord): Pr
 async function pidOf(runtime: Runtime, record: WorkspaceRecord): Promise<number> {
   const status = await runtime.inspect(record.id);
   return status?.running ? status.pid : 0;
+}
+
+/**
+ * Pulls the workspace's image when the host lacks it and the agent may pull from its registry
+ * (`berth serve --allow-pull`), its steps as `pulling-image` progress; otherwise does nothing.
+ */
+export async function pullIfMissing(deps: ServiceDeps, record: WorkspaceRecord, ctx: OpContext): Promise<void> {
+  const image = record.spec.image;
+  if (!pullAllowed(image, deps.config.allowPull ?? []) || (await deps.runtime.imageExists(image))) return;
+  await deps.runtime.pullImage(
+    image,
+    (line) => reportProgress(deps.bus, record, ctx, 'pulling-image', line),
+    ctx.signal,
+  );
+  deps.log.info(`${record.owner}/${record.name}: pulled ${image}`);
 }

@@ -106,6 +106,33 @@ for (const allowed of [true, false]) {
       });
     }
 
+    if (allowed) {
+      it('restores a backup whose image the host lacks by pulling it before the home comes in', async () => {
+        const ref = `127.0.0.1:${registry?.port ?? 0}/tiny:1`;
+        const env = cliEnv(agent.url, agent.token('alice'));
+        const client = await agent.connect(agent.token('alice'));
+        await client.request('workspace.create', { name: 'kept', memory: 256 * 1024 ** 2, cpus: 0.5 });
+        await client.request('workspace.stop', { name: 'kept' });
+        await client.request('workspace.update', { name: 'kept', changes: { image: ref } });
+        const file = path.join(dir, 'kept.berth');
+        const backup = startBerth(['backup', 'kept', '-o', file], env);
+        assert.equal((await backup.exited).code, 0, backup.stderr());
+        docker('rmi', '-f', ref);
+        const before = registry?.requests.length ?? 0;
+        const restore = startBerth(['restore', file, '--name', 'back'], env);
+        const { code } = await restore.exited;
+        // Pulled, the home restored into it, then refused as the workspace comes up: this image has
+        // no shell. Unpulled, the restore's first container would have had no image at all.
+        assert.notEqual(code, 0, restore.stdout());
+        assert.match(restore.stderr(), /image "127\.0\.0\.1:\d+\/tiny:1" has no \/bin\/sh/);
+        const requests = registry?.requests.slice(before).join(', ') ?? '';
+        assert.match(requests, /(HEAD|GET) \/v2\/tiny\/manifests\/1\b/, requests);
+        const { workspaces } = await client.request('workspace.list', {});
+        assert.ok(!workspaces.some((ws) => ws.name === 'back'), 'the failed restore is rolled back');
+        await client.request('workspace.delete', { name: 'kept', deleteData: true });
+      });
+    }
+
     if (!allowed) {
       it('refuses create --image of it, naming the flag, and never asks the registry', async () => {
         const port = registry?.port ?? 0;
