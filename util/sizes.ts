@@ -1,4 +1,4 @@
-/** Bytes as people read them, in powers of 1024: `512 MiB`, `1.5 GiB`, `0 B`. */
+/** Bytes as people read them, in powers of 1024, to one decimal: `512 MiB`, `1.5 GiB`, `3 MiB` (not `3.0`), `0 B`. */
 export function formatSize(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
@@ -7,5 +7,5 @@ export function formatSize(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
 }

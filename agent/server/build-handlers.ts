@@ -16,6 +16,7 @@ import type { User } from '../users';
 import type { WorkspaceService } from '../workspaces/service';
 import type { OpContext } from '../workspaces/operation';
 import { Tally } from './limits';
+import { formatSize } from '../../util/sizes';
 
 /** Bytes of context taken between two acknowledgements (unless all that came is taken). */
 const ACK_BYTES = 1024 * 1024;
@@ -30,18 +31,6 @@ interface BuildContext extends OpContext {
   sendEvent<E extends 'image.build.log' | 'image.build.progress'>(event: E, data: EventData<E>): void;
   onInput(listener: (frame: ExecInput | ExecResize) => void): void;
   onBytes(listener: (bytes: Buffer) => void): void;
-}
-
-/** Sizes for messages: `3.1 GiB`, `512 MiB`. */
-function bytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit ? value.toFixed(1).replace(/\.0$/, '') : value} ${units[unit]}`;
 }
 
 /** `image.build` and `workspace.rebuild` (protocol/build.ts). */
@@ -71,7 +60,7 @@ export function buildHandlers({
       if (size > limit) {
         throw new BerthError(
           'invalid_params',
-          `the build context is ${bytes(size)}, over this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore, or ask the host's operator to raise it (berth serve --max-build-context)`,
+          `the build context is ${formatSize(size)}, over this agent's limit of ${formatSize(limit)}; leave files out with a .dockerignore, or ask the host's operator to raise it (berth serve --max-build-context)`,
           { size, limit },
         );
       }
@@ -200,7 +189,7 @@ class ContextRelay {
         return fail(
           new BerthError(
             'invalid_params',
-            `the build context passed this agent's limit of ${bytes(limit)}; leave files out with a .dockerignore`,
+            `the build context passed this agent's limit of ${formatSize(limit)}; leave files out with a .dockerignore`,
           ),
         );
       }
